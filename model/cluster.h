@@ -76,6 +76,7 @@ struct model_broker {
     char *host;
     double capacity[RES_COUNT];
     double num_cores;
+    uint8_t capacity_set; /* bit r set: capacity[r] was given (snapshot or table) */
     int32_t first_disk; /* valid after finalize */
     int32_t ndisks;
 };
@@ -165,6 +166,29 @@ int model_partition_add(struct model_cluster *c, int32_t topic, int32_t id, int 
 /* Sorts log dirs per broker, builds lookups, checks invariants (every replica's dir exists,
  * every rack has a zone). Must be called once, before any query or mutation below. */
 int model_cluster_finalize(struct model_cluster *c, struct error *err);
+
+/* ---- capacities (Cruise Control's capacity file, as a table) ----
+ * A broker's capacity comes, per resource, from the first of: the table's entry for its id,
+ * the broker's own (snapshot) value, the table's default. model_capacities_apply fails with
+ * -EINVAL naming the broker and resource when none gives a value for disk, network or CPU. */
+struct model_capacity {
+    double v[RES_COUNT];
+    bool set[RES_COUNT];
+    double num_cores; /* 0 = unset */
+};
+
+struct model_capacity_table {
+    struct model_capacity dflt;    /* set[] false where there is no default */
+    int32_t n;
+    int32_t *broker_ids;           /* n entries */
+    struct model_capacity *per_broker;
+};
+
+/* Brokers whose snapshot carried a value have it in brokers[b].capacity with the matching bit
+ * of capacity_set (set by whoever built the cluster). */
+int model_capacities_apply(struct model_cluster *c, const struct model_capacity_table *t,
+                           struct error *err);
+void model_capacity_table_finish(struct model_capacity_table *t);
 
 /* ---- lookups ---- */
 int32_t model_broker_find(const struct model_cluster *c, int32_t id);   /* -1 if absent */
