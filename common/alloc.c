@@ -37,7 +37,8 @@ void *xcalloc(size_t nmemb, size_t size)
         abort();
     }
     void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
-    check(p, nmemb * size ? nmemb * size : 1);
+    size_t total = nmemb * size;
+    check(p, total ? total : 1);
     return p;
 }
 

@@ -28,7 +28,15 @@ int error_prefix(struct error *err, const char *fmt, ...)
     va_end(ap);
     char old[ERROR_MSG_MAX];
     memcpy(old, err->msg, sizeof(old));
-    snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+    size_t n = strlen(prefix);
+    if (n + 2 >= sizeof(err->msg))
+        n = sizeof(err->msg) - 3;
+    memcpy(err->msg, prefix, n);
+    memcpy(err->msg + n, ": ", 2);
+    size_t room = sizeof(err->msg) - n - 3;
+    size_t m = strnlen(old, room);
+    memcpy(err->msg + n + 2, old, m);
+    err->msg[n + 2 + m] = '\0';
     return err->code;
 }
 

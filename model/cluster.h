@@ -25,6 +25,7 @@
 #define MODEL_CLUSTER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
@@ -137,6 +138,10 @@ struct model_cluster {
     int32_t *topic_hash;  /* open addressing, name -> index */
     size_t topic_hash_size;
     bool finalized;
+    /* Zones and racks holding at least one usable broker; recomputed by
+     * model_topology_refresh() (finalize calls it; call it again after changing broker flags). */
+    int32_t usable_zones;
+    int32_t usable_racks;
 };
 
 /* ---- building ---- */
@@ -236,6 +241,8 @@ static inline bool model_broker_usable(const struct model_cluster *c, int32_t b)
 {
     return !(c->brokers[b].flags & (BROKER_DEAD | BROKER_REMOVE));
 }
+/* Recomputes usable_zones/usable_racks after broker flags changed. */
+void model_topology_refresh(struct model_cluster *c);
 /* Number of replica moves partition p needs to be rack aware (DESIGN §4): its replicas on as
  * many distinct zones as the usable brokers allow, zone counts differing by at most one, then
  * on as many distinct racks as possible. 0 = rack aware. */
