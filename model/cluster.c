@@ -576,11 +576,16 @@ static int spread_moves(const int32_t *ids, int rf, int32_t groups)
 
 int model_partition_rack_deficit(const struct model_cluster *c, int32_t p)
 {
+    return model_partition_rack_deficit_if(c, p, -1, -1);
+}
+
+int model_partition_rack_deficit_if(const struct model_cluster *c, int32_t p, int slot, int32_t b)
+{
     const struct model_partition *part = &c->partitions[p];
     const struct model_replica *rep = model_replicas_of(c, p);
     int32_t zones[MODEL_MAX_RF], racks[MODEL_MAX_RF];
     for (int i = 0; i < part->rf; i++) {
-        racks[i] = c->brokers[rep[i].broker].rack;
+        racks[i] = c->brokers[i == slot ? b : rep[i].broker].rack;
         zones[i] = c->racks[racks[i]].zone;
     }
     int zm = spread_moves(zones, part->rf, c->usable_zones);

@@ -247,6 +247,8 @@ void model_topology_refresh(struct model_cluster *c);
  * many distinct zones as the usable brokers allow, zone counts differing by at most one, then
  * on as many distinct racks as possible. 0 = rack aware. */
 int model_partition_rack_deficit(const struct model_cluster *c, int32_t p);
+/* The same, as if the replica in `slot` were on broker b instead. */
+int model_partition_rack_deficit_if(const struct model_cluster *c, int32_t p, int slot, int32_t b);
 
 /* ---- statistics ---- */
 struct model_summary_stat {

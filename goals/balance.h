@@ -1,0 +1,26 @@
+/* Internal to goals/: the greedy balancing engine and helpers shared by goal files. */
+#ifndef GOALS_BALANCE_H
+#define GOALS_BALANCE_H
+
+#include "goals/goal.h"
+
+struct balance_spec {
+    /* The broker measure and how much moving replica r shifts it. */
+    double (*value)(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b);
+    double (*amount)(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r);
+    const double *lo, *hi; /* per broker */
+    double eps;
+    int res;               /* resource for resource measures */
+    bool by_bytes;         /* try candidates smallest bytes first (count goals) */
+    bool no_pull;          /* only push down to hi (capacity limits) */
+    int32_t max_tries;     /* candidates tried per step */
+};
+
+void goal_balance(const struct balance_spec *s, struct opt_ctx *ctx);
+int64_t goal_count_outside(const struct balance_spec *s, const struct opt_ctx *ctx);
+/* Load change on the old leader's broker (d_old) and on slot's broker (d_new) if leadership
+ * of p moved to `slot`. */
+void goal_leader_delta(const struct opt_ctx *ctx, int32_t p, int slot, double d_old[RES_COUNT],
+                       double d_new[RES_COUNT]);
+
+#endif

@@ -1,0 +1,345 @@
+/* Shared machinery for goals: the registry, bands, and the greedy balancing engine that
+ * realises a per-broker band with concrete replica moves.
+ *
+ * The engine works on a scalar measure per broker (a resource load, a replica count) with a
+ * per-broker band [lo, hi]. Push: while a broker is above hi, move the replica that best fits
+ * its excess to the least loaded broker that can take it without leaving its band. Pull: while
+ * a broker is below lo, bring the best-fitting replica from the most loaded broker that stays
+ * above its own lo. Best fit keeps bytes moved near the lower bound: a single replica at least
+ * as large as the excess (the smallest such) beats several smaller ones. Every move must pass
+ * opt_move_ok (structure and every earlier goal). */
+#include "goals/balance.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+
+void goal_band(double avg, double threshold, double margin, double *ret_lo, double *ret_hi)
+{
+    double d = (threshold - 1.0) * margin;
+    *ret_lo = avg * (1.0 - d);
+    *ret_hi = avg * (1.0 + d);
+}
+
+struct goal *goal_create(const struct goal_impl *impl, int32_t nbrokers)
+{
+    struct goal *g = xcalloc(1, sizeof(*g));
+    g->impl = impl;
+    g->hard = impl->hard;
+    g->lo = xcalloc((size_t)(nbrokers ? nbrokers : 1), sizeof(double));
+    g->hi = xcalloc((size_t)(nbrokers ? nbrokers : 1), sizeof(double));
+    return g;
+}
+
+void goal_destroy(struct goal *g)
+{
+    if (!g)
+        return;
+    free(g->lo);
+    free(g->hi);
+    free(g);
+}
+
+const struct goal_impl *goal_find(const char *name)
+{
+    static const char prefix[] = "com.linkedin.kafka.cruisecontrol.analyzer.goals.";
+    static const char kafka_prefix[] = "com.linkedin.kafka.cruisecontrol.analyzer.kafkaassigner.";
+    if (strncmp(name, prefix, sizeof(prefix) - 1) == 0)
+        name += sizeof(prefix) - 1;
+    else if (strncmp(name, kafka_prefix, sizeof(kafka_prefix) - 1) == 0)
+        name += sizeof(kafka_prefix) - 1;
+    if (strncmp(name, "intra.", 6) == 0)
+        name += 6;
+    for (int i = 0; goal_registry[i]; i++) {
+        const char *n = goal_registry[i]->name;
+        size_t len = strlen(n);
+        if (strcmp(name, n) == 0)
+            return goal_registry[i];
+        /* Accept the name without its "Goal" suffix too. */
+        if (len > 4 && strlen(name) == len - 4 && strncmp(name, n, len - 4) == 0)
+            return goal_registry[i];
+    }
+    return NULL;
+}
+
+/* ---- the balancing engine ---- */
+
+struct cand {
+    int64_t r;
+    double amount;
+    double bytes;
+};
+
+static int cand_by_amount_desc(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->amount != y->amount)
+        return x->amount < y->amount ? 1 : -1;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? 1 : -1;
+    return x->r < y->r ? -1 : (x->r > y->r);
+}
+
+static int cand_by_bytes_asc(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? 1 : -1;
+    return x->r < y->r ? -1 : (x->r > y->r);
+}
+
+struct bsort {
+    int32_t b;
+    double key;
+};
+
+static int bsort_asc(const void *a, const void *b)
+{
+    const struct bsort *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? 1 : -1;
+    return x->b - y->b;
+}
+
+/* Fills cands with the movable replicas of broker b with a positive amount. */
+static int32_t collect(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b,
+                       struct cand *cands)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
+        int64_t r = ctx->blist[b][i];
+        double a = s->amount(s, ctx, r);
+        if (a <= 0)
+            continue;
+        cands[n].r = r;
+        cands[n].amount = a;
+        cands[n].bytes = (double)ctx->c->replicas[r].size;
+        n++;
+    }
+    if (s->by_bytes)
+        qsort(cands, (size_t)n, sizeof(*cands), cand_by_bytes_asc);
+    else
+        qsort(cands, (size_t)n, sizeof(*cands), cand_by_amount_desc);
+    return n;
+}
+
+/* Order in which to try candidates to cover `need`: with amounts sorted descending, the
+ * smallest one >= need first, then the smaller ones (largest first), then the larger ones. */
+static int32_t fit_order(const struct cand *cands, int32_t n, double need, int32_t *order)
+{
+    int32_t j = -1; /* last index with amount >= need */
+    int32_t lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int32_t mid = (lo + hi) / 2;
+        if (cands[mid].amount >= need) {
+            j = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    int32_t k = 0;
+    if (j >= 0)
+        order[k++] = j;
+    for (int32_t i = j + 1; i < n; i++)
+        order[k++] = i;
+    for (int32_t i = j - 1; i >= 0; i--)
+        order[k++] = i;
+    return k;
+}
+
+static bool broker_in_scope(const struct opt_ctx *ctx, int32_t b)
+{
+    return model_broker_usable(ctx->c, b);
+}
+
+/* Push replicas off brokers above hi. Returns true if anything moved. */
+static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand *cands,
+                 int32_t *order, struct bsort *dsts)
+{
+    const struct model_cluster *c = ctx->c;
+    bool moved_any = false;
+    struct bsort *srcs = xmalloc((size_t)c->nbrokers * sizeof(*srcs));
+    int32_t nsrc = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (!broker_in_scope(ctx, b))
+            continue;
+        double v = s->value(s, ctx, b);
+        if (v > s->hi[b] + s->eps)
+            srcs[nsrc++] = (struct bsort){b, -(v - s->hi[b]) / (s->hi[b] > 0 ? s->hi[b] : 1)};
+    }
+    qsort(srcs, (size_t)nsrc, sizeof(*srcs), bsort_asc);
+    for (int32_t si = 0; si < nsrc; si++) {
+        int32_t src = srcs[si].b;
+        int32_t n = collect(s, ctx, src, cands);
+        int32_t nd = 0;
+        for (int32_t b = 0; b < c->nbrokers; b++)
+            if (b != src && ctx->dst_ok[b] && broker_in_scope(ctx, b))
+                dsts[nd++] = (struct bsort){b, s->value(s, ctx, b) / (s->hi[b] > 0 ? s->hi[b] : 1)};
+        qsort(dsts, (size_t)nd, sizeof(*dsts), bsort_asc);
+        bool progress = true;
+        while (progress) {
+            double v = s->value(s, ctx, src);
+            double need = v - s->hi[src];
+            if (need <= s->eps)
+                break;
+            progress = false;
+            int32_t k = s->by_bytes ? n : fit_order(cands, n, need, order);
+            if (s->by_bytes)
+                for (int32_t i = 0; i < n; i++)
+                    order[i] = i;
+            int32_t tries = 0;
+            for (int32_t oi = 0; oi < k && !progress && tries < s->max_tries; oi++) {
+                struct cand *cd = &cands[order[oi]];
+                if (cd->r < 0 || ctx->c->replicas[cd->r].broker != src)
+                    continue;
+                double a = cd->amount;
+                if (v - a < s->lo[src] - s->eps)
+                    continue;
+                tries++;
+                for (int32_t di = 0; di < nd; di++) {
+                    int32_t dst = dsts[di].b;
+                    double dv = s->value(s, ctx, dst);
+                    if (dv + a > s->hi[dst] + s->eps)
+                        continue;
+                    if (!opt_move_ok(ctx, cd->r, dst))
+                        continue;
+                    opt_move_apply(ctx, cd->r, dst);
+                    cd->r = -1;
+                    dsts[di].key = s->value(s, ctx, dst) / (s->hi[dst] > 0 ? s->hi[dst] : 1);
+                    /* keep dsts sorted: bubble the changed entry up */
+                    for (int32_t x = di; x + 1 < nd && bsort_asc(&dsts[x], &dsts[x + 1]) > 0; x++) {
+                        struct bsort t = dsts[x];
+                        dsts[x] = dsts[x + 1];
+                        dsts[x + 1] = t;
+                    }
+                    progress = moved_any = true;
+                    break;
+                }
+            }
+        }
+    }
+    free(srcs);
+    return moved_any;
+}
+
+/* Pull replicas onto brokers below lo. Returns true if anything moved. */
+static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand *cands,
+                 int32_t *order, struct bsort *srcs)
+{
+    const struct model_cluster *c = ctx->c;
+    bool moved_any = false;
+    for (int32_t dst = 0; dst < c->nbrokers; dst++) {
+        if (!ctx->dst_ok[dst] || !broker_in_scope(ctx, dst))
+            continue;
+        if (s->value(s, ctx, dst) >= s->lo[dst] - s->eps)
+            continue;
+        int32_t ns = 0;
+        for (int32_t b = 0; b < c->nbrokers; b++)
+            if (b != dst && broker_in_scope(ctx, b))
+                srcs[ns++] = (struct bsort){b, -(s->value(s, ctx, b) - s->lo[b]) /
+                                                   (s->hi[b] > 0 ? s->hi[b] : 1)};
+        qsort(srcs, (size_t)ns, sizeof(*srcs), bsort_asc);
+        for (int32_t si = 0; si < ns; si++) {
+            double need = s->lo[dst] - s->value(s, ctx, dst);
+            if (need <= s->eps)
+                break;
+            int32_t src = srcs[si].b;
+            double sv = s->value(s, ctx, src);
+            if (sv <= s->lo[src] + s->eps)
+                break; /* sorted: no later source has room either */
+            int32_t n = collect(s, ctx, src, cands);
+            bool progress = true;
+            while (progress) {
+                need = s->lo[dst] - s->value(s, ctx, dst);
+                if (need <= s->eps)
+                    break;
+                progress = false;
+                int32_t k = s->by_bytes ? n : fit_order(cands, n, need, order);
+                if (s->by_bytes)
+                    for (int32_t i = 0; i < n; i++)
+                        order[i] = i;
+                int32_t tries = 0;
+                for (int32_t oi = 0; oi < k && tries < s->max_tries; oi++) {
+                    struct cand *cd = &cands[order[oi]];
+                    if (cd->r < 0 || ctx->c->replicas[cd->r].broker != src)
+                        continue;
+                    double a = cd->amount;
+                    if (s->value(s, ctx, src) - a < s->lo[src] - s->eps)
+                        continue;
+                    if (s->value(s, ctx, dst) + a > s->hi[dst] + s->eps)
+                        continue;
+                    tries++;
+                    if (!opt_move_ok(ctx, cd->r, dst))
+                        continue;
+                    opt_move_apply(ctx, cd->r, dst);
+                    cd->r = -1;
+                    progress = moved_any = true;
+                    break;
+                }
+            }
+        }
+    }
+    return moved_any;
+}
+
+void goal_balance(const struct balance_spec *s, struct opt_ctx *ctx)
+{
+    const struct model_cluster *c = ctx->c;
+    int32_t maxn = 1;
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        if (ctx->blist_n[b] > maxn)
+            maxn = ctx->blist_n[b];
+    /* Lists grow as brokers receive replicas; size the buffers for the worst case. */
+    size_t cap = (size_t)c->nreplicas + 1;
+    if ((size_t)maxn > cap)
+        cap = (size_t)maxn;
+    struct cand *cands = xmalloc(cap * sizeof(*cands));
+    int32_t *order = xmalloc(cap * sizeof(*order));
+    struct bsort *tmp = xmalloc((size_t)(c->nbrokers ? c->nbrokers : 1) * sizeof(*tmp));
+    for (int round = 0; round < 4; round++) {
+        bool a = push(s, ctx, cands, order, tmp);
+        bool b = s->no_pull ? false : pull(s, ctx, cands, order, tmp);
+        if (!a && !b)
+            break;
+    }
+    free(cands);
+    free(order);
+    free(tmp);
+}
+
+int64_t goal_count_outside(const struct balance_spec *s, const struct opt_ctx *ctx)
+{
+    int64_t n = 0;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        if (!broker_in_scope(ctx, b))
+            continue;
+        double v = s->value(s, ctx, b);
+        if (v > s->hi[b] + s->eps || (!s->no_pull && v < s->lo[b] - s->eps))
+            n++;
+    }
+    return n;
+}
+
+/* ---- leadership deltas ---- */
+
+void goal_leader_delta(const struct opt_ctx *ctx, int32_t p, int slot, double d_old[RES_COUNT],
+                       double d_new[RES_COUNT])
+{
+    const struct model_partition *part = &ctx->c->partitions[p];
+    double as_lead[RES_COUNT], as_follow[RES_COUNT];
+    for (int k = 0; k < RES_COUNT; k++)
+        d_old[k] = d_new[k] = 0;
+    if (part->leader >= 0) {
+        model_replica_load(ctx->c, p, part->leader, true, as_lead);
+        model_replica_load(ctx->c, p, part->leader, false, as_follow);
+        for (int k = 0; k < RES_COUNT; k++)
+            d_old[k] = as_follow[k] - as_lead[k];
+    }
+    model_replica_load(ctx->c, p, slot, true, as_lead);
+    model_replica_load(ctx->c, p, slot, false, as_follow);
+    for (int k = 0; k < RES_COUNT; k++)
+        d_new[k] = as_lead[k] - as_follow[k];
+}

@@ -1,0 +1,266 @@
+/* Count goals: ReplicaCapacityGoal (hard: at most max.replicas.per.broker replicas on a
+ * broker), ReplicaDistributionGoal (soft: replica counts in the band around the mean; moves
+ * the smallest replicas, so balancing counts costs few bytes) and
+ * LeaderReplicaDistributionGoal (soft: leader counts in the band; acts by leadership
+ * transfers only, which move no data). Bands on counts are widened to whole numbers:
+ * [min(floor(lo), floor(avg)), max(ceil(hi), ceil(avg))]. */
+#include <errno.h>
+#include <math.h>
+
+#include "goals/balance.h"
+
+static double replicas_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
+{
+    return ctx->bl[b].replicas;
+}
+
+static double one(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r)
+{
+    return 1;
+}
+
+static void count_spec(const struct goal *g, struct balance_spec *s, bool no_pull)
+{
+    s->value = replicas_value;
+    s->amount = one;
+    s->lo = g->lo;
+    s->hi = g->hi;
+    s->res = -1;
+    s->eps = 1e-9;
+    s->by_bytes = true;
+    s->no_pull = no_pull;
+    s->max_tries = 256;
+}
+
+static void count_band(struct goal *g, const struct opt_ctx *ctx, double total, int32_t n,
+                       double threshold, const bool *eligible)
+{
+    g->avg = n > 0 ? total / n : 0;
+    double lo, hi;
+    goal_band(g->avg, threshold, ctx->th.balance_margin, &lo, &hi);
+    lo = fmin(floor(lo), floor(g->avg));
+    hi = fmax(ceil(hi), ceil(g->avg));
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        bool ok = eligible ? eligible[b] : model_broker_usable(ctx->c, b);
+        g->lo[b] = ok ? lo : 0;
+        g->hi[b] = ok ? hi : 0;
+    }
+}
+
+/* ---- ReplicaCapacityGoal ---- */
+
+static void rcap_prepare(struct goal *g, const struct opt_ctx *ctx)
+{
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        g->lo[b] = -INFINITY;
+        g->hi[b] = ctx->th.max_replicas_per_broker;
+    }
+}
+
+static int64_t rcap_violations(const struct goal *g, const struct opt_ctx *ctx)
+{
+    struct balance_spec s;
+    count_spec(g, &s, true);
+    return goal_count_outside(&s, ctx);
+}
+
+static int rcap_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+{
+    struct balance_spec s;
+    count_spec(g, &s, true);
+    goal_balance(&s, ctx);
+    if (!g->hard || goal_count_outside(&s, ctx) == 0)
+        return 0;
+    int32_t usable = 0;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
+        usable += model_broker_usable(ctx->c, b);
+    return error_set(err, -ENOSPC,
+                     "%s: %lld replicas do not fit on %d brokers at %d replicas per broker",
+                     g->impl->name, (long long)ctx->c->nreplicas, usable,
+                     ctx->th.max_replicas_per_broker);
+}
+
+static bool rcap_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                             int32_t dst)
+{
+    return ctx->bl[dst].replicas + 1 <= g->hi[dst];
+}
+
+const struct goal_impl goal_replica_capacity = {
+    .name = "ReplicaCapacityGoal",
+    .hard = true,
+    .res = -1,
+    .prepare = rcap_prepare,
+    .violations = rcap_violations,
+    .optimize = rcap_optimize,
+    .accept_move = rcap_accept_move,
+};
+
+/* ---- ReplicaDistributionGoal ---- */
+
+static void rdist_prepare(struct goal *g, const struct opt_ctx *ctx)
+{
+    int32_t n = 0;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
+        n += model_broker_usable(ctx->c, b);
+    count_band(g, ctx, (double)ctx->c->nreplicas, n, ctx->th.replica_balance, NULL);
+}
+
+static int64_t rdist_violations(const struct goal *g, const struct opt_ctx *ctx)
+{
+    struct balance_spec s;
+    count_spec(g, &s, false);
+    return goal_count_outside(&s, ctx);
+}
+
+static int rdist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+{
+    struct balance_spec s;
+    count_spec(g, &s, false);
+    goal_balance(&s, ctx);
+    return 0;
+}
+
+static bool count_band_ok(const struct goal *g, int32_t a, double va, int32_t b, double vb)
+{
+    double before = goal_outside(va, g->lo[a], g->hi[a]) + goal_outside(vb, g->lo[b], g->hi[b]);
+    double after =
+        goal_outside(va - 1, g->lo[a], g->hi[a]) + goal_outside(vb + 1, g->lo[b], g->hi[b]);
+    return after <= before;
+}
+
+static bool rdist_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                              int32_t dst)
+{
+    int32_t src = ctx->c->replicas[r].broker;
+    if (!model_broker_usable(ctx->c, src))
+        return ctx->bl[dst].replicas + 1 <= g->hi[dst] ||
+               goal_outside(ctx->bl[dst].replicas, g->lo[dst], g->hi[dst]) > 0;
+    return count_band_ok(g, src, ctx->bl[src].replicas, dst, ctx->bl[dst].replicas);
+}
+
+const struct goal_impl goal_replica_distribution = {
+    .name = "ReplicaDistributionGoal",
+    .hard = false,
+    .res = -1,
+    .prepare = rdist_prepare,
+    .violations = rdist_violations,
+    .optimize = rdist_optimize,
+    .accept_move = rdist_accept_move,
+};
+
+/* ---- LeaderReplicaDistributionGoal ---- */
+
+static void ldist_prepare(struct goal *g, const struct opt_ctx *ctx)
+{
+    int32_t n = 0, leaders = 0;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
+        n += ctx->lead_ok[b];
+    for (int32_t p = 0; p < ctx->c->npartitions; p++)
+        leaders += ctx->c->partitions[p].leader >= 0;
+    count_band(g, ctx, leaders, n, ctx->th.leader_balance, ctx->lead_ok);
+}
+
+static int64_t ldist_violations(const struct goal *g, const struct opt_ctx *ctx)
+{
+    int64_t n = 0;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        if (!ctx->lead_ok[b] && ctx->bl[b].leaders == 0)
+            continue;
+        if (goal_outside(ctx->bl[b].leaders, g->lo[b], g->hi[b]) > 0)
+            n++;
+    }
+    return n;
+}
+
+/* Moves leadership of p to the follower on the least-leading broker that accepts it. */
+static bool shed_leader(struct goal *g, struct opt_ctx *ctx, int32_t p, bool need_room)
+{
+    const struct model_partition *part = &ctx->c->partitions[p];
+    const struct model_replica *rep = model_replicas_of(ctx->c, p);
+    int best = -1;
+    int32_t best_count = INT32_MAX;
+    for (int s = 0; s < part->rf; s++) {
+        if (s == part->leader)
+            continue;
+        int32_t b = rep[s].broker;
+        if (need_room && ctx->bl[b].leaders + 1 > g->hi[b])
+            continue;
+        if (ctx->bl[b].leaders < best_count && opt_leader_ok(ctx, p, s)) {
+            best = s;
+            best_count = ctx->bl[b].leaders;
+        }
+    }
+    if (best < 0)
+        return false;
+    opt_leader_apply(ctx, p, best);
+    return true;
+}
+
+static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+{
+    struct model_cluster *c = ctx->c;
+    for (int round = 0; round < 3; round++) {
+        bool moved = false;
+        /* Push: brokers above the band give leadership to followers below it. */
+        for (int32_t b = 0; b < c->nbrokers; b++) {
+            for (int32_t i = 0; i < ctx->blist_n[b] && ctx->bl[b].leaders > g->hi[b]; i++) {
+                int64_t r = ctx->blist[b][i];
+                if (opt_rep_is_leader(ctx, r) && shed_leader(g, ctx, ctx->rep_part[r], true))
+                    moved = true;
+            }
+        }
+        /* Pull: brokers below the band take leadership from leaders above the low bound. */
+        for (int32_t b = 0; b < c->nbrokers; b++) {
+            if (!ctx->lead_ok[b])
+                continue;
+            for (int32_t i = 0; i < ctx->blist_n[b] && ctx->bl[b].leaders < g->lo[b]; i++) {
+                int64_t r = ctx->blist[b][i];
+                if (opt_rep_is_leader(ctx, r))
+                    continue;
+                int32_t p = ctx->rep_part[r];
+                int32_t ob = model_partition_leader(c, p);
+                if (ob >= 0 && ctx->bl[ob].leaders - 1 < g->lo[ob])
+                    continue;
+                int slot = opt_rep_slot(ctx, r);
+                if (opt_leader_ok(ctx, p, slot)) {
+                    opt_leader_apply(ctx, p, slot);
+                    moved = true;
+                }
+            }
+        }
+        if (!moved)
+            break;
+    }
+    return 0;
+}
+
+static bool ldist_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                              int32_t dst)
+{
+    if (!opt_rep_is_leader(ctx, r))
+        return true;
+    int32_t src = ctx->c->replicas[r].broker;
+    return count_band_ok(g, src, ctx->bl[src].leaders, dst, ctx->bl[dst].leaders);
+}
+
+static bool ldist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+                                int slot)
+{
+    int32_t ob = model_partition_leader(ctx->c, p);
+    int32_t nb = model_replicas_of(ctx->c, p)[slot].broker;
+    if (ob < 0)
+        return ctx->bl[nb].leaders + 1 <= g->hi[nb];
+    return count_band_ok(g, ob, ctx->bl[ob].leaders, nb, ctx->bl[nb].leaders);
+}
+
+const struct goal_impl goal_leader_replica_distribution = {
+    .name = "LeaderReplicaDistributionGoal",
+    .hard = false,
+    .res = -1,
+    .prepare = ldist_prepare,
+    .violations = ldist_violations,
+    .optimize = ldist_optimize,
+    .accept_move = ldist_accept_move,
+    .accept_leader = ldist_accept_leader,
+};

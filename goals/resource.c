@@ -1,0 +1,228 @@
+/* Resource goals, one impl per resource and kind:
+ *   capacity goals (hard): CpuCapacityGoal, NetworkInboundCapacityGoal,
+ *     NetworkOutboundCapacityGoal, DiskCapacityGoal — every broker's load stays at or below
+ *     capacity x capacity threshold;
+ *   usage distribution goals (soft): CpuUsageDistributionGoal, NetworkInbound-,
+ *     NetworkOutbound-, DiskUsageDistributionGoal — every broker's utilisation lies in the
+ *     band avg x (1 +- (balance threshold - 1) x margin), avg being the capacity-weighted mean
+ *     over the brokers that will hold replicas.
+ * Both act with replica moves through the balancing engine; accept_move/accept_leader keep a
+ * satisfied goal satisfied and never let an unsatisfied one get worse. */
+#include <errno.h>
+#include <math.h>
+
+#include "goals/balance.h"
+
+static double res_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
+{
+    return ctx->bl[b].load[s->res];
+}
+
+static double res_amount(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r)
+{
+    double load[RES_COUNT];
+    opt_rep_load(ctx, r, load);
+    return load[s->res];
+}
+
+static void spec_of(const struct goal *g, struct balance_spec *s, bool capacity)
+{
+    s->value = res_value;
+    s->amount = res_amount;
+    s->lo = g->lo;
+    s->hi = g->hi;
+    s->res = g->impl->res;
+    s->eps = 1e-9;
+    s->by_bytes = false;
+    s->no_pull = capacity;
+    s->max_tries = 64;
+}
+
+/* ---- capacity ---- */
+
+static void capacity_prepare(struct goal *g, const struct opt_ctx *ctx)
+{
+    int res = g->impl->res;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        g->lo[b] = -INFINITY;
+        g->hi[b] = ctx->th.capacity[res] * ctx->c->brokers[b].capacity[res];
+    }
+}
+
+static int64_t capacity_violations(const struct goal *g, const struct opt_ctx *ctx)
+{
+    struct balance_spec s;
+    spec_of(g, &s, true);
+    return goal_count_outside(&s, ctx);
+}
+
+static int capacity_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+{
+    struct balance_spec s;
+    spec_of(g, &s, true);
+    goal_balance(&s, ctx);
+    if (goal_count_outside(&s, ctx) == 0 || !g->hard)
+        return 0;
+    int res = g->impl->res;
+    double total = 0, limit = 0;
+    int32_t worst = -1;
+    double worst_util = -1;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        if (!model_broker_usable(ctx->c, b))
+            continue;
+        total += ctx->bl[b].load[res];
+        limit += g->hi[b];
+        double u = ctx->bl[b].load[res] / ctx->c->brokers[b].capacity[res];
+        if (ctx->bl[b].load[res] > g->hi[b] && u > worst_util) {
+            worst_util = u;
+            worst = b;
+        }
+    }
+    if (total > limit)
+        return error_set(err, -ENOSPC,
+                         "%s: the cluster's %s load %.6g exceeds %.0f%% of its capacity "
+                         "(limit %.6g); add brokers or capacity",
+                         g->impl->name, model_res_names[res], total,
+                         ctx->th.capacity[res] * 100, limit);
+    return error_set(err, -ENOSPC,
+                     "%s: broker %d stays at %.1f%% of its %s capacity (limit %.0f%%) and no "
+                     "allowed move brings it down",
+                     g->impl->name, worst >= 0 ? ctx->c->brokers[worst].id : -1,
+                     worst_util * 100, model_res_names[res], ctx->th.capacity[res] * 100);
+}
+
+static bool capacity_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                                 int32_t dst)
+{
+    double load[RES_COUNT];
+    opt_rep_load(ctx, r, load);
+    double a = load[g->impl->res];
+    return a <= 0 || ctx->bl[dst].load[g->impl->res] + a <= g->hi[dst] + 1e-9;
+}
+
+static bool capacity_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+                                   int slot)
+{
+    double d_old[RES_COUNT], d_new[RES_COUNT];
+    goal_leader_delta(ctx, p, slot, d_old, d_new);
+    int res = g->impl->res;
+    int32_t b = model_replicas_of(ctx->c, p)[slot].broker;
+    return d_new[res] <= 0 || ctx->bl[b].load[res] + d_new[res] <= g->hi[b] + 1e-9;
+}
+
+/* ---- usage distribution ---- */
+
+static void dist_prepare(struct goal *g, const struct opt_ctx *ctx)
+{
+    int res = g->impl->res;
+    double load = 0, cap = 0;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        if (!model_broker_usable(ctx->c, b))
+            continue;
+        load += ctx->bl[b].load[res];
+        cap += ctx->c->brokers[b].capacity[res];
+    }
+    /* Replicas still on brokers that must be emptied land on usable ones. */
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
+        if (!model_broker_usable(ctx->c, b))
+            load += ctx->bl[b].load[res];
+    g->avg = cap > 0 ? load / cap : 0;
+    double lo, hi;
+    goal_band(g->avg, ctx->th.balance[res], ctx->th.balance_margin, &lo, &hi);
+    bool idle = g->avg < ctx->th.low_utilization[res];
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        double c = ctx->c->brokers[b].capacity[res];
+        g->lo[b] = idle ? -INFINITY : lo * c;
+        g->hi[b] = idle ? INFINITY : hi * c;
+    }
+}
+
+static int64_t dist_violations(const struct goal *g, const struct opt_ctx *ctx)
+{
+    struct balance_spec s;
+    spec_of(g, &s, false);
+    return goal_count_outside(&s, ctx);
+}
+
+static int dist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+{
+    struct balance_spec s;
+    spec_of(g, &s, false);
+    goal_balance(&s, ctx);
+    return 0;
+}
+
+/* Accept when the two brokers' total distance outside the band does not grow. */
+static bool band_ok(const struct goal *g, int32_t a, double va, double da, int32_t b, double vb,
+                    double db)
+{
+    double before = goal_outside(va, g->lo[a], g->hi[a]) + goal_outside(vb, g->lo[b], g->hi[b]);
+    double after =
+        goal_outside(va + da, g->lo[a], g->hi[a]) + goal_outside(vb + db, g->lo[b], g->hi[b]);
+    return after <= before + 1e-9 * (fabs(va) + fabs(vb) + 1);
+}
+
+static bool dist_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                             int32_t dst)
+{
+    int res = g->impl->res;
+    double load[RES_COUNT];
+    opt_rep_load(ctx, r, load);
+    int32_t src = ctx->c->replicas[r].broker;
+    if (load[res] == 0)
+        return true;
+    if (!model_broker_usable(ctx->c, src))
+        return ctx->bl[dst].load[res] + load[res] <= g->hi[dst] ||
+               ctx->bl[dst].load[res] + load[res] <= ctx->bl[dst].load[res];
+    return band_ok(g, src, ctx->bl[src].load[res], -load[res], dst, ctx->bl[dst].load[res],
+                   load[res]);
+}
+
+static bool dist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+                               int slot)
+{
+    int res = g->impl->res;
+    double d_old[RES_COUNT], d_new[RES_COUNT];
+    goal_leader_delta(ctx, p, slot, d_old, d_new);
+    if (d_new[res] == 0 && d_old[res] == 0)
+        return true;
+    int32_t nb = model_replicas_of(ctx->c, p)[slot].broker;
+    int32_t ob = model_partition_leader(ctx->c, p);
+    if (ob < 0)
+        return true;
+    return band_ok(g, ob, ctx->bl[ob].load[res], d_old[res], nb, ctx->bl[nb].load[res],
+                   d_new[res]);
+}
+
+#define CAPACITY_GOAL(var, name_, res_)                                                            \
+    const struct goal_impl var = {                                                                 \
+        .name = name_,                                                                             \
+        .hard = true,                                                                              \
+        .res = res_,                                                                               \
+        .prepare = capacity_prepare,                                                               \
+        .violations = capacity_violations,                                                         \
+        .optimize = capacity_optimize,                                                             \
+        .accept_move = capacity_accept_move,                                                       \
+        .accept_leader = capacity_accept_leader,                                                   \
+    }
+
+#define DIST_GOAL(var, name_, res_)                                                                \
+    const struct goal_impl var = {                                                                 \
+        .name = name_,                                                                             \
+        .hard = false,                                                                             \
+        .res = res_,                                                                               \
+        .prepare = dist_prepare,                                                                   \
+        .violations = dist_violations,                                                             \
+        .optimize = dist_optimize,                                                                 \
+        .accept_move = dist_accept_move,                                                           \
+        .accept_leader = dist_accept_leader,                                                       \
+    }
+
+CAPACITY_GOAL(goal_disk_capacity, "DiskCapacityGoal", RES_DISK);
+CAPACITY_GOAL(goal_nw_in_capacity, "NetworkInboundCapacityGoal", RES_NW_IN);
+CAPACITY_GOAL(goal_nw_out_capacity, "NetworkOutboundCapacityGoal", RES_NW_OUT);
+CAPACITY_GOAL(goal_cpu_capacity, "CpuCapacityGoal", RES_CPU);
+DIST_GOAL(goal_disk_distribution, "DiskUsageDistributionGoal", RES_DISK);
+DIST_GOAL(goal_nw_in_distribution, "NetworkInboundUsageDistributionGoal", RES_NW_IN);
+DIST_GOAL(goal_nw_out_distribution, "NetworkOutboundUsageDistributionGoal", RES_NW_OUT);
+DIST_GOAL(goal_cpu_distribution, "CpuUsageDistributionGoal", RES_CPU);

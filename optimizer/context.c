@@ -1,0 +1,260 @@
+/* The optimizer's working state and the move primitives; see context.h. */
+#include "optimizer/context.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "goals/goal.h"
+
+void opt_thresholds_default(struct opt_thresholds *th)
+{
+    memset(th, 0, sizeof(*th));
+    for (int r = 0; r < RES_COUNT; r++)
+        th->balance[r] = 1.10;
+    th->balance_margin = 0.9;
+    th->capacity[RES_CPU] = 0.7;
+    th->capacity[RES_DISK] = 0.8;
+    th->capacity[RES_NW_IN] = 0.8;
+    th->capacity[RES_NW_OUT] = 0.8;
+    th->max_replicas_per_broker = 10000;
+    th->replica_balance = 1.10;
+    th->leader_balance = 1.10;
+    th->topic_replica_balance = 3.0;
+}
+
+static void blist_add(struct opt_ctx *ctx, int32_t b, int64_t r)
+{
+    if (ctx->blist_n[b] == ctx->blist_cap[b]) {
+        size_t cap = (size_t)ctx->blist_cap[b];
+        xgrow((void **)&ctx->blist[b], &cap, (size_t)ctx->blist_n[b] + 1, sizeof(int32_t));
+        ctx->blist_cap[b] = (int32_t)cap;
+    }
+    ctx->rep_pos[r] = ctx->blist_n[b];
+    ctx->blist[b][ctx->blist_n[b]++] = (int32_t)r;
+}
+
+static void blist_remove(struct opt_ctx *ctx, int32_t b, int64_t r)
+{
+    int32_t pos = ctx->rep_pos[r];
+    assert(pos >= 0 && pos < ctx->blist_n[b] && ctx->blist[b][pos] == r);
+    int32_t last = ctx->blist[b][--ctx->blist_n[b]];
+    ctx->blist[b][pos] = last;
+    ctx->rep_pos[last] = pos;
+    ctx->rep_pos[r] = -1;
+}
+
+void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
+                  const struct model_cluster *orig, enum opt_mode mode,
+                  const struct opt_thresholds *th)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    struct model_cluster *c = work;
+    ctx->c = c;
+    ctx->orig = orig;
+    ctx->mode = mode;
+    ctx->th = *th;
+    size_t nb = (size_t)(c->nbrokers ? c->nbrokers : 1);
+    size_t nr = (size_t)(c->nreplicas ? c->nreplicas : 1);
+    ctx->bl = xcalloc(nb, sizeof(*ctx->bl));
+    ctx->disk_used = xcalloc((size_t)(c->ndisks ? c->ndisks : 1), sizeof(double));
+    model_compute_loads(c, ctx->bl, ctx->disk_used);
+    ctx->rep_part = xmalloc(nr * sizeof(int32_t));
+    ctx->rep_pos = xmalloc(nr * sizeof(int32_t));
+    ctx->blist = xcalloc(nb, sizeof(int32_t *));
+    ctx->blist_n = xcalloc(nb, sizeof(int32_t));
+    ctx->blist_cap = xcalloc(nb, sizeof(int32_t));
+    for (int32_t p = 0; p < c->npartitions; p++) {
+        const struct model_partition *part = &c->partitions[p];
+        for (int i = 0; i < part->rf; i++) {
+            int64_t r = part->first_replica + i;
+            ctx->rep_part[r] = p;
+            blist_add(ctx, c->replicas[r].broker, r);
+        }
+    }
+    ctx->dst_ok = xcalloc(nb, sizeof(bool));
+    ctx->src_only = xcalloc(nb, sizeof(bool));
+    ctx->lead_ok = xcalloc(nb, sizeof(bool));
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        uint32_t f = c->brokers[b].flags;
+        ctx->dst_ok[b] = !(f & (BROKER_DEAD | BROKER_REMOVE | BROKER_EXCL_REPLICA));
+        if (mode == OPT_MODE_ADD_BROKERS)
+            ctx->dst_ok[b] = ctx->dst_ok[b] && (f & BROKER_NEW);
+        if (mode == OPT_MODE_DEMOTE)
+            ctx->dst_ok[b] = false;
+        ctx->lead_ok[b] = !(f & (BROKER_DEAD | BROKER_REMOVE | BROKER_EXCL_LEADER));
+    }
+}
+
+void opt_ctx_finish(struct opt_ctx *ctx)
+{
+    if (!ctx->c)
+        return;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
+        free(ctx->blist[b]);
+    free(ctx->blist);
+    free(ctx->blist_n);
+    free(ctx->blist_cap);
+    free(ctx->rep_pos);
+    free(ctx->rep_part);
+    free(ctx->bl);
+    free(ctx->disk_used);
+    free(ctx->dst_ok);
+    free(ctx->src_only);
+    free(ctx->lead_ok);
+    model_cluster_destroy(ctx->c);
+    memset(ctx, 0, sizeof(*ctx));
+}
+
+void opt_rep_load(const struct opt_ctx *ctx, int64_t r, double out[RES_COUNT])
+{
+    int32_t p = ctx->rep_part[r];
+    int slot = opt_rep_slot(ctx, r);
+    model_replica_load(ctx->c, p, slot, ctx->c->partitions[p].leader == slot, out);
+}
+
+bool opt_rep_must_move(const struct opt_ctx *ctx, int64_t r)
+{
+    const struct model_replica *rep = &ctx->c->replicas[r];
+    const struct model_broker *b = &ctx->c->brokers[rep->broker];
+    if (b->flags & (BROKER_DEAD | BROKER_REMOVE))
+        return true;
+    return rep->dir >= 0 && ctx->c->disks[b->first_disk + rep->dir].offline;
+}
+
+bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
+{
+    const struct model_cluster *c = ctx->c;
+    int32_t p = ctx->rep_part[r];
+    int32_t src = c->replicas[r].broker;
+    if (src == dst || !ctx->dst_ok[dst])
+        return false;
+    if (model_partition_slot(c, p, dst) >= 0)
+        return false;
+    if (opt_rep_must_move(ctx, r))
+        return true;
+    /* A replica that need not move moves only in modes that rebalance, and never when its
+     * topic is excluded. */
+    if (c->topics[c->partitions[p].topic].flags & TOPIC_EXCLUDED)
+        return false;
+    switch (ctx->mode) {
+    case OPT_MODE_FULL:
+    case OPT_MODE_ADD_BROKERS:
+        return true;
+    case OPT_MODE_REMOVE_BROKERS:
+    case OPT_MODE_DEMOTE:
+    case OPT_MODE_FIX_OFFLINE:
+        return false;
+    }
+    return false;
+}
+
+bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst)
+{
+    if (!opt_move_allowed(ctx, r, dst))
+        return false;
+    for (int i = 0; i < ctx->active; i++) {
+        const struct goal *g = ctx->goals[i];
+        if (g->impl->accept_move && !g->impl->accept_move(g, ctx, r, dst))
+            return false;
+    }
+    return true;
+}
+
+int16_t opt_best_dir(const struct opt_ctx *ctx, int32_t b)
+{
+    const struct model_broker *br = &ctx->c->brokers[b];
+    int16_t best = -1;
+    double best_util = 0;
+    for (int16_t d = 0; d < br->ndisks; d++) {
+        int32_t disk = br->first_disk + d;
+        if (ctx->c->disks[disk].offline)
+            continue;
+        double cap = model_disk_capacity(ctx->c, disk);
+        double u = cap > 0 ? ctx->disk_used[disk] / cap : ctx->disk_used[disk];
+        if (best < 0 || u < best_util) {
+            best = d;
+            best_util = u;
+        }
+    }
+    return best;
+}
+
+static void account(struct opt_ctx *ctx, int64_t r, int32_t b, int sign)
+{
+    struct model_cluster *c = ctx->c;
+    int32_t p = ctx->rep_part[r];
+    const struct model_partition *part = &c->partitions[p];
+    int slot = opt_rep_slot(ctx, r);
+    bool leader = part->leader == slot;
+    double load[RES_COUNT];
+    model_replica_load(c, p, slot, leader, load);
+    struct model_broker_load *l = &ctx->bl[b];
+    for (int k = 0; k < RES_COUNT; k++)
+        l->load[k] += sign * load[k];
+    l->pnw_out += sign * (part->nw_out + part->nw_in * (part->rf - 1));
+    l->replicas += sign;
+    if (leader) {
+        l->leaders += sign;
+        l->leader_nw_in += sign * part->nw_in;
+    }
+    const struct model_replica *rep = &c->replicas[r];
+    if (rep->dir >= 0)
+        ctx->disk_used[c->brokers[b].first_disk + rep->dir] += sign * (double)rep->size;
+}
+
+void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
+{
+    struct model_cluster *c = ctx->c;
+    int32_t src = c->replicas[r].broker;
+    assert(src != dst);
+    account(ctx, r, src, -1);
+    blist_remove(ctx, src, r);
+    model_replica_move(c, ctx->rep_part[r], opt_rep_slot(ctx, r), dst, opt_best_dir(ctx, dst));
+    account(ctx, r, dst, +1);
+    blist_add(ctx, dst, r);
+    ctx->replica_moves_applied++;
+}
+
+void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir)
+{
+    struct model_cluster *c = ctx->c;
+    int32_t b = c->replicas[r].broker;
+    account(ctx, r, b, -1);
+    c->replicas[r].dir = dir;
+    account(ctx, r, b, +1);
+}
+
+bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot)
+{
+    const struct model_cluster *c = ctx->c;
+    const struct model_partition *part = &c->partitions[p];
+    if (slot == part->leader || slot < 0 || slot >= part->rf)
+        return false;
+    int64_t r = part->first_replica + slot;
+    if (!ctx->lead_ok[c->replicas[r].broker] || opt_rep_must_move(ctx, r))
+        return false;
+    for (int i = 0; i < ctx->active; i++) {
+        const struct goal *g = ctx->goals[i];
+        if (g->impl->accept_leader && !g->impl->accept_leader(g, ctx, p, slot))
+            return false;
+    }
+    return true;
+}
+
+void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot)
+{
+    struct model_cluster *c = ctx->c;
+    struct model_partition *part = &c->partitions[p];
+    int64_t first = part->first_replica;
+    if (part->leader >= 0)
+        account(ctx, first + part->leader, c->replicas[first + part->leader].broker, -1);
+    account(ctx, first + slot, c->replicas[first + slot].broker, -1);
+    int old = part->leader;
+    model_leader_set(c, p, slot);
+    if (old >= 0)
+        account(ctx, first + old, c->replicas[first + old].broker, +1);
+    account(ctx, first + slot, c->replicas[first + slot].broker, +1);
+    ctx->leader_moves_applied++;
+}

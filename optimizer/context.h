@@ -1,0 +1,112 @@
+/* The optimizer's working state: the cluster being changed, its loads kept in step with every
+ * move, per-broker replica lists, and the acceptance rule "a later goal never breaks an
+ * earlier one". Goals (goals/) see the cluster only through this context.
+ *
+ * Replicas are named by their global index r in cluster->replicas (their slot never changes
+ * while planning; a move changes only the replica's broker and dir). rep_part[r] gives the
+ * partition. Every move and leadership change goes through opt_move_apply/opt_leader_apply so
+ * the loads, the lists and the per-goal caches stay exact.
+ *
+ * No I/O, no logging; single-threaded. */
+#ifndef OPTIMIZER_CONTEXT_H
+#define OPTIMIZER_CONTEXT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "model/cluster.h"
+
+enum opt_mode {
+    OPT_MODE_FULL = 0,
+    OPT_MODE_ADD_BROKERS,    /* replicas move only onto the named (new) brokers */
+    OPT_MODE_REMOVE_BROKERS, /* only replicas on the named brokers move; they end empty */
+    OPT_MODE_DEMOTE,         /* leadership off the named brokers; no replica moves */
+    OPT_MODE_FIX_OFFLINE,    /* only offline replicas (dead brokers, offline dirs) move */
+};
+
+/* Thresholds with Cruise Control's meaning and defaults (see opt_thresholds_default). */
+struct opt_thresholds {
+    double balance[RES_COUNT];      /* 1.10: allowed max/avg utilisation ratio */
+    double balance_margin;          /* 0.9: the band actually aimed at is 1 +- (t-1)*margin */
+    double capacity[RES_COUNT];     /* cpu 0.7, nw 0.8, disk 0.8 of capacity */
+    int32_t max_replicas_per_broker; /* 10000 */
+    double replica_balance;         /* 1.10 */
+    double leader_balance;          /* 1.10 */
+    double topic_replica_balance;   /* 3.0 */
+    double low_utilization[RES_COUNT]; /* 0: below this average utilisation nothing is balanced */
+};
+
+void opt_thresholds_default(struct opt_thresholds *th);
+
+struct goal;
+
+struct opt_ctx {
+    struct model_cluster *c;          /* the cluster being planned (a clone) */
+    const struct model_cluster *orig; /* before planning */
+    enum opt_mode mode;
+    struct opt_thresholds th;
+
+    struct model_broker_load *bl;     /* per broker, kept exact */
+    double *disk_used;                /* per log dir, kept exact */
+    int32_t *rep_part;                /* per replica: its partition */
+    int32_t **blist;                  /* per broker: global replica indices on it */
+    int32_t *blist_n, *blist_cap;
+    int32_t *rep_pos;                 /* per replica: its position in blist[broker] */
+
+    bool *dst_ok;     /* per broker: may receive replicas in this request */
+    bool *src_only;   /* per broker: in remove mode, the brokers whose replicas may move */
+    bool *lead_ok;    /* per broker: may lead */
+
+    struct goal **goals;
+    int ngoals;
+    int active;       /* goals[0..active-1] are optimized and constrain later moves */
+
+    int64_t replica_moves_applied;
+    int64_t leader_moves_applied;
+};
+
+/* Builds the context over cluster `work` (taken over: destroyed by opt_ctx_finish). */
+void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
+                  const struct model_cluster *orig, enum opt_mode mode,
+                  const struct opt_thresholds *th);
+void opt_ctx_finish(struct opt_ctx *ctx);
+
+static inline int opt_rep_slot(const struct opt_ctx *ctx, int64_t r)
+{
+    return (int)(r - ctx->c->partitions[ctx->rep_part[r]].first_replica);
+}
+static inline bool opt_rep_is_leader(const struct opt_ctx *ctx, int64_t r)
+{
+    return ctx->c->partitions[ctx->rep_part[r]].leader == opt_rep_slot(ctx, r);
+}
+/* Load of replica r on whichever broker holds it (leader or follower as it is now). */
+void opt_rep_load(const struct opt_ctx *ctx, int64_t r, double out[RES_COUNT]);
+/* Utilisation of broker b for resource res (load / capacity). */
+static inline double opt_util(const struct opt_ctx *ctx, int32_t b, int res)
+{
+    return ctx->bl[b].load[res] / ctx->c->brokers[b].capacity[res];
+}
+
+/* Structural checks for moving replica r to broker dst: dst may receive (mode, flags), does
+ * not hold the partition already, the replica may move (excluded topics, remove mode), and
+ * the partition's rack spread does not get worse. Does not ask the goals. */
+bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst);
+/* opt_move_allowed plus every active goal's accept_move. */
+bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst);
+/* Applies the move; picks dst's least used log dir. */
+void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst);
+/* Applies a move into a named log dir of the same broker (intra-broker). */
+void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir);
+
+/* May leadership of partition p go to `slot`? (lead_ok, replica online, active goals.) */
+bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot);
+void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot);
+
+/* True when the replica must leave its broker (dead broker, offline dir, removed broker). */
+bool opt_rep_must_move(const struct opt_ctx *ctx, int64_t r);
+
+/* The least-used (by utilisation) log dir of broker b that is online; -1 if none. */
+int16_t opt_best_dir(const struct opt_ctx *ctx, int32_t b);
+
+#endif
