@@ -1,0 +1,501 @@
+/* The planner driver; see optimizer.h for the steps. */
+#include "optimizer/optimizer.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void opt_request_init(struct opt_request *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->mode = OPT_MODE_FULL;
+    opt_thresholds_default(&req->th);
+}
+
+void opt_result_destroy(struct opt_result *res)
+{
+    if (!res)
+        return;
+    model_cluster_destroy(res->after);
+    free(res->proposals);
+    free(res);
+}
+
+/* ---- request ---- */
+
+static bool in_list(const struct goal_impl *const *list, int n, const struct goal_impl *g)
+{
+    for (int i = 0; i < n; i++)
+        if (list[i] == g)
+            return true;
+    return false;
+}
+
+static int supported_list(char *buf, size_t len)
+{
+    size_t off = 0;
+    for (int i = 0; goal_registry[i] && off < len; i++)
+        off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+                                goal_registry[i]->name);
+    return 0;
+}
+
+static int resolve_goals(const struct opt_request *req, const struct goal_impl **impls, int *ret_n,
+                         struct error *err)
+{
+    int n = 0;
+    if (!req->goals || req->ngoals == 0) {
+        for (int i = 0; goal_defaults[i]; i++)
+            impls[n++] = goal_defaults[i];
+        *ret_n = n;
+        return 0;
+    }
+    if (req->ngoals > OPT_MAX_GOALS)
+        return error_set(err, -EINVAL, "too many goals (%d, at most %d)", req->ngoals,
+                         OPT_MAX_GOALS);
+    for (int i = 0; i < req->ngoals; i++) {
+        const struct goal_impl *g = goal_find(req->goals[i]);
+        if (!g) {
+            char names[2048];
+            supported_list(names, sizeof(names));
+            return error_set(err, -EINVAL, "unknown goal '%s'; supported goals: %s",
+                             req->goals[i], names);
+        }
+        if (in_list(impls, n, g))
+            return error_set(err, -EINVAL, "goal '%s' is listed twice", g->name);
+        impls[n++] = g;
+    }
+    if (!req->skip_hard_goal_check) {
+        extern const struct goal_impl goal_rack_aware, goal_rack_aware_distribution;
+        for (int i = 0; goal_defaults[i]; i++) {
+            const struct goal_impl *h = goal_defaults[i];
+            if (!h->hard || in_list(impls, n, h))
+                continue;
+            if (h == &goal_rack_aware && in_list(impls, n, &goal_rack_aware_distribution))
+                continue;
+            return error_set(err, -EINVAL,
+                             "the goals must include the hard goal %s (or set "
+                             "skip_hard_goal_check)",
+                             h->name);
+        }
+    }
+    *ret_n = n;
+    return 0;
+}
+
+static int apply_request(struct model_cluster *work, const struct opt_request *req,
+                         int32_t *ret_excluded, struct error *err)
+{
+    uint32_t flag = 0;
+    switch (req->mode) {
+    case OPT_MODE_ADD_BROKERS:
+        flag = BROKER_NEW;
+        break;
+    case OPT_MODE_REMOVE_BROKERS:
+        flag = BROKER_REMOVE;
+        break;
+    case OPT_MODE_DEMOTE:
+        flag = BROKER_EXCL_LEADER;
+        break;
+    default:
+        break;
+    }
+    if (flag && req->nbrokers == 0)
+        return error_set(err, -EINVAL, "the brokers list is mandatory in this mode");
+    if (req->mode == OPT_MODE_ADD_BROKERS)
+        for (int32_t b = 0; b < work->nbrokers; b++)
+            work->brokers[b].flags &= ~(uint32_t)BROKER_NEW;
+    for (int32_t i = 0; i < req->nbrokers; i++) {
+        int32_t b = model_broker_find(work, req->brokers[i]);
+        if (b < 0)
+            return error_set(err, -EINVAL, "broker %d does not exist.", req->brokers[i]);
+        if (req->mode == OPT_MODE_ADD_BROKERS && (work->brokers[b].flags & BROKER_DEAD))
+            return error_set(err, -EINVAL, "broker %d is dead and cannot receive replicas",
+                             req->brokers[i]);
+        work->brokers[b].flags |= flag;
+    }
+    int32_t excluded = 0;
+    if (req->excluded_topics && *req->excluded_topics) {
+        char *pattern = xasprintf("^(%s)$", req->excluded_topics);
+        regex_t re;
+        int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+        free(pattern);
+        if (rc != 0) {
+            char msg[256];
+            regerror(rc, &re, msg, sizeof(msg));
+            return error_set(err, -EINVAL, "excluded topics regex '%s': %s",
+                             req->excluded_topics, msg);
+        }
+        for (int32_t t = 0; t < work->ntopics; t++)
+            if (regexec(&re, work->topics[t].name, 0, NULL, 0) == 0) {
+                work->topics[t].flags |= TOPIC_EXCLUDED;
+                excluded++;
+            }
+        regfree(&re);
+    }
+    model_topology_refresh(work);
+    *ret_excluded = excluded;
+    return 0;
+}
+
+/* ---- emptying brokers and fixing leadership ---- */
+
+static int64_t *must_move_list(const struct opt_ctx *ctx, int64_t *ret_n)
+{
+    int64_t n = 0;
+    for (int64_t r = 0; r < ctx->c->nreplicas; r++)
+        n += opt_rep_must_move(ctx, r);
+    int64_t *list = xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
+    n = 0;
+    for (int64_t r = 0; r < ctx->c->nreplicas; r++)
+        if (opt_rep_must_move(ctx, r))
+            list[n++] = r;
+    *ret_n = n;
+    return list;
+}
+
+static const struct model_cluster *sort_cluster;
+
+static int by_size_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t sx = sort_cluster->replicas[x].size, sy = sort_cluster->replicas[y].size;
+    if (sx != sy)
+        return sx < sy ? 1 : -1;
+    return x < y ? -1 : (x > y);
+}
+
+/* Moves every replica that must leave its broker, largest first, each to the allowed broker
+ * that keeps its partition's racks best spread, stays under the disk and replica limits if
+ * any can, and is least disk-utilised after the move. */
+static int evacuate(struct opt_ctx *ctx, struct error *err)
+{
+    struct model_cluster *c = ctx->c;
+    int64_t n;
+    int64_t *list = must_move_list(ctx, &n);
+    sort_cluster = c;
+    qsort(list, (size_t)n, sizeof(*list), by_size_desc);
+    int rc = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t r = list[i];
+        int32_t p = ctx->rep_part[r];
+        int slot = opt_rep_slot(ctx, r);
+        double size = (double)c->replicas[r].size;
+        int32_t best = -1;
+        int best_def = 0;
+        bool best_over = false;
+        double best_u = 0;
+        for (int32_t b = 0; b < c->nbrokers; b++) {
+            if (!opt_move_allowed(ctx, r, b))
+                continue;
+            int def = model_partition_rack_deficit_if(c, p, slot, b);
+            const struct model_broker *br = &c->brokers[b];
+            double u = (ctx->bl[b].load[RES_DISK] + size) / br->capacity[RES_DISK];
+            bool over = u > ctx->th.capacity[RES_DISK] ||
+                        ctx->bl[b].replicas + 1 > ctx->th.max_replicas_per_broker;
+            bool better = best < 0 || def < best_def ||
+                          (def == best_def && (over < best_over ||
+                                               (over == best_over && u < best_u)));
+            if (better) {
+                best = b;
+                best_def = def;
+                best_over = over;
+                best_u = u;
+            }
+        }
+        if (best < 0) {
+            const struct model_partition *part = &c->partitions[p];
+            rc = error_set(err, -ENOSPC,
+                           "topic '%s' partition %d: no broker can take its replica from "
+                           "broker %d (every allowed broker already holds the partition)",
+                           c->topics[part->topic].name, part->id,
+                           c->brokers[c->replicas[r].broker].id);
+            break;
+        }
+        opt_move_apply(ctx, r, best);
+    }
+    free(list);
+    return rc;
+}
+
+/* Gives every partition whose leader may not lead (or has none) the eligible online replica
+ * on the broker with the fewest leaders. */
+static void fix_leadership(struct opt_ctx *ctx)
+{
+    struct model_cluster *c = ctx->c;
+    for (int32_t p = 0; p < c->npartitions; p++) {
+        struct model_partition *part = &c->partitions[p];
+        int32_t lb = model_partition_leader(c, p);
+        if (lb >= 0 && ctx->lead_ok[lb] && !opt_rep_must_move(ctx, part->first_replica + part->leader))
+            continue;
+        int best = -1;
+        for (int s = 0; s < part->rf; s++) {
+            int64_t r = part->first_replica + s;
+            int32_t b = c->replicas[r].broker;
+            if (s == part->leader || !ctx->lead_ok[b] || opt_rep_must_move(ctx, r))
+                continue;
+            if (best < 0 || ctx->bl[b].leaders < ctx->bl[c->replicas[part->first_replica + best].broker].leaders)
+                best = s;
+        }
+        if (best >= 0)
+            opt_leader_apply(ctx, p, best);
+    }
+}
+
+/* ---- the diff ---- */
+
+static bool same_set(const struct model_replica *a, const struct model_replica *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        bool found = false;
+        for (int j = 0; j < n && !found; j++)
+            found = a[i].broker == b[j].broker;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* Puts the leader first in each changed partition and, in demote mode, brokers that may not
+ * lead last; then records the changes and counts. */
+static void diff(const struct model_cluster *before, struct model_cluster *after,
+                 struct opt_result *res)
+{
+    res->proposals = xmalloc((size_t)(after->npartitions ? after->npartitions : 1) *
+                             sizeof(*res->proposals));
+    for (int32_t p = 0; p < after->npartitions; p++) {
+        struct model_partition *part = &after->partitions[p];
+        const struct model_replica *old = model_replicas_of(before, p);
+        struct model_replica *cur = model_replicas_of(after, p);
+        int rf = part->rf;
+        bool set_changed = !same_set(old, cur, rf);
+        int32_t old_leader = model_partition_leader(before, p);
+        int32_t new_leader = model_partition_leader(after, p);
+        bool leader_changed = old_leader != new_leader;
+        bool demoted = false;
+        for (int i = 0; i < rf; i++)
+            demoted |= (after->brokers[cur[i].broker].flags & BROKER_EXCL_LEADER) != 0;
+        if (set_changed || leader_changed || demoted) {
+            if (part->leader > 0)
+                model_slots_swap(after, p, 0, part->leader);
+            /* Brokers that may not lead go last, keeping the others' order. */
+            for (int i = rf - 1, last = rf - 1; i >= 1; i--)
+                if (after->brokers[cur[i].broker].flags & BROKER_EXCL_LEADER) {
+                    for (int j = i; j < last; j++)
+                        model_slots_swap(after, p, j, j + 1);
+                    last--;
+                }
+        }
+        uint32_t ch = 0;
+        if (set_changed)
+            ch |= OPT_CHANGE_REPLICAS;
+        if (leader_changed)
+            ch |= OPT_CHANGE_LEADER;
+        for (int i = 0; i < rf; i++)
+            if (old[i].broker != cur[i].broker)
+                ch |= OPT_CHANGE_ORDER;
+        for (int i = 0; i < rf; i++) {
+            bool found = false;
+            for (int j = 0; j < rf; j++) {
+                if (old[j].broker != cur[i].broker)
+                    continue;
+                found = true;
+                if (old[j].dir >= 0 && cur[i].dir >= 0 && old[j].dir != cur[i].dir) {
+                    ch |= OPT_CHANGE_DIRS;
+                    res->num_intra_moves++;
+                    res->intra_data_to_move += cur[i].size;
+                }
+            }
+            if (!found) {
+                res->num_replica_moves++;
+                res->data_to_move += cur[i].size;
+            }
+        }
+        if (leader_changed && new_leader >= 0)
+            res->num_leader_moves++;
+        if (ch) {
+            res->proposals[res->nproposals].partition = p;
+            res->proposals[res->nproposals].changes = ch;
+            res->nproposals++;
+        }
+    }
+}
+
+/* ---- lower bound ---- */
+
+/* Bytes any plan must move to reach the disk spread the plan reached, given what must be
+ * emptied: a broker above the plan's highest utilisation must shed its excess, one below the
+ * lowest must receive its shortfall, and replicas on dead/removed brokers or offline dirs
+ * all move. Rack repair needs at least one replica per unit of deficit (the smallest). */
+static int64_t lower_bound(const struct model_cluster *c, const struct model_broker_load *bl0,
+                           const struct model_cluster *after)
+{
+    struct model_broker_load *bl1 =
+        xmalloc((size_t)(after->nbrokers ? after->nbrokers : 1) * sizeof(*bl1));
+    model_compute_loads(after, bl1, NULL);
+    double umax = 0, umin = INFINITY;
+    for (int32_t b = 0; b < after->nbrokers; b++) {
+        if (!model_broker_usable(after, b))
+            continue;
+        double u = bl1[b].load[RES_DISK] / after->brokers[b].capacity[RES_DISK];
+        umax = fmax(umax, u);
+        umin = fmin(umin, u);
+    }
+    double push = 0, pull = 0, must = 0, rack = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        double cap = c->brokers[b].capacity[RES_DISK];
+        if (!model_broker_usable(c, b))
+            continue;
+        push += fmax(0, bl0[b].load[RES_DISK] - umax * cap);
+        if (isfinite(umin))
+            pull += fmax(0, umin * cap - bl0[b].load[RES_DISK]);
+    }
+    for (int32_t p = 0; p < c->npartitions; p++) {
+        const struct model_partition *part = &c->partitions[p];
+        const struct model_replica *rep = model_replicas_of(c, p);
+        bool any_must = false;
+        int64_t smallest = INT64_MAX;
+        for (int i = 0; i < part->rf; i++) {
+            const struct model_broker *br = &c->brokers[rep[i].broker];
+            bool m = (br->flags & (BROKER_DEAD | BROKER_REMOVE)) ||
+                     (rep[i].dir >= 0 && c->disks[br->first_disk + rep[i].dir].offline);
+            if (m) {
+                must += (double)rep[i].size;
+                any_must = true;
+            }
+            if (rep[i].size < smallest)
+                smallest = rep[i].size;
+        }
+        if (!any_must && !(c->topics[part->topic].flags & TOPIC_EXCLUDED)) {
+            /* deficit on the original placement, judged with the request's usable set */
+            int d = model_partition_rack_deficit(c, p);
+            rack += (double)d * (double)smallest;
+        }
+    }
+    free(bl1);
+    double bound = fmax(must + fmax(push, rack), pull);
+    return (int64_t)floor(bound);
+}
+
+/* ---- the driver ---- */
+
+static double score(const struct opt_result *res, bool after)
+{
+    double total = 0, ok = 0, w = 1;
+    for (int32_t i = res->ngoals - 1; i >= 0; i--, w *= 1.1) {
+        total += w;
+        int64_t v = after ? res->goals[i].violations_after : res->goals[i].violations_before;
+        if (v == 0)
+            ok += w;
+    }
+    return total > 0 ? 100.0 * ok / total : 100.0;
+}
+
+int opt_plan(const struct model_cluster *c, const struct opt_request *req,
+             struct opt_result **ret_result, struct error *err)
+{
+    double t_start = now_ms();
+    const struct goal_impl *impls[OPT_MAX_GOALS];
+    int ngoals = 0;
+    int rc = resolve_goals(req, impls, &ngoals, err);
+    if (rc < 0)
+        return rc;
+    struct opt_result *res = xcalloc(1, sizeof(*res));
+    struct model_cluster *work = model_cluster_clone(c);
+    rc = apply_request(work, req, &res->excluded_topics, err);
+    if (rc < 0) {
+        model_cluster_destroy(work);
+        free(res);
+        return rc;
+    }
+    /* The clone with the request applied is "before": same placement as c. */
+    struct model_cluster *before = model_cluster_clone(work);
+    model_stats_compute(before, &res->before);
+
+    struct opt_ctx ctx;
+    opt_ctx_init(&ctx, work, before, req->mode, &req->th);
+    struct model_broker_load *bl0 = xmalloc((size_t)(c->nbrokers ? c->nbrokers : 1) * sizeof(*bl0));
+    memcpy(bl0, ctx.bl, (size_t)c->nbrokers * sizeof(*bl0));
+    struct goal *goals[OPT_MAX_GOALS];
+    for (int i = 0; i < ngoals; i++) {
+        goals[i] = goal_create(impls[i], c->nbrokers);
+        goals[i]->impl->prepare(goals[i], &ctx);
+        goals[i]->violations_before = goals[i]->impl->violations(goals[i], &ctx);
+    }
+    ctx.goals = goals;
+    ctx.ngoals = ngoals;
+    ctx.active = 0;
+
+    rc = evacuate(&ctx, err);
+    if (rc == 0) {
+        fix_leadership(&ctx);
+        for (int i = 0; i < ngoals && rc == 0; i++) {
+            struct goal *g = goals[i];
+            double t0 = now_ms();
+            g->impl->prepare(g, &ctx);
+            int grc = g->impl->optimize(g, &ctx, err);
+            g->time_ms = now_ms() - t0;
+            g->violations_after = g->impl->violations(g, &ctx);
+            if (grc < 0 && g->hard && !req->skip_hard_goal_check)
+                rc = grc;
+            ctx.active = i + 1;
+            struct opt_goal_result *gr = &res->goals[res->ngoals++];
+            gr->name = g->impl->name;
+            gr->hard = g->hard;
+            gr->violations_before = g->violations_before;
+            gr->time_ms = g->time_ms;
+            model_stats_compute(ctx.c, &gr->stats_after);
+        }
+    }
+    if (rc == 0) {
+        /* Judge every goal on the final placement: a later goal's moves were accepted by the
+         * earlier ones, so this is the honest end state. */
+        for (int i = 0; i < ngoals; i++) {
+            struct opt_goal_result *gr = &res->goals[i];
+            gr->violations_after = goals[i]->impl->violations(goals[i], &ctx);
+            if (gr->violations_after > 0)
+                gr->status = GOAL_VIOLATED;
+            else if (gr->violations_before > 0)
+                gr->status = GOAL_FIXED;
+            else
+                gr->status = GOAL_NO_ACTION;
+            if (gr->status == GOAL_VIOLATED && gr->hard && !req->skip_hard_goal_check && rc == 0)
+                rc = error_set(err, -EDOM, "%s: %lld violations remain after planning",
+                               gr->name, (long long)gr->violations_after);
+        }
+    }
+    for (int i = 0; i < ngoals; i++)
+        goal_destroy(goals[i]);
+    if (rc == 0) {
+        res->after = model_cluster_clone(ctx.c);
+        res->lower_bound_bytes = lower_bound(before, bl0, res->after);
+        diff(before, res->after, res);
+        model_stats_compute(res->after, &res->after_stats);
+        res->balancedness_before = score(res, false);
+        res->balancedness_after = score(res, true);
+    }
+    free(bl0);
+    opt_ctx_finish(&ctx);
+    model_cluster_destroy(before);
+    if (rc < 0) {
+        opt_result_destroy(res);
+        return rc;
+    }
+    res->time_ms = now_ms() - t_start;
+    *ret_result = res;
+    return 0;
+}

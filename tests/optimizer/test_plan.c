@@ -1,0 +1,348 @@
+/* Planner tests on hand-made clusters: each goal violated -> fixed, impossible -> a clear
+ * error, modes, and the invariants every plan keeps. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "optimizer/optimizer.h"
+#include "tests/harness.h"
+#include "tests/optimizer/build.h"
+
+static struct opt_result *plan(const struct model_cluster *c, struct opt_request *req)
+{
+    struct opt_result *res = NULL;
+    struct error err = {0};
+    int rc = opt_plan(c, req, &res, &err);
+    if (rc != 0)
+        test_fail(__FILE__, __LINE__, "opt_plan failed: %s", err.msg);
+    return res;
+}
+
+static const char *status_of(const struct opt_result *res, const char *goal)
+{
+    static const char *names[] = {"NO-ACTION", "FIXED", "VIOLATED"};
+    for (int i = 0; i < res->ngoals; i++)
+        if (strcmp(res->goals[i].name, goal) == 0)
+            return names[res->goals[i].status];
+    return "absent";
+}
+
+/* 6 brokers in 3 racks (broker i in r((i-1)%3)); every partition has two replicas in one
+ * rack: {1,4} in r0, {2,5} in r1, {1,4} in r0. */
+TEST(rack_violation_fixed_with_minimum_moves)
+{
+    struct model_cluster *c = tb_cluster(6, 3, 1e6);
+    int32_t ids[] = {1, 4, 2, 2, 3, 5, 1, 4, 3};
+    int64_t sizes[] = {100, 100, 100};
+    tb_topic(c, "t", 3, 3, ids, sizes);
+    tb_finalize(c);
+    struct model_stats st;
+    model_stats_compute(c, &st);
+    CHECK_INT_EQ(st.rack_violations, 3);
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+    CHECK_STR_EQ(status_of(res, "RackAwareGoal"), "FIXED");
+    CHECK_INT_EQ(tb_check_plan(c, res->after), 0);
+    opt_result_destroy(res);
+    /* Rack goals only: exactly one move per unit of deficit. */
+    const char *goals[] = {"RackAwareGoal"};
+    req.goals = goals;
+    req.ngoals = 1;
+    req.skip_hard_goal_check = true;
+    res = plan(c, &req);
+    if (res) {
+        CHECK_INT_EQ(res->num_replica_moves, 3);
+        CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+        opt_result_destroy(res);
+    }
+    model_cluster_destroy(c);
+}
+
+TEST(rack_aware_impossible_names_topic)
+{
+    struct model_cluster *c = tb_cluster(4, 3, 1e6);
+    int32_t ids[] = {1, 2, 3, 4};
+    tb_topic(c, "wide", 1, 4, ids, NULL);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = NULL;
+    struct error err = {0};
+    CHECK(opt_plan(c, &req, &res, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "RackAwareGoal: topic 'wide' has RF 4 but only 3 racks");
+    /* The distribution variant accepts it: 2+1+1 is as even as it gets. */
+    const char *goals[] = {"RackAwareDistributionGoal", "ReplicaCapacityGoal",
+                           "DiskCapacityGoal", "NetworkInboundCapacityGoal",
+                           "NetworkOutboundCapacityGoal", "CpuCapacityGoal"};
+    req.goals = goals;
+    req.ngoals = 6;
+    res = plan(c, &req);
+    if (res)
+        CHECK_INT_EQ(res->num_replica_moves, 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+/* Disk skew: broker 1 and 2 hold everything, 4 more brokers are empty. */
+TEST(disk_distribution_balances_within_band)
+{
+    enum { NP = 60 };
+    struct model_cluster *c = tb_cluster(6, 3, 1e6);
+    int32_t ids[NP * 3];
+    int64_t sizes[NP];
+    for (int k = 0; k < NP; k++) {
+        ids[k * 3] = 1 + (k % 2) * 3;     /* 1 or 4: rack r0 */
+        ids[k * 3 + 1] = 2 + (k % 2) * 3; /* 2 or 5: rack r1 */
+        ids[k * 3 + 2] = 3;               /* rack r2, always broker 3 */
+        sizes[k] = 1000 + 37 * (k % 7);
+    }
+    tb_topic(c, "t", NP, 3, ids, sizes);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    const struct model_summary_stat *d = &res->after_stats.res[RES_DISK];
+    CHECK_DBL_LE(d->max / d->avg, 1.10);
+    CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+    CHECK_STR_EQ(status_of(res, "DiskUsageDistributionGoal"), "FIXED");
+    CHECK_INT_EQ(tb_check_plan(c, res->after), 0);
+    CHECK(res->data_to_move >= res->lower_bound_bytes);
+    CHECK(res->lower_bound_bytes > 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(leader_distribution_moves_no_data)
+{
+    enum { NP = 30 };
+    struct model_cluster *c = tb_cluster(3, 3, 1e6);
+    int32_t ids[NP * 3];
+    for (int k = 0; k < NP; k++) {
+        ids[k * 3] = 1;
+        ids[k * 3 + 1] = 2;
+        ids[k * 3 + 2] = 3;
+    }
+    int64_t sizes[NP];
+    for (int k = 0; k < NP; k++)
+        sizes[k] = 10;
+    tb_topic(c, "t", NP, 3, ids, sizes);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(res->num_replica_moves, 0);
+    CHECK_INT_EQ(res->data_to_move, 0);
+    /* Threshold 1.10 with margin 0.9 around 10 leaders: the band is 9..11. */
+    CHECK_INT_LE(res->after_stats.leader_count.max, 11);
+    CHECK_INT_LE(9, res->after_stats.leader_count.min);
+    CHECK_INT_LE(res->num_leader_moves, 20);
+    /* Changed partitions list their new leader first. */
+    for (int i = 0; i < res->nproposals; i++)
+        CHECK_INT_EQ(res->after->partitions[res->proposals[i].partition].leader, 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(remove_brokers_empties_them)
+{
+    enum { NP = 40 };
+    struct model_cluster *c = tb_cluster(6, 3, 1e6);
+    int32_t ids[NP * 3];
+    int64_t sizes[NP];
+    for (int k = 0; k < NP; k++) {
+        int base = k % 6;
+        ids[k * 3] = 1 + base;
+        ids[k * 3 + 1] = 1 + (base + 1) % 6;
+        ids[k * 3 + 2] = 1 + (base + 2) % 6;
+        sizes[k] = 500 + k;
+    }
+    tb_topic(c, "t", NP, 3, ids, sizes);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.mode = OPT_MODE_REMOVE_BROKERS;
+    int32_t gone[] = {2};
+    req.brokers = gone;
+    req.nbrokers = 1;
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    struct model_broker_load bl[6];
+    model_compute_loads(res->after, bl, NULL);
+    CHECK_INT_EQ(bl[1].replicas, 0);
+    CHECK_INT_EQ(bl[1].leaders, 0);
+    CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+    /* Only the removed broker's replicas move: exactly its bytes. */
+    struct model_broker_load b0[6];
+    model_compute_loads(c, b0, NULL);
+    CHECK_NEAR(res->data_to_move, b0[1].load[RES_DISK], 0.5);
+    CHECK_INT_EQ(res->lower_bound_bytes, (int64_t)b0[1].load[RES_DISK]);
+    CHECK_INT_EQ(tb_check_plan(c, res->after), 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(add_brokers_moves_only_onto_new)
+{
+    enum { NP = 60 };
+    struct model_cluster *c = tb_cluster(6, 3, 1e6);
+    int32_t ids[NP * 3];
+    int64_t sizes[NP];
+    for (int k = 0; k < NP; k++) {
+        ids[k * 3] = 1;
+        ids[k * 3 + 1] = 2;
+        ids[k * 3 + 2] = 3;
+        sizes[k] = 1000;
+    }
+    tb_topic(c, "t", NP, 3, ids, sizes);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.mode = OPT_MODE_ADD_BROKERS;
+    int32_t added[] = {4, 5, 6};
+    req.brokers = added;
+    req.nbrokers = 3;
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    for (int32_t p = 0; p < c->npartitions; p++) {
+        const struct model_replica *now = model_replicas_of(res->after, p);
+        for (int i = 0; i < 3; i++) {
+            int32_t id = res->after->brokers[now[i].broker].id;
+            /* Every replica is on its old broker or on a new one. */
+            CHECK(id >= 4 || model_partition_slot(c, p, now[i].broker) >= 0);
+        }
+    }
+    struct model_broker_load bl[6];
+    model_compute_loads(res->after, bl, NULL);
+    for (int b = 3; b < 6; b++)
+        CHECK(bl[b].replicas >= 27);
+    CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(disk_capacity_impossible_reports_numbers)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1000);
+    int32_t ids[] = {1, 2, 3, 2, 3, 1};
+    int64_t sizes[] = {500, 400};
+    tb_topic(c, "big", 2, 3, ids, sizes);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = NULL;
+    struct error err = {0};
+    CHECK(opt_plan(c, &req, &res, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "DiskCapacityGoal");
+    CHECK_STR_CONTAINS(err.msg, "80%");
+    model_cluster_destroy(c);
+}
+
+TEST(bad_requests)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1e6);
+    int32_t ids[] = {1, 2, 3};
+    tb_topic(c, "t", 1, 3, ids, NULL);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = NULL;
+    struct error err = {0};
+    const char *goals[] = {"RackAwareGoal", "NoSuchGoal"};
+    req.goals = goals;
+    req.ngoals = 2;
+    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "unknown goal 'NoSuchGoal'; supported goals: RackAwareGoal");
+    const char *few[] = {"DiskUsageDistributionGoal"};
+    req.goals = few;
+    req.ngoals = 1;
+    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "must include the hard goal RackAwareGoal");
+    const char *fq[] = {"com.linkedin.kafka.cruisecontrol.analyzer.goals.DiskUsageDistributionGoal"};
+    req.goals = fq;
+    req.skip_hard_goal_check = true;
+    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), 0);
+    opt_result_destroy(res);
+    opt_request_init(&req);
+    req.mode = OPT_MODE_REMOVE_BROKERS;
+    int32_t nope[] = {42};
+    req.brokers = nope;
+    req.nbrokers = 1;
+    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "broker 42 does not exist.");
+    opt_request_init(&req);
+    req.excluded_topics = "([";
+    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "excluded topics regex");
+    model_cluster_destroy(c);
+}
+
+TEST(excluded_topics_do_not_move)
+{
+    enum { NP = 40 };
+    struct model_cluster *c = tb_cluster(6, 3, 1e6);
+    int32_t ids[NP * 3];
+    int64_t sizes[NP];
+    for (int k = 0; k < NP; k++) {
+        ids[k * 3] = 1;
+        ids[k * 3 + 1] = 2;
+        ids[k * 3 + 2] = 3;
+        sizes[k] = 1000;
+    }
+    tb_topic(c, "keep.me", NP, 3, ids, sizes);
+    tb_topic(c, "move.me", NP, 3, ids, sizes);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.excluded_topics = "keep\\..*";
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(res->excluded_topics, 1);
+    CHECK(res->num_replica_moves > 0);
+    for (int i = 0; i < res->nproposals; i++) {
+        int32_t p = res->proposals[i].partition;
+        if (res->proposals[i].changes & OPT_CHANGE_REPLICAS)
+            CHECK_STR_EQ(c->topics[c->partitions[p].topic].name, "move.me");
+    }
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(dead_broker_is_evacuated)
+{
+    struct model_cluster *c = tb_cluster(6, 3, 1e6);
+    int32_t ids[] = {1, 2, 3, 4, 5, 6, 1, 5, 3};
+    int64_t sizes[] = {10, 20, 30};
+    tb_topic(c, "t", 3, 3, ids, sizes);
+    tb_finalize(c);
+    c->brokers[0].flags |= BROKER_DEAD;
+    model_topology_refresh(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.mode = OPT_MODE_FIX_OFFLINE;
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(res->after_stats.offline_replicas, 0);
+    CHECK_INT_EQ(res->num_replica_moves, 2);
+    CHECK_INT_EQ(res->data_to_move, 40);
+    CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+    /* Only the two offline replicas moved. */
+    CHECK_INT_EQ(res->lower_bound_bytes, 40);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv);
+}
