@@ -88,6 +88,9 @@ void model_cluster_destroy(struct model_cluster *c)
         free(c->disks[i].path);
     for (int32_t i = 0; i < c->ntopics; i++)
         free(c->topics[i].name);
+    for (int32_t i = 0; i < c->nbroker_sets; i++)
+        free(c->broker_sets[i]);
+    free(c->broker_sets);
     free(c->zones);
     free(c->racks);
     free(c->brokers);
@@ -139,6 +142,9 @@ struct model_cluster *model_cluster_clone(const struct model_cluster *c)
         d->disks[i].path = xstrdup(c->disks[i].path);
     for (int32_t i = 0; i < d->ntopics; i++)
         d->topics[i].name = xstrdup(c->topics[i].name);
+    d->broker_sets = dup_array(c->broker_sets, (size_t)c->nbroker_sets, sizeof(char *));
+    for (int32_t i = 0; i < d->nbroker_sets; i++)
+        d->broker_sets[i] = xstrdup(c->broker_sets[i]);
     d->broker_hash = dup_array(c->broker_hash, c->broker_hash_size, sizeof(int32_t));
     d->topic_hash = dup_array(c->topic_hash, c->topic_hash_size, sizeof(int32_t));
     return d;
@@ -182,6 +188,7 @@ int model_broker_add(struct model_cluster *c, int32_t id, int32_t rack, const ch
     b->rack = rack;
     b->host = host ? xstrdup(host) : NULL;
     b->first_disk = -1;
+    b->broker_set = -1;
     int32_t index = c->nbrokers++;
     if ((size_t)c->nbrokers * 2 + 1 > c->broker_hash_size)
         broker_hash_rebuild(c);
@@ -194,6 +201,16 @@ int model_broker_add(struct model_cluster *c, int32_t id, int32_t rack, const ch
     if (ret_index)
         *ret_index = index;
     return 0;
+}
+
+int32_t model_broker_set_add(struct model_cluster *c, const char *name)
+{
+    for (int32_t i = 0; i < c->nbroker_sets; i++)
+        if (strcmp(c->broker_sets[i], name) == 0)
+            return i;
+    c->broker_sets = xrealloc(c->broker_sets, (size_t)(c->nbroker_sets + 1) * sizeof(char *));
+    c->broker_sets[c->nbroker_sets] = xstrdup(name);
+    return c->nbroker_sets++;
 }
 
 int16_t model_disk_add(struct model_cluster *c, int32_t broker, const char *path, double capacity)

@@ -77,6 +77,7 @@ struct model_broker {
     char *host;
     double capacity[RES_COUNT];
     double num_cores;
+    int32_t broker_set; /* index into broker_sets (BrokerSetAwareGoal), -1 = none */
     uint8_t capacity_set; /* bit r set: capacity[r] was given (snapshot or table) */
     int32_t first_disk; /* valid after finalize */
     int32_t ndisks;
@@ -130,6 +131,8 @@ struct model_cluster {
     int32_t npartitions;
     struct model_replica *replicas;
     int64_t nreplicas;
+    char **broker_sets; /* names of broker sets; brokers name theirs by index */
+    int32_t nbroker_sets;
 
     /* private: capacities of the arrays, lookup tables */
     size_t cap_zones, cap_racks, cap_brokers, cap_disks, cap_topics, cap_partitions, cap_replicas;
@@ -157,6 +160,8 @@ int32_t model_rack_add(struct model_cluster *c, const char *name, int32_t zone);
 /* Adds a broker; -EEXIST if the id is taken. Capacities start at 0 (see model_defaults). */
 int model_broker_add(struct model_cluster *c, int32_t id, int32_t rack, const char *host,
                      int32_t *ret_index);
+/* Find-or-add a broker set by name; returns its index. */
+int32_t model_broker_set_add(struct model_cluster *c, const char *name);
 /* Adds a log dir to a broker (before finalize). Returns its broker-local index. */
 int16_t model_disk_add(struct model_cluster *c, int32_t broker, const char *path, double capacity);
 /* Adds a topic; -EEXIST if the name is taken. */

@@ -22,6 +22,7 @@ void opt_thresholds_default(struct opt_thresholds *th)
     th->replica_balance = 1.10;
     th->leader_balance = 1.10;
     th->topic_replica_balance = 3.0;
+    th->min_topic_leaders = 1;
 }
 
 static void blist_add(struct opt_ctx *ctx, int32_t b, int64_t r)
@@ -103,8 +104,23 @@ void opt_ctx_finish(struct opt_ctx *ctx)
     free(ctx->dst_ok);
     free(ctx->src_only);
     free(ctx->lead_ok);
+    free(ctx->topic_count);
+    free(ctx->min_leader_topics);
     model_cluster_destroy(ctx->c);
     memset(ctx, 0, sizeof(*ctx));
+}
+
+void opt_ctx_topic_counts(struct opt_ctx *ctx)
+{
+    if (ctx->topic_count)
+        return;
+    const struct model_cluster *c = ctx->c;
+    ctx->topic_count = xcalloc((size_t)(c->ntopics ? c->ntopics : 1) * (size_t)(c->nbrokers ? c->nbrokers : 1),
+                               sizeof(int32_t));
+    for (int64_t r = 0; r < c->nreplicas; r++) {
+        int32_t t = c->partitions[ctx->rep_part[r]].topic;
+        ctx->topic_count[(size_t)t * (size_t)c->nbrokers + (size_t)c->replicas[r].broker]++;
+    }
 }
 
 void opt_rep_load(const struct opt_ctx *ctx, int64_t r, double out[RES_COUNT])
@@ -211,6 +227,11 @@ void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
     assert(src != dst);
     account(ctx, r, src, -1);
     blist_remove(ctx, src, r);
+    if (ctx->topic_count) {
+        size_t t = (size_t)c->partitions[ctx->rep_part[r]].topic * (size_t)c->nbrokers;
+        ctx->topic_count[t + (size_t)src]--;
+        ctx->topic_count[t + (size_t)dst]++;
+    }
     model_replica_move(c, ctx->rep_part[r], opt_rep_slot(ctx, r), dst, opt_best_dir(ctx, dst));
     account(ctx, r, dst, +1);
     blist_add(ctx, dst, r);

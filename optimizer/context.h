@@ -35,6 +35,7 @@ struct opt_thresholds {
     double leader_balance;          /* 1.10 */
     double topic_replica_balance;   /* 3.0 */
     double low_utilization[RES_COUNT]; /* 0: below this average utilisation nothing is balanced */
+    int32_t min_topic_leaders;      /* 1: leaders of each matching topic per broker */
 };
 
 void opt_thresholds_default(struct opt_thresholds *th);
@@ -58,6 +59,12 @@ struct opt_ctx {
     bool *src_only;   /* per broker: in remove mode, the brokers whose replicas may move */
     bool *lead_ok;    /* per broker: may lead */
 
+    /* Per topic per broker replica counts, [t * nbrokers + b]; NULL until a goal asks for them
+     * with opt_ctx_topic_counts(), then kept exact by every move. */
+    int32_t *topic_count;
+    /* Topics MinTopicLeadersPerBrokerGoal applies to (NULL = none). */
+    bool *min_leader_topics;
+
     struct goal **goals;
     int ngoals;
     int active;       /* goals[0..active-1] are optimized and constrain later moves */
@@ -71,6 +78,8 @@ void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
                   const struct model_cluster *orig, enum opt_mode mode,
                   const struct opt_thresholds *th);
 void opt_ctx_finish(struct opt_ctx *ctx);
+/* Builds the per-topic broker counts if they are not there yet. */
+void opt_ctx_topic_counts(struct opt_ctx *ctx);
 
 static inline int opt_rep_slot(const struct opt_ctx *ctx, int64_t r)
 {
