@@ -39,6 +39,7 @@ void goal_destroy(struct goal *g)
         return;
     free(g->lo);
     free(g->hi);
+    free(g->aux);
     free(g);
 }
 

@@ -45,6 +45,7 @@ struct goal {
     /* Bands computed by prepare(), per broker where capacities differ. */
     double *lo, *hi;      /* per broker, absolute units of the goal's measure */
     double avg;           /* the average the band is centred on */
+    int32_t *aux;         /* goal-specific per-topic data, freed by goal_destroy */
     int64_t violations_before;
     int64_t violations_after;
     double time_ms;
@@ -59,6 +60,8 @@ const struct goal_impl *goal_find(const char *name);
 extern const struct goal_impl *const goal_registry[];
 /* The default goal list (Cruise Control's defaults that Ballast implements), NULL-terminated. */
 extern const struct goal_impl *const goal_defaults[];
+/* The hard goals an explicit goal list must include (Cruise Control's hard.goals). */
+extern const struct goal_impl *const goal_hard_defaults[];
 struct goal *goal_create(const struct goal_impl *impl, int32_t nbrokers);
 void goal_destroy(struct goal *g);
 

@@ -226,3 +226,67 @@ DIST_GOAL(goal_disk_distribution, "DiskUsageDistributionGoal", RES_DISK);
 DIST_GOAL(goal_nw_in_distribution, "NetworkInboundUsageDistributionGoal", RES_NW_IN);
 DIST_GOAL(goal_nw_out_distribution, "NetworkOutboundUsageDistributionGoal", RES_NW_OUT);
 DIST_GOAL(goal_cpu_distribution, "CpuUsageDistributionGoal", RES_CPU);
+
+/* ---- PotentialNwOutGoal (soft): network out if the broker led every replica it holds stays
+ * under the network-out capacity threshold ---- */
+
+static double pnw_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
+{
+    return ctx->bl[b].pnw_out;
+}
+
+static double pnw_amount(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r)
+{
+    const struct model_partition *part = &ctx->c->partitions[ctx->rep_part[r]];
+    return part->nw_out + part->nw_in * (part->rf - 1);
+}
+
+static void pnw_spec(const struct goal *g, struct balance_spec *s)
+{
+    spec_of(g, s, true);
+    s->value = pnw_value;
+    s->amount = pnw_amount;
+}
+
+static void pnw_prepare(struct goal *g, const struct opt_ctx *ctx)
+{
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+        g->lo[b] = -INFINITY;
+        g->hi[b] = ctx->th.capacity[RES_NW_OUT] * ctx->c->brokers[b].capacity[RES_NW_OUT];
+    }
+}
+
+static int64_t pnw_violations(const struct goal *g, const struct opt_ctx *ctx)
+{
+    struct balance_spec s;
+    pnw_spec(g, &s);
+    return goal_count_outside(&s, ctx);
+}
+
+static int pnw_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+{
+    struct balance_spec s;
+    pnw_spec(g, &s);
+    goal_balance(&s, ctx);
+    return 0;
+}
+
+static bool pnw_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                            int32_t dst)
+{
+    struct balance_spec s;
+    pnw_spec(g, &s);
+    double a = pnw_amount(&s, ctx, r);
+    return a <= 0 || ctx->bl[dst].pnw_out + a <= g->hi[dst] + 1e-9 ||
+           ctx->bl[dst].pnw_out + a <= ctx->bl[ctx->c->replicas[r].broker].pnw_out;
+}
+
+const struct goal_impl goal_potential_nw_out = {
+    .name = "PotentialNwOutGoal",
+    .hard = false,
+    .res = RES_NW_OUT,
+    .prepare = pnw_prepare,
+    .violations = pnw_violations,
+    .optimize = pnw_optimize,
+    .accept_move = pnw_accept_move,
+};

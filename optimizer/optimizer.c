@@ -81,9 +81,9 @@ static int resolve_goals(const struct opt_request *req, const struct goal_impl *
     }
     if (!req->skip_hard_goal_check) {
         extern const struct goal_impl goal_rack_aware, goal_rack_aware_distribution;
-        for (int i = 0; goal_defaults[i]; i++) {
-            const struct goal_impl *h = goal_defaults[i];
-            if (!h->hard || in_list(impls, n, h))
+        for (int i = 0; goal_hard_defaults[i]; i++) {
+            const struct goal_impl *h = goal_hard_defaults[i];
+            if (in_list(impls, n, h))
                 continue;
             if (h == &goal_rack_aware && in_list(impls, n, &goal_rack_aware_distribution))
                 continue;
@@ -94,6 +94,21 @@ static int resolve_goals(const struct opt_request *req, const struct goal_impl *
         }
     }
     *ret_n = n;
+    return 0;
+}
+
+/* Compiles a whole-name regex; -EINVAL with a message naming `what` when it is bad. */
+static int compile_topics(regex_t *re, const char *src, const char *what, struct error *err)
+{
+    char *pattern = xasprintf("^(%s)$", src);
+    int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+    free(pattern);
+    if (rc != 0) {
+        char msg[256];
+        regerror(rc, re, msg, sizeof(msg));
+        regfree(re);
+        return error_set(err, -EINVAL, "%s regex '%s': %s", what, src, msg);
+    }
     return 0;
 }
 
@@ -130,16 +145,10 @@ static int apply_request(struct model_cluster *work, const struct opt_request *r
     }
     int32_t excluded = 0;
     if (req->excluded_topics && *req->excluded_topics) {
-        char *pattern = xasprintf("^(%s)$", req->excluded_topics);
         regex_t re;
-        int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
-        free(pattern);
-        if (rc != 0) {
-            char msg[256];
-            regerror(rc, &re, msg, sizeof(msg));
-            return error_set(err, -EINVAL, "excluded topics regex '%s': %s",
-                             req->excluded_topics, msg);
-        }
+        int rc = compile_topics(&re, req->excluded_topics, "excluded topics", err);
+        if (rc < 0)
+            return rc;
         for (int32_t t = 0; t < work->ntopics; t++)
             if (regexec(&re, work->topics[t].name, 0, NULL, 0) == 0) {
                 work->topics[t].flags |= TOPIC_EXCLUDED;
@@ -428,6 +437,20 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
 
     struct opt_ctx ctx;
     opt_ctx_init(&ctx, work, before, req->mode, &req->th);
+    if (req->min_topic_leaders_topics && *req->min_topic_leaders_topics) {
+        regex_t re;
+        rc = compile_topics(&re, req->min_topic_leaders_topics, "min topic leaders topics", err);
+        if (rc < 0) {
+            opt_ctx_finish(&ctx);
+            model_cluster_destroy(before);
+            free(res);
+            return rc;
+        }
+        ctx.min_leader_topics = xcalloc((size_t)(work->ntopics ? work->ntopics : 1), sizeof(bool));
+        for (int32_t t = 0; t < work->ntopics; t++)
+            ctx.min_leader_topics[t] = regexec(&re, work->topics[t].name, 0, NULL, 0) == 0;
+        regfree(&re);
+    }
     struct model_broker_load *bl0 = xmalloc((size_t)(c->nbrokers ? c->nbrokers : 1) * sizeof(*bl0));
     memcpy(bl0, ctx.bl, (size_t)c->nbrokers * sizeof(*bl0));
     struct goal *goals[OPT_MAX_GOALS];

@@ -32,6 +32,7 @@ struct opt_request {
     bool skip_hard_goal_check; /* allow a goal list without every default hard goal, and
                                   report (not fail) a violated hard goal */
     const char *excluded_topics; /* POSIX extended regex matched against whole names; NULL */
+    const char *min_topic_leaders_topics; /* regex: topics MinTopicLeadersPerBrokerGoal covers */
     struct opt_thresholds th;
 };
 

@@ -74,11 +74,11 @@ TEST(rack_aware_impossible_names_topic)
     CHECK(opt_plan(c, &req, &res, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "RackAwareGoal: topic 'wide' has RF 4 but only 3 racks");
     /* The distribution variant accepts it: 2+1+1 is as even as it gets. */
-    const char *goals[] = {"RackAwareDistributionGoal", "ReplicaCapacityGoal",
-                           "DiskCapacityGoal", "NetworkInboundCapacityGoal",
+    const char *goals[] = {"RackAwareDistributionGoal", "MinTopicLeadersPerBrokerGoal",
+                           "ReplicaCapacityGoal", "DiskCapacityGoal", "NetworkInboundCapacityGoal",
                            "NetworkOutboundCapacityGoal", "CpuCapacityGoal"};
     req.goals = goals;
-    req.ngoals = 6;
+    req.ngoals = 7;
     res = plan(c, &req);
     if (res)
         CHECK_INT_EQ(res->num_replica_moves, 0);

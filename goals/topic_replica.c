@@ -1,0 +1,112 @@
+/* TopicReplicaDistributionGoal (soft): for each topic, the replicas per broker lie in the band
+ * around the topic's mean (threshold topic.replica.count.balance.threshold, 3.0 by default),
+ * widened to whole numbers. Moves the smallest replicas of the topic from brokers above the
+ * band to the brokers holding the fewest of it. Uses the context's per-topic counts. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "common/alloc.h"
+#include "goals/balance.h"
+
+/* aux holds per topic: lo in aux[2t], hi in aux[2t+1]. */
+static void trd_prepare(struct goal *g, const struct opt_ctx *ctx)
+{
+    struct opt_ctx *mctx = (struct opt_ctx *)ctx; /* counts are a cache; building is benign */
+    opt_ctx_topic_counts(mctx);
+    const struct model_cluster *c = ctx->c;
+    int32_t n = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        n += model_broker_usable(c, b);
+    free(g->aux);
+    g->aux = xcalloc((size_t)(c->ntopics ? c->ntopics : 1) * 2, sizeof(int32_t));
+    for (int32_t t = 0; t < c->ntopics; t++) {
+        int64_t reps = 0;
+        const struct model_topic *top = &c->topics[t];
+        for (int32_t p = top->first_partition; p < top->first_partition + top->npartitions; p++)
+            reps += c->partitions[p].rf;
+        double avg = n ? (double)reps / n : 0, lo, hi;
+        goal_band(avg, ctx->th.topic_replica_balance, ctx->th.balance_margin, &lo, &hi);
+        g->aux[2 * t] = (int32_t)fmax(0, fmin(floor(lo), floor(avg)));
+        g->aux[2 * t + 1] = (int32_t)fmax(ceil(hi), ceil(avg));
+    }
+}
+
+static int32_t tcount(const struct opt_ctx *ctx, int32_t t, int32_t b)
+{
+    return ctx->topic_count[(size_t)t * (size_t)ctx->c->nbrokers + (size_t)b];
+}
+
+static int64_t trd_violations(const struct goal *g, const struct opt_ctx *ctx)
+{
+    int64_t n = 0;
+    for (int32_t t = 0; t < ctx->c->ntopics; t++)
+        for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
+            if (!model_broker_usable(ctx->c, b))
+                continue;
+            int32_t v = tcount(ctx, t, b);
+            if (v > g->aux[2 * t + 1] || v < g->aux[2 * t])
+                n++;
+        }
+    return n;
+}
+
+static int trd_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+{
+    const struct model_cluster *c = ctx->c;
+    for (int32_t t = 0; t < c->ntopics; t++) {
+        if (c->topics[t].flags & TOPIC_EXCLUDED)
+            continue;
+        int32_t lo = g->aux[2 * t], hi = g->aux[2 * t + 1];
+        for (int32_t src = 0; src < c->nbrokers; src++) {
+            if (!model_broker_usable(c, src) || tcount(ctx, t, src) <= hi)
+                continue;
+            const struct model_topic *top = &c->topics[t];
+            for (int32_t p = top->first_partition;
+                 p < top->first_partition + top->npartitions && tcount(ctx, t, src) > hi; p++) {
+                int slot = model_partition_slot(c, p, src);
+                if (slot < 0)
+                    continue;
+                int64_t r = c->partitions[p].first_replica + slot;
+                int32_t best = -1;
+                for (int32_t b = 0; b < c->nbrokers; b++) {
+                    if (!ctx->dst_ok[b] || tcount(ctx, t, b) + 1 > hi)
+                        continue;
+                    if (best >= 0 && (tcount(ctx, t, b) > tcount(ctx, t, best) ||
+                                      (tcount(ctx, t, b) == tcount(ctx, t, best) &&
+                                       opt_util(ctx, b, RES_DISK) >= opt_util(ctx, best, RES_DISK))))
+                        continue;
+                    if (opt_move_ok(ctx, r, b))
+                        best = b;
+                }
+                if (best >= 0)
+                    opt_move_apply(ctx, r, best);
+            }
+        }
+        (void)lo;
+    }
+    return 0;
+}
+
+static bool trd_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                            int32_t dst)
+{
+    int32_t t = ctx->c->partitions[ctx->rep_part[r]].topic;
+    int32_t src = ctx->c->replicas[r].broker;
+    int32_t lo = g->aux[2 * t], hi = g->aux[2 * t + 1];
+    int32_t vs = tcount(ctx, t, src), vd = tcount(ctx, t, dst);
+    double before = goal_outside(vs, lo, hi) + goal_outside(vd, lo, hi);
+    double after = goal_outside(vs - 1, lo, hi) + goal_outside(vd + 1, lo, hi);
+    if (!model_broker_usable(ctx->c, src))
+        return vd + 1 <= hi || after <= before;
+    return after <= before;
+}
+
+const struct goal_impl goal_topic_replica_distribution = {
+    .name = "TopicReplicaDistributionGoal",
+    .hard = false,
+    .res = -1,
+    .prepare = trd_prepare,
+    .violations = trd_violations,
+    .optimize = trd_optimize,
+    .accept_move = trd_accept_move,
+};
