@@ -1,0 +1,245 @@
+/* One test per goal beyond the basic set: violated -> fixed (or impossible -> clear error),
+ * each run with only the goal under test plus the rack goal, so what moved is its doing. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "goals/goal.h"
+#include "optimizer/optimizer.h"
+#include "tests/harness.h"
+#include "tests/optimizer/build.h"
+
+static struct opt_result *plan_with(const struct model_cluster *c, const char *goal,
+                                    struct opt_request *req)
+{
+    const char *goals[] = {"RackAwareGoal", goal};
+    req->goals = goals;
+    req->ngoals = 2;
+    req->skip_hard_goal_check = true;
+    struct opt_result *res = NULL;
+    struct error err = {0};
+    if (opt_plan(c, req, &res, &err) != 0) {
+        test_fail(__FILE__, __LINE__, "%s: %s", goal, err.msg);
+        return NULL;
+    }
+    req->goals = NULL;
+    return res;
+}
+
+static enum goal_status status(const struct opt_result *res, const char *name)
+{
+    for (int i = 0; i < res->ngoals; i++)
+        if (strcmp(res->goals[i].name, name) == 0)
+            return res->goals[i].status;
+    return (enum goal_status)-1;
+}
+
+TEST(registry_accepts_cc_spellings)
+{
+    CHECK(goal_find("RackAwareGoal") != NULL);
+    CHECK(goal_find("com.linkedin.kafka.cruisecontrol.analyzer.goals.CpuCapacityGoal") != NULL);
+    CHECK(goal_find("com.linkedin.kafka.cruisecontrol.analyzer.goals.IntraBrokerDiskCapacityGoal") != NULL);
+    CHECK(goal_find("DiskUsageDistribution") != NULL);
+    CHECK(goal_find("NoSuchGoal") == NULL);
+    int n = 0;
+    while (goal_registry[n])
+        n++;
+    CHECK_INT_EQ(n, 21);
+}
+
+/* Topic "hot": 12 partitions all on brokers 1,2,3 of 6; with threshold 1.0 the band is tight. */
+TEST(topic_replica_distribution)
+{
+    struct model_cluster *c = tb_cluster(6, 3, 1e9);
+    int32_t ids[36];
+    for (int k = 0; k < 12; k++) {
+        ids[k * 3] = 1;
+        ids[k * 3 + 1] = 2;
+        ids[k * 3 + 2] = 3;
+    }
+    tb_topic(c, "hot", 12, 3, ids, NULL);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.th.topic_replica_balance = 1.0;
+    struct opt_result *res = plan_with(c, "TopicReplicaDistributionGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(status(res, "TopicReplicaDistributionGoal"), GOAL_FIXED);
+    CHECK_INT_EQ(res->after_stats.topic_replicas.max, 6);
+    CHECK_INT_EQ(res->after_stats.topic_replicas.min, 6);
+    CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+    CHECK_INT_EQ(tb_check_plan(c, res->after), 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+/* Leader bytes-in: all heavy partitions led by broker 1. */
+TEST(leader_bytes_in_distribution_moves_no_data)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1e9);
+    int32_t ids[18];
+    for (int k = 0; k < 6; k++) {
+        ids[k * 3] = 1;
+        ids[k * 3 + 1] = 2;
+        ids[k * 3 + 2] = 3;
+    }
+    tb_topic(c, "t", 6, 3, ids, NULL);
+    tb_finalize(c);
+    for (int p = 0; p < 6; p++)
+        c->partitions[p].nw_in = 1000;
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan_with(c, "LeaderBytesInDistributionGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(status(res, "LeaderBytesInDistributionGoal"), GOAL_FIXED);
+    CHECK_INT_EQ(res->num_replica_moves, 0);
+    struct model_broker_load bl[3];
+    model_compute_loads(res->after, bl, NULL);
+    for (int b = 0; b < 3; b++)
+        CHECK_NEAR(bl[b].leader_nw_in, 2000, 1e-6);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(preferred_leader_election)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1e9);
+    int32_t ids[] = {1, 2, 3, 2, 3, 1};
+    tb_topic(c, "t", 2, 3, ids, NULL);
+    tb_finalize(c);
+    model_leader_set(c, 0, 2);
+    model_leader_set(c, 1, 1);
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan_with(c, "PreferredLeaderElectionGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(status(res, "PreferredLeaderElectionGoal"), GOAL_FIXED);
+    CHECK_INT_EQ(res->num_leader_moves, 2);
+    CHECK_INT_EQ(model_partition_leader(res->after, 0), 0);
+    CHECK_INT_EQ(model_partition_leader(res->after, 1), 1);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(min_topic_leaders_per_broker)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1e9);
+    int32_t ids[] = {1, 2, 3, 1, 2, 3, 1, 2, 3};
+    tb_topic(c, "orders", 3, 3, ids, NULL);
+    tb_topic(c, "tiny", 1, 3, ids, NULL);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.min_topic_leaders_topics = "orders";
+    struct opt_result *res = plan_with(c, "MinTopicLeadersPerBrokerGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(status(res, "MinTopicLeadersPerBrokerGoal"), GOAL_FIXED);
+    struct model_broker_load bl[3];
+    model_compute_loads(res->after, bl, NULL);
+    for (int b = 0; b < 3; b++)
+        CHECK_INT_LE(1, bl[b].leaders);
+    opt_result_destroy(res);
+    /* One partition cannot give three brokers a leader each. */
+    req.min_topic_leaders_topics = "tiny";
+    const char *goals[] = {"MinTopicLeadersPerBrokerGoal"};
+    req.goals = goals;
+    req.ngoals = 1;
+    req.skip_hard_goal_check = false;
+    struct error err = {0};
+    res = NULL;
+    CHECK(opt_plan(c, &req, &res, &err) < 0);
+    CHECK(res == NULL);
+    opt_request_init(&req);
+    req.min_topic_leaders_topics = "tiny";
+    res = NULL;
+    CHECK(opt_plan(c, &req, &res, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "MinTopicLeadersPerBrokerGoal: topic 'tiny' has 1 partitions");
+    model_cluster_destroy(c);
+}
+
+TEST(potential_nw_out)
+{
+    struct model_cluster *c = tb_cluster(6, 3, 1e9);
+    int32_t ids[] = {1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3};
+    tb_topic(c, "t", 4, 3, ids, NULL);
+    tb_finalize(c);
+    for (int p = 0; p < 4; p++)
+        c->partitions[p].nw_out = 3e8; /* each broker could lead 4: 1.2e9 > 0.8e9 limit */
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan_with(c, "PotentialNwOutGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(status(res, "PotentialNwOutGoal"), GOAL_FIXED);
+    CHECK_DBL_LE(res->after_stats.pnw_out.max, 0.8e9);
+    CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(intra_broker_disk_goals)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1000);
+    int32_t ids[] = {1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3};
+    int64_t sizes[] = {100, 100, 100, 100};
+    tb_topic(c, "t", 4, 3, ids, sizes);
+    tb_finalize(c);
+    /* put every replica in dir 0: 400 of 500 per dir = 80%... then beyond: */
+    for (int64_t r = 0; r < c->nreplicas; r++)
+        c->replicas[r].dir = 0;
+    c->replicas[0].size = 300; /* broker 1 dir 0: 600 of 500 */
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan_with(c, "IntraBrokerDiskCapacityGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(status(res, "IntraBrokerDiskCapacityGoal"), GOAL_FIXED);
+    CHECK_INT_EQ(res->num_replica_moves, 0);
+    CHECK(res->num_intra_moves >= 1);
+    double du[6];
+    struct model_broker_load bl[3];
+    model_compute_loads(res->after, bl, du);
+    for (int d = 0; d < 6; d++)
+        CHECK_DBL_LE(du[d], 400);
+    opt_result_destroy(res);
+    res = plan_with(c, "IntraBrokerDiskUsageDistributionGoal", &req);
+    if (!res)
+        return;
+    model_compute_loads(res->after, bl, du);
+    CHECK_INT_EQ(status(res, "IntraBrokerDiskUsageDistributionGoal"), GOAL_FIXED);
+    CHECK_NEAR(du[2], 200, 1e-9);
+    CHECK_NEAR(du[3], 200, 1e-9);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+TEST(broker_set_aware)
+{
+    struct model_cluster *c = tb_cluster(6, 3, 1e9);
+    int32_t ids[] = {1, 2, 3, 1, 2, 6};
+    tb_topic(c, "t", 2, 3, ids, NULL);
+    tb_finalize(c);
+    int32_t a = model_broker_set_add(c, "a"), b = model_broker_set_add(c, "b");
+    for (int i = 0; i < 6; i++)
+        c->brokers[i].broker_set = i < 3 ? a : b;
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan_with(c, "BrokerSetAwareGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(status(res, "BrokerSetAwareGoal"), GOAL_FIXED);
+    CHECK_INT_EQ(res->num_replica_moves, 1);
+    const struct model_replica *rep = model_replicas_of(res->after, 1);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT_EQ(res->after->brokers[rep[i].broker].broker_set, a);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv);
+}
