@@ -16,6 +16,11 @@ struct balance_spec {
     int32_t max_tries;     /* candidates tried per step */
 };
 
+/* Per-broker centre of a balance band: the cluster's (or, when racks are locked, the broker's
+ * rack's) total of `value` divided by its total `weight`, times the broker's weight. Values on
+ * brokers that must be emptied count toward their rack (or the cluster). */
+void goal_centres(const struct opt_ctx *ctx, bool per_rack, const double *value,
+                  const double *weight, double *ret_centre);
 void goal_balance(const struct balance_spec *s, struct opt_ctx *ctx);
 int64_t goal_count_outside(const struct balance_spec *s, const struct opt_ctx *ctx);
 /* Load change on the old leader's broker (d_old) and on slot's broker (d_new) if leadership

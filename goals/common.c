@@ -65,6 +65,26 @@ const struct goal_impl *goal_find(const char *name)
     return NULL;
 }
 
+void goal_centres(const struct opt_ctx *ctx, bool per_rack, const double *value,
+                  const double *weight, double *ret_centre)
+{
+    const struct model_cluster *c = ctx->c;
+    int32_t ng = per_rack ? c->nracks : 1;
+    double *v = xcalloc((size_t)ng, sizeof(double)), *w = xcalloc((size_t)ng, sizeof(double));
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        int32_t g = per_rack ? c->brokers[b].rack : 0;
+        v[g] += value[b];
+        if (model_broker_usable(c, b))
+            w[g] += weight[b];
+    }
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        int32_t g = per_rack ? c->brokers[b].rack : 0;
+        ret_centre[b] = w[g] > 0 ? v[g] / w[g] * weight[b] : 0;
+    }
+    free(v);
+    free(w);
+}
+
 /* ---- the balancing engine ---- */
 
 struct cand {

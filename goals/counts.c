@@ -6,7 +6,9 @@
  * [min(floor(lo), floor(avg)), max(ceil(hi), ceil(avg))]. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
+#include "common/alloc.h"
 #include "goals/balance.h"
 
 static double replicas_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
@@ -100,10 +102,33 @@ const struct goal_impl goal_replica_capacity = {
 
 static void rdist_prepare(struct goal *g, const struct opt_ctx *ctx)
 {
+    const struct model_cluster *c = ctx->c;
     int32_t n = 0;
-    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
-        n += model_broker_usable(ctx->c, b);
-    count_band(g, ctx, (double)ctx->c->nreplicas, n, ctx->th.replica_balance, NULL);
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        n += model_broker_usable(c, b);
+    count_band(g, ctx, (double)c->nreplicas, n, ctx->th.replica_balance, NULL);
+    if (!opt_racks_locked(ctx))
+        return;
+    /* Each rack keeps its replica count: centre the band on the rack's own mean. */
+    double *value = xmalloc((size_t)c->nbrokers * sizeof(double) + 1);
+    double *weight = xmalloc((size_t)c->nbrokers * sizeof(double) + 1);
+    double *centre = xmalloc((size_t)c->nbrokers * sizeof(double) + 1);
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        value[b] = ctx->bl[b].replicas;
+        weight[b] = 1;
+    }
+    goal_centres(ctx, true, value, weight, centre);
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (!model_broker_usable(c, b))
+            continue;
+        double lo, hi;
+        goal_band(centre[b], ctx->th.replica_balance, ctx->th.balance_margin, &lo, &hi);
+        g->lo[b] = fmin(floor(lo), floor(centre[b]));
+        g->hi[b] = fmax(ceil(hi), ceil(centre[b]));
+    }
+    free(value);
+    free(weight);
+    free(centre);
 }
 
 static int64_t rdist_violations(const struct goal *g, const struct opt_ctx *ctx)

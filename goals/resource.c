@@ -10,7 +10,9 @@
  * satisfied goal satisfied and never let an unsatisfied one get worse. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
+#include "common/alloc.h"
 #include "goals/balance.h"
 
 static double res_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
@@ -114,27 +116,32 @@ static bool capacity_accept_leader(const struct goal *g, const struct opt_ctx *c
 
 static void dist_prepare(struct goal *g, const struct opt_ctx *ctx)
 {
+    const struct model_cluster *c = ctx->c;
     int res = g->impl->res;
     double load = 0, cap = 0;
-    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
-        if (!model_broker_usable(ctx->c, b))
-            continue;
-        load += ctx->bl[b].load[res];
-        cap += ctx->c->brokers[b].capacity[res];
+    double *value = xmalloc((size_t)c->nbrokers * sizeof(double) + 1);
+    double *weight = xmalloc((size_t)c->nbrokers * sizeof(double) + 1);
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        value[b] = ctx->bl[b].load[res];
+        weight[b] = c->brokers[b].capacity[res];
+        load += value[b];
+        if (model_broker_usable(c, b))
+            cap += weight[b];
     }
-    /* Replicas still on brokers that must be emptied land on usable ones. */
-    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
-        if (!model_broker_usable(ctx->c, b))
-            load += ctx->bl[b].load[res];
     g->avg = cap > 0 ? load / cap : 0;
-    double lo, hi;
-    goal_band(g->avg, ctx->th.balance[res], ctx->th.balance_margin, &lo, &hi);
+    /* Leadership moves shift CPU and network-out between racks; disk and network-in follow
+     * the replicas, whose rack shares are fixed when racks are locked. */
+    bool per_rack = (res == RES_DISK || res == RES_NW_IN) && opt_racks_locked(ctx);
+    goal_centres(ctx, per_rack, value, weight, g->lo);
+    double d = (ctx->th.balance[res] - 1.0) * ctx->th.balance_margin;
     bool idle = g->avg < ctx->th.low_utilization[res];
-    for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
-        double c = ctx->c->brokers[b].capacity[res];
-        g->lo[b] = idle ? -INFINITY : lo * c;
-        g->hi[b] = idle ? INFINITY : hi * c;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        double centre = g->lo[b];
+        g->lo[b] = idle ? -INFINITY : centre * (1 - d);
+        g->hi[b] = idle ? INFINITY : centre * (1 + d);
     }
+    free(value);
+    free(weight);
 }
 
 static int64_t dist_violations(const struct goal *g, const struct opt_ctx *ctx)

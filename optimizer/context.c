@@ -123,6 +123,23 @@ void opt_ctx_topic_counts(struct opt_ctx *ctx)
     }
 }
 
+bool opt_racks_locked(const struct opt_ctx *ctx)
+{
+    bool rack_goal = false;
+    for (int i = 0; i < ctx->active; i++)
+        rack_goal |= strncmp(ctx->goals[i]->impl->name, "RackAware", 9) == 0;
+    if (!rack_goal || ctx->c->usable_racks < 2)
+        return false;
+    for (int32_t p = 0; p < ctx->c->npartitions; p++) {
+        const struct model_partition *part = &ctx->c->partitions[p];
+        if (ctx->c->topics[part->topic].flags & TOPIC_EXCLUDED)
+            continue;
+        if (part->rf != ctx->c->usable_racks)
+            return false;
+    }
+    return true;
+}
+
 void opt_rep_load(const struct opt_ctx *ctx, int64_t r, double out[RES_COUNT])
 {
     int32_t p = ctx->rep_part[r];

@@ -239,6 +239,51 @@ TEST(broker_set_aware)
     model_cluster_destroy(c);
 }
 
+/* Uneven racks, RF 3 = racks: r0 has broker 1, r1 has 2 and 5... every rack holds one replica
+ * of each partition, so broker 1 must hold everything; balance is judged within each rack. */
+TEST(uneven_racks_balance_within_rack)
+{
+    struct model_cluster *c = model_cluster_create("uneven");
+    const char *rack_of[] = {"r0", "r1", "r2", "r1", "r2", "r2"};
+    for (int i = 0; i < 6; i++) {
+        int32_t z = model_zone_add(c, rack_of[i]);
+        int32_t r = model_rack_add(c, rack_of[i], z), b;
+        model_broker_add(c, i + 1, r, NULL, &b);
+        model_disk_add(c, b, "/d0", 0);
+        model_disk_add(c, b, "/d1", 0);
+        for (int k = 0; k < RES_COUNT; k++)
+            c->brokers[b].capacity[k] = 1e9;
+        c->brokers[b].capacity_set = 0xf;
+    }
+    enum { NP = 60 };
+    int32_t ids[NP * 3];
+    int64_t sizes[NP];
+    for (int k = 0; k < NP; k++) {
+        ids[k * 3] = 1;
+        ids[k * 3 + 1] = 2;  /* all of r1's share on broker 2 */
+        ids[k * 3 + 2] = 3;  /* all of r2's share on broker 3 */
+        sizes[k] = 1000 + k;
+    }
+    tb_topic(c, "t", NP, 3, ids, sizes);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan_with(c, "DiskUsageDistributionGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(status(res, "DiskUsageDistributionGoal"), GOAL_FIXED);
+    struct model_broker_load bl[6];
+    model_compute_loads(res->after, bl, NULL);
+    double r1 = (bl[1].load[RES_DISK] + bl[3].load[RES_DISK]) / 2;
+    double r2 = (bl[2].load[RES_DISK] + bl[4].load[RES_DISK] + bl[5].load[RES_DISK]) / 3;
+    CHECK_DBL_LE(fabs(bl[1].load[RES_DISK] / r1 - 1), 0.09);
+    for (int b = 2; b < 6; b += (b == 2 ? 2 : 1))
+        CHECK_DBL_LE(fabs(bl[b].load[RES_DISK] / r2 - 1), 0.09);
+    CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
 int main(int argc, char **argv)
 {
     return test_main(argc, argv);
