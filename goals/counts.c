@@ -222,6 +222,54 @@ static bool shed_leader(struct goal *g, struct opt_ctx *ctx, int32_t p, bool nee
     return true;
 }
 
+/* One augmenting chain for a broker above its band: BFS over brokers where an edge u -> v is
+ * "a partition led by u has a replica on v that may take leadership"; stops at the first
+ * broker with room below its high bound, then transfers leadership along the path (each broker
+ * on the way gives one and takes one). This is the augmenting step of the b-matching that
+ * leader counts are, so repeated chains reach the band whenever any assignment of leaders to
+ * existing replicas does. Returns true when the chain was applied. */
+static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32_t *prev,
+                         int32_t *via_p, int8_t *via_s, int32_t *queue)
+{
+    struct model_cluster *c = ctx->c;
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        prev[b] = -2;
+    int32_t head = 0, tail = 0, found = -1;
+    prev[src] = -1;
+    queue[tail++] = src;
+    while (head < tail && found < 0) {
+        int32_t u = queue[head++];
+        for (int32_t i = 0; i < ctx->blist_n[u] && found < 0; i++) {
+            int64_t r = ctx->blist[u][i];
+            if (!opt_rep_is_leader(ctx, r))
+                continue;
+            int32_t p = ctx->rep_part[r];
+            const struct model_partition *part = &c->partitions[p];
+            for (int s = 0; s < part->rf; s++) {
+                int32_t v = c->replicas[part->first_replica + s].broker;
+                if (s == part->leader || prev[v] != -2 || !ctx->lead_ok[v])
+                    continue;
+                if (!opt_leader_ok(ctx, p, s))
+                    continue;
+                prev[v] = u;
+                via_p[v] = p;
+                via_s[v] = (int8_t)s;
+                if (ctx->bl[v].leaders + 1 <= g->hi[v]) {
+                    found = v;
+                    break;
+                }
+                queue[tail++] = v;
+            }
+        }
+    }
+    if (found < 0)
+        return false;
+    /* Apply from the end of the path back to src, so each intermediate broker keeps its count. */
+    for (int32_t v = found; prev[v] >= 0; v = prev[v])
+        opt_leader_apply(ctx, via_p[v], via_s[v]);
+    return true;
+}
+
 static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
@@ -257,6 +305,18 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
         if (!moved)
             break;
     }
+    /* What single transfers could not fix, chains can. */
+    size_t nb = (size_t)(c->nbrokers ? c->nbrokers : 1);
+    int32_t *prev = xmalloc(nb * sizeof(int32_t)), *via_p = xmalloc(nb * sizeof(int32_t));
+    int32_t *queue = xmalloc(nb * sizeof(int32_t));
+    int8_t *via_s = xmalloc(nb);
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        while (ctx->bl[b].leaders > g->hi[b] && leader_chain(g, ctx, b, prev, via_p, via_s, queue))
+            ;
+    free(prev);
+    free(via_p);
+    free(via_s);
+    free(queue);
     return 0;
 }
 

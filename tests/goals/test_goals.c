@@ -239,6 +239,28 @@ TEST(broker_set_aware)
     model_cluster_destroy(c);
 }
 
+/* Broker 1 leads 4 partitions shared only with broker 2; broker 2 leads 2 shared with broker 3;
+ * broker 3 leads none. No single transfer from 1 fits a tight band; a chain 1->2->3 does. */
+TEST(leader_counts_balance_through_chains)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1e9);
+    int32_t ids[] = {1, 2, 1, 2, 1, 2, 1, 2, 2, 3, 2, 3};
+    tb_topic(c, "t", 6, 2, ids, NULL);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.th.leader_balance = 1.0;
+    struct opt_result *res = plan_with(c, "LeaderReplicaDistributionGoal", &req);
+    if (!res)
+        return;
+    CHECK_INT_EQ(res->num_replica_moves, 0);
+    CHECK_INT_EQ(res->after_stats.leader_count.max, 2);
+    CHECK_INT_EQ(res->after_stats.leader_count.min, 2);
+    CHECK_INT_EQ(status(res, "LeaderReplicaDistributionGoal"), GOAL_FIXED);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
 /* Uneven racks, RF 3 = racks: r0 has broker 1, r1 has 2 and 5... every rack holds one replica
  * of each partition, so broker 1 must hold everything; balance is judged within each rack. */
 TEST(uneven_racks_balance_within_rack)
