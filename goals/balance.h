@@ -14,6 +14,7 @@ struct balance_spec {
     bool by_bytes;         /* try candidates smallest bytes first (count goals) */
     bool no_pull;          /* only push down to hi (capacity limits) */
     int32_t max_tries;     /* candidates tried per step */
+    bool swaps;            /* fall back to count-neutral swaps when no single move fits */
 };
 
 /* Per-broker centre of a balance band: the cluster's (or, when racks are locked, the broker's

@@ -171,6 +171,114 @@ static int32_t fit_order(const struct cand *cands, int32_t n, double need, int32
     return k;
 }
 
+#define SWAP_SMALL 32 /* smallest replicas of the receiving broker tried as the swap's return */
+#define SWAP_LARGE 64 /* candidates of the giving broker tried */
+
+/* The k replicas of broker b with the smallest positive amounts (any amount for the return
+ * leg: a zero-sized replica is the best return), ascending, into out; returns how many. */
+/* Could replica r go to broker to without hurting its partition's rack spread? (A cheap
+ * filter before the goals judge the swap.) */
+static bool rack_fits(const struct opt_ctx *ctx, int64_t r, int32_t to)
+{
+    int32_t p = ctx->rep_part[r];
+    if (model_partition_slot(ctx->c, p, to) >= 0)
+        return false;
+    return model_partition_rack_deficit_if(ctx->c, p, opt_rep_slot(ctx, r), to) <=
+           model_partition_rack_deficit(ctx->c, p);
+}
+
+static int32_t smallest(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b,
+                        int32_t to, struct cand *out, int32_t k)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
+        int64_t r = ctx->blist[b][i];
+        double a = s->amount(s, ctx, r);
+        if (n == k && a >= out[n - 1].amount)
+            continue;
+        if (!rack_fits(ctx, r, to))
+            continue;
+        if (n == k && a >= out[n - 1].amount)
+            continue;
+        int32_t j = n < k ? n++ : n - 1;
+        while (j > 0 && out[j - 1].amount > a) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j].r = r;
+        out[j].amount = a;
+        out[j].bytes = (double)ctx->c->replicas[r].size;
+    }
+    return n;
+}
+
+/* Swaps a replica x of src (larger) with a replica y of dst (smaller) so that src sheds
+ * net = a_x - a_y, as close to `need` as possible, without src going below lo or dst above hi.
+ * Count-neutral, so it works where counts are pinned by an earlier goal. Returns true if it
+ * applied a swap. */
+static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int32_t src,
+                         int32_t dst, double need)
+{
+    struct cand small[SWAP_SMALL], big[SWAP_LARGE];
+    int32_t ns = smallest(s, ctx, dst, src, small, SWAP_SMALL);
+    if (ns == 0)
+        return false;
+    /* the largest SWAP_LARGE of src */
+    int32_t nb = 0;
+    for (int32_t i = 0; i < ctx->blist_n[src]; i++) {
+        int64_t r = ctx->blist[src][i];
+        double a = s->amount(s, ctx, r);
+        if (a <= 0 || (nb == SWAP_LARGE && a <= big[nb - 1].amount) || !rack_fits(ctx, r, dst))
+            continue;
+        int32_t j = nb < SWAP_LARGE ? nb++ : nb - 1;
+        while (j > 0 && big[j - 1].amount < a) {
+            big[j] = big[j - 1];
+            j--;
+        }
+        big[j].r = r;
+        big[j].amount = a;
+        big[j].bytes = (double)ctx->c->replicas[r].size;
+    }
+    double sv = s->value(s, ctx, src), dv = s->value(s, ctx, dst);
+    double room = fmin(s->hi[dst] - dv, sv - s->lo[src]);
+    if (room <= s->eps)
+        return false;
+    double want = fmin(need, room);
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int32_t bi = -1, bj = -1;
+        double best = -1, best_bytes = 0;
+        for (int32_t i = 0; i < nb; i++) {
+            if (big[i].r < 0)
+                continue;
+            for (int32_t j = 0; j < ns; j++) {
+                if (small[j].r < 0)
+                    continue;
+                double net = big[i].amount - small[j].amount;
+                if (net <= s->eps || net > room + s->eps)
+                    continue;
+                double gain = fmin(net, want);
+                double bytes = big[i].bytes + small[j].bytes;
+                if (gain > best + s->eps || (fabs(gain - best) <= s->eps && bytes < best_bytes)) {
+                    best = gain;
+                    best_bytes = bytes;
+                    bi = i;
+                    bj = j;
+                }
+            }
+        }
+        if (bi < 0)
+            return false;
+        if (opt_swap_ok(ctx, big[bi].r, small[bj].r)) {
+            opt_move_apply(ctx, big[bi].r, dst);
+            opt_move_apply(ctx, small[bj].r, src);
+            return true;
+        }
+        /* Not accepted: drop this pair's larger side and try the next best. */
+        big[bi].r = -1;
+    }
+    return false;
+}
+
 static bool broker_in_scope(const struct opt_ctx *ctx, int32_t b)
 {
     return model_broker_usable(ctx->c, b);
@@ -240,6 +348,15 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                     break;
                 }
             }
+            for (int32_t di = 0; !progress && s->swaps && di < nd; di++) {
+                if (swap_between(s, ctx, src, dsts[di].b, need)) {
+                    progress = moved_any = true;
+                    n = collect(s, ctx, src, cands);
+                    dsts[di].key = s->value(s, ctx, dsts[di].b) /
+                                   (s->hi[dsts[di].b] > 0 ? s->hi[dsts[di].b] : 1);
+                    qsort(dsts, (size_t)nd, sizeof(*dsts), bsort_asc);
+                }
+            }
         }
     }
     free(srcs);
@@ -300,6 +417,16 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                     progress = moved_any = true;
                     break;
                 }
+            }
+        }
+        for (int32_t si = 0; s->swaps && si < ns; si++) {
+            double need = s->lo[dst] - s->value(s, ctx, dst);
+            if (need <= s->eps)
+                break;
+            int32_t src = srcs[si].b;
+            while (need > s->eps && swap_between(s, ctx, src, dst, need)) {
+                moved_any = true;
+                need = s->lo[dst] - s->value(s, ctx, dst);
             }
         }
     }

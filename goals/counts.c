@@ -88,6 +88,12 @@ static bool rcap_accept_move(const struct goal *g, const struct opt_ctx *ctx, in
     return ctx->bl[dst].replicas + 1 <= g->hi[dst];
 }
 
+/* A swap leaves every broker's replica count as it was. */
+static bool counts_kept(const struct goal *g, const struct opt_ctx *ctx, int64_t x, int64_t y)
+{
+    return true;
+}
+
 const struct goal_impl goal_replica_capacity = {
     .name = "ReplicaCapacityGoal",
     .hard = true,
@@ -96,6 +102,7 @@ const struct goal_impl goal_replica_capacity = {
     .violations = rcap_violations,
     .optimize = rcap_optimize,
     .accept_move = rcap_accept_move,
+    .accept_swap = counts_kept,
 };
 
 /* ---- ReplicaDistributionGoal ---- */
@@ -172,6 +179,7 @@ const struct goal_impl goal_replica_distribution = {
     .violations = rdist_violations,
     .optimize = rdist_optimize,
     .accept_move = rdist_accept_move,
+    .accept_swap = counts_kept,
 };
 
 /* ---- LeaderReplicaDistributionGoal ---- */
@@ -329,6 +337,21 @@ static bool ldist_accept_move(const struct goal *g, const struct opt_ctx *ctx, i
     return count_band_ok(g, src, ctx->bl[src].leaders, dst, ctx->bl[dst].leaders);
 }
 
+static bool ldist_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x,
+                              int64_t y)
+{
+    int net = (int)opt_rep_is_leader(ctx, x) - (int)opt_rep_is_leader(ctx, y);
+    if (net == 0)
+        return true;
+    int32_t a = ctx->c->replicas[x].broker, b = ctx->c->replicas[y].broker;
+    if (net < 0) {
+        int32_t t = a;
+        a = b;
+        b = t;
+    }
+    return count_band_ok(g, a, ctx->bl[a].leaders, b, ctx->bl[b].leaders);
+}
+
 static bool ldist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
                                 int slot)
 {
@@ -347,5 +370,6 @@ const struct goal_impl goal_leader_replica_distribution = {
     .violations = ldist_violations,
     .optimize = ldist_optimize,
     .accept_move = ldist_accept_move,
+    .accept_swap = ldist_accept_swap,
     .accept_leader = ldist_accept_leader,
 };

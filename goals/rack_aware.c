@@ -59,7 +59,7 @@ static bool repair_one(struct opt_ctx *ctx, int32_t p, int deficit)
         if (best_r >= 0 && best_follower && !follower)
             continue;
         for (int32_t b = 0; b < c->nbrokers; b++) {
-            if (!ctx->dst_ok[b])
+            if (!ctx->recv_ok[b])
                 continue;
             int nd = model_partition_rack_deficit_if(c, p, slot, b);
             if (nd >= deficit)

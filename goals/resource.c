@@ -38,6 +38,7 @@ static void spec_of(const struct goal *g, struct balance_spec *s, bool capacity)
     s->by_bytes = false;
     s->no_pull = capacity;
     s->max_tries = 64;
+    s->swaps = true;
 }
 
 /* ---- capacity ---- */
@@ -100,6 +101,20 @@ static bool capacity_accept_move(const struct goal *g, const struct opt_ctx *ctx
     opt_rep_load(ctx, r, load);
     double a = load[g->impl->res];
     return a <= 0 || ctx->bl[dst].load[g->impl->res] + a <= g->hi[dst] + 1e-9;
+}
+
+static bool capacity_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x,
+                                 int64_t y)
+{
+    int res = g->impl->res;
+    double lx[RES_COUNT], ly[RES_COUNT];
+    opt_rep_load(ctx, x, lx);
+    opt_rep_load(ctx, y, ly);
+    int32_t a = ctx->c->replicas[x].broker, b = ctx->c->replicas[y].broker;
+    double net = lx[res] - ly[res]; /* a loses net, b gains net */
+    if (net > 0)
+        return ctx->bl[b].load[res] + net <= g->hi[b] + 1e-9;
+    return ctx->bl[a].load[res] - net <= g->hi[a] + 1e-9;
 }
 
 static bool capacity_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
@@ -185,6 +200,18 @@ static bool dist_accept_move(const struct goal *g, const struct opt_ctx *ctx, in
                    load[res]);
 }
 
+static bool dist_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x,
+                             int64_t y)
+{
+    int res = g->impl->res;
+    double lx[RES_COUNT], ly[RES_COUNT];
+    opt_rep_load(ctx, x, lx);
+    opt_rep_load(ctx, y, ly);
+    int32_t a = ctx->c->replicas[x].broker, b = ctx->c->replicas[y].broker;
+    double net = lx[res] - ly[res];
+    return band_ok(g, a, ctx->bl[a].load[res], -net, b, ctx->bl[b].load[res], net);
+}
+
 static bool dist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
                                int slot)
 {
@@ -210,6 +237,7 @@ static bool dist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, 
         .violations = capacity_violations,                                                         \
         .optimize = capacity_optimize,                                                             \
         .accept_move = capacity_accept_move,                                                       \
+        .accept_swap = capacity_accept_swap,                                                       \
         .accept_leader = capacity_accept_leader,                                                   \
     }
 
@@ -222,6 +250,7 @@ static bool dist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, 
         .violations = dist_violations,                                                             \
         .optimize = dist_optimize,                                                                 \
         .accept_move = dist_accept_move,                                                           \
+        .accept_swap = dist_accept_swap,                                                           \
         .accept_leader = dist_accept_leader,                                                       \
     }
 
@@ -288,6 +317,17 @@ static bool pnw_accept_move(const struct goal *g, const struct opt_ctx *ctx, int
            ctx->bl[dst].pnw_out + a <= ctx->bl[ctx->c->replicas[r].broker].pnw_out;
 }
 
+static bool pnw_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x, int64_t y)
+{
+    struct balance_spec s;
+    pnw_spec(g, &s);
+    int32_t a = ctx->c->replicas[x].broker, b = ctx->c->replicas[y].broker;
+    double net = pnw_amount(&s, ctx, x) - pnw_amount(&s, ctx, y);
+    if (net > 0)
+        return ctx->bl[b].pnw_out + net <= fmax(g->hi[b], ctx->bl[a].pnw_out) + 1e-9;
+    return ctx->bl[a].pnw_out - net <= fmax(g->hi[a], ctx->bl[b].pnw_out) + 1e-9;
+}
+
 const struct goal_impl goal_potential_nw_out = {
     .name = "PotentialNwOutGoal",
     .hard = false,
@@ -296,4 +336,5 @@ const struct goal_impl goal_potential_nw_out = {
     .violations = pnw_violations,
     .optimize = pnw_optimize,
     .accept_move = pnw_accept_move,
+    .accept_swap = pnw_accept_swap,
 };

@@ -101,6 +101,14 @@ static bool trd_accept_move(const struct goal *g, const struct opt_ctx *ctx, int
     return after <= before;
 }
 
+static bool trd_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x, int64_t y)
+{
+    if (ctx->c->partitions[ctx->rep_part[x]].topic == ctx->c->partitions[ctx->rep_part[y]].topic)
+        return true;
+    return trd_accept_move(g, ctx, x, ctx->c->replicas[y].broker) &&
+           trd_accept_move(g, ctx, y, ctx->c->replicas[x].broker);
+}
+
 const struct goal_impl goal_topic_replica_distribution = {
     .name = "TopicReplicaDistributionGoal",
     .hard = false,
@@ -109,4 +117,5 @@ const struct goal_impl goal_topic_replica_distribution = {
     .violations = trd_violations,
     .optimize = trd_optimize,
     .accept_move = trd_accept_move,
+    .accept_swap = trd_accept_swap,
 };

@@ -74,12 +74,15 @@ void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
             blist_add(ctx, c->replicas[r].broker, r);
         }
     }
+    ctx->recv_ok = xcalloc(nb, sizeof(bool));
     ctx->dst_ok = xcalloc(nb, sizeof(bool));
     ctx->src_only = xcalloc(nb, sizeof(bool));
     ctx->lead_ok = xcalloc(nb, sizeof(bool));
     for (int32_t b = 0; b < c->nbrokers; b++) {
         uint32_t f = c->brokers[b].flags;
-        ctx->dst_ok[b] = !(f & (BROKER_DEAD | BROKER_REMOVE | BROKER_EXCL_REPLICA));
+        ctx->recv_ok[b] = !(f & (BROKER_DEAD | BROKER_REMOVE | BROKER_EXCL_REPLICA));
+        ctx->dst_ok[b] = ctx->recv_ok[b] && mode != OPT_MODE_REMOVE_BROKERS &&
+                         mode != OPT_MODE_FIX_OFFLINE;
         if (mode == OPT_MODE_ADD_BROKERS)
             ctx->dst_ok[b] = ctx->dst_ok[b] && (f & BROKER_NEW);
         if (mode == OPT_MODE_DEMOTE)
@@ -101,6 +104,7 @@ void opt_ctx_finish(struct opt_ctx *ctx)
     free(ctx->rep_part);
     free(ctx->bl);
     free(ctx->disk_used);
+    free(ctx->recv_ok);
     free(ctx->dst_ok);
     free(ctx->src_only);
     free(ctx->lead_ok);
@@ -161,26 +165,21 @@ bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
     const struct model_cluster *c = ctx->c;
     int32_t p = ctx->rep_part[r];
     int32_t src = c->replicas[r].broker;
-    if (src == dst || !ctx->dst_ok[dst])
+    if (src == dst || !ctx->recv_ok[dst])
         return false;
     if (model_partition_slot(c, p, dst) >= 0)
         return false;
     if (opt_rep_must_move(ctx, r))
         return true;
-    /* A replica that need not move moves only in modes that rebalance, and never when its
-     * topic is excluded. */
     if (c->topics[c->partitions[p].topic].flags & TOPIC_EXCLUDED)
         return false;
-    switch (ctx->mode) {
-    case OPT_MODE_FULL:
-    case OPT_MODE_ADD_BROKERS:
-        return true;
-    case OPT_MODE_REMOVE_BROKERS:
-    case OPT_MODE_DEMOTE:
-    case OPT_MODE_FIX_OFFLINE:
+    if (ctx->mode == OPT_MODE_DEMOTE)
         return false;
-    }
-    return false;
+    if (ctx->dst_ok[dst])
+        return true;
+    int slot = opt_rep_slot(ctx, r);
+    return model_partition_rack_deficit_if(c, p, slot, dst) <
+           model_partition_rack_deficit(c, p);
 }
 
 bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst)
@@ -191,6 +190,27 @@ bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst)
         const struct goal *g = ctx->goals[i];
         if (g->impl->accept_move && !g->impl->accept_move(g, ctx, r, dst))
             return false;
+    }
+    return true;
+}
+
+bool opt_swap_ok(const struct opt_ctx *ctx, int64_t x, int64_t y)
+{
+    const struct model_cluster *c = ctx->c;
+    int32_t a = c->replicas[x].broker, b = c->replicas[y].broker;
+    if (ctx->rep_part[x] == ctx->rep_part[y] || a == b)
+        return false;
+    if (!opt_move_allowed(ctx, x, b) || !opt_move_allowed(ctx, y, a))
+        return false;
+    for (int i = 0; i < ctx->active; i++) {
+        const struct goal *g = ctx->goals[i];
+        if (g->impl->accept_swap) {
+            if (!g->impl->accept_swap(g, ctx, x, y))
+                return false;
+        } else if (g->impl->accept_move &&
+                   (!g->impl->accept_move(g, ctx, x, b) || !g->impl->accept_move(g, ctx, y, a))) {
+            return false;
+        }
     }
     return true;
 }

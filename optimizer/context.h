@@ -55,7 +55,8 @@ struct opt_ctx {
     int32_t *blist_n, *blist_cap;
     int32_t *rep_pos;                 /* per replica: its position in blist[broker] */
 
-    bool *dst_ok;     /* per broker: may receive replicas in this request */
+    bool *recv_ok;    /* per broker: may receive replicas at all (alive, kept, not excluded) */
+    bool *dst_ok;     /* per broker: a destination for balancing moves in this mode */
     bool *src_only;   /* per broker: in remove mode, the brokers whose replicas may move */
     bool *lead_ok;    /* per broker: may lead */
 
@@ -101,12 +102,18 @@ static inline double opt_util(const struct opt_ctx *ctx, int32_t b, int res)
     return ctx->bl[b].load[res] / ctx->c->brokers[b].capacity[res];
 }
 
-/* Structural checks for moving replica r to broker dst: dst may receive (mode, flags), does
- * not hold the partition already, the replica may move (excluded topics, remove mode), and
- * the partition's rack spread does not get worse. Does not ask the goals. */
+/* Structural checks for moving replica r to broker dst: dst may receive, does not hold the
+ * partition already, and the mode allows the move. Replicas that must move (dead or removed
+ * broker, offline dir) may go to any receiving broker. Otherwise full mode allows every move,
+ * add-brokers moves onto new brokers, and every mode but demote allows a move that lowers
+ * the partition's rack deficit (rack awareness is hard in every mode). Replicas of excluded
+ * topics move only when they must. Does not ask the goals. */
 bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst);
 /* opt_move_allowed plus every active goal's accept_move. */
 bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst);
+/* May replica x move to y's broker while y moves to x's broker? Structure for both moves,
+ * then every active goal judges the swap as one change (accept_swap, or both moves alone). */
+bool opt_swap_ok(const struct opt_ctx *ctx, int64_t x, int64_t y);
 /* Applies the move; picks dst's least used log dir. */
 void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst);
 /* Applies a move into a named log dir of the same broker (intra-broker). */
