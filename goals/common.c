@@ -146,6 +146,28 @@ static int32_t collect(const struct balance_spec *s, const struct opt_ctx *ctx, 
     return n;
 }
 
+/* Sorted candidate lists per broker, rebuilt only when the broker's replicas changed. */
+struct cand_cache {
+    struct cand **list;
+    int32_t *n;
+    uint32_t *version;
+    bool *valid;
+};
+
+static struct cand *cached_collect(const struct balance_spec *s, const struct opt_ctx *ctx,
+                                   struct cand_cache *cc, int32_t b, int32_t *ret_n)
+{
+    if (!cc->valid[b] || cc->version[b] != ctx->bversion[b]) {
+        free(cc->list[b]);
+        cc->list[b] = xmalloc((size_t)(ctx->blist_n[b] + 1) * sizeof(struct cand));
+        cc->n[b] = collect(s, ctx, b, cc->list[b]);
+        cc->version[b] = ctx->bversion[b];
+        cc->valid[b] = true;
+    }
+    *ret_n = cc->n[b];
+    return cc->list[b];
+}
+
 /* Order in which to try candidates to cover `need`: with amounts sorted descending, the
  * smallest one >= need first, then the smaller ones (largest first), then the larger ones. */
 static int32_t fit_order(const struct cand *cands, int32_t n, double need, int32_t *order)
@@ -183,20 +205,20 @@ static bool rack_fits(const struct opt_ctx *ctx, int64_t r, int32_t to)
     int32_t p = ctx->rep_part[r];
     if (model_partition_slot(ctx->c, p, to) >= 0)
         return false;
+    if (ctx->c->brokers[ctx->c->replicas[r].broker].rack == ctx->c->brokers[to].rack)
+        return true;
     return model_partition_rack_deficit_if(ctx->c, p, opt_rep_slot(ctx, r), to) <=
-           model_partition_rack_deficit(ctx->c, p);
+           ctx->deficit[p];
 }
 
 static int32_t smallest(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b,
-                        int32_t to, struct cand *out, int32_t k)
+                        struct cand *out, int32_t k)
 {
     int32_t n = 0;
     for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
         int64_t r = ctx->blist[b][i];
         double a = s->amount(s, ctx, r);
         if (n == k && a >= out[n - 1].amount)
-            continue;
-        if (!rack_fits(ctx, r, to))
             continue;
         if (n == k && a >= out[n - 1].amount)
             continue;
@@ -216,19 +238,15 @@ static int32_t smallest(const struct balance_spec *s, const struct opt_ctx *ctx,
  * net = a_x - a_y, as close to `need` as possible, without src going below lo or dst above hi.
  * Count-neutral, so it works where counts are pinned by an earlier goal. Returns true if it
  * applied a swap. */
-static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int32_t src,
-                         int32_t dst, double need)
+/* The SWAP_LARGE replicas of src with the largest amounts, descending. */
+static int32_t largest(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t src,
+                       struct cand *big)
 {
-    struct cand small[SWAP_SMALL], big[SWAP_LARGE];
-    int32_t ns = smallest(s, ctx, dst, src, small, SWAP_SMALL);
-    if (ns == 0)
-        return false;
-    /* the largest SWAP_LARGE of src */
     int32_t nb = 0;
     for (int32_t i = 0; i < ctx->blist_n[src]; i++) {
         int64_t r = ctx->blist[src][i];
         double a = s->amount(s, ctx, r);
-        if (a <= 0 || (nb == SWAP_LARGE && a <= big[nb - 1].amount) || !rack_fits(ctx, r, dst))
+        if (a <= 0 || (nb == SWAP_LARGE && a <= big[nb - 1].amount))
             continue;
         int32_t j = nb < SWAP_LARGE ? nb++ : nb - 1;
         while (j > 0 && big[j - 1].amount < a) {
@@ -239,31 +257,60 @@ static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int3
         big[j].amount = a;
         big[j].bytes = (double)ctx->c->replicas[r].size;
     }
+    return nb;
+}
+
+/* big[0..nb) = largest(src), computed once by the caller for a round of destinations; entries
+ * that left src are skipped. */
+static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int32_t src,
+                         int32_t dst, double need, const struct cand *big_in, int32_t nb)
+{
+    struct cand small[SWAP_SMALL], big[SWAP_LARGE];
+    int32_t ns = smallest(s, ctx, dst, small, SWAP_SMALL);
+    if (ns == 0 || nb == 0)
+        return false;
+    for (int32_t i = 0; i < nb; i++) {
+        big[i] = big_in[i];
+        if (big[i].r >= 0 && ctx->c->replicas[big[i].r].broker != src)
+            big[i].r = -1;
+    }
     double sv = s->value(s, ctx, src), dv = s->value(s, ctx, dst);
     double room = fmin(s->hi[dst] - dv, sv - s->lo[src]);
     if (room <= s->eps)
         return false;
     double want = fmin(need, room);
-    for (int attempt = 0; attempt < 8; attempt++) {
+    /* fit[i]: -1 unknown, 0 cannot go to dst (rack), 1 can; the same for small[] to src. */
+    int8_t bfit[SWAP_LARGE], sfit[SWAP_SMALL];
+    memset(bfit, -1, sizeof(bfit));
+    memset(sfit, -1, sizeof(sfit));
+    for (int attempt = 0; attempt < 16; attempt++) {
         int32_t bi = -1, bj = -1;
         double best = -1, best_bytes = 0;
         for (int32_t i = 0; i < nb; i++) {
-            if (big[i].r < 0)
+            if (big[i].r < 0 || bfit[i] == 0)
                 continue;
             for (int32_t j = 0; j < ns; j++) {
-                if (small[j].r < 0)
+                if (small[j].r < 0 || sfit[j] == 0)
                     continue;
                 double net = big[i].amount - small[j].amount;
                 if (net <= s->eps || net > room + s->eps)
                     continue;
                 double gain = fmin(net, want);
                 double bytes = big[i].bytes + small[j].bytes;
-                if (gain > best + s->eps || (fabs(gain - best) <= s->eps && bytes < best_bytes)) {
-                    best = gain;
-                    best_bytes = bytes;
-                    bi = i;
-                    bj = j;
-                }
+                if (!(gain > best + s->eps || (fabs(gain - best) <= s->eps && bytes < best_bytes)))
+                    continue;
+                if (bfit[i] < 0)
+                    bfit[i] = rack_fits(ctx, big[i].r, dst);
+                if (!bfit[i])
+                    break;
+                if (sfit[j] < 0)
+                    sfit[j] = rack_fits(ctx, small[j].r, src);
+                if (!sfit[j])
+                    continue;
+                best = gain;
+                best_bytes = bytes;
+                bi = i;
+                bj = j;
             }
         }
         if (bi < 0)
@@ -348,13 +395,21 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                     break;
                 }
             }
-            for (int32_t di = 0; !progress && s->swaps && di < nd; di++) {
-                if (swap_between(s, ctx, src, dsts[di].b, need)) {
+            if (!progress && s->swaps) {
+                struct cand big[SWAP_LARGE];
+                int32_t nbig = largest(s, ctx, src, big);
+                for (int32_t di = 0; !progress && di < nd; di++) {
+                    if (!swap_between(s, ctx, src, dsts[di].b, need, big, nbig))
+                        continue;
+                    /* cands entries that left src are skipped by the broker check above */
                     progress = moved_any = true;
-                    n = collect(s, ctx, src, cands);
                     dsts[di].key = s->value(s, ctx, dsts[di].b) /
                                    (s->hi[dsts[di].b] > 0 ? s->hi[dsts[di].b] : 1);
-                    qsort(dsts, (size_t)nd, sizeof(*dsts), bsort_asc);
+                    for (int32_t x = di; x + 1 < nd && bsort_asc(&dsts[x], &dsts[x + 1]) > 0; x++) {
+                        struct bsort t = dsts[x];
+                        dsts[x] = dsts[x + 1];
+                        dsts[x + 1] = t;
+                    }
                 }
             }
         }
@@ -364,7 +419,7 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
 }
 
 /* Pull replicas onto brokers below lo. Returns true if anything moved. */
-static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand *cands,
+static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_cache *cc,
                  int32_t *order, struct bsort *srcs)
 {
     const struct model_cluster *c = ctx->c;
@@ -388,7 +443,8 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
             double sv = s->value(s, ctx, src);
             if (sv <= s->lo[src] + s->eps)
                 break; /* sorted: no later source has room either */
-            int32_t n = collect(s, ctx, src, cands);
+            int32_t n;
+            struct cand *cands = cached_collect(s, ctx, cc, src, &n);
             bool progress = true;
             while (progress) {
                 need = s->lo[dst] - s->value(s, ctx, dst);
@@ -424,7 +480,9 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
             if (need <= s->eps)
                 break;
             int32_t src = srcs[si].b;
-            while (need > s->eps && swap_between(s, ctx, src, dst, need)) {
+            struct cand big[SWAP_LARGE];
+            int32_t nbig = largest(s, ctx, src, big);
+            while (need > s->eps && swap_between(s, ctx, src, dst, need, big, nbig)) {
                 moved_any = true;
                 need = s->lo[dst] - s->value(s, ctx, dst);
             }
@@ -447,12 +505,21 @@ void goal_balance(const struct balance_spec *s, struct opt_ctx *ctx)
     struct cand *cands = xmalloc(cap * sizeof(*cands));
     int32_t *order = xmalloc(cap * sizeof(*order));
     struct bsort *tmp = xmalloc((size_t)(c->nbrokers ? c->nbrokers : 1) * sizeof(*tmp));
+    size_t nb = (size_t)(c->nbrokers ? c->nbrokers : 1);
+    struct cand_cache cc = {xcalloc(nb, sizeof(struct cand *)), xcalloc(nb, sizeof(int32_t)),
+                            xcalloc(nb, sizeof(uint32_t)), xcalloc(nb, sizeof(bool))};
     for (int round = 0; round < 4; round++) {
         bool a = push(s, ctx, cands, order, tmp);
-        bool b = s->no_pull ? false : pull(s, ctx, cands, order, tmp);
+        bool b = s->no_pull ? false : pull(s, ctx, &cc, order, tmp);
         if (!a && !b)
             break;
     }
+    for (size_t b = 0; b < nb; b++)
+        free(cc.list[b]);
+    free(cc.list);
+    free(cc.n);
+    free(cc.version);
+    free(cc.valid);
     free(cands);
     free(order);
     free(tmp);

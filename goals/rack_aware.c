@@ -131,8 +131,9 @@ static bool rack_accept_move(const struct goal *g, const struct opt_ctx *ctx, in
 {
     int32_t p = ctx->rep_part[r];
     int slot = opt_rep_slot(ctx, r);
-    return model_partition_rack_deficit_if(ctx->c, p, slot, dst) <=
-           model_partition_rack_deficit(ctx->c, p);
+    if (ctx->c->brokers[ctx->c->replicas[r].broker].rack == ctx->c->brokers[dst].rack)
+        return true;
+    return model_partition_rack_deficit_if(ctx->c, p, slot, dst) <= ctx->deficit[p];
 }
 
 const struct goal_impl goal_rack_aware = {

@@ -22,6 +22,11 @@ static double res_value(const struct balance_spec *s, const struct opt_ctx *ctx,
 
 static double res_amount(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r)
 {
+    /* Disk and network-in do not depend on leadership: read them directly (hot path). */
+    if (s->res == RES_DISK)
+        return (double)ctx->c->replicas[r].size;
+    if (s->res == RES_NW_IN)
+        return ctx->c->partitions[ctx->rep_part[r]].nw_in;
     double load[RES_COUNT];
     opt_rep_load(ctx, r, load);
     return load[s->res];

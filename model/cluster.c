@@ -598,6 +598,9 @@ int model_partition_rack_deficit(const struct model_cluster *c, int32_t p)
 
 int model_partition_rack_deficit_if(const struct model_cluster *c, int32_t p, int slot, int32_t b)
 {
+    /* Fast path: a move within one rack changes nothing. */
+    if (slot >= 0 && c->brokers[model_replicas_of(c, p)[slot].broker].rack == c->brokers[b].rack)
+        slot = -1;
     const struct model_partition *part = &c->partitions[p];
     const struct model_replica *rep = model_replicas_of(c, p);
     int32_t zones[MODEL_MAX_RF], racks[MODEL_MAX_RF];

@@ -75,6 +75,10 @@ void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
         }
     }
     ctx->recv_ok = xcalloc(nb, sizeof(bool));
+    ctx->deficit = xmalloc((size_t)(c->npartitions ? c->npartitions : 1));
+    for (int32_t p = 0; p < c->npartitions; p++)
+        ctx->deficit[p] = (int8_t)model_partition_rack_deficit(c, p);
+    ctx->bversion = xcalloc(nb, sizeof(uint32_t));
     ctx->dst_ok = xcalloc(nb, sizeof(bool));
     ctx->src_only = xcalloc(nb, sizeof(bool));
     ctx->lead_ok = xcalloc(nb, sizeof(bool));
@@ -104,6 +108,8 @@ void opt_ctx_finish(struct opt_ctx *ctx)
     free(ctx->rep_part);
     free(ctx->bl);
     free(ctx->disk_used);
+    free(ctx->deficit);
+    free(ctx->bversion);
     free(ctx->recv_ok);
     free(ctx->dst_ok);
     free(ctx->src_only);
@@ -178,8 +184,7 @@ bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
     if (ctx->dst_ok[dst])
         return true;
     int slot = opt_rep_slot(ctx, r);
-    return model_partition_rack_deficit_if(c, p, slot, dst) <
-           model_partition_rack_deficit(c, p);
+    return model_partition_rack_deficit_if(c, p, slot, dst) < ctx->deficit[p];
 }
 
 bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst)
@@ -272,6 +277,9 @@ void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
     model_replica_move(c, ctx->rep_part[r], opt_rep_slot(ctx, r), dst, opt_best_dir(ctx, dst));
     account(ctx, r, dst, +1);
     blist_add(ctx, dst, r);
+    ctx->deficit[ctx->rep_part[r]] = (int8_t)model_partition_rack_deficit(c, ctx->rep_part[r]);
+    ctx->bversion[src]++;
+    ctx->bversion[dst]++;
     ctx->replica_moves_applied++;
 }
 
@@ -282,6 +290,7 @@ void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir)
     account(ctx, r, b, -1);
     c->replicas[r].dir = dir;
     account(ctx, r, b, +1);
+    ctx->bversion[b]++;
 }
 
 bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot)
@@ -314,5 +323,8 @@ void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot)
     if (old >= 0)
         account(ctx, first + old, c->replicas[first + old].broker, +1);
     account(ctx, first + slot, c->replicas[first + slot].broker, +1);
+    ctx->bversion[c->replicas[first + slot].broker]++;
+    if (old >= 0)
+        ctx->bversion[c->replicas[first + old].broker]++;
     ctx->leader_moves_applied++;
 }

@@ -54,6 +54,8 @@ struct opt_ctx {
     int32_t **blist;                  /* per broker: global replica indices on it */
     int32_t *blist_n, *blist_cap;
     int32_t *rep_pos;                 /* per replica: its position in blist[broker] */
+    int8_t *deficit;                  /* per partition: model_partition_rack_deficit, kept exact */
+    uint32_t *bversion;               /* per broker: bumped whenever its replicas change */
 
     bool *recv_ok;    /* per broker: may receive replicas at all (alive, kept, not excluded) */
     bool *dst_ok;     /* per broker: a destination for balancing moves in this mode */
