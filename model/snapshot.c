@@ -502,9 +502,9 @@ static int parse_topics(struct parser *ps, const cJSON *root, struct model_clust
     return 0;
 }
 
-int model_snapshot_parse(const char *buf, size_t len, const char *name,
-                         struct model_cluster **ret_cluster,
-                         struct model_capacity_table *ret_defaults, struct error *err)
+static int parse_impl(const char *buf, size_t len, const char *name,
+                      struct model_cluster **ret_cluster,
+                      struct model_capacity_table *ret_defaults, struct error *err)
 {
     static const char *const keys[] = {"version", "cluster", "racks", "defaultCapacity",
                                        "brokers", "topics", NULL};
@@ -569,8 +569,23 @@ out:
     return 0;
 }
 
-int model_snapshot_load(const char *path, struct model_cluster **ret_cluster,
-                        struct model_capacity_table *ret_defaults, struct error *err)
+int model_snapshot_parse(const char *buf, size_t len, const char *name,
+                         struct model_cluster **ret_cluster, struct error *err)
+{
+    return parse_impl(buf, len, name, ret_cluster, NULL, err);
+}
+
+int model_snapshot_parse_ex(const char *buf, size_t len, const char *name,
+                            struct model_capacity_table *ret_defaults,
+                            struct model_cluster **ret_cluster, struct error *err)
+{
+    struct model_capacity_table dummy;
+    int rc = parse_impl(buf, len, name, ret_cluster, ret_defaults ? ret_defaults : &dummy, err);
+    return rc;
+}
+
+static int load_impl(const char *path, struct model_cluster **ret_cluster,
+                     struct model_capacity_table *ret_defaults, bool apply, struct error *err)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
@@ -597,9 +612,21 @@ int model_snapshot_load(const char *path, struct model_cluster **ret_cluster,
         free(buf);
         return error_set(err, -EIO, "%s: read error", path);
     }
-    int rc = model_snapshot_parse(buf, len, path, ret_cluster, ret_defaults, err);
+    int rc = apply ? model_snapshot_parse(buf, len, path, ret_cluster, err)
+                   : model_snapshot_parse_ex(buf, len, path, ret_defaults, ret_cluster, err);
     free(buf);
     return rc;
+}
+
+int model_snapshot_load(const char *path, struct model_cluster **ret_cluster, struct error *err)
+{
+    return load_impl(path, ret_cluster, NULL, true, err);
+}
+
+int model_snapshot_load_ex(const char *path, struct model_capacity_table *ret_defaults,
+                           struct model_cluster **ret_cluster, struct error *err)
+{
+    return load_impl(path, ret_cluster, ret_defaults, false, err);
 }
 
 /* ---- dumping ---- */
@@ -672,8 +699,13 @@ static void sb_capacity(struct sbuf *b, const double *v, const bool *set, double
     sb_printf(b, "}");
 }
 
-char *model_snapshot_dump(const struct model_cluster *c,
-                          const struct model_capacity_table *defaults)
+char *model_snapshot_dump(const struct model_cluster *c)
+{
+    return model_snapshot_dump_ex(c, NULL);
+}
+
+char *model_snapshot_dump_ex(const struct model_cluster *c,
+                             const struct model_capacity_table *defaults)
 {
     struct sbuf b = {xmalloc(1 << 16), 0, 1 << 16};
     sb_printf(&b, "{\n  \"version\": 1,\n  \"cluster\": ");
@@ -814,11 +846,16 @@ char *model_snapshot_dump(const struct model_cluster *c,
     return b.p;
 }
 
-int model_snapshot_save(const struct model_cluster *c,
-                        const struct model_capacity_table *defaults, const char *path,
-                        struct error *err)
+int model_snapshot_save(const struct model_cluster *c, const char *path, struct error *err)
 {
-    char *text = model_snapshot_dump(c, defaults);
+    return model_snapshot_save_ex(c, NULL, path, err);
+}
+
+int model_snapshot_save_ex(const struct model_cluster *c,
+                           const struct model_capacity_table *defaults, const char *path,
+                           struct error *err)
+{
+    char *text = model_snapshot_dump_ex(c, defaults);
     size_t len = strlen(text);
     int rc = 0;
     if (strcmp(path, "-") == 0) {
@@ -849,8 +886,8 @@ out:
     return rc;
 }
 
-void model_capacity_table_fill_defaults(struct model_capacity_table *t,
-                                        const struct model_capacity_table *from)
+void model_snapshot_merge_defaults(struct model_capacity_table *t,
+                                   const struct model_capacity_table *from)
 {
     for (int r = 0; r < RES_COUNT; r++)
         if (!t->dflt.set[r] && from->dflt.set[r]) {

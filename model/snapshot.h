@@ -1,11 +1,32 @@
 /* Cluster snapshots: the JSON a person can write by hand, `ballast snapshot` writes from a
  * live cluster, the generator writes, and the planner reads (format: docs/snapshot.md).
  *
- * Parsing is strict: unknown fields, wrong types, non-integers where integers belong, unknown
- * brokers, duplicates, negative sizes, RF above the broker count, leaders or ISR members
- * outside the replica list, and log dirs the broker does not have are errors whose message
- * names the file, the place ("topics[2] \"orders\" partitions[5].replicas[1]") and the
- * problem. Dumping is deterministic and lossless: parse(dump(c)) dumps to the same bytes. */
+ * Parsing is strict: unknown or repeated fields, wrong types, fractions where integers belong,
+ * integers beyond 2^53 (they could not be held exactly), unknown brokers, duplicates, negative
+ * sizes, more replicas than brokers, leaders or ISR members outside the replica list and log
+ * dirs the broker does not have are errors whose message names the file, the place and the
+ * problem: `snap.json: topics[2] "orders" partitions[5].replicas[1]: unknown broker 17`.
+ * Syntax errors give line and column. cJSON never holds more than one partition (or the
+ * brokers list) at a time, so memory is the text plus the model.
+ *
+ * Dumping is deterministic and lossless: the same cluster gives the same bytes, and
+ * parse(dump(c)) dumps to the same bytes again.
+ *
+ * Capacities: a broker's own "capacity" sets brokers[b].capacity[r] and bit r of capacity_set;
+ * a broker with no "diskBytes" whose log dirs all give capacityBytes gets their sum. The
+ * snapshot's "defaultCapacity" fills what a broker leaves out. The plain parse/load apply it at
+ * once (model_capacities_apply) and so fail when a broker is left without a capacity. The _ex
+ * forms apply nothing and hand the default to the caller, who merges it below a configuration
+ * table (precedence: table entry for the broker > the broker's own value > table default >
+ * snapshot default):
+ *
+ *     struct model_capacity_table snap = {0};
+ *     r = model_snapshot_load_ex(path, &snap, &c, err);
+ *     model_snapshot_merge_defaults(&config_table, &snap);
+ *     r = model_capacities_apply(c, &config_table, err);
+ *
+ * Ownership: buffers and names are borrowed; returned clusters and strings belong to the
+ * caller (model_cluster_destroy, free). Nothing here logs. */
 #ifndef MODEL_SNAPSHOT_H
 #define MODEL_SNAPSHOT_H
 
@@ -14,28 +35,50 @@
 #include "common/error.h"
 #include "model/cluster.h"
 
-#define MODEL_SNAPSHOT_MAX_BYTES (2048ull * 1024 * 1024)
+#define MODEL_SNAPSHOT_VERSION 1
+#define MODEL_SNAPSHOT_MAX_BYTES (2048ull * 1024 * 1024) /* model_snapshot_load */
+#define MODEL_SNAPSHOT_MAX_BROKERS 100000
+#define MODEL_SNAPSHOT_MAX_RACKS 10000
+#define MODEL_SNAPSHOT_MAX_LOG_DIRS 256 /* per broker */
+#define MODEL_SNAPSHOT_MAX_TOPICS 1000000
+#define MODEL_SNAPSHOT_MAX_PARTITIONS 1000000 /* per topic */
+#define MODEL_SNAPSHOT_MAX_REPLICAS 100000000ll
+#define MODEL_SNAPSHOT_MAX_NAME 4096 /* bytes in a rack, host, path... (topics: Kafka's 249) */
 
-/* Parses a snapshot held in buf (len bytes; `name` is used in messages). The cluster returned
- * is finalized. The snapshot's "defaultCapacity" goes to *ret_defaults when that is not NULL
- * (the caller merges it below its configuration's table: model_capacity_table_fill_defaults);
- * when it is NULL, the defaults are applied at once and a broker left without a capacity is an
- * error. Takes no ownership of buf. */
+/* Parses the snapshot in buf (len bytes, need not end in NUL). `name` (may be NULL) starts
+ * every message. On success *ret_cluster is finalized and every broker has every capacity.
+ * Errors: -EINVAL with the message in err; *ret_cluster untouched. */
 int model_snapshot_parse(const char *buf, size_t len, const char *name,
-                         struct model_cluster **ret_cluster,
-                         struct model_capacity_table *ret_defaults, struct error *err);
-/* Reads and parses a file (at most MODEL_SNAPSHOT_MAX_BYTES). */
-int model_snapshot_load(const char *path, struct model_cluster **ret_cluster,
-                        struct model_capacity_table *ret_defaults, struct error *err);
-/* The snapshot as JSON text (heap string, caller frees). `defaults` may be NULL. */
-char *model_snapshot_dump(const struct model_cluster *c,
-                          const struct model_capacity_table *defaults);
-/* Writes the dump to path ("-" = stdout) through a temporary file and rename. */
-int model_snapshot_save(const struct model_cluster *c,
-                        const struct model_capacity_table *defaults, const char *path,
-                        struct error *err);
-/* Copies into t->dflt every default resource t lacks and from has. */
-void model_capacity_table_fill_defaults(struct model_capacity_table *t,
-                                        const struct model_capacity_table *from);
+                         struct model_cluster **ret_cluster, struct error *err);
+/* As above without applying capacities: *ret_defaults (may be NULL) receives the snapshot's
+ * defaultCapacity in its dflt (n = 0, nothing to free); brokers keep only what the snapshot
+ * gave them. */
+int model_snapshot_parse_ex(const char *buf, size_t len, const char *name,
+                            struct model_capacity_table *ret_defaults,
+                            struct model_cluster **ret_cluster, struct error *err);
+
+/* Reads the file at `path` ("-" = standard input; at most MODEL_SNAPSHOT_MAX_BYTES) and
+ * parses it as above with the path as name. File errors: -ENOENT, -EACCES, -EFBIG, -EIO... */
+int model_snapshot_load(const char *path, struct model_cluster **ret_cluster, struct error *err);
+int model_snapshot_load_ex(const char *path, struct model_capacity_table *ret_defaults,
+                           struct model_cluster **ret_cluster, struct error *err);
+
+/* Copies into into->dflt every default (resource or numCores) it lacks and from->dflt has. */
+void model_snapshot_merge_defaults(struct model_capacity_table *into,
+                                   const struct model_capacity_table *from);
+
+/* The snapshot of a finalized cluster as JSON text: a heap string, the caller frees it. */
+char *model_snapshot_dump(const struct model_cluster *c);
+/* The same with "defaultCapacity" taken from defaults->dflt when it sets anything (defaults
+ * may be NULL). */
+char *model_snapshot_dump_ex(const struct model_cluster *c,
+                             const struct model_capacity_table *defaults);
+
+/* Writes the dump to `path` ("-" = standard output) through a temporary file in the same
+ * directory, fsync and rename: readers see the old file or the new one, never half. */
+int model_snapshot_save(const struct model_cluster *c, const char *path, struct error *err);
+int model_snapshot_save_ex(const struct model_cluster *c,
+                           const struct model_capacity_table *defaults, const char *path,
+                           struct error *err);
 
 #endif

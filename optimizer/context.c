@@ -274,7 +274,10 @@ void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
         ctx->topic_count[t + (size_t)src]--;
         ctx->topic_count[t + (size_t)dst]++;
     }
-    model_replica_move(c, ctx->rep_part[r], opt_rep_slot(ctx, r), dst, opt_best_dir(ctx, dst));
+    /* A replica coming back to the broker it started on returns to its own log dir: no copy. */
+    const struct model_replica *was = &ctx->orig->replicas[r];
+    int16_t dir = was->broker == dst && was->dir >= 0 ? was->dir : opt_best_dir(ctx, dst);
+    model_replica_move(c, ctx->rep_part[r], opt_rep_slot(ctx, r), dst, dir);
     account(ctx, r, dst, +1);
     blist_add(ctx, dst, r);
     ctx->deficit[ctx->rep_part[r]] = (int8_t)model_partition_rack_deficit(c, ctx->rep_part[r]);

@@ -27,7 +27,7 @@ TEST(sample_parses)
 {
     struct model_cluster *c = NULL;
     struct error err = {0};
-    int rc = model_snapshot_load(test_data("snapshot/sample.json"), &c, NULL, &err);
+    int rc = model_snapshot_load(test_data("snapshot/sample.json"), &c, &err);
     CHECK_INT_EQ(rc, 0);
     if (rc) {
         fprintf(stderr, "%s\n", err.msg);
@@ -67,12 +67,12 @@ TEST(round_trip_is_byte_identical)
     c->brokers[3].broker_set = model_broker_set_add(c, "set-a");
     model_replicas_of(c, 0)[1].size += 7;
     c->partitions[3].nw_in = 0.1 + 0.2; /* not exactly representable: must round-trip */
-    char *a = model_snapshot_dump(c, NULL);
+    char *a = model_snapshot_dump(c);
     struct model_cluster *d = NULL;
-    int rc = model_snapshot_parse(a, strlen(a), "dump", &d, NULL, &err);
+    int rc = model_snapshot_parse(a, strlen(a), "dump", &d, &err);
     CHECK_INT_EQ(rc, 0);
     if (rc == 0) {
-        char *b = model_snapshot_dump(d, NULL);
+        char *b = model_snapshot_dump(d);
         CHECK(strcmp(a, b) == 0);
         CHECK(d->partitions[3].nw_in == 0.1 + 0.2);
         CHECK(d->disks[0].offline);
@@ -136,7 +136,7 @@ TEST(bad_inputs_are_named)
     for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
         struct model_cluster *c = NULL;
         struct error err = {0};
-        int rc = model_snapshot_parse(bads[i].json, strlen(bads[i].json), "t.json", &c, NULL, &err);
+        int rc = model_snapshot_parse(bads[i].json, strlen(bads[i].json), "t.json", &c, &err);
         if (rc == 0) {
             test_fail(__FILE__, __LINE__, "case %zu parsed, expected '%s'", i, bads[i].expect);
             model_cluster_destroy(c);
@@ -157,7 +157,7 @@ TEST(rf_above_usable_brokers)
                     "\"partition\":0,\"replicas\":[1,2]}]}]}";
     struct model_cluster *c = NULL;
     struct error err = {0};
-    CHECK(model_snapshot_parse(j, strlen(j), "t.json", &c, NULL, &err) < 0);
+    CHECK(model_snapshot_parse(j, strlen(j), "t.json", &c, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "RF 2 is larger than the 1 brokers that can hold replicas");
 }
 
@@ -172,7 +172,7 @@ TEST(truncation_never_crashes)
     for (size_t n = 0; n < len; n++) {
         struct model_cluster *c = NULL;
         struct error err = {0};
-        if (model_snapshot_parse(buf, n, "t", &c, NULL, &err) == 0) {
+        if (model_snapshot_parse(buf, n, "t", &c, &err) == 0) {
             ok++;
             model_cluster_destroy(c);
         } else {

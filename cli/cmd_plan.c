@@ -1,0 +1,214 @@
+/* ballast plan: load a snapshot (and a configuration), plan, print the before/after summary
+ * and write Cruise Control's optimization-result JSON and Kafka's reassignment file. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "common/alloc.h"
+#include "config/config.h"
+#include "model/snapshot.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/report.h"
+
+#define MAX_BROKER_ARGS 4096
+
+void cmd_plan_help(FILE *out)
+{
+    fprintf(out,
+            "usage: ballast plan --snapshot FILE [options]\n\n"
+            "  --snapshot FILE            cluster snapshot (docs/snapshot.md); '-' = stdin\n"
+            "  --config FILE              YAML configuration (docs/configuration.md)\n"
+            "  --goals G1,G2,...          goals in priority order (default: the configuration's,\n"
+            "                             else Cruise Control's defaults)\n"
+            "  --skip-hard-goal-check     allow a goal list without every hard goal, and report a\n"
+            "                             violated hard goal instead of failing\n"
+            "  --mode MODE                full (default), add-brokers, remove-brokers, demote,\n"
+            "                             fix-offline\n"
+            "  --brokers 1,2,...          broker ids for add-brokers, remove-brokers, demote\n"
+            "  --excluded-topics REGEX    topics (whole names) whose replicas stay put\n"
+            "  --output-json FILE         write Cruise Control's optimization result ('-' = stdout)\n"
+            "  --reassignment-json FILE   write kafka-reassign-partitions.sh --execute input\n"
+            "  --verbose                  the JSON also carries loadBeforeOptimization and proposals\n"
+            "  --quiet                    no text summary\n\n"
+            "exit status: 0 planned, 1 failed (e.g. a hard goal cannot be met), 2 usage error\n");
+}
+
+static int parse_mode(const char *s, enum opt_mode *ret)
+{
+    static const struct {
+        const char *name;
+        enum opt_mode mode;
+    } modes[] = {{"full", OPT_MODE_FULL},
+                 {"add-brokers", OPT_MODE_ADD_BROKERS},
+                 {"remove-brokers", OPT_MODE_REMOVE_BROKERS},
+                 {"demote", OPT_MODE_DEMOTE},
+                 {"fix-offline", OPT_MODE_FIX_OFFLINE}};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (strcmp(s, modes[i].name) == 0) {
+            *ret = modes[i].mode;
+            return 0;
+        }
+    return -1;
+}
+
+static int write_text(const char *path, const char *text)
+{
+    if (strcmp(path, "-") == 0) {
+        fputs(text, stdout);
+        return 0;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return cli_fail(-1, "%s: cannot write: %m", path);
+    size_t n = strlen(text);
+    int bad = fwrite(text, 1, n, f) != n;
+    bad |= fclose(f) != 0;
+    return bad ? cli_fail(-1, "%s: write failed", path) : 0;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    const char *snapshot = NULL, *config_path = NULL, *goals_arg = NULL, *mode_arg = NULL;
+    const char *brokers_arg = NULL, *excluded = NULL, *out_json = NULL, *out_reassign = NULL;
+    bool skip = false, verbose = false, quiet = false;
+    static const struct option opts[] = {
+        {"snapshot", required_argument, NULL, 's'},
+        {"config", required_argument, NULL, 'c'},
+        {"goals", required_argument, NULL, 'g'},
+        {"skip-hard-goal-check", no_argument, NULL, 'k'},
+        {"mode", required_argument, NULL, 'm'},
+        {"brokers", required_argument, NULL, 'b'},
+        {"excluded-topics", required_argument, NULL, 'x'},
+        {"output-json", required_argument, NULL, 'o'},
+        {"reassignment-json", required_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': snapshot = optarg; break;
+        case 'c': config_path = optarg; break;
+        case 'g': goals_arg = optarg; break;
+        case 'k': skip = true; break;
+        case 'm': mode_arg = optarg; break;
+        case 'b': brokers_arg = optarg; break;
+        case 'x': excluded = optarg; break;
+        case 'o': out_json = optarg; break;
+        case 'r': out_reassign = optarg; break;
+        case 'v': verbose = true; break;
+        case 'q': quiet = true; break;
+        case ':': return cli_fail(EXIT_USAGE, "plan: option '%s' needs a value", argv[optind - 1]);
+        default: return cli_fail(EXIT_USAGE, "plan: unknown option '%s' (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_fail(EXIT_USAGE, "plan: unexpected argument '%s'", argv[optind]);
+    if (!snapshot)
+        return cli_fail(EXIT_USAGE, "plan: --snapshot FILE is required");
+
+    struct opt_request req;
+    opt_request_init(&req);
+    if (mode_arg && parse_mode(mode_arg, &req.mode) < 0)
+        return cli_fail(EXIT_USAGE, "plan: --mode: unknown mode '%s' (full, add-brokers, "
+                        "remove-brokers, demote, fix-offline)", mode_arg);
+    int32_t *ids = xcalloc(MAX_BROKER_ARGS, sizeof(int32_t));
+    int nids = 0;
+    if (brokers_arg && cli_parse_ids("--brokers", brokers_arg, ids, MAX_BROKER_ARGS, &nids) < 0) {
+        free(ids);
+        return EXIT_USAGE;
+    }
+    if (nids && req.mode == OPT_MODE_FULL) {
+        free(ids);
+        return cli_fail(EXIT_USAGE, "plan: --brokers goes with --mode add-brokers, "
+                        "remove-brokers or demote");
+    }
+    if (!nids && (req.mode == OPT_MODE_ADD_BROKERS || req.mode == OPT_MODE_REMOVE_BROKERS ||
+                  req.mode == OPT_MODE_DEMOTE)) {
+        free(ids);
+        return cli_fail(EXIT_USAGE, "plan: the brokers list is mandatory when using the %s "
+                        "mode (--brokers)", mode_arg);
+    }
+
+    int exit_code = 1;
+    struct error err = {0};
+    struct config *cfg = NULL;
+    struct model_cluster *c = NULL;
+    struct opt_result *res = NULL;
+    char **goal_list = NULL;
+    struct model_capacity_table snap_defaults;
+    memset(&snap_defaults, 0, sizeof(snap_defaults));
+    if (config_path) {
+        if (config_load(config_path, &cfg, &err) < 0) {
+            cli_fail(1, "%s", err.msg);
+            goto done;
+        }
+    } else {
+        cfg = config_default();
+    }
+    if (model_snapshot_load_ex(snapshot, &snap_defaults, &c, &err) < 0) {
+        cli_fail(1, "%s", err.msg);
+        goto done;
+    }
+    if (config_apply_to_cluster(cfg, c, &snap_defaults, &err) < 0) {
+        cli_fail(1, "%s", err.msg);
+        goto done;
+    }
+    req.th = cfg->thresholds;
+    req.excluded_topics = excluded ? excluded : cfg->excluded_topics;
+    req.min_topic_leaders_topics = cfg->min_topic_leaders_topics;
+    req.skip_hard_goal_check = skip;
+    req.brokers = ids;
+    req.nbrokers = nids;
+    int ngoals = 0;
+    if (goals_arg) {
+        goal_list = cli_split(goals_arg, &ngoals);
+        if (ngoals == 0) {
+            exit_code = cli_fail(EXIT_USAGE, "plan: --goals is empty");
+            goto done;
+        }
+        req.goals = (const char *const *)goal_list;
+        req.ngoals = ngoals;
+    } else if (cfg->ngoals) {
+        req.goals = (const char *const *)cfg->goals;
+        req.ngoals = cfg->ngoals;
+    }
+    if (opt_plan(c, &req, &res, &err) < 0) {
+        cli_fail(1, "plan: %s", err.msg);
+        goto done;
+    }
+    if (!quiet)
+        opt_report_text(stdout, c, res);
+    if (out_json) {
+        struct opt_report_opts ro = {verbose, 0, 100.0};
+        cJSON *j = opt_report_optimization_result(c, res, &ro);
+        char *text = cJSON_Print(j);
+        cJSON_Delete(j);
+        char *with_nl = xasprintf("%s\n", text);
+        cJSON_free(text);
+        int wrc = write_text(out_json, with_nl);
+        free(with_nl);
+        if (wrc < 0)
+            goto done;
+    }
+    if (out_reassign) {
+        char *text = opt_report_reassignment_json(c, res);
+        int wrc = write_text(out_reassign, text);
+        free(text);
+        if (wrc < 0)
+            goto done;
+    }
+    exit_code = 0;
+done:
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+    model_capacity_table_finish(&snap_defaults);
+    config_destroy(cfg);
+    cli_free_list(goal_list);
+    free(ids);
+    return exit_code;
+}

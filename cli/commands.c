@@ -1,0 +1,81 @@
+/* The command table and helpers shared by commands. */
+#include "cli/commands.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+
+const struct cli_command cli_commands[] = {
+    {"generate", "write a synthetic cluster snapshot", cmd_generate, cmd_generate_help},
+    {"plan", "plan a rebalance of a snapshot", cmd_plan, cmd_plan_help},
+    {NULL, NULL, NULL, NULL},
+};
+
+int cli_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "ballast: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return code;
+}
+
+int cli_parse_ids(const char *opt, const char *s, int32_t *ids, int max, int *ret_n)
+{
+    int n = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < 0 || v > INT32_MAX || (*end && *end != ','))
+            return cli_fail(-1, "%s: '%s' is not a comma-separated list of broker ids", opt, s);
+        if (n == max)
+            return cli_fail(-1, "%s: more than %d broker ids", opt, max);
+        ids[n++] = (int32_t)v;
+        p = *end ? end + 1 : end;
+        if (*end && !*p)
+            return cli_fail(-1, "%s: '%s' ends with a comma", opt, s);
+    }
+    if (n == 0)
+        return cli_fail(-1, "%s: the list is empty", opt);
+    *ret_n = n;
+    return 0;
+}
+
+char **cli_split(const char *s, int *ret_n)
+{
+    int n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ',';
+    char **list = xcalloc((size_t)n + 1, sizeof(char *));
+    int k = 0;
+    const char *start = s;
+    for (const char *p = s;; p++) {
+        if (*p == ',' || !*p) {
+            if (p > start)
+                list[k++] = xstrndup(start, (size_t)(p - start));
+            if (!*p)
+                break;
+            start = p + 1;
+        }
+    }
+    *ret_n = k;
+    return list;
+}
+
+void cli_free_list(char **list)
+{
+    if (!list)
+        return;
+    for (char **p = list; *p; p++)
+        free(*p);
+    free(list);
+}

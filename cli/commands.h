@@ -1,0 +1,34 @@
+/* The ballast command line: one file per command, registered in commands.c. Each command
+ * parses its own options and returns the process exit code: 0 success, 1 failure (the
+ * message is on stderr), 2 usage error. */
+#ifndef CLI_COMMANDS_H
+#define CLI_COMMANDS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define EXIT_USAGE 2
+
+struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    void (*help)(FILE *out);
+};
+
+extern const struct cli_command cli_commands[];
+
+int cmd_generate(int argc, char **argv);
+void cmd_generate_help(FILE *out);
+int cmd_plan(int argc, char **argv);
+void cmd_plan_help(FILE *out);
+
+/* "ballast: <message>" on stderr; returns 1 (or the code given) for `return cli_fail(...)`. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses "1,2,3" into ids (at most max); -1 with a message naming the option on error. */
+int cli_parse_ids(const char *opt, const char *s, int32_t *ids, int max, int *ret_n);
+/* Splits "a,b,c" into a NULL-terminated heap array of heap strings (cli_free_list frees). */
+char **cli_split(const char *s, int *ret_n);
+void cli_free_list(char **list);
+
+#endif

@@ -1,0 +1,760 @@
+/* YAML configuration; see config.h and docs/configuration.md. */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common/alloc.h"
+#include "model/snapshot.h"
+
+#define MAX_LIST 4096
+
+struct cp {
+    const char *file;
+    yaml_document_t *doc;
+    struct error *err;
+    struct config *cfg;
+};
+
+static int failn(struct cp *p, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int failn(struct cp *p, const yaml_node_t *n, const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (!n)
+        return error_set(p->err, -EINVAL, "%s: %s", p->file, msg);
+    return error_set(p->err, -EINVAL, "%s:%zu:%zu: %s", p->file, n->start_mark.line + 1,
+                     n->start_mark.column + 1, msg);
+}
+
+static yaml_node_t *node(struct cp *p, int id)
+{
+    return yaml_document_get_node(p->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int want_scalar(struct cp *p, const yaml_node_t *n, const char *key, const char **out)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return failn(p, n, "'%s' must be a single value", key);
+    *out = scalar(n);
+    return 0;
+}
+
+static int get_string(struct cp *p, const yaml_node_t *n, const char *key, char **out)
+{
+    const char *s = NULL;
+    int rc = want_scalar(p, n, key, &s);
+    if (rc < 0)
+        return rc;
+    if (strlen(s) > 4096)
+        return failn(p, n, "'%s' is longer than 4096 characters", key);
+    free(*out);
+    *out = xstrdup(s);
+    return 0;
+}
+
+static int get_number(struct cp *p, const yaml_node_t *n, const char *key, double min,
+                      double max, double *out)
+{
+    const char *s = NULL;
+    int rc = want_scalar(p, n, key, &s);
+    if (rc < 0)
+        return rc;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v))
+        return failn(p, n, "'%s' must be a number, not '%s'", key, s);
+    if (v < min || v > max)
+        return failn(p, n, "'%s' = %s is out of range %g..%g", key, s, min, max);
+    *out = v;
+    return 0;
+}
+
+static int get_int32(struct cp *p, const yaml_node_t *n, const char *key, int32_t min,
+                     int32_t max, int32_t *out)
+{
+    double v;
+    int rc = get_number(p, n, key, min, max, &v);
+    if (rc < 0)
+        return rc;
+    if (v != floor(v))
+        return failn(p, n, "'%s' must be a whole number", key);
+    *out = (int32_t)v;
+    return 0;
+}
+
+static int get_bool(struct cp *p, const yaml_node_t *n, const char *key, bool *out)
+{
+    const char *s = NULL;
+    int rc = want_scalar(p, n, key, &s);
+    if (rc < 0)
+        return rc;
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "yes"))
+        *out = true;
+    else if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "no"))
+        *out = false;
+    else
+        return failn(p, n, "'%s' must be true or false, not '%s'", key, s);
+    return 0;
+}
+
+int config_parse_bytes(const char *s, bool rate, double *ret)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !isfinite(v) || v < 0)
+        return -EINVAL;
+    while (*end == ' ')
+        end++;
+    static const struct {
+        const char *suffix;
+        double mult;
+    } units[] = {{"", 1},          {"B", 1},          {"KB", 1e3},         {"MB", 1e6},
+                 {"GB", 1e9},      {"TB", 1e12},      {"PB", 1e15},        {"KiB", 1024.0},
+                 {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+                 {"PiB", 1125899906842624.0}};
+    char unit[16];
+    size_t n = strlen(end);
+    if (n >= sizeof(unit))
+        return -EINVAL;
+    memcpy(unit, end, n + 1);
+    if (rate && n >= 2 && strcmp(unit + n - 2, "/s") == 0)
+        unit[n - 2] = '\0';
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (strcmp(unit, units[i].suffix) == 0) {
+            *ret = v * units[i].mult;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+static int get_bytes(struct cp *p, const yaml_node_t *n, const char *key, bool rate, double *out)
+{
+    const char *s = NULL;
+    int rc = want_scalar(p, n, key, &s);
+    if (rc < 0)
+        return rc;
+    if (config_parse_bytes(s, rate, out) < 0)
+        return failn(p, n, "'%s': '%s' is not a size (a number with an optional unit: B, KB, "
+                           "MB, GB, TB, KiB, MiB, GiB, TiB%s)",
+                     key, s, rate ? ", optionally /s" : "");
+    return 0;
+}
+
+static int get_regex(struct cp *p, const yaml_node_t *n, const char *key, char **out)
+{
+    int rc = get_string(p, n, key, out);
+    if (rc < 0)
+        return rc;
+    regex_t re;
+    int r = regcomp(&re, *out, REG_EXTENDED | REG_NOSUB);
+    if (r != 0) {
+        char msg[256];
+        regerror(r, &re, msg, sizeof(msg));
+        return failn(p, n, "'%s': bad regular expression '%s': %s", key, *out, msg);
+    }
+    regfree(&re);
+    return 0;
+}
+
+static int get_list(struct cp *p, const yaml_node_t *n, const char *key, char ***out,
+                    int32_t *ret_n)
+{
+    if (n->type != YAML_SEQUENCE_NODE)
+        return failn(p, n, "'%s' must be a list", key);
+    int32_t count = (int32_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (count > MAX_LIST)
+        return failn(p, n, "'%s' has more than %d entries", key, MAX_LIST);
+    char **list = xcalloc((size_t)count + 1, sizeof(char *));
+    int32_t k = 0;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        yaml_node_t *v = node(p, *it);
+        if (v->type != YAML_SCALAR_NODE || !*scalar(v)) {
+            for (int32_t j = 0; j < k; j++)
+                free(list[j]);
+            free(list);
+            return failn(p, v, "'%s' entries must be names", key);
+        }
+        list[k++] = xstrdup(scalar(v));
+    }
+    if (*out) {
+        for (char **q = *out; *q; q++)
+            free(*q);
+        free(*out);
+    }
+    *out = list;
+    *ret_n = k;
+    return 0;
+}
+
+/* Iterates a mapping, rejecting duplicate keys; calls fn(p, key, value node, ctx). */
+typedef int (*pair_fn)(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx);
+
+static int each_pair(struct cp *p, const yaml_node_t *map, const char *what, pair_fn fn,
+                     void *ctx)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return failn(p, map, "%s must be a mapping of keys to values", what);
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top;
+         pr++) {
+        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
+        if (k->type != YAML_SCALAR_NODE)
+            return failn(p, k, "keys in %s must be plain names", what);
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pr; q++)
+            if (strcmp(scalar(node(p, q->key)), scalar(k)) == 0)
+                return failn(p, k, "duplicate key '%s' in %s", scalar(k), what);
+        int rc = fn(p, scalar(k), k, v, ctx);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- sections ---- */
+
+static int kafka_sasl(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct config_kafka *kf = &p->cfg->kafka;
+    if (!strcmp(key, "mechanism")) {
+        int rc = get_string(p, v, key, &kf->sasl_mechanism);
+        if (rc == 0 && strcmp(kf->sasl_mechanism, "PLAIN") && strcmp(kf->sasl_mechanism, "SCRAM-SHA-256") &&
+            strcmp(kf->sasl_mechanism, "SCRAM-SHA-512"))
+            return failn(p, v, "unknown SASL mechanism '%s' (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)",
+                         kf->sasl_mechanism);
+        return rc;
+    }
+    if (!strcmp(key, "username"))
+        return get_string(p, v, key, &kf->sasl_username);
+    if (!strcmp(key, "password"))
+        return get_string(p, v, key, &kf->sasl_password);
+    if (!strcmp(key, "passwordFile")) {
+        char *path = NULL;
+        int rc = get_string(p, v, key, &path);
+        if (rc < 0)
+            return rc;
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            rc = failn(p, v, "passwordFile '%s': %s", path, strerror(errno));
+            free(path);
+            return rc;
+        }
+        char buf[1024];
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+            buf[--n] = '\0';
+        free(kf->sasl_password);
+        kf->sasl_password = xstrdup(buf);
+        free(path);
+        return 0;
+    }
+    return failn(p, k, "unknown key '%s' in kafka.security.sasl", key);
+}
+
+static int kafka_ssl(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct config_kafka *kf = &p->cfg->kafka;
+    if (!strcmp(key, "caFile"))
+        return get_string(p, v, key, &kf->ssl_ca_file);
+    if (!strcmp(key, "certFile"))
+        return get_string(p, v, key, &kf->ssl_cert_file);
+    if (!strcmp(key, "keyFile"))
+        return get_string(p, v, key, &kf->ssl_key_file);
+    if (!strcmp(key, "verifyHostname"))
+        return get_bool(p, v, key, &kf->ssl_verify_hostname);
+    return failn(p, k, "unknown key '%s' in kafka.security.ssl", key);
+}
+
+static int kafka_security(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                          void *ctx)
+{
+    struct config_kafka *kf = &p->cfg->kafka;
+    if (!strcmp(key, "protocol")) {
+        int rc = get_string(p, v, key, &kf->security_protocol);
+        if (rc == 0 && strcmp(kf->security_protocol, "PLAINTEXT") &&
+            strcmp(kf->security_protocol, "SSL") && strcmp(kf->security_protocol, "SASL_PLAINTEXT") &&
+            strcmp(kf->security_protocol, "SASL_SSL"))
+            return failn(p, v, "unknown security protocol '%s' (PLAINTEXT, SSL, SASL_PLAINTEXT, "
+                               "SASL_SSL)", kf->security_protocol);
+        return rc;
+    }
+    if (!strcmp(key, "sasl"))
+        return each_pair(p, v, "kafka.security.sasl", kafka_sasl, NULL);
+    if (!strcmp(key, "ssl"))
+        return each_pair(p, v, "kafka.security.ssl", kafka_ssl, NULL);
+    return failn(p, k, "unknown key '%s' in kafka.security", key);
+}
+
+static int kafka_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct config_kafka *kf = &p->cfg->kafka;
+    if (!strcmp(key, "bootstrap"))
+        return get_string(p, v, key, &kf->bootstrap);
+    if (!strcmp(key, "clientId"))
+        return get_string(p, v, key, &kf->client_id);
+    if (!strcmp(key, "requestTimeoutMs"))
+        return get_int32(p, v, key, 100, 3600000, &kf->request_timeout_ms);
+    if (!strcmp(key, "security"))
+        return each_pair(p, v, "kafka.security", kafka_security, NULL);
+    return failn(p, k, "unknown key '%s' in kafka", key);
+}
+
+static int capacity_fields(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                           void *ctx)
+{
+    struct model_capacity *mc = ctx;
+    int r = -1;
+    bool rate = false;
+    if (!strcmp(key, "cpu"))
+        r = RES_CPU;
+    else if (!strcmp(key, "disk") || !strcmp(key, "diskBytes"))
+        r = RES_DISK;
+    else if (!strcmp(key, "networkIn") || !strcmp(key, "nwInBytesPerSec"))
+        r = RES_NW_IN, rate = true;
+    else if (!strcmp(key, "networkOut") || !strcmp(key, "nwOutBytesPerSec"))
+        r = RES_NW_OUT, rate = true;
+    else if (!strcmp(key, "numCores"))
+        return get_number(p, v, key, 1, 100000, &mc->num_cores);
+    else
+        return failn(p, k, "unknown key '%s' in a capacity (cpu, numCores, disk, networkIn, "
+                           "networkOut)", key);
+    int rc = r == RES_CPU ? get_number(p, v, key, 0, 1e9, &mc->v[r])
+                          : get_bytes(p, v, key, rate, &mc->v[r]);
+    if (rc < 0)
+        return rc;
+    if (mc->v[r] <= 0)
+        return failn(p, v, "'%s' must be positive", key);
+    mc->set[r] = true;
+    return 0;
+}
+
+static int capacity_broker(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                           void *ctx)
+{
+    struct model_capacity_table *t = &p->cfg->capacity;
+    char *end;
+    errno = 0;
+    long id = strtol(key, &end, 10);
+    if (!*key || *end || errno || id < 0 || id > INT32_MAX)
+        return failn(p, k, "capacity.brokers keys must be broker ids, not '%s'", key);
+    if (t->n >= 100000)
+        return failn(p, k, "more than 100000 broker capacities");
+    t->broker_ids = xrealloc(t->broker_ids, (size_t)(t->n + 1) * sizeof(int32_t));
+    t->per_broker = xrealloc(t->per_broker, (size_t)(t->n + 1) * sizeof(*t->per_broker));
+    memset(&t->per_broker[t->n], 0, sizeof(*t->per_broker));
+    t->broker_ids[t->n] = (int32_t)id;
+    t->n++;
+    return each_pair(p, v, "a broker capacity", capacity_fields, &t->per_broker[t->n - 1]);
+}
+
+static int capacity_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                         void *ctx)
+{
+    if (!strcmp(key, "default"))
+        return each_pair(p, v, "capacity.default", capacity_fields, &p->cfg->capacity.dflt);
+    if (!strcmp(key, "brokers"))
+        return each_pair(p, v, "capacity.brokers", capacity_broker, NULL);
+    return failn(p, k, "unknown key '%s' in capacity (default, brokers)", key);
+}
+
+static int zones_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct config *cfg = p->cfg;
+    if (v->type != YAML_SEQUENCE_NODE)
+        return failn(p, v, "topology.zones.%s must be a list of racks", key);
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *r = node(p, *it);
+        if (r->type != YAML_SCALAR_NODE || !*scalar(r))
+            return failn(p, r, "racks in topology.zones.%s must be names", key);
+        for (int32_t i = 0; i < cfg->nzone_map; i++)
+            if (!strcmp(cfg->zone_racks[i], scalar(r)))
+                return failn(p, r, "rack '%s' is in two zones ('%s' and '%s')", scalar(r),
+                             cfg->zone_names[i], key);
+        if (cfg->nzone_map >= 100000)
+            return failn(p, r, "more than 100000 racks in topology.zones");
+        cfg->zone_racks = xrealloc(cfg->zone_racks, (size_t)(cfg->nzone_map + 1) * sizeof(char *));
+        cfg->zone_names = xrealloc(cfg->zone_names, (size_t)(cfg->nzone_map + 1) * sizeof(char *));
+        cfg->zone_racks[cfg->nzone_map] = xstrdup(scalar(r));
+        cfg->zone_names[cfg->nzone_map] = xstrdup(key);
+        cfg->nzone_map++;
+    }
+    return 0;
+}
+
+static int topology_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                         void *ctx)
+{
+    if (!strcmp(key, "zoneSeparator")) {
+        int rc = get_string(p, v, key, &p->cfg->zone_separator);
+        if (rc == 0 && !*p->cfg->zone_separator)
+            return failn(p, v, "zoneSeparator must not be empty");
+        return rc;
+    }
+    if (!strcmp(key, "zones"))
+        return each_pair(p, v, "topology.zones", zones_pair, NULL);
+    return failn(p, k, "unknown key '%s' in topology (zones, zoneSeparator)", key);
+}
+
+/* Per-resource values: a single number for all four, or {cpu, disk, networkInbound, ...}. */
+static int res_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    double *arr = ctx;
+    for (int r = 0; r < RES_COUNT; r++)
+        if (!strcmp(key, model_res_names[r]))
+            return get_number(p, v, key, 0, 1000, &arr[r]);
+    return failn(p, k, "unknown resource '%s' (cpu, networkInbound, networkOutbound, disk)", key);
+}
+
+static int per_resource(struct cp *p, yaml_node_t *v, const char *key, double *arr, double min,
+                        double max)
+{
+    if (v->type == YAML_SCALAR_NODE) {
+        double x;
+        int rc = get_number(p, v, key, min, max, &x);
+        if (rc < 0)
+            return rc;
+        for (int r = 0; r < RES_COUNT; r++)
+            arr[r] = x;
+        return 0;
+    }
+    int rc = each_pair(p, v, key, res_pair, arr);
+    if (rc < 0)
+        return rc;
+    for (int r = 0; r < RES_COUNT; r++)
+        if (arr[r] < min || arr[r] > max)
+            return failn(p, v, "'%s' values must lie in %g..%g", key, min, max);
+    return 0;
+}
+
+/* Cruise Control's property names, accepted in thresholds too. */
+static const struct {
+    const char *name;
+    int res;        /* resource, or -1 */
+    int kind;       /* 0 balance, 1 capacity, 2 low utilization */
+} cc_props[] = {
+    {"cpu.balance.threshold", RES_CPU, 0},
+    {"disk.balance.threshold", RES_DISK, 0},
+    {"network.inbound.balance.threshold", RES_NW_IN, 0},
+    {"network.outbound.balance.threshold", RES_NW_OUT, 0},
+    {"cpu.capacity.threshold", RES_CPU, 1},
+    {"disk.capacity.threshold", RES_DISK, 1},
+    {"network.inbound.capacity.threshold", RES_NW_IN, 1},
+    {"network.outbound.capacity.threshold", RES_NW_OUT, 1},
+    {"cpu.low.utilization.threshold", RES_CPU, 2},
+    {"disk.low.utilization.threshold", RES_DISK, 2},
+    {"network.inbound.low.utilization.threshold", RES_NW_IN, 2},
+    {"network.outbound.low.utilization.threshold", RES_NW_OUT, 2},
+};
+
+static int thresholds_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                           void *ctx)
+{
+    struct opt_thresholds *th = &p->cfg->thresholds;
+    if (!strcmp(key, "balance"))
+        return per_resource(p, v, key, th->balance, 1.0, 100.0);
+    if (!strcmp(key, "capacity"))
+        return per_resource(p, v, key, th->capacity, 0.01, 1.0);
+    if (!strcmp(key, "lowUtilization"))
+        return per_resource(p, v, key, th->low_utilization, 0.0, 1.0);
+    if (!strcmp(key, "balanceMargin") || !strcmp(key, "goal.balancedness.margin"))
+        return get_number(p, v, key, 0.0, 1.0, &th->balance_margin);
+    if (!strcmp(key, "maxReplicasPerBroker") || !strcmp(key, "max.replicas.per.broker"))
+        return get_int32(p, v, key, 1, INT32_MAX, &th->max_replicas_per_broker);
+    if (!strcmp(key, "replicaCountBalance") || !strcmp(key, "replica.count.balance.threshold"))
+        return get_number(p, v, key, 1.0, 100.0, &th->replica_balance);
+    if (!strcmp(key, "leaderReplicaCountBalance") ||
+        !strcmp(key, "leader.replica.count.balance.threshold"))
+        return get_number(p, v, key, 1.0, 100.0, &th->leader_balance);
+    if (!strcmp(key, "topicReplicaCountBalance") ||
+        !strcmp(key, "topic.replica.count.balance.threshold"))
+        return get_number(p, v, key, 1.0, 100.0, &th->topic_replica_balance);
+    if (!strcmp(key, "minTopicLeadersPerBroker") || !strcmp(key, "min.topic.leaders.per.broker"))
+        return get_int32(p, v, key, 0, 100000, &th->min_topic_leaders);
+    for (size_t i = 0; i < sizeof(cc_props) / sizeof(cc_props[0]); i++)
+        if (!strcmp(key, cc_props[i].name)) {
+            double *arr = cc_props[i].kind == 0   ? th->balance
+                          : cc_props[i].kind == 1 ? th->capacity
+                                                  : th->low_utilization;
+            double lo = cc_props[i].kind == 0 ? 1.0 : 0.0, hi = cc_props[i].kind == 0 ? 100 : 1;
+            return get_number(p, v, key, lo, hi, &arr[cc_props[i].res]);
+        }
+    return failn(p, k, "unknown key '%s' in thresholds", key);
+}
+
+static int executor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                         void *ctx)
+{
+    struct config_executor *e = &p->cfg->executor;
+    if (!strcmp(key, "concurrentPartitionMovementsPerBroker"))
+        return get_int32(p, v, key, 1, 100000, &e->concurrent_partition_movements_per_broker);
+    if (!strcmp(key, "concurrentIntraBrokerPartitionMovements"))
+        return get_int32(p, v, key, 1, 100000, &e->concurrent_intra_broker_partition_movements);
+    if (!strcmp(key, "concurrentLeaderMovements"))
+        return get_int32(p, v, key, 1, 1000000, &e->concurrent_leader_movements);
+    if (!strcmp(key, "maxClusterPartitionMovements"))
+        return get_int32(p, v, key, 1, 10000000, &e->max_cluster_partition_movements);
+    if (!strcmp(key, "replicationThrottle"))
+        return get_bytes(p, v, key, true, &e->replication_throttle);
+    if (!strcmp(key, "stateDir"))
+        return get_string(p, v, key, &e->state_dir);
+    if (!strcmp(key, "taskTimeoutMs")) {
+        double d;
+        int rc = get_number(p, v, key, 0, 1e12, &d);
+        e->task_timeout_ms = (int64_t)d;
+        return rc;
+    }
+    return failn(p, k, "unknown key '%s' in executor", key);
+}
+
+static int api_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    if (!strcmp(key, "listen"))
+        return get_string(p, v, key, &p->cfg->api.listen);
+    if (!strcmp(key, "port"))
+        return get_int32(p, v, key, 1, 65535, &p->cfg->api.port);
+    return failn(p, k, "unknown key '%s' in api", key);
+}
+
+static int top_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct config *cfg = p->cfg;
+    if (!strcmp(key, "kafka"))
+        return each_pair(p, v, "kafka", kafka_pair, NULL);
+    if (!strcmp(key, "capacity"))
+        return each_pair(p, v, "capacity", capacity_pair, NULL);
+    if (!strcmp(key, "topology"))
+        return each_pair(p, v, "topology", topology_pair, NULL);
+    if (!strcmp(key, "goals"))
+        return get_list(p, v, key, &cfg->goals, &cfg->ngoals);
+    if (!strcmp(key, "thresholds"))
+        return each_pair(p, v, "thresholds", thresholds_pair, NULL);
+    if (!strcmp(key, "excludedTopics"))
+        return get_regex(p, v, key, &cfg->excluded_topics);
+    if (!strcmp(key, "minTopicLeadersTopics"))
+        return get_regex(p, v, key, &cfg->min_topic_leaders_topics);
+    if (!strcmp(key, "executor"))
+        return each_pair(p, v, "executor", executor_pair, NULL);
+    if (!strcmp(key, "api"))
+        return each_pair(p, v, "api", api_pair, NULL);
+    return failn(p, k, "unknown key '%s' (kafka, capacity, topology, goals, thresholds, "
+                       "excludedTopics, minTopicLeadersTopics, executor, api)", key);
+}
+
+/* ---- entry points ---- */
+
+struct config *config_default(void)
+{
+    struct config *cfg = xcalloc(1, sizeof(*cfg));
+    opt_thresholds_default(&cfg->thresholds);
+    cfg->kafka.security_protocol = xstrdup("PLAINTEXT");
+    cfg->kafka.client_id = xstrdup("ballast");
+    cfg->kafka.request_timeout_ms = 30000;
+    cfg->kafka.ssl_verify_hostname = true;
+    cfg->executor.concurrent_partition_movements_per_broker = 5;
+    cfg->executor.concurrent_intra_broker_partition_movements = 2;
+    cfg->executor.concurrent_leader_movements = 1000;
+    cfg->executor.max_cluster_partition_movements = 1250;
+    cfg->executor.state_dir = xstrdup("./ballast-state");
+    cfg->api.listen = xstrdup("127.0.0.1");
+    cfg->api.port = 9090;
+    return cfg;
+}
+
+static void free_list(char **l)
+{
+    if (!l)
+        return;
+    for (char **q = l; *q; q++)
+        free(*q);
+    free(l);
+}
+
+void config_destroy(struct config *cfg)
+{
+    if (!cfg)
+        return;
+    struct config_kafka *k = &cfg->kafka;
+    free(k->bootstrap);
+    free(k->security_protocol);
+    free(k->sasl_mechanism);
+    free(k->sasl_username);
+    free(k->sasl_password);
+    free(k->ssl_ca_file);
+    free(k->ssl_cert_file);
+    free(k->ssl_key_file);
+    free(k->client_id);
+    model_capacity_table_finish(&cfg->capacity);
+    free(cfg->zone_separator);
+    for (int32_t i = 0; i < cfg->nzone_map; i++) {
+        free(cfg->zone_racks[i]);
+        free(cfg->zone_names[i]);
+    }
+    free(cfg->zone_racks);
+    free(cfg->zone_names);
+    free_list(cfg->goals);
+    free(cfg->excluded_topics);
+    free(cfg->min_topic_leaders_topics);
+    free(cfg->executor.state_dir);
+    free(cfg->api.listen);
+    free(cfg->path);
+    free(cfg);
+}
+
+/* Rejects anchors and aliases before loading (no alias expansion games). */
+static int check_events(const char *buf, size_t len, const char *name, struct error *err)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    int rc = 0, docs = 0;
+    for (;;) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = error_set(err, -EINVAL, "%s:%zu:%zu: %s", name, parser.problem_mark.line + 1,
+                           parser.problem_mark.column + 1,
+                           parser.problem ? parser.problem : "not valid YAML");
+            break;
+        }
+        yaml_event_type_t t = ev.type;
+        size_t line = ev.start_mark.line + 1, col = ev.start_mark.column + 1;
+        bool anchored = (t == YAML_SCALAR_EVENT && ev.data.scalar.anchor) ||
+                        (t == YAML_SEQUENCE_START_EVENT && ev.data.sequence_start.anchor) ||
+                        (t == YAML_MAPPING_START_EVENT && ev.data.mapping_start.anchor);
+        yaml_event_delete(&ev);
+        if (t == YAML_ALIAS_EVENT || anchored) {
+            rc = error_set(err, -EINVAL, "%s:%zu:%zu: anchors and aliases are not supported",
+                           name, line, col);
+            break;
+        }
+        if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            rc = error_set(err, -EINVAL, "%s:%zu:%zu: only one YAML document is allowed", name,
+                           line, col);
+            break;
+        }
+        if (t == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int config_parse(const char *buf, size_t len, const char *name, struct config **ret,
+                 struct error *err)
+{
+    name = name ? name : "config";
+    if (len > CONFIG_MAX_BYTES)
+        return error_set(err, -EFBIG, "%s: larger than %d bytes", name, CONFIG_MAX_BYTES);
+    int rc = check_events(buf, len, name, err);
+    if (rc < 0)
+        return rc;
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = error_set(err, -EINVAL, "%s:%zu:%zu: %s", name, parser.problem_mark.line + 1,
+                       parser.problem_mark.column + 1,
+                       parser.problem ? parser.problem : "not valid YAML");
+        yaml_parser_delete(&parser);
+        return rc;
+    }
+    struct config *cfg = config_default();
+    cfg->path = xstrdup(name);
+    struct cp p = {name, &doc, err, cfg};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (root && !(root->type == YAML_SCALAR_NODE && !*scalar(root)))
+        rc = each_pair(&p, root, "the configuration", top_pair, NULL);
+    if (rc == 0 && cfg->kafka.sasl_mechanism &&
+        (!cfg->kafka.sasl_username || !cfg->kafka.sasl_password))
+        rc = error_set(err, -EINVAL, "%s: kafka.security.sasl needs username and password",
+                       name);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    if (rc < 0) {
+        config_destroy(cfg);
+        return rc;
+    }
+    *ret = cfg;
+    return 0;
+}
+
+int config_load(const char *path, struct config **ret, struct error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return error_set(err, -errno, "%s: %s", path, strerror(errno));
+    char *buf = xmalloc(CONFIG_MAX_BYTES + 1);
+    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    int rc;
+    if (bad)
+        rc = error_set(err, -EIO, "%s: read error", path);
+    else if (n > CONFIG_MAX_BYTES)
+        rc = error_set(err, -EFBIG, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
+    else
+        rc = config_parse(buf, n, path, ret, err);
+    free(buf);
+    return rc;
+}
+
+const char *config_zone_of_rack(const struct config *cfg, const char *rack, char *buf,
+                                size_t buflen)
+{
+    for (int32_t i = 0; i < cfg->nzone_map; i++)
+        if (!strcmp(cfg->zone_racks[i], rack))
+            return cfg->zone_names[i];
+    if (cfg->zone_separator) {
+        const char *last = NULL;
+        size_t sl = strlen(cfg->zone_separator);
+        for (const char *q = strstr(rack, cfg->zone_separator); q;
+             q = strstr(q + 1, cfg->zone_separator))
+            last = q;
+        if (last && last > rack && (size_t)(last - rack) < buflen) {
+            memcpy(buf, rack, (size_t)(last - rack));
+            buf[last - rack] = '\0';
+            (void)sl;
+            return buf;
+        }
+    }
+    return rack;
+}
+
+int config_apply_to_cluster(const struct config *cfg, struct model_cluster *c,
+                            const struct model_capacity_table *snap_defaults, struct error *err)
+{
+    if (cfg->nzone_map || cfg->zone_separator) {
+        for (int32_t r = 0; r < c->nracks; r++) {
+            char buf[4096];
+            const char *z = config_zone_of_rack(cfg, c->racks[r].name, buf, sizeof(buf));
+            c->racks[r].zone = model_zone_add(c, z);
+        }
+        model_topology_refresh(c);
+    }
+    struct model_capacity_table t = cfg->capacity;
+    if (snap_defaults)
+        model_snapshot_merge_defaults(&t, snap_defaults);
+    return model_capacities_apply(c, &t, err);
+}

@@ -1,0 +1,86 @@
+/* Ballast's configuration file (YAML, docs/configuration.md): the Kafka connection,
+ * capacities (Cruise Control's capacity file as a table), topology (rack -> zone), goals and
+ * thresholds with Cruise Control's defaults, and executor and API settings.
+ *
+ * Loading is strict: unknown keys, wrong types, out-of-range values, bad units, bad regexes,
+ * duplicate keys, anchors/aliases, and files over CONFIG_MAX_BYTES are errors whose message
+ * names file:line:column and the key ("ballast.yaml:12:3: unknown key 'capactiy'").
+ * The struct is plain data; config_destroy frees it. */
+#ifndef CONFIG_CONFIG_H
+#define CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "model/cluster.h"
+#include "optimizer/context.h"
+
+#define CONFIG_MAX_BYTES (4 * 1024 * 1024)
+
+struct config_kafka {
+    char *bootstrap;          /* "host:port,host:port" */
+    char *security_protocol;  /* PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL */
+    char *sasl_mechanism;     /* PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 */
+    char *sasl_username;
+    char *sasl_password;      /* from password or passwordFile */
+    char *ssl_ca_file, *ssl_cert_file, *ssl_key_file;
+    bool ssl_verify_hostname;
+    char *client_id;
+    int32_t request_timeout_ms;
+};
+
+struct config_executor {
+    int32_t concurrent_partition_movements_per_broker; /* 5 */
+    int32_t concurrent_intra_broker_partition_movements; /* 2 */
+    int32_t concurrent_leader_movements;                /* 1000 */
+    int32_t max_cluster_partition_movements;            /* 1250 */
+    double replication_throttle;                        /* bytes/s; 0 = none */
+    char *state_dir;                                    /* "./ballast-state" */
+    int64_t task_timeout_ms;                            /* per move, 0 = none */
+};
+
+struct config_api {
+    char *listen;  /* "127.0.0.1" */
+    int32_t port;  /* 9090 */
+};
+
+struct config {
+    char *path;
+    struct config_kafka kafka;
+    struct model_capacity_table capacity;
+    char *zone_separator;     /* zone = rack id up to the last separator */
+    char **zone_racks;        /* table: zone_racks[i] is in zone zone_names[i] */
+    char **zone_names;
+    int32_t nzone_map;
+    char **goals;             /* priority order; NULL/0 = the planner's defaults */
+    int32_t ngoals;
+    struct opt_thresholds thresholds;
+    char *excluded_topics;    /* regex or NULL */
+    char *min_topic_leaders_topics; /* regex or NULL */
+    struct config_executor executor;
+    struct config_api api;
+};
+
+/* Defaults everywhere (Cruise Control's thresholds). Never fails. */
+struct config *config_default(void);
+int config_load(const char *path, struct config **ret, struct error *err);
+int config_parse(const char *buf, size_t len, const char *name, struct config **ret,
+                 struct error *err);
+void config_destroy(struct config *cfg); /* accepts NULL */
+
+/* The zone of a rack by the table or the separator; the rack itself when unmapped.
+ * Returns a pointer into cfg, into rack, or into buf. */
+const char *config_zone_of_rack(const struct config *cfg, const char *rack, char *buf,
+                                size_t buflen);
+/* Maps every rack of c to its zone and applies the capacities: per broker the table's entry,
+ * else the snapshot's value, else the config's default, else the snapshot's default
+ * (snap_defaults may be NULL). Errors name the broker and resource. */
+int config_apply_to_cluster(const struct config *cfg, struct model_cluster *c,
+                            const struct model_capacity_table *snap_defaults, struct error *err);
+
+/* Parses "125MB/s", "1.5TiB", "1e9" into bytes (or bytes/s when rate). */
+int config_parse_bytes(const char *s, bool rate, double *ret);
+
+#endif
