@@ -17,10 +17,11 @@ struct balance_spec {
     bool swaps;            /* fall back to count-neutral swaps when no single move fits */
 };
 
-/* Per-broker centre of a balance band: the cluster's (or, when racks are locked, the broker's
- * rack's) total of `value` divided by its total `weight`, times the broker's weight. Values on
- * brokers that must be emptied count toward their rack (or the cluster). */
-void goal_centres(const struct opt_ctx *ctx, bool per_rack, const double *value,
+/* Per-broker centre of a balance band: the total of `value` over the broker's group divided
+ * by the group's total `weight` (of usable brokers), times the broker's weight. Groups: the
+ * whole cluster (level 0), the broker's zone (1) or its rack (2). Values on brokers that must
+ * be emptied count toward their group. */
+void goal_centres(const struct opt_ctx *ctx, int level, const double *value,
                   const double *weight, double *ret_centre);
 void goal_balance(const struct balance_spec *s, struct opt_ctx *ctx);
 int64_t goal_count_outside(const struct balance_spec *s, const struct opt_ctx *ctx);

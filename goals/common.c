@@ -65,20 +65,25 @@ const struct goal_impl *goal_find(const char *name)
     return NULL;
 }
 
-void goal_centres(const struct opt_ctx *ctx, bool per_rack, const double *value,
+static int32_t group_of(const struct model_cluster *c, int level, int32_t b)
+{
+    return level == 2 ? c->brokers[b].rack : level == 1 ? model_broker_zone(c, b) : 0;
+}
+
+void goal_centres(const struct opt_ctx *ctx, int level, const double *value,
                   const double *weight, double *ret_centre)
 {
     const struct model_cluster *c = ctx->c;
-    int32_t ng = per_rack ? c->nracks : 1;
+    int32_t ng = level == 2 ? c->nracks : level == 1 ? c->nzones : 1;
     double *v = xcalloc((size_t)ng, sizeof(double)), *w = xcalloc((size_t)ng, sizeof(double));
     for (int32_t b = 0; b < c->nbrokers; b++) {
-        int32_t g = per_rack ? c->brokers[b].rack : 0;
+        int32_t g = group_of(c, level, b);
         v[g] += value[b];
         if (model_broker_usable(c, b))
             w[g] += weight[b];
     }
     for (int32_t b = 0; b < c->nbrokers; b++) {
-        int32_t g = per_rack ? c->brokers[b].rack : 0;
+        int32_t g = group_of(c, level, b);
         ret_centre[b] = w[g] > 0 ? v[g] / w[g] * weight[b] : 0;
     }
     free(v);
@@ -212,13 +217,17 @@ static bool rack_fits(const struct opt_ctx *ctx, int64_t r, int32_t to)
 }
 
 static int32_t smallest(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b,
-                        struct cand *out, int32_t k)
+                        int32_t to, struct cand *out, int32_t k)
 {
     int32_t n = 0;
+    /* Where moves are restricted (add-brokers: only home), keep only replicas that may go. */
+    bool restricted = !ctx->dst_ok[to];
     for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
         int64_t r = ctx->blist[b][i];
         double a = s->amount(s, ctx, r);
         if (n == k && a >= out[n - 1].amount)
+            continue;
+        if (restricted && !opt_move_allowed(ctx, r, to))
             continue;
         if (n == k && a >= out[n - 1].amount)
             continue;
@@ -266,7 +275,7 @@ static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int3
                          int32_t dst, double need, const struct cand *big_in, int32_t nb)
 {
     struct cand small[SWAP_SMALL], big[SWAP_LARGE];
-    int32_t ns = smallest(s, ctx, dst, small, SWAP_SMALL);
+    int32_t ns = smallest(s, ctx, dst, src, small, SWAP_SMALL);
     if (ns == 0 || nb == 0)
         return false;
     for (int32_t i = 0; i < nb; i++) {

@@ -114,7 +114,8 @@ static void rdist_prepare(struct goal *g, const struct opt_ctx *ctx)
     for (int32_t b = 0; b < c->nbrokers; b++)
         n += model_broker_usable(c, b);
     count_band(g, ctx, (double)c->nreplicas, n, ctx->th.replica_balance, NULL);
-    if (!opt_racks_locked(ctx))
+    int level = opt_locked_level(ctx);
+    if (level == 0)
         return;
     /* Each rack keeps its replica count: centre the band on the rack's own mean. */
     double *value = xmalloc((size_t)c->nbrokers * sizeof(double) + 1);
@@ -124,7 +125,7 @@ static void rdist_prepare(struct goal *g, const struct opt_ctx *ctx)
         value[b] = ctx->bl[b].replicas;
         weight[b] = 1;
     }
-    goal_centres(ctx, true, value, weight, centre);
+    goal_centres(ctx, level, value, weight, centre);
     for (int32_t b = 0; b < c->nbrokers; b++) {
         if (!model_broker_usable(c, b))
             continue;

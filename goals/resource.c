@@ -86,6 +86,30 @@ static int capacity_optimize(struct goal *g, struct opt_ctx *ctx, struct error *
             worst = b;
         }
     }
+    /* When replicas cannot leave their rack or zone, name the group that overflows. */
+    int level = opt_locked_level(ctx);
+    if (level > 0 && worst >= 0) {
+        const struct model_cluster *c = ctx->c;
+        int32_t group = level == 2 ? c->brokers[worst].rack : model_broker_zone(c, worst);
+        double gl = 0, glim = 0;
+        for (int32_t b = 0; b < c->nbrokers; b++) {
+            int32_t gb = level == 2 ? c->brokers[b].rack : model_broker_zone(c, b);
+            if (gb != group)
+                continue;
+            gl += ctx->bl[b].load[res];
+            if (model_broker_usable(c, b))
+                glim += g->hi[b];
+        }
+        if (gl > glim)
+            return error_set(err, -ENOSPC,
+                             "%s: %s '%s' must keep %.6g of %s load (every partition has one "
+                             "replica per %s) but its remaining brokers allow %.6g at %.0f%% of "
+                             "capacity",
+                             g->impl->name, level == 2 ? "rack" : "zone",
+                             level == 2 ? c->racks[group].name : c->zones[group].name, gl,
+                             model_res_names[res], level == 2 ? "rack" : "zone", glim,
+                             ctx->th.capacity[res] * 100);
+    }
     if (total > limit)
         return error_set(err, -ENOSPC,
                          "%s: the cluster's %s load %.6g exceeds %.0f%% of its capacity "
@@ -151,8 +175,8 @@ static void dist_prepare(struct goal *g, const struct opt_ctx *ctx)
     g->avg = cap > 0 ? load / cap : 0;
     /* Leadership moves shift CPU and network-out between racks; disk and network-in follow
      * the replicas, whose rack shares are fixed when racks are locked. */
-    bool per_rack = (res == RES_DISK || res == RES_NW_IN) && opt_racks_locked(ctx);
-    goal_centres(ctx, per_rack, value, weight, g->lo);
+    int level = (res == RES_DISK || res == RES_NW_IN) ? opt_locked_level(ctx) : 0;
+    goal_centres(ctx, level, value, weight, g->lo);
     double d = (ctx->th.balance[res] - 1.0) * ctx->th.balance_margin;
     bool idle = g->avg < ctx->th.low_utilization[res];
     for (int32_t b = 0; b < c->nbrokers; b++) {

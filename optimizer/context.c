@@ -133,21 +133,22 @@ void opt_ctx_topic_counts(struct opt_ctx *ctx)
     }
 }
 
-bool opt_racks_locked(const struct opt_ctx *ctx)
+int opt_locked_level(const struct opt_ctx *ctx)
 {
     bool rack_goal = false;
     for (int i = 0; i < ctx->active; i++)
         rack_goal |= strncmp(ctx->goals[i]->impl->name, "RackAware", 9) == 0;
-    if (!rack_goal || ctx->c->usable_racks < 2)
-        return false;
-    for (int32_t p = 0; p < ctx->c->npartitions; p++) {
+    if (!rack_goal)
+        return 0;
+    bool racks = ctx->c->usable_racks >= 2, zones = ctx->c->usable_zones >= 2;
+    for (int32_t p = 0; p < ctx->c->npartitions && (racks || zones); p++) {
         const struct model_partition *part = &ctx->c->partitions[p];
         if (ctx->c->topics[part->topic].flags & TOPIC_EXCLUDED)
             continue;
-        if (part->rf != ctx->c->usable_racks)
-            return false;
+        racks &= part->rf == ctx->c->usable_racks;
+        zones &= part->rf == ctx->c->usable_zones;
     }
-    return true;
+    return racks ? 2 : zones ? 1 : 0;
 }
 
 void opt_rep_load(const struct opt_ctx *ctx, int64_t r, double out[RES_COUNT])
@@ -181,7 +182,8 @@ bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
         return false;
     if (ctx->mode == OPT_MODE_DEMOTE)
         return false;
-    if (ctx->dst_ok[dst])
+    /* Going home undoes an earlier move of this plan: it moves no data. */
+    if (ctx->dst_ok[dst] || ctx->orig->replicas[r].broker == dst)
         return true;
     int slot = opt_rep_slot(ctx, r);
     return model_partition_rack_deficit_if(c, p, slot, dst) < ctx->deficit[p];

@@ -81,10 +81,11 @@ void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
                   const struct model_cluster *orig, enum opt_mode mode,
                   const struct opt_thresholds *th);
 void opt_ctx_finish(struct opt_ctx *ctx);
-/* True when replica moves cannot change any rack's share: a rack goal is among the goals
- * already optimized and every movable partition has exactly one replica per usable rack.
- * Then disk, network-in and replica-count targets are per rack. */
-bool opt_racks_locked(const struct opt_ctx *ctx);
+/* How finely replica moves are confined under the goals already optimized: 2 when a rack goal
+ * ran and every movable partition has exactly one replica per usable rack (no move can change
+ * a rack's share), 1 when the same holds for zones, 0 otherwise. Disk, network-in and
+ * replica-count targets are then per rack or per zone. */
+int opt_locked_level(const struct opt_ctx *ctx);
 /* Builds the per-topic broker counts if they are not there yet. */
 void opt_ctx_topic_counts(struct opt_ctx *ctx);
 

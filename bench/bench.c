@@ -1,0 +1,493 @@
+/* ballast-bench: the planner benchmark. For each size, rack layout, scenario and seed it
+ * generates a cluster, plans it with Ballast and with the baseline (Kafka's --generate,
+ * re-implemented), each in its own child process so wall time and peak RSS are that case's
+ * alone, and writes one row per case to a JSON file and a markdown table.
+ *
+ *   ballast-bench [--sizes S,M,L,XL] [--seeds N] [--scenarios full,add,decommission,repair]
+ *                 [--layouts even,uneven] [--out DIR] [--time-limit-s N]
+ *
+ * Ballast runs with the benchmark's targets as its bands (balance thresholds 1.02 for disk,
+ * 1.05 for network and CPU, counts to +-1); the figures are measured, never assumed. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/baseline.h"
+#include "common/alloc.h"
+#include "model/generate.h"
+#include "optimizer/optimizer.h"
+
+struct size {
+    const char *name;
+    int32_t brokers;
+    int64_t replicas;
+    int32_t topics;
+};
+
+static const struct size sizes[] = {
+    {"S", 12, 3000, 30},
+    {"M", 48, 30000, 300},
+    {"L", 200, 300000, 2000},
+    {"XL", 1000, 1000000, 5000},
+};
+
+enum scenario { SC_FULL, SC_ADD, SC_DECOM, SC_REPAIR, SC_COUNT };
+static const char *const scenario_names[SC_COUNT] = {"full", "add", "decommission", "repair"};
+
+struct row {
+    char size[4];
+    char layout[8];
+    char scenario[16];
+    char planner[24];
+    int seed;
+    int ok;
+    char error[1100];
+    double wall_ms;
+    double peak_rss_mb;
+    double maxmean[RES_COUNT];
+    double disk_vs_best;   /* max over brokers of disk / its achievable share (see below) */
+    double replica_spread, leader_spread;
+    int64_t hard_violations;
+    int64_t rack_violations;
+    int64_t replicas_moved, leader_moves;
+    double bytes_moved, lower_bound, ratio;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void fill_generate(struct model_generate_opts *o, const struct size *sz, bool uneven,
+                          enum scenario sc, int seed)
+{
+    model_generate_defaults(o);
+    o->seed = (uint64_t)seed * 7919u + 17u;
+    o->brokers = sz->brokers;
+    o->zones = 3;
+    o->racks = uneven ? 4 : 3;
+    o->uneven_racks = uneven;
+    o->rf = 3;
+    o->topics = sz->topics;
+    o->partitions = sz->replicas / 3;
+    /* Full rebalances start skewed; the other scenarios start from a balanced cluster, since
+     * their modes move only what they must (and onto new brokers). */
+    o->broker_skew = sc == SC_FULL ? 0.6 : 0.0;
+    if (sc == SC_ADD)
+        o->new_brokers = sz->brokers / 10 > 0 ? sz->brokers / 10 : 1;
+    if (sc == SC_REPAIR) {
+        o->dead_brokers = 1;
+        o->rack_violations = sz->replicas / 300;
+    }
+}
+
+/* Max over usable brokers of disk load / the broker's share of its group, the group being its
+ * rack when every partition has one replica per rack, its zone when one per zone, else the
+ * cluster: no placement can beat 1.0 on this measure, while max/mean is unreachable when racks
+ * or zones are uneven. */
+static double disk_vs_best(const struct model_cluster *c)
+{
+    bool per_rack = true, per_zone = true;
+    for (int32_t p = 0; p < c->npartitions; p++) {
+        per_rack &= c->partitions[p].rf == c->usable_racks;
+        per_zone &= c->partitions[p].rf == c->usable_zones;
+    }
+    int32_t ng = per_rack ? c->nracks : per_zone ? c->nzones : 1;
+    struct model_broker_load *bl = xmalloc((size_t)c->nbrokers * sizeof(*bl));
+    model_compute_loads(c, bl, NULL);
+    double *load = xcalloc((size_t)ng, sizeof(double)), *cap = xcalloc((size_t)ng, sizeof(double));
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        int32_t g = per_rack ? c->brokers[b].rack : per_zone ? model_broker_zone(c, b) : 0;
+        load[g] += bl[b].load[RES_DISK];
+        if (model_broker_usable(c, b))
+            cap[g] += c->brokers[b].capacity[RES_DISK];
+    }
+    double worst = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (!model_broker_usable(c, b))
+            continue;
+        int32_t g = per_rack ? c->brokers[b].rack : per_zone ? model_broker_zone(c, b) : 0;
+        double share = load[g] / cap[g] * c->brokers[b].capacity[RES_DISK];
+        if (share > 0)
+            worst = fmax(worst, bl[b].load[RES_DISK] / share);
+    }
+    free(bl);
+    free(load);
+    free(cap);
+    return worst;
+}
+
+static void stats_into(struct row *r, const struct model_stats *st)
+{
+    for (int k = 0; k < RES_COUNT; k++)
+        r->maxmean[k] = st->res[k].avg > 0 ? st->res[k].max / st->res[k].avg : 1;
+    r->replica_spread = st->replica_count.max - st->replica_count.min;
+    r->leader_spread = st->leader_count.max - st->leader_count.min;
+    r->rack_violations = st->rack_violations;
+}
+
+/* Moved replicas and bytes between two placements of the same cluster. */
+static void moved(const struct model_cluster *a, const struct model_cluster *b, int64_t *ret_n,
+                  double *ret_bytes, int64_t *ret_leaders)
+{
+    int64_t n = 0, leaders = 0;
+    double bytes = 0;
+    for (int32_t p = 0; p < a->npartitions; p++) {
+        const struct model_replica *ra = model_replicas_of(a, p), *rb = model_replicas_of(b, p);
+        for (int i = 0; i < a->partitions[p].rf; i++) {
+            bool found = false;
+            for (int j = 0; j < a->partitions[p].rf; j++)
+                found |= ra[j].broker == rb[i].broker;
+            if (!found) {
+                n++;
+                bytes += (double)rb[i].size;
+            }
+        }
+        leaders += model_partition_leader(a, p) != model_partition_leader(b, p);
+    }
+    *ret_n = n;
+    *ret_bytes = bytes;
+    *ret_leaders = leaders;
+}
+
+static void bench_request(struct opt_request *req)
+{
+    opt_request_init(req);
+    req->th.balance[RES_DISK] = 1.02;
+    req->th.balance[RES_NW_IN] = 1.05;
+    req->th.balance[RES_NW_OUT] = 1.05;
+    req->th.balance[RES_CPU] = 1.05;
+    req->th.balance_margin = 1.0;
+    req->th.replica_balance = 1.0;
+    req->th.leader_balance = 1.0;
+}
+
+/* Runs one case in this (child) process and fills r. */
+static void run_case(struct row *r, const struct size *sz, bool uneven, enum scenario sc,
+                     int seed, bool baseline)
+{
+    struct model_generate_opts o;
+    fill_generate(&o, sz, uneven, sc, seed);
+    struct model_cluster *c = NULL;
+    struct error err = {0};
+    if (model_generate(&o, &c, &err) != 0) {
+        snprintf(r->error, sizeof(r->error), "generate: %s", err.msg);
+        return;
+    }
+    int32_t removed[2];
+    struct opt_request req;
+    bench_request(&req);
+    if (sc == SC_ADD || sc == SC_DECOM) {
+        /* Brokers are added to or removed from a balanced cluster: balance it first (not
+         * timed), with the new brokers kept out, then run the scenario on the result. */
+        struct opt_request pre;
+        bench_request(&pre);
+        /* New brokers sit out the balancing as if they did not exist yet. */
+        for (int32_t b = 0; b < c->nbrokers; b++)
+            if (c->brokers[b].flags & BROKER_NEW)
+                c->brokers[b].flags |= BROKER_DEAD;
+        model_topology_refresh(c);
+        struct opt_result *res0 = NULL;
+        if (opt_plan(c, &pre, &res0, &err) != 0) {
+            snprintf(r->error, sizeof(r->error), "balancing before the scenario: %s", err.msg);
+            model_cluster_destroy(c);
+            return;
+        }
+        struct model_cluster *balanced = model_cluster_clone(res0->after);
+        opt_result_destroy(res0);
+        for (int32_t b = 0; b < balanced->nbrokers; b++) {
+            balanced->brokers[b].flags = c->brokers[b].flags;
+            if (balanced->brokers[b].flags & BROKER_NEW)
+                balanced->brokers[b].flags &= ~(uint32_t)BROKER_DEAD;
+        }
+        model_topology_refresh(balanced);
+        model_cluster_destroy(c);
+        c = balanced;
+    }
+    switch (sc) {
+    case SC_ADD: {
+        int32_t n = 0;
+        int32_t *ids = xmalloc((size_t)c->nbrokers * sizeof(int32_t));
+        for (int32_t b = 0; b < c->nbrokers; b++)
+            if (c->brokers[b].flags & BROKER_NEW)
+                ids[n++] = c->brokers[b].id;
+        req.mode = OPT_MODE_ADD_BROKERS;
+        req.brokers = ids;
+        req.nbrokers = n;
+        break;
+    }
+    case SC_DECOM:
+        /* Two brokers of different racks, from the racks with the most brokers (removing two
+         * of a small rack can leave its share without room: a real, reported failure). */
+        {
+            int32_t best[2] = {-1, -1}, cnt_best[2] = {0, 0};
+            for (int32_t r = 0; r < c->nracks; r++) {
+                int32_t cnt = 0;
+                for (int32_t b = 0; b < c->nbrokers; b++)
+                    cnt += c->brokers[b].rack == r && model_broker_usable(c, b);
+                if (cnt > cnt_best[0]) {
+                    best[1] = best[0], cnt_best[1] = cnt_best[0];
+                    best[0] = r, cnt_best[0] = cnt;
+                } else if (cnt > cnt_best[1]) {
+                    best[1] = r, cnt_best[1] = cnt;
+                }
+            }
+            for (int k = 0; k < 2; k++)
+                for (int32_t b = c->nbrokers - 1; b >= 0; b--)
+                    if (c->brokers[b].rack == best[k] && model_broker_usable(c, b)) {
+                        removed[k] = c->brokers[b].id;
+                        break;
+                    }
+        }
+        req.mode = OPT_MODE_REMOVE_BROKERS;
+        req.brokers = removed;
+        req.nbrokers = 2;
+        break;
+    default:
+        break;
+    }
+    double t0 = now_ms();
+    if (baseline) {
+        /* The baseline knows no modes: flag what it must avoid, then reassign everything. */
+        for (int32_t i = 0; i < req.nbrokers && sc == SC_DECOM; i++)
+            c->brokers[model_broker_find(c, req.brokers[i])].flags |= BROKER_REMOVE;
+        for (int32_t i = 0; i < req.nbrokers && sc == SC_ADD; i++)
+            c->brokers[model_broker_find(c, req.brokers[i])].flags |= BROKER_NEW;
+        model_topology_refresh(c);
+        struct model_cluster *g = bench_kafka_generate(c, (uint64_t)seed);
+        r->wall_ms = now_ms() - t0;
+        struct model_stats st;
+        model_stats_compute(g, &st);
+        stats_into(r, &st);
+        r->disk_vs_best = disk_vs_best(g);
+        moved(c, g, &r->replicas_moved, &r->bytes_moved, &r->leader_moves);
+        r->hard_violations = st.rack_violations + st.offline_replicas + st.replicas_on_removed;
+        r->ok = 1;
+        model_cluster_destroy(g);
+    } else {
+        struct opt_result *res = NULL;
+        int rc = opt_plan(c, &req, &res, &err);
+        r->wall_ms = now_ms() - t0;
+        if (rc != 0) {
+            snprintf(r->error, sizeof(r->error), "%s", err.msg);
+        } else {
+            stats_into(r, &res->after_stats);
+            r->disk_vs_best = disk_vs_best(res->after);
+            r->replicas_moved = res->num_replica_moves;
+            r->bytes_moved = (double)res->data_to_move;
+            r->leader_moves = res->num_leader_moves;
+            r->lower_bound = (double)res->lower_bound_bytes;
+            r->hard_violations = 0;
+            for (int i = 0; i < res->ngoals; i++)
+                if (res->goals[i].hard)
+                    r->hard_violations += res->goals[i].violations_after;
+            r->ok = 1;
+            opt_result_destroy(res);
+        }
+    }
+    if (sc == SC_ADD)
+        free((void *)req.brokers);
+    model_cluster_destroy(c);
+}
+
+/* Forks, runs the case in the child, returns its row with wall time and peak RSS. */
+static struct row fork_case(const struct size *sz, bool uneven, enum scenario sc, int seed,
+                            bool baseline, int time_limit_s)
+{
+    struct row r;
+    memset(&r, 0, sizeof(r));
+    snprintf(r.size, sizeof(r.size), "%s", sz->name);
+    snprintf(r.layout, sizeof(r.layout), "%s", uneven ? "uneven" : "even");
+    snprintf(r.scenario, sizeof(r.scenario), "%s", scenario_names[sc]);
+    snprintf(r.planner, sizeof(r.planner), "%s", baseline ? "kafka-generate" : "ballast");
+    r.seed = seed;
+    int fds[2];
+    if (pipe(fds) != 0) {
+        snprintf(r.error, sizeof(r.error), "pipe: %s", strerror(errno));
+        return r;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        alarm((unsigned)time_limit_s);
+        run_case(&r, sz, uneven, sc, seed, baseline);
+        ssize_t w = write(fds[1], &r, sizeof(r));
+        _exit(w == (ssize_t)sizeof(r) ? 0 : 1);
+    }
+    close(fds[1]);
+    struct row got;
+    ssize_t n = 0, k;
+    while (n < (ssize_t)sizeof(got) && (k = read(fds[0], (char *)&got + n, sizeof(got) - (size_t)n)) > 0)
+        n += k;
+    close(fds[0]);
+    int status = 0;
+    struct rusage ru;
+    wait4(pid, &status, 0, &ru);
+    if (n == (ssize_t)sizeof(got))
+        r = got;
+    else
+        snprintf(r.error, sizeof(r.error), "child died (status %d%s)", status,
+                 WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM ? ", time limit" : "");
+    r.peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
+    if (r.lower_bound > 0)
+        r.ratio = r.bytes_moved / r.lower_bound;
+    return r;
+}
+
+static void write_json(FILE *f, const struct row *rows, int n)
+{
+    fprintf(f, "{\"version\":1,\"rows\":[\n");
+    for (int i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        fprintf(f,
+                "  {\"size\":\"%s\",\"layout\":\"%s\",\"scenario\":\"%s\",\"planner\":\"%s\","
+                "\"seed\":%d,\"ok\":%s,\"error\":\"%s\",\"wallMs\":%.3f,\"peakRssMB\":%.1f,"
+                "\"diskMaxMean\":%.4f,\"diskMaxOverBest\":%.4f,\"nwInMaxMean\":%.4f,\"nwOutMaxMean\":%.4f,"
+                "\"cpuMaxMean\":%.4f,\"replicaSpread\":%.0f,\"leaderSpread\":%.0f,"
+                "\"hardViolations\":%lld,\"rackViolations\":%lld,\"replicasMoved\":%lld,"
+                "\"bytesMoved\":%.0f,\"lowerBoundBytes\":%.0f,\"bytesOverBound\":%.4f,"
+                "\"leaderMoves\":%lld}%s\n",
+                r->size, r->layout, r->scenario, r->planner, r->seed, r->ok ? "true" : "false",
+                r->error, r->wall_ms, r->peak_rss_mb, r->maxmean[RES_DISK], r->disk_vs_best,
+                r->maxmean[RES_NW_IN], r->maxmean[RES_NW_OUT], r->maxmean[RES_CPU],
+                r->replica_spread, r->leader_spread, (long long)r->hard_violations,
+                (long long)r->rack_violations, (long long)r->replicas_moved, r->bytes_moved,
+                r->lower_bound, r->ratio, (long long)r->leader_moves, i + 1 < n ? "," : "");
+    }
+    fprintf(f, "]}\n");
+}
+
+static void write_md(FILE *f, const struct row *rows, int n)
+{
+    fprintf(f, "| size | layout | scenario | planner | seed | time ms | RSS MB | disk max/best | disk max/mean | nw in | "
+               "nw out | cpu | replica spread | leader spread | hard viol. | replicas moved | "
+               "GB moved | moved / bound | leader moves |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (int i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        if (!r->ok) {
+            fprintf(f, "| %s | %s | %s | %s | %d | failed: %s |||||||||||||\n", r->size,
+                    r->layout, r->scenario, r->planner, r->seed, r->error);
+            continue;
+        }
+        char ratio[32] = "-";
+        if (r->lower_bound > 0)
+            snprintf(ratio, sizeof(ratio), "%.3f", r->ratio);
+        fprintf(f,
+                "| %s | %s | %s | %s | %d | %.1f | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f "
+                "| %lld | %lld | %.2f | %s | %lld |\n",
+                r->size, r->layout, r->scenario, r->planner, r->seed, r->wall_ms,
+                r->peak_rss_mb, r->disk_vs_best, r->maxmean[RES_DISK], r->maxmean[RES_NW_IN],
+                r->maxmean[RES_NW_OUT], r->maxmean[RES_CPU], r->replica_spread,
+                r->leader_spread, (long long)r->hard_violations, (long long)r->replicas_moved,
+                r->bytes_moved / 1e9, ratio, (long long)r->leader_moves);
+    }
+}
+
+static bool listed(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == len && strncmp(p, name, n) == 0)
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ballast-bench [--sizes S,M,L,XL] [--seeds N] "
+               "[--scenarios full,add,decommission,repair] [--layouts even,uneven] "
+               "[--out DIR] [--time-limit-s N] [--no-baseline]\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *size_list = "S,M,L", *scen_list = "full,add,decommission,repair";
+    const char *layout_list = "even,uneven", *out = "bench/results";
+    int seeds = 3, time_limit = 600;
+    bool baseline = true;
+    static const struct option opts[] = {
+        {"sizes", required_argument, NULL, 's'},  {"seeds", required_argument, NULL, 'n'},
+        {"scenarios", required_argument, NULL, 'c'}, {"layouts", required_argument, NULL, 'l'},
+        {"out", required_argument, NULL, 'o'},    {"time-limit-s", required_argument, NULL, 't'},
+        {"no-baseline", no_argument, NULL, 'b'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': size_list = optarg; break;
+        case 'n': seeds = atoi(optarg); break;
+        case 'c': scen_list = optarg; break;
+        case 'l': layout_list = optarg; break;
+        case 'o': out = optarg; break;
+        case 't': time_limit = atoi(optarg); break;
+        case 'b': baseline = false; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (seeds < 1 || seeds > 100 || time_limit < 1) {
+        fprintf(stderr, "ballast-bench: --seeds takes 1..100 and --time-limit-s a positive number\n");
+        return 2;
+    }
+    int cap = 4 * 2 * SC_COUNT * seeds * 2, n = 0;
+    struct row *rows = xcalloc((size_t)cap, sizeof(*rows));
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        if (!listed(size_list, sizes[s].name))
+            continue;
+        for (int lay = 0; lay < 2; lay++) {
+            if (!listed(layout_list, lay ? "uneven" : "even"))
+                continue;
+            for (int sc = 0; sc < SC_COUNT; sc++) {
+                if (!listed(scen_list, scenario_names[sc]))
+                    continue;
+                for (int seed = 1; seed <= seeds; seed++) {
+                    for (int base = 0; base <= (baseline ? 1 : 0); base++) {
+                        rows[n] = fork_case(&sizes[s], lay, (enum scenario)sc, seed, base,
+                                            time_limit);
+                        const struct row *r = &rows[n++];
+                        fprintf(stderr, "%s %s %s %s seed %d: %s %.1f ms, disk/best %.3f, moved %.2f GB (bound %.2f)\n",
+                                r->size, r->layout, r->scenario, r->planner, r->seed,
+                                r->ok ? "ok" : r->error, r->wall_ms, r->disk_vs_best,
+                                r->bytes_moved / 1e9, r->lower_bound / 1e9);
+                    }
+                }
+            }
+        }
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/results.json", out);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "ballast-bench: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    write_json(f, rows, n);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/results.md", out);
+    f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "ballast-bench: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    write_md(f, rows, n);
+    fclose(f);
+    free(rows);
+    return 0;
+}
