@@ -231,15 +231,15 @@ static void run_case(struct row *r, const struct size *sz, bool uneven, enum sce
          * of a small rack can leave its share without room: a real, reported failure). */
         {
             int32_t best[2] = {-1, -1}, cnt_best[2] = {0, 0};
-            for (int32_t r = 0; r < c->nracks; r++) {
+            for (int32_t rk = 0; rk < c->nracks; rk++) {
                 int32_t cnt = 0;
                 for (int32_t b = 0; b < c->nbrokers; b++)
-                    cnt += c->brokers[b].rack == r && model_broker_usable(c, b);
+                    cnt += c->brokers[b].rack == rk && model_broker_usable(c, b);
                 if (cnt > cnt_best[0]) {
                     best[1] = best[0], cnt_best[1] = cnt_best[0];
-                    best[0] = r, cnt_best[0] = cnt;
+                    best[0] = rk, cnt_best[0] = cnt;
                 } else if (cnt > cnt_best[1]) {
-                    best[1] = r, cnt_best[1] = cnt;
+                    best[1] = rk, cnt_best[1] = cnt;
                 }
             }
             for (int k = 0; k < 2; k++)
