@@ -15,6 +15,7 @@ struct balance_spec {
     bool no_pull;          /* only push down to hi (capacity limits) */
     int32_t max_tries;     /* candidates tried per step */
     bool swaps;            /* fall back to count-neutral swaps when no single move fits */
+    int level;             /* set by goal_balance: opt_locked_level, moves stay in the group */
 };
 
 /* Per-broker centre of a balance band: the total of `value` over the broker's group divided

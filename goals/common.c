@@ -16,6 +16,11 @@
 
 #include "common/alloc.h"
 
+static int32_t group_of(const struct model_cluster *c, int level, int32_t b)
+{
+    return level == 2 ? c->brokers[b].rack : level == 1 ? model_broker_zone(c, b) : 0;
+}
+
 void goal_band(double avg, double threshold, double margin, double *ret_lo, double *ret_hi)
 {
     double d = (threshold - 1.0) * margin;
@@ -63,11 +68,6 @@ const struct goal_impl *goal_find(const char *name)
             return goal_registry[i];
     }
     return NULL;
-}
-
-static int32_t group_of(const struct model_cluster *c, int level, int32_t b)
-{
-    return level == 2 ? c->brokers[b].rack : level == 1 ? model_broker_zone(c, b) : 0;
 }
 
 void goal_centres(const struct opt_ctx *ctx, int level, const double *value,
@@ -335,6 +335,12 @@ static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int3
     return false;
 }
 
+static bool same_group(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t a,
+                       int32_t b)
+{
+    return s->level == 0 || group_of(ctx->c, s->level, a) == group_of(ctx->c, s->level, b);
+}
+
 static bool broker_in_scope(const struct opt_ctx *ctx, int32_t b)
 {
     return model_broker_usable(ctx->c, b);
@@ -361,10 +367,14 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
         int32_t n = collect(s, ctx, src, cands);
         int32_t nd = 0;
         for (int32_t b = 0; b < c->nbrokers; b++)
-            if (b != src && ctx->dst_ok[b] && broker_in_scope(ctx, b))
+            if (b != src && ctx->dst_ok[b] && broker_in_scope(ctx, b) && same_group(s, ctx, src, b))
                 dsts[nd++] = (struct bsort){b, s->value(s, ctx, b) / (s->hi[b] > 0 ? s->hi[b] : 1)};
         qsort(dsts, (size_t)nd, sizeof(*dsts), bsort_asc);
         bool progress = true;
+        int32_t cursor = 0; /* by_bytes: candidates before it are used or hopeless */
+        if (s->by_bytes)
+            for (int32_t i = 0; i < n; i++)
+                order[i] = i;
         while (progress) {
             double v = s->value(s, ctx, src);
             double need = v - s->hi[src];
@@ -372,11 +382,12 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                 break;
             progress = false;
             int32_t k = s->by_bytes ? n : fit_order(cands, n, need, order);
-            if (s->by_bytes)
-                for (int32_t i = 0; i < n; i++)
-                    order[i] = i;
+            while (s->by_bytes && cursor < n &&
+                   (cands[cursor].r < 0 || ctx->c->replicas[cands[cursor].r].broker != src))
+                cursor++;
             int32_t tries = 0;
-            for (int32_t oi = 0; oi < k && !progress && tries < s->max_tries; oi++) {
+            for (int32_t oi = s->by_bytes ? cursor : 0; oi < k && !progress && tries < s->max_tries;
+                 oi++) {
                 struct cand *cd = &cands[order[oi]];
                 if (cd->r < 0 || ctx->c->replicas[cd->r].broker != src)
                     continue;
@@ -440,7 +451,7 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
             continue;
         int32_t ns = 0;
         for (int32_t b = 0; b < c->nbrokers; b++)
-            if (b != dst && broker_in_scope(ctx, b))
+            if (b != dst && broker_in_scope(ctx, b) && same_group(s, ctx, dst, b))
                 srcs[ns++] = (struct bsort){b, -(s->value(s, ctx, b) - s->lo[b]) /
                                                    (s->hi[b] > 0 ? s->hi[b] : 1)};
         qsort(srcs, (size_t)ns, sizeof(*srcs), bsort_asc);
@@ -500,9 +511,12 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
     return moved_any;
 }
 
-void goal_balance(const struct balance_spec *s, struct opt_ctx *ctx)
+void goal_balance(const struct balance_spec *spec, struct opt_ctx *ctx)
 {
     const struct model_cluster *c = ctx->c;
+    struct balance_spec local = *spec;
+    local.level = opt_locked_level(ctx);
+    const struct balance_spec *s = &local;
     int32_t maxn = 1;
     for (int32_t b = 0; b < c->nbrokers; b++)
         if (ctx->blist_n[b] > maxn)

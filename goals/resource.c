@@ -195,8 +195,45 @@ static int64_t dist_violations(const struct goal *g, const struct opt_ctx *ctx)
     return goal_count_outside(&s, ctx);
 }
 
+/* Network out and CPU follow leadership: first move leadership from brokers above the band
+ * to followers on brokers below its top (no data moves), then balance with replica moves. */
+static void shift_leadership(struct goal *g, struct opt_ctx *ctx)
+{
+    int res = g->impl->res;
+    struct model_cluster *c = ctx->c;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        for (int32_t i = 0; i < ctx->blist_n[b] && ctx->bl[b].load[res] > g->hi[b]; i++) {
+            int64_t r = ctx->blist[b][i];
+            if (!opt_rep_is_leader(ctx, r))
+                continue;
+            int32_t p = ctx->rep_part[r];
+            const struct model_partition *part = &c->partitions[p];
+            int best = -1;
+            double best_u = INFINITY;
+            for (int sl = 0; sl < part->rf; sl++) {
+                if (sl == part->leader)
+                    continue;
+                double d_old[RES_COUNT], d_new[RES_COUNT];
+                goal_leader_delta(ctx, p, sl, d_old, d_new);
+                int32_t nb = c->replicas[part->first_replica + sl].broker;
+                double after = ctx->bl[nb].load[res] + d_new[res];
+                if (after > g->hi[nb] || after / c->brokers[nb].capacity[res] >= best_u)
+                    continue;
+                if (!opt_leader_ok(ctx, p, sl))
+                    continue;
+                best = sl;
+                best_u = after / c->brokers[nb].capacity[res];
+            }
+            if (best >= 0)
+                opt_leader_apply(ctx, p, best);
+        }
+    }
+}
+
 static int dist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
+    if (g->impl->res == RES_NW_OUT || g->impl->res == RES_CPU)
+        shift_leadership(g, ctx);
     struct balance_spec s;
     spec_of(g, &s, false);
     goal_balance(&s, ctx);
