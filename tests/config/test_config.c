@@ -1,0 +1,188 @@
+/* Configuration: Cruise Control's defaults, the documented example, units, zone mapping,
+ * capacity precedence, and located errors for bad input. */
+#include <stdlib.h>
+
+#include "config/config.h"
+#include "tests/harness.h"
+
+static struct config *parse(const char *text, struct error *err)
+{
+    struct config *cfg = NULL;
+    if (config_parse(text, strlen(text), "t.yaml", &cfg, err) < 0)
+        return NULL;
+    return cfg;
+}
+
+TEST(defaults_are_cruise_controls)
+{
+    struct config *cfg = config_default();
+    CHECK_NEAR(cfg->thresholds.balance[RES_DISK], 1.10, 1e-12);
+    CHECK_NEAR(cfg->thresholds.balance_margin, 0.9, 1e-12);
+    CHECK_NEAR(cfg->thresholds.capacity[RES_CPU], 0.7, 1e-12);
+    CHECK_NEAR(cfg->thresholds.capacity[RES_DISK], 0.8, 1e-12);
+    CHECK_NEAR(cfg->thresholds.capacity[RES_NW_IN], 0.8, 1e-12);
+    CHECK_INT_EQ(cfg->thresholds.max_replicas_per_broker, 10000);
+    CHECK_NEAR(cfg->thresholds.topic_replica_balance, 3.0, 1e-12);
+    CHECK_INT_EQ(cfg->executor.concurrent_partition_movements_per_broker, 5);
+    CHECK_INT_EQ(cfg->executor.concurrent_intra_broker_partition_movements, 2);
+    CHECK_INT_EQ(cfg->executor.concurrent_leader_movements, 1000);
+    CHECK_INT_EQ(cfg->api.port, 9090);
+    config_destroy(cfg);
+    /* An empty file is the defaults. */
+    struct error err = {0};
+    cfg = parse("", &err);
+    CHECK(cfg != NULL);
+    config_destroy(cfg);
+}
+
+TEST(documented_example_parses)
+{
+    struct config *cfg = NULL;
+    struct error err = {0};
+    int rc = config_load(test_data("config/example.yaml"), &cfg, &err);
+    CHECK_INT_EQ(rc, 0);
+    if (rc) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    CHECK_STR_EQ(cfg->kafka.security_protocol, "SASL_SSL");
+    CHECK_STR_EQ(cfg->kafka.sasl_mechanism, "SCRAM-SHA-512");
+    CHECK_NEAR(cfg->capacity.dflt.v[RES_DISK], 2.0 * 1099511627776.0, 1);
+    CHECK_NEAR(cfg->capacity.dflt.v[RES_NW_IN], 125e6, 1e-6);
+    CHECK_INT_EQ(cfg->capacity.n, 1);
+    CHECK_INT_EQ(cfg->capacity.broker_ids[0], 7);
+    CHECK_INT_EQ(cfg->ngoals, 9);
+    CHECK_STR_EQ(cfg->goals[0], "RackAwareGoal");
+    CHECK_NEAR(cfg->executor.replication_throttle, 50e6, 1e-6);
+    char buf[64];
+    CHECK_STR_EQ(config_zone_of_rack(cfg, "rack-2", buf, sizeof(buf)), "eu-west-1a");
+    CHECK_STR_EQ(config_zone_of_rack(cfg, "eu-west-1c/r07", buf, sizeof(buf)), "eu-west-1c");
+    CHECK_STR_EQ(config_zone_of_rack(cfg, "plain", buf, sizeof(buf)), "plain");
+    config_destroy(cfg);
+}
+
+TEST(units)
+{
+    double v;
+    CHECK_INT_EQ(config_parse_bytes("1.5TiB", false, &v), 0);
+    CHECK_NEAR(v, 1.5 * 1099511627776.0, 1);
+    CHECK_INT_EQ(config_parse_bytes("125MB/s", true, &v), 0);
+    CHECK_NEAR(v, 125e6, 1e-6);
+    CHECK_INT_EQ(config_parse_bytes("4096", false, &v), 0);
+    CHECK_NEAR(v, 4096, 0);
+    CHECK(config_parse_bytes("12 parsecs", false, &v) < 0);
+    CHECK(config_parse_bytes("5MB/s", false, &v) < 0);
+    CHECK(config_parse_bytes("-1GB", false, &v) < 0);
+}
+
+TEST(cc_property_names)
+{
+    struct error err = {0};
+    struct config *cfg = parse("thresholds:\n  disk.balance.threshold: 1.05\n"
+                               "  max.replicas.per.broker: 500\n  balance: 1.2\n", &err);
+    CHECK(cfg != NULL);
+    if (!cfg)
+        return;
+    /* the later "balance: 1.2" sets all four */
+    CHECK_NEAR(cfg->thresholds.balance[RES_DISK], 1.2, 1e-12);
+    CHECK_INT_EQ(cfg->thresholds.max_replicas_per_broker, 500);
+    config_destroy(cfg);
+}
+
+struct bad {
+    const char *yaml;
+    const char *expect;
+};
+
+static const struct bad bads[] = {
+    {"capactiy: {}\n", "t.yaml:1:1: unknown key 'capactiy'"},
+    {"capacity:\n  default:\n    disk: lots\n", "t.yaml:3:11: 'disk': 'lots' is not a size"},
+    {"capacity:\n  default:\n    disk: -5GB\n", "is not a size"},
+    {"capacity:\n  brokers:\n    x: {disk: 1GB}\n", "capacity.brokers keys must be broker ids, not 'x'"},
+    {"thresholds:\n  capacity: {disk: 1.5}\n", "'capacity' values must lie in 0.01..1"},
+    {"thresholds:\n  balance: {gpu: 1.1}\n", "unknown resource 'gpu'"},
+    {"thresholds:\n  maxReplicasPerBroker: 2.5\n", "must be a whole number"},
+    {"excludedTopics: \"([\"\n", "bad regular expression"},
+    {"goals: RackAwareGoal\n", "'goals' must be a list"},
+    {"kafka:\n  security:\n    protocol: CARRIER_PIGEON\n", "unknown security protocol 'CARRIER_PIGEON'"},
+    {"kafka:\n  security:\n    sasl: {mechanism: PLAIN}\n", "needs username and password"},
+    {"api:\n  port: 70000\n", "'port' = 70000 is out of range"},
+    {"api:\n  port: 1\n  port: 2\n", "t.yaml:3:3: duplicate key 'port'"},
+    {"a: &x 1\nb: *x\n", "anchors and aliases are not supported"},
+    {"topology:\n  zones:\n    z1: [r1]\n    z2: [r1]\n", "rack 'r1' is in two zones"},
+    {"kafka: [1, 2\n", "t.yaml:"},
+    {"- just\n- a list\n", "the configuration must be a mapping"},
+    {"executor:\n  stateDir: {a: 1}\n", "'stateDir' must be a single value"},
+    {"---\na: 1\n---\nb: 2\n", "only one YAML document"},
+};
+
+TEST(bad_inputs_are_located)
+{
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+        struct error err = {0};
+        struct config *cfg = parse(bads[i].yaml, &err);
+        if (cfg) {
+            test_fail(__FILE__, __LINE__, "case %zu parsed, expected '%s'", i, bads[i].expect);
+            config_destroy(cfg);
+            continue;
+        }
+        if (!strstr(err.msg, bads[i].expect))
+            test_fail(__FILE__, __LINE__, "case %zu: got '%s', expected '%s'", i, err.msg,
+                      bads[i].expect);
+    }
+}
+
+TEST(truncation_never_crashes)
+{
+    FILE *f = fopen(test_data("config/example.yaml"), "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    char buf[8192];
+    size_t len = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    for (size_t n = 0; n < len; n++) {
+        struct config *cfg = NULL;
+        struct error err = {0};
+        if (config_parse(buf, n, "t", &cfg, &err) == 0)
+            config_destroy(cfg);
+        else
+            CHECK(err.msg[0] != 0);
+    }
+}
+
+TEST(capacity_precedence)
+{
+    struct model_cluster *c = model_cluster_create("p");
+    model_rack_add(c, "eu-west-1a/r1", model_zone_add(c, "eu-west-1a/r1"));
+    model_rack_add(c, "eu-west-1a/r2", model_zone_add(c, "eu-west-1a/r2"));
+    int32_t b1, b2;
+    model_broker_add(c, 1, 0, NULL, &b1);
+    model_broker_add(c, 2, 1, NULL, &b2);
+    c->brokers[b2].capacity[RES_DISK] = 5e12; /* the snapshot's own value */
+    c->brokers[b2].capacity_set = 1u << RES_DISK;
+    struct error err = {0};
+    CHECK_INT_EQ(model_cluster_finalize(c, &err), 0);
+    struct config *cfg = parse("capacity:\n  default: {cpu: 100, disk: 1TB, networkIn: 1GB, "
+                               "networkOut: 1GB}\n  brokers:\n    \"1\": {disk: 3TB}\n"
+                               "topology:\n  zoneSeparator: /\n", &err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    CHECK_INT_EQ(config_apply_to_cluster(cfg, c, NULL, &err), 0);
+    CHECK_NEAR(c->brokers[b1].capacity[RES_DISK], 3e12, 0);
+    CHECK_NEAR(c->brokers[b2].capacity[RES_DISK], 5e12, 0);
+    CHECK_NEAR(c->brokers[b2].capacity[RES_CPU], 100, 0);
+    /* both racks map to one zone now */
+    CHECK_INT_EQ(c->racks[0].zone, c->racks[1].zone);
+    CHECK_INT_EQ(c->usable_zones, 1);
+    config_destroy(cfg);
+    model_cluster_destroy(c);
+}
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv);
+}
