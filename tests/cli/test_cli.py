@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""The ballast command line, as a user runs it: generate -> plan -> JSON files, exit codes,
+error messages, modes, determinism. Prints 'N passed, N failed' and exits non-zero on failure."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+BIN = os.environ.get("BALLAST_BIN", "build/cli/ballast")
+results = {"passed": 0, "failed": 0}
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, input=stdin, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(name, cond, detail=""):
+    if cond:
+        results["passed"] += 1
+    else:
+        results["failed"] += 1
+        print(f"FAIL {name}: {detail}", file=sys.stderr)
+
+
+def strip_times(j):
+    for g in j["goalSummary"]:
+        g.pop("optimizationTimeMs", None)
+    return j
+
+
+with tempfile.TemporaryDirectory() as d:
+    snap = os.path.join(d, "c.json")
+    rc, out, err = run("generate", "--seed", "3", "--brokers", "12", "--racks", "3",
+                       "--partitions", "600", "--topics", "10", "--broker-skew", "0.8",
+                       "--rack-violations", "12", "--new-brokers", "3", "--out", snap)
+    check("generate", rc == 0 and os.path.getsize(snap) > 1000, err)
+    snapshot = json.load(open(snap))
+    before = {(t["name"], p["partition"]): p["replicas"]
+              for t in snapshot["topics"] for p in t["partitions"]}
+
+    # full plan with both outputs
+    pj, rj = os.path.join(d, "plan.json"), os.path.join(d, "re.json")
+    rc, out, err = run("plan", "--snapshot", snap, "--output-json", pj,
+                       "--reassignment-json", rj, "--verbose")
+    check("plan exit 0", rc == 0, err)
+    check("text summary", "rack violations  12 -> 0" in out and "Goals (priority order)" in out, out[:400])
+    plan = json.load(open(pj))
+    s = plan["summary"]
+    for k in ["numReplicaMovements", "dataToMoveMB", "numIntraBrokerReplicaMovements",
+              "intraBrokerDataToMoveMB", "numLeaderMovements", "recentWindows",
+              "monitoredPartitionsPercentage", "excludedTopics", "excludedBrokersForLeadership",
+              "excludedBrokersForReplicaMove", "onDemandBalancednessScoreBefore",
+              "onDemandBalancednessScoreAfter", "provisionStatus", "provisionRecommendation"]:
+        check(f"summary.{k}", k in s, list(s))
+    check("version", plan.get("version") == 1)
+    check("lower bound", s["ballast"]["lowerBoundDataToMoveBytes"] <= s["ballast"]["dataToMoveBytes"])
+    b0 = plan["loadAfterOptimization"]["brokers"][0]
+    for k in ["Host", "Broker", "Rack", "BrokerState", "DiskMB", "DiskPct", "CpuPct",
+              "LeaderNwInRate", "FollowerNwInRate", "NwOutRate", "PnwOutRate", "Replicas",
+              "Leaders", "DiskCapacityMB", "NetworkInCapacity", "NetworkOutCapacity", "NumCore"]:
+        check(f"broker.{k}", k in b0, list(b0))
+    check("loadBefore with verbose", "loadBeforeOptimization" in plan and "proposals" in plan)
+    g0 = plan["goalSummary"][0]
+    check("goal summary", g0["goal"] == "RackAwareGoal" and g0["status"] == "FIXED" and
+          set(g0["clusterModelStats"]["statistics"]) == {"AVG", "MAX", "MIN", "STD"}, g0)
+
+    # the reassignment file: changed partitions only, RF kept, distinct brokers
+    re = json.load(open(rj))
+    check("reassignment version", re["version"] == 1)
+    check("reassignment count", len(re["partitions"]) == len(plan["proposals"]),
+          (len(re["partitions"]), len(plan["proposals"])))
+    for p in re["partitions"]:
+        old = before[(p["topic"], p["partition"])]
+        if len(p["replicas"]) != len(old) or len(set(p["replicas"])) != len(old):
+            check("reassignment RF", False, p)
+            break
+        if "log_dirs" in p and len(p["log_dirs"]) != len(p["replicas"]):
+            check("log_dirs length", False, p)
+            break
+    else:
+        check("reassignment RF and distinct", True)
+    moved = sum(1 for p in re["partitions"] for b in p["replicas"]
+                if b not in before[(p["topic"], p["partition"])])
+    check("moves counted", moved == s["numReplicaMovements"], (moved, s["numReplicaMovements"]))
+
+    # determinism: the same input gives the same plan
+    pj2, rj2 = os.path.join(d, "plan2.json"), os.path.join(d, "re2.json")
+    run("plan", "--snapshot", snap, "--output-json", pj2, "--reassignment-json", rj2, "--verbose")
+    check("reassignment deterministic", open(rj).read() == open(rj2).read())
+    check("plan deterministic", strip_times(json.load(open(pj))) == strip_times(json.load(open(pj2))))
+
+    # remove-brokers empties them
+    rc, out, err = run("plan", "--snapshot", snap, "--mode", "remove-brokers", "--brokers", "2,6",
+                       "--output-json", pj, "--quiet")
+    check("remove-brokers exit", rc == 0, err)
+    if rc == 0:
+        after = {b["Broker"]: b for b in json.load(open(pj))["loadAfterOptimization"]["brokers"]}
+        check("removed brokers empty", after[2]["Replicas"] == 0 and after[6]["Replicas"] == 0,
+              (after[2]["Replicas"], after[6]["Replicas"]))
+
+    # add-brokers: nothing moves between old brokers (except rack repair)
+    rc, out, err = run("plan", "--snapshot", snap, "--mode", "add-brokers", "--brokers", "13,14,15",
+                       "--reassignment-json", rj, "--quiet")
+    check("add-brokers exit", rc == 0, err)
+    if rc == 0:
+        bad = [p for p in json.load(open(rj))["partitions"]
+               for b in p["replicas"]
+               if b < 13 and b not in before[(p["topic"], p["partition"])]
+               and len({x % 3 for x in before[(p["topic"], p["partition"])]}) == 3]
+        check("add-brokers only onto new", not bad, bad[:3])
+
+    # errors: usage -> 2, failures -> 1, messages name the problem
+    rc, out, err = run()
+    check("no command", rc == 2 and "usage" in err, err)
+    rc, out, err = run("frobnicate")
+    check("unknown command", rc == 2 and "unknown command 'frobnicate'" in err, err)
+    rc, out, err = run("plan")
+    check("missing snapshot", rc == 2 and "--snapshot FILE is required" in err, err)
+    rc, out, err = run("plan", "--snapshot", snap, "--mode", "sideways")
+    check("bad mode", rc == 2 and "unknown mode 'sideways'" in err, err)
+    rc, out, err = run("plan", "--snapshot", snap, "--mode", "remove-brokers")
+    check("mode without brokers", rc == 2 and "brokers list is mandatory" in err, err)
+    rc, out, err = run("plan", "--snapshot", snap, "--mode", "remove-brokers", "--brokers", "1,x")
+    check("bad broker list", rc == 2 and "--brokers" in err, err)
+    rc, out, err = run("plan", "--snapshot", snap, "--mode", "remove-brokers", "--brokers", "99")
+    check("unknown broker", rc == 1 and "broker 99 does not exist." in err, err)
+    rc, out, err = run("plan", "--snapshot", os.path.join(d, "nope.json"))
+    check("missing file", rc == 1 and "nope.json" in err, err)
+    rc, out, err = run("plan", "--snapshot", snap, "--goals", "RackAwareGoal,FooGoal")
+    check("unknown goal", rc == 1 and "unknown goal 'FooGoal'; supported goals:" in err, err)
+    rc, out, err = run("plan", "--snapshot", snap, "--bogus")
+    check("unknown option", rc == 2 and "--bogus" in err, err)
+    bad = os.path.join(d, "bad.json")
+    open(bad, "w").write('{"version":1,"brokers":[{"id":1},{"id":2}],"topics":[{"name":"t","partitions":[{"partition":0,"replicas":[1,5]}]}]}')
+    rc, out, err = run("plan", "--snapshot", bad)
+    check("bad snapshot names place", rc == 1 and "bad.json" in err and "unknown broker 5" in err, err)
+    cfg = os.path.join(d, "c.yaml")
+    open(cfg, "w").write("thresholds:\n  balance: {disk: 0.5}\n")
+    rc, out, err = run("plan", "--snapshot", snap, "--config", cfg)
+    check("bad config located", rc == 1 and "c.yaml:2:" in err, err)
+    rc, out, err = run("generate", "--brokers", "-3", "--out", "-")
+    check("bad generator option", rc == 2 and "--brokers" in err, err)
+    rc, out, err = run("plan", "--help")
+    check("plan --help", rc == 0 and "--reassignment-json" in out)
+    rc, out, err = run("--version")
+    check("version", rc == 0 and out.startswith("ballast "))
+
+print(f"{results['passed']} passed, {results['failed']} failed")
+sys.exit(1 if results["failed"] else 0)
