@@ -23,6 +23,7 @@ static double one(const struct balance_spec *s, const struct opt_ctx *ctx, int64
 
 static void count_spec(const struct goal *g, struct balance_spec *s, bool no_pull)
 {
+    *s = (struct balance_spec){0};
     s->value = replicas_value;
     s->amount = one;
     s->lo = g->lo;

@@ -34,6 +34,7 @@ static double res_amount(const struct balance_spec *s, const struct opt_ctx *ctx
 
 static void spec_of(const struct goal *g, struct balance_spec *s, bool capacity)
 {
+    *s = (struct balance_spec){0};
     s->value = res_value;
     s->amount = res_amount;
     s->lo = g->lo;
