@@ -200,6 +200,7 @@ static int32_t fit_order(const struct cand *cands, int32_t n, double need, int32
 
 #define SWAP_SMALL 32 /* smallest replicas of the receiving broker tried as the swap's return */
 #define SWAP_LARGE 64 /* candidates of the giving broker tried */
+#define SWAP_DESTS 48 /* coolest (or hottest) partner brokers tried for swaps */
 
 /* The k replicas of broker b with the smallest positive amounts (any amount for the return
  * leg: a zero-sized replica is the best return), ascending, into out; returns how many. */
@@ -398,8 +399,10 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                 for (int32_t di = 0; di < nd; di++) {
                     int32_t dst = dsts[di].b;
                     double dv = s->value(s, ctx, dst);
+                    /* Destinations are sorted coolest first: when this one cannot take the
+                     * replica, later ones (as full or fuller) rarely can. */
                     if (dv + a > s->hi[dst] + s->eps)
-                        continue;
+                        break;
                     if (!opt_move_ok(ctx, cd->r, dst))
                         continue;
                     opt_move_apply(ctx, cd->r, dst);
@@ -418,7 +421,7 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
             if (!progress && s->swaps) {
                 struct cand big[SWAP_LARGE];
                 int32_t nbig = largest(s, ctx, src, big);
-                for (int32_t di = 0; !progress && di < nd; di++) {
+                for (int32_t di = 0; !progress && di < nd && di < SWAP_DESTS; di++) {
                     if (!swap_between(s, ctx, src, dsts[di].b, need, big, nbig))
                         continue;
                     /* cands entries that left src are skipped by the broker check above */
@@ -495,7 +498,7 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
                 }
             }
         }
-        for (int32_t si = 0; s->swaps && si < ns; si++) {
+        for (int32_t si = 0; s->swaps && si < ns && si < SWAP_DESTS; si++) {
             double need = s->lo[dst] - s->value(s, ctx, dst);
             if (need <= s->eps)
                 break;
@@ -532,6 +535,8 @@ void goal_balance(const struct balance_spec *spec, struct opt_ctx *ctx)
     struct cand_cache cc = {xcalloc(nb, sizeof(struct cand *)), xcalloc(nb, sizeof(int32_t)),
                             xcalloc(nb, sizeof(uint32_t)), xcalloc(nb, sizeof(bool))};
     for (int round = 0; round < 4; round++) {
+        if (round > 0 && goal_count_outside(s, ctx) == 0)
+            break;
         bool a = push(s, ctx, cands, order, tmp);
         bool b = s->no_pull ? false : pull(s, ctx, &cc, order, tmp);
         if (!a && !b)

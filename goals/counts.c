@@ -320,8 +320,12 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
     int32_t *prev = xmalloc(nb * sizeof(int32_t)), *via_p = xmalloc(nb * sizeof(int32_t));
     int32_t *queue = xmalloc(nb * sizeof(int32_t));
     int8_t *via_s = xmalloc(nb);
-    for (int32_t b = 0; b < c->nbrokers; b++)
-        while (ctx->bl[b].leaders > g->hi[b] && leader_chain(g, ctx, b, prev, via_p, via_s, queue))
+    /* Each chain scans the leaders of the brokers it reaches; bound the total so a huge
+     * cluster with a stubborn remainder does not loop for long. */
+    int64_t budget = 4 * (int64_t)c->nbrokers + 64;
+    for (int32_t b = 0; b < c->nbrokers && budget > 0; b++)
+        while (budget-- > 0 && ctx->bl[b].leaders > g->hi[b] &&
+               leader_chain(g, ctx, b, prev, via_p, via_s, queue))
             ;
     free(prev);
     free(via_p);

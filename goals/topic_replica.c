@@ -50,40 +50,72 @@ static int64_t trd_violations(const struct goal *g, const struct opt_ctx *ctx)
     return n;
 }
 
+struct tcand {
+    int32_t b;
+    int32_t count;
+    double util;
+};
+
+static int tcand_cmp(const void *x, const void *y)
+{
+    const struct tcand *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count - b->count;
+    if (a->util != b->util)
+        return a->util < b->util ? -1 : 1;
+    return a->b - b->b;
+}
+
+/* For each topic, brokers above the topic's band give their replicas of it (followers and
+ * small ones first would be nicer; partition order keeps it deterministic) to the brokers
+ * holding the fewest of the topic, least disk-utilised first. */
 static int trd_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
     const struct model_cluster *c = ctx->c;
+    struct tcand *cand = xmalloc((size_t)(c->nbrokers ? c->nbrokers : 1) * sizeof(*cand));
     for (int32_t t = 0; t < c->ntopics; t++) {
         if (c->topics[t].flags & TOPIC_EXCLUDED)
             continue;
-        int32_t lo = g->aux[2 * t], hi = g->aux[2 * t + 1];
+        int32_t hi = g->aux[2 * t + 1];
+        const struct model_topic *top = &c->topics[t];
+        int32_t ncand = -1; /* built lazily, once per topic */
         for (int32_t src = 0; src < c->nbrokers; src++) {
             if (!model_broker_usable(c, src) || tcount(ctx, t, src) <= hi)
                 continue;
-            const struct model_topic *top = &c->topics[t];
+            if (ncand < 0) {
+                ncand = 0;
+                for (int32_t b = 0; b < c->nbrokers; b++)
+                    if (ctx->dst_ok[b] && tcount(ctx, t, b) < hi)
+                        cand[ncand++] = (struct tcand){b, tcount(ctx, t, b),
+                                                       opt_util(ctx, b, RES_DISK)};
+                qsort(cand, (size_t)ncand, sizeof(*cand), tcand_cmp);
+            }
             for (int32_t p = top->first_partition;
                  p < top->first_partition + top->npartitions && tcount(ctx, t, src) > hi; p++) {
                 int slot = model_partition_slot(c, p, src);
                 if (slot < 0)
                     continue;
                 int64_t r = c->partitions[p].first_replica + slot;
-                int32_t best = -1;
-                for (int32_t b = 0; b < c->nbrokers; b++) {
-                    if (!ctx->dst_ok[b] || tcount(ctx, t, b) + 1 > hi)
+                /* The first few coolest takers decide: if earlier goals refuse them all, the
+                 * rest (fuller of this topic, or hotter on disk) are refused too. */
+                for (int32_t k = 0; k < ncand && k < 32; k++) {
+                    int32_t b = cand[k].b;
+                    if (tcount(ctx, t, b) + 1 > hi || !opt_move_ok(ctx, r, b))
                         continue;
-                    if (best >= 0 && (tcount(ctx, t, b) > tcount(ctx, t, best) ||
-                                      (tcount(ctx, t, b) == tcount(ctx, t, best) &&
-                                       opt_util(ctx, b, RES_DISK) >= opt_util(ctx, best, RES_DISK))))
-                        continue;
-                    if (opt_move_ok(ctx, r, b))
-                        best = b;
+                    opt_move_apply(ctx, r, b);
+                    cand[k].count++;
+                    /* keep the list sorted: bubble the taker back */
+                    for (int32_t x = k; x + 1 < ncand && tcand_cmp(&cand[x], &cand[x + 1]) > 0; x++) {
+                        struct tcand tmp = cand[x];
+                        cand[x] = cand[x + 1];
+                        cand[x + 1] = tmp;
+                    }
+                    break;
                 }
-                if (best >= 0)
-                    opt_move_apply(ctx, r, best);
             }
         }
-        (void)lo;
     }
+    free(cand);
     return 0;
 }
 
