@@ -1,8 +1,12 @@
 /* ballast: the command-line entry point. Dispatches to the command table. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
 #include "cli/commands.h"
+#include "common/alloc.h"
 
 #define BALLAST_VERSION "0.1.0"
 
@@ -14,8 +18,16 @@ static void usage(FILE *out)
     fprintf(out, "\n'ballast <command> --help' describes a command's options.\n");
 }
 
+static void *cjson_alloc(size_t n)
+{
+    return xmalloc(n);
+}
+
 int main(int argc, char **argv)
 {
+    /* cJSON allocates through the same choke point as the rest of Ballast. */
+    cJSON_Hooks hooks = {cjson_alloc, free};
+    cJSON_InitHooks(&hooks);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

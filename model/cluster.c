@@ -267,7 +267,9 @@ int model_partition_add(struct model_cluster *c, int32_t topic, int32_t id, int 
     if (t->npartitions > 0 && t->first_partition + t->npartitions != c->npartitions)
         return error_set(err, -EINVAL,
                          "partitions of topic '%s' must be added consecutively", t->name);
-    for (int32_t q = t->first_partition; q < t->first_partition + t->npartitions; q++)
+    /* Ids usually arrive ascending: only an id at or below the largest seen can repeat. */
+    for (int32_t q = t->first_partition;
+         t->npartitions > 0 && id <= t->max_partition_id && q < t->first_partition + t->npartitions; q++)
         if (c->partitions[q].id == id)
             return error_set(err, -EINVAL, "topic '%s' has partition %d twice", t->name, id);
     for (int i = 0; i < rf; i++) {
@@ -303,6 +305,8 @@ int model_partition_add(struct model_cluster *c, int32_t topic, int32_t id, int 
         r->flags = 0;
         r->size = sizes ? sizes[i] : 0;
     }
+    if (t->npartitions == 0 || id > t->max_partition_id)
+        t->max_partition_id = id;
     t->npartitions++;
     if (ret_index)
         *ret_index = c->npartitions;

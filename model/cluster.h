@@ -88,6 +88,7 @@ struct model_topic {
     uint32_t flags;
     int32_t first_partition;
     int32_t npartitions;
+    int32_t max_partition_id; /* largest id added so far (duplicate check fast path) */
 };
 
 struct model_partition {
