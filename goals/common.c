@@ -188,11 +188,16 @@ static int32_t fit_order(const struct cand *cands, int32_t n, double need, int32
             hi = mid - 1;
         }
     }
+    /* A covering replica much larger than the need moves bytes nobody asked for (heavy tails):
+     * then the smaller ones, largest first, come before it. */
+    bool cover_first = j >= 0 && (j + 1 >= n || cands[j].amount <= 1.25 * need);
     int32_t k = 0;
-    if (j >= 0)
+    if (cover_first)
         order[k++] = j;
     for (int32_t i = j + 1; i < n; i++)
         order[k++] = i;
+    if (!cover_first && j >= 0)
+        order[k++] = j;
     for (int32_t i = j - 1; i >= 0; i--)
         order[k++] = i;
     return k;
