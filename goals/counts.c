@@ -10,6 +10,7 @@
 
 #include "common/alloc.h"
 #include "goals/balance.h"
+#include "optimizer/lp.h"
 
 static double replicas_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
 {
@@ -283,6 +284,10 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
 static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
+    /* Exact first where the LP is small: the fewest leadership changes that put every broker
+     * in its band. The greedy passes below then only mop up what earlier goals refused. */
+    if (ldist_violations(g, ctx) > 0)
+        (void)opt_lp_leaders(ctx, g->lo, g->hi, OPT_LP_LEADER_MAX_COLS);
     for (int round = 0; round < 3; round++) {
         bool moved = false;
         /* Push: brokers above the band give leadership to followers below it. */

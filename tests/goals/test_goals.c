@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "goals/goal.h"
+#include "optimizer/lp.h"
 #include "optimizer/optimizer.h"
 #include "tests/harness.h"
 #include "tests/optimizer/build.h"
@@ -258,6 +259,30 @@ TEST(leader_counts_balance_through_chains)
     CHECK_INT_EQ(res->after_stats.leader_count.min, 2);
     CHECK_INT_EQ(status(res, "LeaderReplicaDistributionGoal"), GOAL_FIXED);
     opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+/* The leader LP directly: the fewest changes that meet the bands, integral; infeasible bands
+ * and oversized problems are reported, not guessed at. */
+TEST(leader_lp_is_exact_and_minimal)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1e9);
+    int32_t ids[] = {1, 2, 1, 2, 1, 2, 1, 2, 2, 3, 2, 3};
+    tb_topic(c, "t", 6, 2, ids, NULL);
+    tb_finalize(c);
+    struct opt_thresholds th;
+    opt_thresholds_default(&th);
+    struct opt_ctx ctx;
+    opt_ctx_init(&ctx, model_cluster_clone(c), c, OPT_MODE_FULL, &th);
+    double lo[3] = {2, 2, 2}, hi[3] = {2, 2, 2};
+    CHECK_INT_EQ(opt_lp_leaders(&ctx, lo, hi, 1), -E2BIG);
+    /* broker 3 must gain two and broker 1 shed two, on disjoint partitions: 4 is minimal */
+    CHECK_INT_EQ(opt_lp_leaders(&ctx, lo, hi, 100), 4);
+    for (int b = 0; b < 3; b++)
+        CHECK_INT_EQ(ctx.bl[b].leaders, 2);
+    double lo3[3] = {0, 0, 3}, hi3[3] = {6, 6, 6};
+    CHECK_INT_EQ(opt_lp_leaders(&ctx, lo3, hi3, 100), -EDOM); /* broker 3 follows only 2 */
+    opt_ctx_finish(&ctx);
     model_cluster_destroy(c);
 }
 
