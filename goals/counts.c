@@ -284,10 +284,7 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
 static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
-    /* Exact first where the LP is small: the fewest leadership changes that put every broker
-     * in its band. The greedy passes below then only mop up what earlier goals refused. */
-    if (ldist_violations(g, ctx) > 0)
-        (void)opt_lp_leaders(ctx, g->lo, g->hi, OPT_LP_LEADER_MAX_COLS);
+
     for (int round = 0; round < 3; round++) {
         bool moved = false;
         /* Push: brokers above the band give leadership to followers below it. */
@@ -336,6 +333,10 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
     free(via_p);
     free(via_s);
     free(queue);
+    /* What transfers and chains leave, the exact LP settles where it is small: the fewest
+     * further changes that put every broker in its band (each still judged by earlier goals). */
+    if (ldist_violations(g, ctx) > 0)
+        (void)opt_lp_leaders(ctx, g->lo, g->hi, OPT_LP_LEADER_MAX_COLS);
     return 0;
 }
 

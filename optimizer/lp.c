@@ -10,11 +10,30 @@
 int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, int64_t max_cols)
 {
     struct model_cluster *c = ctx->c;
-    /* Columns: eligible replicas of partitions that have at least one. */
+    /* Only partitions touching a broker outside its band are free; the others keep their
+     * leader, which enters the broker rows as a constant. Chains through in-band brokers of
+     * one hop each way stay possible. */
+    bool *out = xcalloc((size_t)(c->nbrokers ? c->nbrokers : 1), sizeof(bool));
+    bool *free_p = xcalloc((size_t)(c->npartitions ? c->npartitions : 1), sizeof(bool));
+    double *fixed = xcalloc((size_t)(c->nbrokers ? c->nbrokers : 1), sizeof(double));
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        out[b] = ctx->bl[b].leaders < lo[b] || ctx->bl[b].leaders > hi[b] ||
+                 (!ctx->lead_ok[b] && ctx->bl[b].leaders > 0);
+    for (int32_t p = 0; p < c->npartitions; p++) {
+        const struct model_partition *part = &c->partitions[p];
+        for (int s = 0; s < part->rf && !free_p[p]; s++)
+            free_p[p] = out[c->replicas[part->first_replica + s].broker];
+        int32_t lb = model_partition_leader(c, p);
+        if (!free_p[p] && lb >= 0)
+            fixed[lb] += 1;
+    }
+    /* Columns: eligible replicas of free partitions that have at least one. */
     int64_t ncols = 0;
     int32_t nparts = 0;
     for (int32_t p = 0; p < c->npartitions; p++) {
         const struct model_partition *part = &c->partitions[p];
+        if (!free_p[p])
+            continue;
         int k = 0;
         for (int s = 0; s < part->rf; s++) {
             int64_t r = part->first_replica + s;
@@ -23,10 +42,12 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
         ncols += k;
         nparts += k > 0;
     }
-    if (ncols == 0)
-        return 0;
-    if (ncols > max_cols)
-        return -E2BIG;
+    if (ncols == 0 || ncols > max_cols) {
+        free(out);
+        free(free_p);
+        free(fixed);
+        return ncols == 0 ? 0 : -E2BIG;
+    }
 
     glp_prob *lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
@@ -36,12 +57,17 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
         glp_set_row_bnds(lp, i, GLP_FX, 1.0, 1.0);
     for (int32_t b = 0; b < c->nbrokers; b++) {
         int row = nparts + b + 1;
+        double l = (lo[b] > 0 ? lo[b] : 0) - fixed[b], h = hi[b] - fixed[b];
+        if (l < 0)
+            l = 0;
         if (!ctx->lead_ok[b])
             glp_set_row_bnds(lp, row, GLP_FX, 0.0, 0.0);
-        else if (lo[b] >= hi[b])
-            glp_set_row_bnds(lp, row, GLP_FX, hi[b], hi[b]);
+        else if (h < l)
+            glp_set_row_bnds(lp, row, GLP_FX, l, l); /* infeasible on purpose: reported */
+        else if (l >= h)
+            glp_set_row_bnds(lp, row, GLP_FX, h, h);
         else
-            glp_set_row_bnds(lp, row, GLP_DB, lo[b] > 0 ? lo[b] : 0, hi[b]);
+            glp_set_row_bnds(lp, row, GLP_DB, l, h);
     }
     glp_add_cols(lp, (int)ncols);
     int *ia = xmalloc((size_t)(2 * ncols + 1) * sizeof(int));
@@ -53,6 +79,8 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
     int32_t row = 0;
     for (int32_t p = 0; p < c->npartitions; p++) {
         const struct model_partition *part = &c->partitions[p];
+        if (!free_p[p])
+            continue;
         bool any = false;
         for (int s = 0; s < part->rf; s++) {
             int64_t r = part->first_replica + s;
@@ -104,6 +132,9 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
         }
     }
     glp_delete_prob(lp);
+    free(out);
+    free(free_p);
+    free(fixed);
     free(ia);
     free(ja);
     free(ar);

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Summarises bench results.json files: per size, layout, scenario and planner, the worst case
+over seeds (max time, RSS, balance, spreads, bytes over the bound; mean bytes moved).
+Usage: bench/summarize.py bench/results/results.json [bench/results/xl/results.json ...]"""
+import json
+import sys
+from collections import defaultdict
+
+rows = []
+for path in sys.argv[1:]:
+    rows += json.load(open(path))["rows"]
+groups = defaultdict(list)
+for r in rows:
+    groups[(r["size"], r["layout"], r["scenario"], r["planner"])].append(r)
+order = {"S": 0, "M": 1, "L": 2, "XL": 3}
+print("| size | layout | scenario | planner | seeds | max ms | max RSS MB | disk max/best | "
+      "nw-in max/mean | cpu max/mean | replica spread | leader spread | hard viol. | "
+      "mean GB moved | max moved/bound |")
+print("|" + "---|" * 15)
+for key in sorted(groups, key=lambda k: (order[k[0]], k[1], k[2], k[3])):
+    v = groups[key]
+    ok = [r for r in v if r["ok"]]
+    if not ok:
+        print(f"| {' | '.join(key)} | {len(v)} | failed: {v[0]['error'][:120]} |" + " |" * 10)
+        continue
+    mx = lambda f: max(r[f] for r in ok)
+    mean = lambda f: sum(r[f] for r in ok) / len(ok)
+    bound = "-" if key[3] != "ballast" else f"{mx('bytesOverBound'):.3f}"
+    print(f"| {' | '.join(key)} | {len(ok)}/{len(v)} | {mx('wallMs'):.1f} | {mx('peakRssMB'):.0f} | "
+          f"{mx('diskMaxOverBest'):.3f} | {mx('nwInMaxMean'):.3f} | {mx('cpuMaxMean'):.3f} | "
+          f"{mx('replicaSpread'):.0f} | {mx('leaderSpread'):.0f} | {mx('hardViolations')} | "
+          f"{mean('bytesMoved') / 1e9:.0f} | {bound} |")
