@@ -271,6 +271,11 @@ void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
     assert(src != dst);
     account(ctx, r, src, -1);
     blist_remove(ctx, src, r);
+    int32_t home = ctx->orig->replicas[r].broker;
+    if (src == home)
+        ctx->bytes_away += c->replicas[r].size;
+    else if (dst == home)
+        ctx->bytes_away -= c->replicas[r].size;
     if (ctx->topic_count) {
         size_t t = (size_t)c->partitions[ctx->rep_part[r]].topic * (size_t)c->nbrokers;
         ctx->topic_count[t + (size_t)src]--;

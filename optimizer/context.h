@@ -72,6 +72,7 @@ struct opt_ctx {
     int ngoals;
     int active;       /* goals[0..active-1] are optimized and constrain later moves */
 
+    int64_t bytes_away;               /* bytes of replicas now off their original broker */
     int64_t replica_moves_applied;
     int64_t leader_moves_applied;
 };

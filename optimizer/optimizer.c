@@ -350,28 +350,60 @@ static void diff(const struct model_cluster *before, struct model_cluster *after
  * emptied: a broker above the plan's highest utilisation must shed its excess, one below the
  * lowest must receive its shortfall, and replicas on dead/removed brokers or offline dirs
  * all move. Rack repair needs at least one replica per unit of deficit (the smallest). */
-static int64_t lower_bound(const struct model_cluster *c, const struct model_broker_load *bl0,
-                           const struct model_cluster *after)
+static int32_t bound_group(const struct model_cluster *c, int level, int32_t b)
 {
+    return level == 2 ? c->brokers[b].rack : level == 1 ? model_broker_zone(c, b) : 0;
+}
+
+/* How finely rack goals confine moves for the whole plan: 2 (rack) or 1 (zone) when a rack goal
+ * is requested and every movable partition has one replica per usable rack (zone). */
+static int bound_level(const struct model_cluster *c, bool rack_goal)
+{
+    if (!rack_goal)
+        return 0;
+    bool racks = c->usable_racks >= 2, zones = c->usable_zones >= 2;
+    for (int32_t p = 0; p < c->npartitions && (racks || zones); p++) {
+        if (c->topics[c->partitions[p].topic].flags & TOPIC_EXCLUDED)
+            continue;
+        racks &= c->partitions[p].rf == c->usable_racks;
+        zones &= c->partitions[p].rf == c->usable_zones;
+    }
+    return racks ? 2 : zones ? 1 : 0;
+}
+
+/* Bytes any plan must move to reach the disk spread the plan reached, given what must be
+ * emptied: a broker above the plan's highest utilisation (in its rack or zone when moves cannot
+ * leave them) must shed its excess, one below the lowest must receive its shortfall, and
+ * replicas on dead/removed brokers or offline dirs all move. Rack repair needs at least one
+ * replica per unit of deficit (the smallest). */
+static int64_t lower_bound(const struct model_cluster *c, const struct model_broker_load *bl0,
+                           const struct model_cluster *after, bool rack_goal)
+{
+    int level = bound_level(c, rack_goal);
+    int32_t ng = level == 2 ? c->nracks : level == 1 ? c->nzones : 1;
+    double *umax = xcalloc((size_t)ng, sizeof(double)), *umin = xmalloc((size_t)ng * sizeof(double));
+    for (int32_t g = 0; g < ng; g++)
+        umin[g] = INFINITY;
     struct model_broker_load *bl1 =
         xmalloc((size_t)(after->nbrokers ? after->nbrokers : 1) * sizeof(*bl1));
     model_compute_loads(after, bl1, NULL);
-    double umax = 0, umin = INFINITY;
     for (int32_t b = 0; b < after->nbrokers; b++) {
         if (!model_broker_usable(after, b))
             continue;
+        int32_t g = bound_group(after, level, b);
         double u = bl1[b].load[RES_DISK] / after->brokers[b].capacity[RES_DISK];
-        umax = fmax(umax, u);
-        umin = fmin(umin, u);
+        umax[g] = fmax(umax[g], u);
+        umin[g] = fmin(umin[g], u);
     }
     double push = 0, pull = 0, must = 0, rack = 0;
     for (int32_t b = 0; b < c->nbrokers; b++) {
         double cap = c->brokers[b].capacity[RES_DISK];
         if (!model_broker_usable(c, b))
             continue;
-        push += fmax(0, bl0[b].load[RES_DISK] - umax * cap);
-        if (isfinite(umin))
-            pull += fmax(0, umin * cap - bl0[b].load[RES_DISK]);
+        int32_t g = bound_group(c, level, b);
+        push += fmax(0, bl0[b].load[RES_DISK] - umax[g] * cap);
+        if (isfinite(umin[g]))
+            pull += fmax(0, umin[g] * cap - bl0[b].load[RES_DISK]);
     }
     for (int32_t p = 0; p < c->npartitions; p++) {
         const struct model_partition *part = &c->partitions[p];
@@ -396,6 +428,8 @@ static int64_t lower_bound(const struct model_cluster *c, const struct model_bro
         }
     }
     free(bl1);
+    free(umax);
+    free(umin);
     double bound = fmax(must + fmax(push, rack), pull);
     return (int64_t)floor(bound);
 }
@@ -481,6 +515,7 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
             gr->hard = g->hard;
             gr->violations_before = g->violations_before;
             gr->time_ms = g->time_ms;
+            gr->bytes_moved_after = ctx.bytes_away;
             model_stats_compute(ctx.c, &gr->stats_after);
         }
     }
@@ -505,7 +540,10 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
         goal_destroy(goals[i]);
     if (rc == 0) {
         res->after = model_cluster_clone(ctx.c);
-        res->lower_bound_bytes = lower_bound(before, bl0, res->after);
+        bool rack_goal = false;
+        for (int i = 0; i < ngoals; i++)
+            rack_goal |= strncmp(impls[i]->name, "RackAware", 9) == 0;
+        res->lower_bound_bytes = lower_bound(before, bl0, res->after, rack_goal);
         diff(before, res->after, res);
         model_stats_compute(res->after, &res->after_stats);
         res->balancedness_before = score(res, false);

@@ -45,6 +45,7 @@ struct opt_goal_result {
     int64_t violations_before;
     int64_t violations_after;
     double time_ms;
+    int64_t bytes_moved_after;      /* bytes off their original broker once this goal ran */
     struct model_stats stats_after; /* cluster statistics after this goal ran */
 };
 
