@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bench/baseline.h"
+#include "bench/mip.h"
 #include "common/alloc.h"
 #include "model/generate.h"
 #include "optimizer/optimizer.h"
@@ -59,6 +60,8 @@ struct row {
     int64_t rack_violations;
     int64_t replicas_moved, leader_moves;
     double bytes_moved, lower_bound, ratio;
+    int mip_state;          /* 0 not run, 1 solved, 2 proved optimal, -1 no solution in time */
+    double mip_bytes, mip_bound, mip_ms;
 };
 
 static double now_ms(void)
@@ -292,6 +295,16 @@ static void run_case(struct row *r, const struct size *sz, bool uneven, enum sce
                 if (res->goals[i].hard)
                     r->hard_violations += res->goals[i].violations_after;
             r->ok = 1;
+            /* The exact disk-only optimum for small clusters with locked racks. */
+            if (c->nbrokers <= 16 && sc == SC_FULL) {
+                struct bench_mip_result mr;
+                if (bench_mip_min_bytes(c, res->after, 10000, &mr) == 0) {
+                    r->mip_state = mr.proven ? 2 : mr.solved ? 1 : -1;
+                    r->mip_bytes = mr.bytes;
+                    r->mip_bound = mr.bound;
+                    r->mip_ms = mr.time_ms;
+                }
+            }
             opt_result_destroy(res);
         }
     }
@@ -357,13 +370,14 @@ static void write_json(FILE *f, const struct row *rows, int n)
                 "\"cpuMaxMean\":%.4f,\"replicaSpread\":%.0f,\"leaderSpread\":%.0f,"
                 "\"hardViolations\":%lld,\"rackViolations\":%lld,\"replicasMoved\":%lld,"
                 "\"bytesMoved\":%.0f,\"lowerBoundBytes\":%.0f,\"bytesOverBound\":%.4f,"
-                "\"leaderMoves\":%lld}%s\n",
+                "\"leaderMoves\":%lld,\"mip\":%d,\"mipBytes\":%.0f,\"mipBound\":%.0f,\"mipMs\":%.0f}%s\n",
                 r->size, r->layout, r->scenario, r->planner, r->seed, r->ok ? "true" : "false",
                 r->error, r->wall_ms, r->peak_rss_mb, r->maxmean[RES_DISK], r->disk_vs_best,
                 r->maxmean[RES_NW_IN], r->maxmean[RES_NW_OUT], r->maxmean[RES_CPU],
                 r->replica_spread, r->leader_spread, (long long)r->hard_violations,
                 (long long)r->rack_violations, (long long)r->replicas_moved, r->bytes_moved,
-                r->lower_bound, r->ratio, (long long)r->leader_moves, i + 1 < n ? "," : "");
+                r->lower_bound, r->ratio, (long long)r->leader_moves, r->mip_state, r->mip_bytes,
+                r->mip_bound, r->mip_ms, i + 1 < n ? "," : "");
     }
     fprintf(f, "]}\n");
 }
@@ -392,6 +406,34 @@ static void write_md(FILE *f, const struct row *rows, int n)
                 r->maxmean[RES_NW_OUT], r->maxmean[RES_CPU], r->replica_spread,
                 r->leader_spread, (long long)r->hard_violations, (long long)r->replicas_moved,
                 r->bytes_moved / 1e9, ratio, (long long)r->leader_moves);
+    }
+}
+
+static void write_mip_md(FILE *f, const struct row *rows, int n)
+{
+    bool any = false;
+    for (int i = 0; i < n; i++)
+        any |= rows[i].mip_state != 0;
+    if (!any)
+        return;
+    fprintf(f, "\nExact baseline (GLPK MIP, disk only, 10 s per rack): the fewest bytes any "
+               "placement moves to keep every broker at or below the disk level Ballast's plan "
+               "reached.\n\n| size | layout | seed | Ballast GB | MIP GB | MIP proven | "
+               "MIP lower bound GB | Ballast / MIP | MIP ms |\n|---|---|---|---|---|---|---|---|---|\n");
+    for (int i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        if (!r->mip_state)
+            continue;
+        if (r->mip_state < 0) {
+            fprintf(f, "| %s | %s | %d | %.2f | no solution in time | no | %.2f | - | %.0f |\n",
+                    r->size, r->layout, r->seed, r->bytes_moved / 1e9, r->mip_bound / 1e9,
+                    r->mip_ms);
+            continue;
+        }
+        fprintf(f, "| %s | %s | %d | %.2f | %.2f | %s | %.2f | %.3f | %.0f |\n", r->size,
+                r->layout, r->seed, r->bytes_moved / 1e9, r->mip_bytes / 1e9,
+                r->mip_state == 2 ? "yes" : "no", r->mip_bound / 1e9,
+                r->mip_bytes > 0 ? r->bytes_moved / r->mip_bytes : 0, r->mip_ms);
     }
 }
 
@@ -487,6 +529,7 @@ int main(int argc, char **argv)
         return 1;
     }
     write_md(f, rows, n);
+    write_mip_md(f, rows, n);
     fclose(f);
     free(rows);
     return 0;
