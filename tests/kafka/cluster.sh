@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# A real Apache Kafka KRaft cluster on 127.0.0.1 for Ballast's tests and demo, from Maven
+# Central jars (nothing downloaded is committed: jars live in $BALLAST_CACHE, by default
+# ~/.cache/ballast). One controller and N brokers over R racks, two log dirs per broker.
+#
+#   cluster.sh fetch                         download the jars (quick when cached)
+#   cluster.sh start DIR [--brokers N] [--racks R]   format and start, wait until ready
+#   cluster.sh stop DIR                      stop every process it started (idempotent)
+#   cluster.sh stop-broker DIR ID | start-broker DIR ID
+#   cluster.sh status DIR
+#   cluster.sh tool DIR MainClass args...    run a class from the jars (Kafka's own tools)
+#
+# DIR/cluster.env is written on start: BOOTSTRAP, BROKERS, RACKS, CONTROLLER, BROKER_<id>=port,
+# KAFKA_VERSION. Brokers have node ids 1..N, broker i in rack r((i-1) mod R); the controller is
+# node 100. Every JVM gets a small heap, serial GC and C1 only.
+set -euo pipefail
+
+KAFKA_VERSION=${BALLAST_KAFKA_VERSION:-4.1.1}
+LOG4J_VERSION=2.24.3
+CACHE=${BALLAST_CACHE:-$HOME/.cache/ballast}/kafka-$KAFKA_VERSION
+LIBS=$CACHE/libs
+HEAP=${BALLAST_KAFKA_HEAP:-320m}
+READY_TIMEOUT=${BALLAST_KAFKA_READY_TIMEOUT:-240}
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+fetch() {
+  if [ -f "$CACHE/.complete" ]; then return 0; fi
+  command -v mvn >/dev/null || die "maven (mvn) is needed to fetch Kafka's jars"
+  mkdir -p "$CACHE"
+  cat > "$CACHE/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>ballast</groupId><artifactId>kafka-test-cluster</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
+  </dependencies>
+</project>
+EOF
+  rm -rf "$LIBS"
+  (cd "$CACHE" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$LIBS" \
+      -DincludeScope=runtime > "$CACHE/mvn.log" 2>&1) ||
+    { tail -20 "$CACHE/mvn.log" >&2; die "fetching Kafka $KAFKA_VERSION from Maven Central failed"; }
+  ls "$LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null || die "kafka_2.13 jar missing after fetch"
+  touch "$CACHE/.complete"
+}
+
+java_run() { # java_run LOGNAME MAINCLASS ARGS... (foreground)
+  java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j2.configurationFile="$DIR/log4j2.properties" -cp "$LIBS/*" "$@"
+}
+
+free_ports() { # free_ports N -> N free loopback ports, one a line
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+for s in socks:
+    print(s.getsockname()[1])
+EOF
+}
+
+write_log4j() {
+  cat > "$DIR/log4j2.properties" <<'EOF'
+status = error
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.out.ref = OUT
+logger.kafka.name = kafka
+logger.kafka.level = WARN
+logger.server.name = org.apache.kafka
+logger.server.level = WARN
+EOF
+}
+
+common_props() { # common_props FILE
+  cat >> "$1" <<EOF
+controller.quorum.voters=100@127.0.0.1:$CONTROLLER_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+num.network.threads=2
+num.io.threads=2
+background.threads=2
+num.replica.fetchers=1
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=2097152
+EOF
+}
+
+start_node() { # start_node NAME (props in $DIR/NAME.properties)
+  local name=$1
+  mkdir -p "$DIR/logs" "$DIR/pids"
+  nohup java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -XX:MaxDirectMemorySize=128m -Dlog4j2.configurationFile="$DIR/log4j2.properties" \
+    -Dballast.cluster="$DIR" -cp "$LIBS/*" kafka.Kafka "$DIR/$name.properties" \
+    > "$DIR/logs/$name.log" 2>&1 < /dev/null &
+  echo $! > "$DIR/pids/$name.pid"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_ready() {
+  local deadline=$((SECONDS + READY_TIMEOUT)) n
+  while :; do
+    for f in "$DIR"/pids/*.pid; do
+      local pid; pid=$(cat "$f")
+      if ! kill -0 "$pid" 2>/dev/null; then
+        local name; name=$(basename "$f" .pid)
+        echo "cluster.sh: $name exited; the end of its log:" >&2
+        tail -30 "$DIR/logs/$name.log" >&2 || true
+        return 1
+      fi
+    done
+    local all=1
+    for id in $(seq 1 "$NBROKERS"); do
+      port_open "$(eval echo \$BROKER_PORT_$id)" || all=0
+    done
+    if [ "$all" = 1 ]; then
+      n=$(java_run org.apache.kafka.tools.BrokerApiVersionsCommand \
+            --bootstrap-server "$BOOTSTRAP" 2>/dev/null | grep -c '(id: ' || true)
+      [ "$n" -ge "$NBROKERS" ] && return 0
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      echo "cluster.sh: not ready after ${READY_TIMEOUT}s" >&2
+      for f in "$DIR"/logs/*.log; do echo "== $f" >&2; tail -15 "$f" >&2; done
+      return 1
+    fi
+    sleep 2
+  done
+}
+
+cmd_start() {
+  NBROKERS=6; NRACKS=3
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --brokers) NBROKERS=$2; shift 2 ;;
+      --racks) NRACKS=$2; shift 2 ;;
+      *) die "start: unknown option '$1'" ;;
+    esac
+  done
+  [[ $NBROKERS =~ ^[0-9]+$ && $NBROKERS -ge 1 && $NBROKERS -le 20 ]] || die "--brokers takes 1..20"
+  [[ $NRACKS =~ ^[0-9]+$ && $NRACKS -ge 1 && $NRACKS -le $NBROKERS ]] || die "--racks takes 1..brokers"
+  fetch
+  mkdir -p "$DIR"
+  [ -f "$DIR/pids/controller.pid" ] && die "$DIR already has a cluster (stop it first)"
+  write_log4j
+  mapfile -t ports < <(free_ports $((NBROKERS + 1)))
+  CONTROLLER_PORT=${ports[0]}
+  local rf=$(( NBROKERS < 3 ? NBROKERS : 3 ))
+  local cid; cid=$(java_run kafka.tools.StorageTool random-uuid | tail -1)
+  {
+    echo "process.roles=controller"
+    echo "node.id=100"
+    echo "listeners=CONTROLLER://127.0.0.1:$CONTROLLER_PORT"
+    echo "log.dirs=$DIR/controller/data"
+  } > "$DIR/controller.properties"
+  common_props "$DIR/controller.properties"
+  BOOTSTRAP=""
+  for id in $(seq 1 "$NBROKERS"); do
+    local port=${ports[$id]}
+    eval "BROKER_PORT_$id=$port"
+    BOOTSTRAP+="${BOOTSTRAP:+,}127.0.0.1:$port"
+    {
+      echo "process.roles=broker"
+      echo "node.id=$id"
+      echo "broker.rack=r$(( (id - 1) % NRACKS ))"
+      echo "listeners=PLAINTEXT://127.0.0.1:$port"
+      echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port"
+      echo "inter.broker.listener.name=PLAINTEXT"
+      echo "log.dirs=$DIR/b$id/d0,$DIR/b$id/d1"
+      echo "num.partitions=1"
+      echo "default.replication.factor=$rf"
+      echo "offsets.topic.replication.factor=$rf"
+      echo "transaction.state.log.replication.factor=$rf"
+      echo "transaction.state.log.min.isr=1"
+      echo "auto.create.topics.enable=false"
+      echo "auto.leader.rebalance.enable=false"
+      echo "group.initial.rebalance.delay.ms=0"
+    } > "$DIR/b$id.properties"
+    common_props "$DIR/b$id.properties"
+  done
+  for node in controller $(seq -f 'b%g' 1 "$NBROKERS"); do
+    java_run kafka.tools.StorageTool format -t "$cid" -c "$DIR/$node.properties" \
+      > "$DIR/format-$node.log" 2>&1 || { cat "$DIR/format-$node.log" >&2; die "formatting $node failed"; }
+  done
+  {
+    echo "KAFKA_VERSION=$KAFKA_VERSION"
+    echo "BOOTSTRAP=$BOOTSTRAP"
+    echo "BROKERS=$NBROKERS"
+    echo "RACKS=$NRACKS"
+    echo "CONTROLLER=127.0.0.1:$CONTROLLER_PORT"
+    for id in $(seq 1 "$NBROKERS"); do echo "BROKER_$id=$(eval echo \$BROKER_PORT_$id)"; done
+  } > "$DIR/cluster.env"
+  local t0=$SECONDS
+  start_node controller
+  for id in $(seq 1 "$NBROKERS"); do start_node "b$id"; done
+  if ! wait_ready; then
+    cmd_stop
+    die "the cluster did not start"
+  fi
+  echo "cluster.sh: $NBROKERS brokers over $NRACKS racks ready in $((SECONDS - t0))s at $BOOTSTRAP" >&2
+}
+
+stop_pids() { # stop_pids PIDFILE...
+  local pids=()
+  for f in "$@"; do [ -f "$f" ] && pids+=("$(cat "$f")"); done
+  [ ${#pids[@]} -eq 0 ] && return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 40); do
+    local alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.5
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  rm -f "$@"
+}
+
+cmd_stop() {
+  [ -d "$DIR" ] || return 0
+  # brokers first, then the controller (a broker stopping cleanly wants the controller)
+  stop_pids "$DIR"/pids/b*.pid
+  stop_pids "$DIR"/pids/controller.pid
+  # anything left that names this cluster dir (e.g. a half-started node)
+  pkill -KILL -f -- "-Dballast.cluster=$DIR " 2>/dev/null || true
+  pkill -KILL -f -- "-Dballast.cluster=$DIR$" 2>/dev/null || true
+  return 0
+}
+
+load_env() {
+  [ -f "$DIR/cluster.env" ] || die "$DIR has no cluster.env (start it first)"
+  # shellcheck disable=SC1091
+  . "$DIR/cluster.env"
+  CONTROLLER_PORT=${CONTROLLER##*:}
+}
+
+cmd=${1:-}
+[ -n "$cmd" ] || die "usage: cluster.sh fetch | start DIR [--brokers N] [--racks R] | stop DIR | stop-broker DIR ID | start-broker DIR ID | status DIR | tool DIR CLASS ARGS..."
+shift
+case $cmd in
+  fetch) fetch ;;
+  start) DIR=$(realpath -m "${1:?start needs DIR}"); shift; cmd_start "$@" ;;
+  stop) DIR=$(realpath -m "${1:?stop needs DIR}"); cmd_stop ;;
+  stop-broker)
+    DIR=$(realpath -m "${1:?}"); id=${2:?stop-broker needs an id}
+    stop_pids "$DIR/pids/b$id.pid" ;;
+  start-broker)
+    DIR=$(realpath -m "${1:?}"); id=${2:?start-broker needs an id}; load_env
+    [ -f "$DIR/pids/b$id.pid" ] && kill -0 "$(cat "$DIR/pids/b$id.pid")" 2>/dev/null && die "broker $id runs"
+    start_node "b$id"
+    port=$(eval echo \$BROKER_$id)
+    for _ in $(seq 1 120); do port_open "$port" && exit 0; sleep 1; done
+    die "broker $id did not come back" ;;
+  status)
+    DIR=$(realpath -m "${1:?}"); load_env
+    for f in "$DIR"/pids/*.pid; do
+      [ -f "$f" ] || continue
+      name=$(basename "$f" .pid); pid=$(cat "$f")
+      if kill -0 "$pid" 2>/dev/null; then echo "$name running (pid $pid)"; else echo "$name stopped"; fi
+    done ;;
+  tool) DIR=$(realpath -m "${1:?}"); shift; fetch; [ -f "$DIR/log4j2.properties" ] || { mkdir -p "$DIR"; write_log4j; }; java_run "$@" ;;
+  *) die "unknown command '$cmd'" ;;
+esac

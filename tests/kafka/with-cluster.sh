@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs a command against a fresh local Kafka cluster and always stops the cluster afterwards,
+# on success, failure or a signal:
+#
+#   tests/kafka/with-cluster.sh [DIR|-] [--brokers N] [--racks R] -- command args...
+#
+# DIR '-' (or none) uses a new temporary directory, removed afterwards. The command runs with
+# DIR/cluster.env exported (BOOTSTRAP, BROKERS, RACKS, ...) and CLUSTER_DIR set. The exit
+# status is the command's.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+dir=-
+if [ $# -gt 0 ] && [ "$1" != "--" ] && [[ $1 != --* ]]; then dir=$1; shift; fi
+opts=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+[ "${1:-}" = "--" ] || { echo "with-cluster.sh: usage: with-cluster.sh [DIR] [--brokers N] [--racks R] -- command..." >&2; exit 2; }
+shift
+temp=0
+if [ "$dir" = "-" ]; then dir=$(mktemp -d /tmp/ballast-kafka.XXXXXX); temp=1; fi
+cleanup() {
+  bash "$here/cluster.sh" stop "$dir" || true
+  [ $temp = 1 ] && rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+bash "$here/cluster.sh" start "$dir" "${opts[@]}" || exit 1
+set -a
+# shellcheck disable=SC1091
+. "$dir/cluster.env"
+set +a
+export CLUSTER_DIR=$dir
+"$@"
