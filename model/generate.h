@@ -1,14 +1,18 @@
-/* Synthetic clusters for the demo, property tests and the benchmark. Seeded and
- * deterministic: the same options give a byte-identical snapshot on every machine (own PRNG,
- * no libc rand, integer sizes).
+/* Synthetic clusters for the demo, property tests and the benchmark (docs/generator.md).
+ * Seeded and deterministic: the same options give a byte-identical snapshot (own PRNG streams,
+ * no libc rand, integer sizes, a fixed order of floating-point steps; across platforms only
+ * the C library's exp, log and cos could differ in their last bits).
  *
- * Shape: zones > racks > brokers (brokers assigned to racks round robin; with uneven_racks the
- * first rack gets twice the share), topics whose popularity decays exponentially, partition
- * sizes lognormal times the topic's popularity (heavy-tailed), rates proportional to size.
- * Placement starts rack-aware (Kafka's rack-alternating round robin), then broker_skew moves
- * replicas toward low-numbered brokers within their rack, new brokers stay empty, dead brokers
- * keep their (offline) replicas, and exactly rack_violations partitions get two replicas in one
- * rack. Capacities are explicit on every broker. */
+ * Shape: zones > racks > brokers (rack i in zone i mod zones; brokers to racks round robin,
+ * with uneven_racks the first rack takes two turns per cycle); topics whose popularity decays
+ * exponentially; partition sizes lognormal times the topic's popularity (heavy-tailed); rates
+ * proportional to size. Placement is rack aware (replicas on distinct zones, then distinct
+ * racks, as evenly as the topology allows) and balanced in replica counts, leaders and bytes
+ * at broker_skew 0; broker_skew weights brokers toward low indices. New brokers stay empty,
+ * dead brokers keep their (offline) replicas, and exactly rack_violations partitions get two
+ * replicas in one rack. Every broker gets explicit capacities.
+ *
+ * Cost: O(replicas * log brokers) time; memory is the model's arrays plus O(brokers). */
 #ifndef MODEL_GENERATE_H
 #define MODEL_GENERATE_H
 
@@ -18,37 +22,44 @@
 #include "common/error.h"
 #include "model/cluster.h"
 
+/* Options; model_generate_defaults() gives the defaults noted here (docs/generator.md). */
 struct model_generate_opts {
-    uint64_t seed;
-    int32_t brokers;          /* existing brokers (new ones come on top) */
-    int32_t zones;
-    int32_t racks;            /* spread over zones round robin */
-    bool uneven_racks;        /* the first rack gets twice the brokers of the others */
-    int32_t topics;
-    int64_t partitions;       /* total over all topics */
-    int rf;
-    double mean_partition_bytes;
-    double size_sigma;        /* lognormal sigma of partition sizes */
-    double topic_popularity;  /* exponential decay rate of topic weight over topic index */
-    double broker_skew;       /* 0 = even placement; 1 = strongly toward low brokers */
-    int32_t new_brokers;      /* empty brokers flagged BROKER_NEW */
-    int32_t dead_brokers;     /* brokers flagged BROKER_DEAD, keeping their replicas */
-    int64_t rack_violations;  /* partitions with two replicas in one rack */
-    int32_t log_dirs;         /* per broker */
-    double disk_capacity;     /* bytes per broker; 0 = sized for ~50% utilisation */
-    double nw_in_capacity;    /* bytes/s per broker; 0 = sized for ~40% utilisation */
-    double nw_out_capacity;   /* 0 = sized for ~40% utilisation */
-    double total_nw_in;       /* bytes/s produced to the cluster; 0 = none */
-    double consumer_fanout;   /* consumed bytes per produced byte */
+    uint64_t seed;            /* 1 */
+    int32_t brokers;          /* 12: existing brokers (new ones come on top) */
+    int32_t zones;            /* 3 */
+    int32_t racks;            /* 3: rack i in zone i mod zones */
+    bool uneven_racks;        /* false: rack 0 takes two brokers per cycle of the round robin */
+    int32_t topics;           /* 20 */
+    int64_t partitions;       /* 1000: total over all topics, split evenly */
+    int rf;                   /* 3 */
+    double mean_partition_bytes; /* 1e9 */
+    double size_sigma;        /* 1.0: lognormal sigma of partition sizes */
+    double topic_popularity;  /* 3.0: topic t weighs exp(-popularity * t / topics) */
+    double broker_skew;       /* 0: even placement; 1: broker i's share ~ exp(-1.6 i / brokers) */
+    int32_t new_brokers;      /* 0: empty brokers flagged BROKER_NEW */
+    int32_t dead_brokers;     /* 0: the last existing brokers, BROKER_DEAD, replicas kept */
+    int64_t rack_violations;  /* 0: exactly this many partitions get two replicas in a rack */
+    int32_t log_dirs;         /* 2 per broker */
+    double disk_capacity;     /* bytes per broker; 0 = sized (50% mean use, see the docs) */
+    double nw_in_capacity;    /* bytes/s per broker; 0 = sized (40% mean use) */
+    double nw_out_capacity;   /* bytes/s per broker; 0 = sized (40% mean use) */
+    double cpu_capacity;      /* percent; 0 = 100 (one broker) */
+    double total_nw_in;       /* 100e6: bytes/s produced to the cluster, split by size */
+    double consumer_fanout;   /* 2.0: consumed bytes per produced byte */
+    double non_preferred_leaders; /* 0.1: fraction of partitions led by their second replica */
 };
 
 void model_generate_defaults(struct model_generate_opts *o);
-/* Parses "--name value" pairs (names as in docs/generator.md) into o; errors name the
- * option. Unknown options are errors. */
+/* Parses "--name value" or "--name=value" (names as in docs/generator.md; a flag may stand
+ * alone) into o, over the values already there. -EINVAL with a message naming the option for
+ * unknown options, missing values, non-numbers and values out of range. */
 int model_generate_parse_args(struct model_generate_opts *o, int argc, char **argv,
                               struct error *err);
 /* Usage text for the options (static string). */
 const char *model_generate_usage(void);
+/* Builds the cluster, finalized. -EINVAL with a message naming the option(s) when the options
+ * are out of range or contradict each other (e.g. more racks than brokers); *ret_cluster is
+ * set only on success and belongs to the caller (model_cluster_destroy). */
 int model_generate(const struct model_generate_opts *o, struct model_cluster **ret_cluster,
                    struct error *err);
 
