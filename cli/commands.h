@@ -21,6 +21,8 @@ extern const struct cli_command cli_commands[];
 int cmd_generate(int argc, char **argv);
 void cmd_generate_help(FILE *out);
 int cmd_plan(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+void cmd_snapshot_help(FILE *out);
 void cmd_plan_help(FILE *out);
 
 /* "ballast: <message>" on stderr; returns 1 (or the code given) for `return cli_fail(...)`. */

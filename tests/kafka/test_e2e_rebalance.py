@@ -2,16 +2,16 @@
 """End to end on a real multi-rack Kafka cluster (run under tests/kafka/with-cluster.sh):
 
 1. create a skewed topic and a rack-violating one, produce records with checkable content;
-2. snapshot the cluster with Kafka's own tools (racks, replicas, leaders, ISR, exact replica
-   sizes and log dirs from DescribeLogDirs) into Ballast's snapshot format;
+2. snapshot the cluster with `ballast snapshot` (Ballast's own admin wire client: Metadata and
+   DescribeLogDirs) and check it against one built from Kafka's own tools;
 3. `ballast plan` it: Cruise Control's JSON and Kafka's reassignment file;
 4. execute the file with Kafka's own reassignment tool, throttled, until it completes, then
    elect preferred leaders;
 5. check: the placement is exactly the plan, no rack violation is left, every record is
    intact, and no throttle config remains.
 
-Ballast's own snapshot (admin wire client) and executor are later issues; this test proves the
-plan Ballast writes is one real Kafka accepts and carries out safely.
+Ballast's own executor is a later issue; this test proves the snapshot Ballast takes is exact
+and the plan it writes is one real Kafka accepts and carries out safely.
 Prints 'N passed, N failed'."""
 import json
 import os
@@ -120,14 +120,39 @@ def main():
                            capture_output=True, text=True, timeout=120)
         check(f"produce {topic}", p.returncode == 0, p.stderr)
 
-    snap_path = os.path.join(work, "snapshot.json")
-    snap = snapshot(snap_path)
+    tools_path = os.path.join(work, "tools-snapshot.json")
+    snap = snapshot(tools_path)
     total = sum(sum(p["replicaSizeBytes"]) for t in snap["topics"] for p in t["partitions"])
     check("snapshot holds the produced bytes", total >= 3 * 3000 * 8192, total)
 
+    # Ballast's own snapshot, over its admin wire client, must agree with Kafka's tools.
+    snap_path = os.path.join(work, "snapshot.json")
+    cfg_path = os.path.join(work, "ballast.yaml")
+    with open(cfg_path, "w") as f:
+        f.write("capacity:\n  default: {cpu: 100, networkIn: 100MB/s, networkOut: 100MB/s}\n")
+    p = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOT, "--config", cfg_path,
+                        "--out", snap_path], capture_output=True, text=True, timeout=120)
+    check("ballast snapshot", p.returncode == 0, p.stderr)
+    own = json.load(open(snap_path))
+    check("same brokers and racks", [(b["id"], b["rack"]) for b in own["brokers"]] ==
+          [(b["id"], b["rack"]) for b in snap["brokers"]])
+    def parts(s):
+        out = {}
+        for t in s["topics"]:
+            if t["name"].startswith("__"):
+                continue
+            for q in t["partitions"]:
+                sizes = q.get("replicaSizeBytes") or [q.get("sizeBytes", 0)] * len(q["replicas"])
+                out[(t["name"], q["partition"])] = (q["replicas"], q["leader"], sorted(q["isr"]),
+                                                    sizes, q.get("logDirs"))
+        return out
+    a, b = parts(own), parts(snap)
+    diff = [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    check("replicas, leaders, ISR, sizes and log dirs match Kafka's tools", not diff, diff[:2])
+
     plan_path, re_path = os.path.join(work, "plan.json"), os.path.join(work, "reassign.json")
-    p = subprocess.run([BALLAST, "plan", "--snapshot", snap_path, "--output-json", plan_path,
-                        "--reassignment-json", re_path, "--verbose"],
+    p = subprocess.run([BALLAST, "plan", "--snapshot", snap_path, "--config", cfg_path,
+                        "--output-json", plan_path, "--reassignment-json", re_path, "--verbose"],
                        capture_output=True, text=True, timeout=120)
     print(p.stdout, file=sys.stderr)
     if not check("ballast plan", p.returncode == 0, p.stderr):

@@ -1,0 +1,104 @@
+/* ballast snapshot: the snapshot of a live cluster through Ballast's own admin wire client
+ * (Metadata for brokers, racks, leaders, replicas and ISR; DescribeLogDirs on every broker for
+ * exact replica sizes, log dirs and their capacity), with capacities from the configuration. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "config/config.h"
+#include "kafka/client.h"
+#include "model/snapshot.h"
+
+void cmd_snapshot_help(FILE *out)
+{
+    fprintf(out,
+            "usage: ballast snapshot [--bootstrap HOST:PORT[,...]] [--config FILE] --out FILE\n\n"
+            "  --bootstrap LIST   brokers to ask first (default: the configuration's kafka.bootstrap)\n"
+            "  --config FILE      capacities (per broker and default) and the rack -> zone mapping\n"
+            "  --timeout-ms N     per request (default: kafka.requestTimeoutMs, 30000)\n"
+            "  --out FILE         where to write the snapshot ('-' = stdout)\n\n"
+            "Disk capacity comes from each log dir's total bytes unless the configuration gives\n"
+            "one; CPU and network capacities come from the configuration.\n");
+}
+
+int cmd_snapshot(int argc, char **argv)
+{
+    const char *bootstrap = NULL, *config_path = NULL, *out = NULL;
+    long timeout = 0;
+    static const struct option opts[] = {
+        {"bootstrap", required_argument, NULL, 'b'}, {"config", required_argument, NULL, 'c'},
+        {"out", required_argument, NULL, 'o'},       {"timeout-ms", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'b': bootstrap = optarg; break;
+        case 'c': config_path = optarg; break;
+        case 'o': out = optarg; break;
+        case 't': {
+            char *end;
+            timeout = strtol(optarg, &end, 10);
+            if (*end || timeout < 100 || timeout > 3600000)
+                return cli_fail(EXIT_USAGE, "snapshot: --timeout-ms takes 100..3600000");
+            break;
+        }
+        case ':': return cli_fail(EXIT_USAGE, "snapshot: option '%s' needs a value", argv[optind - 1]);
+        default: return cli_fail(EXIT_USAGE, "snapshot: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_fail(EXIT_USAGE, "snapshot: unexpected argument '%s'", argv[optind]);
+    if (!out)
+        return cli_fail(EXIT_USAGE, "snapshot: --out FILE is required ('-' for stdout)");
+    struct error err = {0};
+    struct config *cfg = NULL;
+    if (config_path ? config_load(config_path, &cfg, &err) < 0 : !(cfg = config_default()))
+        return cli_fail(1, "%s", err.msg);
+    if (!bootstrap)
+        bootstrap = cfg->kafka.bootstrap;
+    if (!bootstrap) {
+        config_destroy(cfg);
+        return cli_fail(EXIT_USAGE, "snapshot: no --bootstrap and no kafka.bootstrap in the "
+                        "configuration");
+    }
+    if (strcmp(cfg->kafka.security_protocol, "PLAINTEXT") != 0) {
+        int rc = cli_fail(1, "snapshot: security protocol %s is not supported yet (PLAINTEXT "
+                          "only)", cfg->kafka.security_protocol);
+        config_destroy(cfg);
+        return rc;
+    }
+    struct model_cluster *c = NULL;
+    int rc = kafka_snapshot(bootstrap, timeout ? (int)timeout : cfg->kafka.request_timeout_ms, &c,
+                            &err);
+    if (rc < 0) {
+        config_destroy(cfg);
+        return cli_fail(1, "snapshot: %s", err.msg);
+    }
+    /* Zones from the configuration; the configuration's capacities override what the cluster
+     * told (per broker first), its defaults fill the rest via defaultCapacity. */
+    char buf[4096];
+    if (cfg->nzone_map || cfg->zone_separator) {
+        for (int32_t r = 0; r < c->nracks; r++)
+            c->racks[r].zone = model_zone_add(c, config_zone_of_rack(cfg, c->racks[r].name, buf,
+                                                                     sizeof(buf)));
+        model_topology_refresh(c);
+    }
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        for (int32_t i = 0; i < cfg->capacity.n; i++)
+            if (cfg->capacity.broker_ids[i] == c->brokers[b].id)
+                for (int k = 0; k < RES_COUNT; k++)
+                    if (cfg->capacity.per_broker[i].set[k]) {
+                        c->brokers[b].capacity[k] = cfg->capacity.per_broker[i].v[k];
+                        c->brokers[b].capacity_set |= (uint8_t)(1u << k);
+                    }
+    rc = model_snapshot_save_ex(c, &cfg->capacity, out, &err);
+    model_cluster_destroy(c);
+    config_destroy(cfg);
+    if (rc < 0)
+        return cli_fail(1, "snapshot: %s", err.msg);
+    return 0;
+}

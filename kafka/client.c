@@ -1,0 +1,683 @@
+/* Kafka admin wire client (PLAINTEXT; ApiVersions, Metadata, DescribeLogDirs) and the live
+ * snapshot; see client.h. */
+#include "kafka/client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "kafka/wire.h"
+
+enum { API_METADATA = 3, API_DESCRIBE_LOG_DIRS = 35, API_API_VERSIONS = 18, MAX_API = 128 };
+
+struct kafka_conn {
+    int fd;
+    int32_t corr;
+    int timeout_ms;
+    char name[300];
+    int16_t min_v[MAX_API], max_v[MAX_API]; /* -1: not supported */
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Waits for fd to be readable (in) or writable (!in) until deadline. */
+static int wait_fd(int fd, bool in, double deadline)
+{
+    for (;;) {
+        int left = (int)(deadline - now_ms());
+        if (left <= 0)
+            return -ETIMEDOUT;
+        struct pollfd p = {fd, in ? POLLIN : POLLOUT, 0};
+        int n = poll(&p, 1, left);
+        if (n > 0)
+            return 0;
+        if (n < 0 && errno != EINTR)
+            return -errno;
+    }
+}
+
+static int io_all(struct kafka_conn *c, void *buf, size_t n, bool reading, double deadline,
+                  struct error *err)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        int rc = wait_fd(c->fd, reading, deadline);
+        if (rc < 0)
+            return error_set(err, rc, "%s: %s timed out", c->name, reading ? "reading" : "writing");
+        ssize_t k = reading ? recv(c->fd, p, n, 0) : send(c->fd, p, n, MSG_NOSIGNAL);
+        if (k == 0)
+            return error_set(err, -ECONNRESET, "%s: the broker closed the connection", c->name);
+        if (k < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return error_set(err, -errno, "%s: %s", c->name, strerror(errno));
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, const uint8_t *body,
+                    size_t body_len, bool flexible, uint8_t **ret_body, size_t *ret_len,
+                    struct error *err)
+{
+    double deadline = now_ms() + c->timeout_ms;
+    int32_t corr = ++c->corr;
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, 0); /* size, patched below */
+    kafka_wr_i16(&w, api_key);
+    kafka_wr_i16(&w, version);
+    kafka_wr_i32(&w, corr);
+    kafka_wr_classic_str(&w, "ballast");
+    /* Request header v2 for flexible requests (ApiVersions v3 is one), v1 otherwise. */
+    bool flexible_req = flexible || (api_key == API_API_VERSIONS && version >= 3);
+    if (flexible_req)
+        kafka_wr_tags(&w);
+    xgrow((void **)&w.p, &w.cap, w.len + body_len, 1);
+    memcpy(w.p + w.len, body, body_len);
+    w.len += body_len;
+    uint32_t size = (uint32_t)(w.len - 4);
+    w.p[0] = (uint8_t)(size >> 24);
+    w.p[1] = (uint8_t)(size >> 16);
+    w.p[2] = (uint8_t)(size >> 8);
+    w.p[3] = (uint8_t)size;
+    int rc = io_all(c, w.p, w.len, false, deadline, err);
+    kafka_wr_finish(&w);
+    if (rc < 0)
+        return rc;
+    uint8_t hdr[4];
+    if ((rc = io_all(c, hdr, 4, true, deadline, err)) < 0)
+        return rc;
+    uint32_t n = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
+    if (n < 4 || n > KAFKA_MAX_FRAME)
+        return error_set(err, -EPROTO, "%s: reply frame of %u bytes refused", c->name, n);
+    uint8_t *buf = xmalloc(n);
+    if ((rc = io_all(c, buf, n, true, deadline, err)) < 0) {
+        free(buf);
+        return rc;
+    }
+    struct kafka_rd r;
+    kafka_rd_init(&r, buf, n);
+    int32_t got = kafka_rd_i32(&r, "correlation id");
+    /* The ApiVersions response always has header v0. */
+    if (flexible && api_key != API_API_VERSIONS)
+        kafka_rd_tags(&r, "response header");
+    if (!kafka_rd_ok(&r) || got != corr) {
+        free(buf);
+        return error_set(err, -EPROTO, "%s: reply to request %d carries correlation id %d%s%s",
+                         c->name, corr, got, r.failed ? ": " : "", r.err);
+    }
+    size_t off = r.off;
+    memmove(buf, buf + off, n - off);
+    *ret_body = buf;
+    *ret_len = n - off;
+    return 0;
+}
+
+static int api_versions(struct kafka_conn *c, struct error *err)
+{
+    for (int i = 0; i < MAX_API; i++)
+        c->min_v[i] = c->max_v[i] = -1;
+    for (int version = 3; version >= 0; version -= 3) {
+        struct kafka_wr w;
+        kafka_wr_init(&w);
+        if (version == 3) {
+            kafka_wr_compact_str(&w, "ballast");
+            kafka_wr_compact_str(&w, "0.1.0");
+            kafka_wr_tags(&w);
+        }
+        uint8_t *body;
+        size_t len;
+        int rc = kafka_conn_call(c, API_API_VERSIONS, (int16_t)version, w.p ? w.p : (uint8_t *)"",
+                                 w.len, false, &body, &len, err);
+        kafka_wr_finish(&w);
+        if (rc < 0)
+            return rc;
+        struct kafka_rd r;
+        kafka_rd_init(&r, body, len);
+        int16_t ec = kafka_rd_i16(&r, "ApiVersions.ErrorCode");
+        if (ec == 35 && version == 3) { /* UNSUPPORTED_VERSION: the reply is v0; retry v0 */
+            free(body);
+            continue;
+        }
+        if (ec != 0) {
+            free(body);
+            return error_set(err, -EPROTO, "%s: ApiVersions: error code %d", c->name, ec);
+        }
+        int32_t n = version == 3 ? kafka_rd_array(&r, "ApiVersions.ApiKeys", 7)
+                                 : kafka_rd_i32(&r, "ApiVersions.ApiKeys");
+        for (int32_t i = 0; i < n && kafka_rd_ok(&r); i++) {
+            int16_t key = kafka_rd_i16(&r, "ApiKey");
+            int16_t lo = kafka_rd_i16(&r, "MinVersion"), hi = kafka_rd_i16(&r, "MaxVersion");
+            if (version == 3)
+                kafka_rd_tags(&r, "ApiKeys tags");
+            if (key >= 0 && key < MAX_API) {
+                c->min_v[key] = lo;
+                c->max_v[key] = hi;
+            }
+        }
+        bool ok = kafka_rd_ok(&r);
+        char msg[200];
+        snprintf(msg, sizeof(msg), "%s", r.err);
+        free(body);
+        if (!ok)
+            return error_set(err, -EPROTO, "%s: ApiVersions reply: %s", c->name, msg);
+        return 0;
+    }
+    return error_set(err, -EPROTO, "%s: ApiVersions failed", c->name);
+}
+
+int kafka_conn_version(const struct kafka_conn *c, int16_t api_key, int lo, int hi)
+{
+    if (api_key < 0 || api_key >= MAX_API || c->max_v[api_key] < 0)
+        return -1;
+    int v = c->max_v[api_key] < hi ? c->max_v[api_key] : hi;
+    return v >= lo && v >= c->min_v[api_key] ? v : -1;
+}
+
+int kafka_conn_open(const char *host, int port, int timeout_ms, struct kafka_conn **ret,
+                    struct error *err)
+{
+    char portbuf[16];
+    snprintf(portbuf, sizeof(portbuf), "%d", port);
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_socktype = SOCK_STREAM;
+    int gai = getaddrinfo(host, portbuf, &hints, &res);
+    if (gai != 0)
+        return error_set(err, -EHOSTUNREACH, "%s:%d: %s", host, port, gai_strerror(gai));
+    struct kafka_conn *c = xcalloc(1, sizeof(*c));
+    c->fd = -1;
+    c->timeout_ms = timeout_ms;
+    snprintf(c->name, sizeof(c->name), "%s:%d", host, port);
+    double deadline = now_ms() + timeout_ms;
+    int rc = -ECONNREFUSED;
+    for (struct addrinfo *a = res; a && c->fd < 0; a = a->ai_next) {
+        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
+            int soerr = 0;
+            socklen_t sl = sizeof(soerr);
+            if (wait_fd(fd, false, deadline) == 0 &&
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
+                c->fd = fd;
+                break;
+            }
+            rc = soerr ? -soerr : -ETIMEDOUT;
+        } else {
+            rc = -errno;
+        }
+        close(fd);
+    }
+    freeaddrinfo(res);
+    if (c->fd < 0) {
+        error_set(err, rc, "%s: cannot connect: %s", c->name, strerror(-rc));
+        free(c);
+        return rc;
+    }
+    if ((rc = api_versions(c, err)) < 0) {
+        kafka_conn_close(c);
+        return rc;
+    }
+    *ret = c;
+    return 0;
+}
+
+void kafka_conn_close(struct kafka_conn *c)
+{
+    if (!c)
+        return;
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c);
+}
+
+/* ---- Metadata ---- */
+
+struct md_broker {
+    int32_t id, port;
+    char host[256];
+    char rack[256];
+    bool has_rack;
+};
+
+struct md_partition {
+    int32_t id, leader;
+    int32_t *replicas, nreplicas;
+    int32_t *isr, nisr;
+};
+
+struct md_topic {
+    char name[256];
+    struct md_partition *parts;
+    int32_t nparts;
+};
+
+struct metadata {
+    struct md_broker *brokers;
+    int32_t nbrokers;
+    struct md_topic *topics;
+    int32_t ntopics;
+};
+
+static void metadata_free(struct metadata *m)
+{
+    for (int32_t t = 0; t < m->ntopics; t++) {
+        for (int32_t p = 0; p < m->topics[t].nparts; p++) {
+            free(m->topics[t].parts[p].replicas);
+            free(m->topics[t].parts[p].isr);
+        }
+        free(m->topics[t].parts);
+    }
+    free(m->topics);
+    free(m->brokers);
+}
+
+static int32_t *read_ids(struct kafka_rd *r, const char *field, int32_t *ret_n)
+{
+    int32_t n = kafka_rd_array(r, field, 4);
+    if (n < 0)
+        n = 0;
+    int32_t *ids = xmalloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    for (int32_t i = 0; i < n; i++)
+        ids[i] = kafka_rd_i32(r, field);
+    *ret_n = n;
+    return ids;
+}
+
+static int get_metadata(struct kafka_conn *c, struct metadata *m, struct error *err)
+{
+    memset(m, 0, sizeof(*m));
+    int v = kafka_conn_version(c, API_METADATA, 12, 12);
+    if (v < 0)
+        return error_set(err, -EPROTONOSUPPORT, "%s: Metadata v12 is not supported (Kafka 2.8 "
+                                                "or later is needed)", c->name);
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_null_array(&w); /* all topics */
+    kafka_wr_i8(&w, 0);      /* AllowAutoTopicCreation */
+    kafka_wr_i8(&w, 0);      /* IncludeTopicAuthorizedOperations */
+    kafka_wr_tags(&w);
+    uint8_t *body;
+    size_t len;
+    int rc = kafka_conn_call(c, API_METADATA, (int16_t)v, w.p, w.len, true, &body, &len, err);
+    kafka_wr_finish(&w);
+    if (rc < 0)
+        return rc;
+    struct kafka_rd r;
+    kafka_rd_init(&r, body, len);
+    kafka_rd_i32(&r, "ThrottleTimeMs");
+    int32_t nb = kafka_rd_array(&r, "Brokers", 10);
+    if (nb < 0)
+        nb = 0;
+    m->brokers = xcalloc((size_t)(nb ? nb : 1), sizeof(*m->brokers));
+    for (int32_t i = 0; i < nb && kafka_rd_ok(&r); i++) {
+        struct md_broker *b = &m->brokers[m->nbrokers++];
+        b->id = kafka_rd_i32(&r, "Brokers.NodeId");
+        kafka_rd_compact_str(&r, "Brokers.Host", b->host, sizeof(b->host));
+        b->port = kafka_rd_i32(&r, "Brokers.Port");
+        b->has_rack = kafka_rd_compact_str(&r, "Brokers.Rack", b->rack, sizeof(b->rack));
+        kafka_rd_tags(&r, "Brokers tags");
+    }
+    char cluster_id[256];
+    kafka_rd_compact_str(&r, "ClusterId", cluster_id, sizeof(cluster_id));
+    kafka_rd_i32(&r, "ControllerId");
+    int32_t nt = kafka_rd_array(&r, "Topics", 24);
+    if (nt < 0)
+        nt = 0;
+    m->topics = xcalloc((size_t)(nt ? nt : 1), sizeof(*m->topics));
+    for (int32_t i = 0; i < nt && kafka_rd_ok(&r); i++) {
+        struct md_topic *t = &m->topics[m->ntopics++];
+        int16_t ec = kafka_rd_i16(&r, "Topics.ErrorCode");
+        kafka_rd_compact_str(&r, "Topics.Name", t->name, sizeof(t->name));
+        kafka_rd_skip(&r, 16, "Topics.TopicId");
+        kafka_rd_i8(&r, "Topics.IsInternal");
+        int32_t np = kafka_rd_array(&r, "Topics.Partitions", 23);
+        if (np < 0)
+            np = 0;
+        t->parts = xcalloc((size_t)(np ? np : 1), sizeof(*t->parts));
+        for (int32_t k = 0; k < np && kafka_rd_ok(&r); k++) {
+            struct md_partition *p = &t->parts[t->nparts++];
+            kafka_rd_i16(&r, "Partitions.ErrorCode");
+            p->id = kafka_rd_i32(&r, "Partitions.PartitionIndex");
+            p->leader = kafka_rd_i32(&r, "Partitions.LeaderId");
+            kafka_rd_i32(&r, "Partitions.LeaderEpoch");
+            p->replicas = read_ids(&r, "Partitions.ReplicaNodes", &p->nreplicas);
+            p->isr = read_ids(&r, "Partitions.IsrNodes", &p->nisr);
+            int32_t noff;
+            free(read_ids(&r, "Partitions.OfflineReplicas", &noff));
+            kafka_rd_tags(&r, "Partitions tags");
+        }
+        kafka_rd_i32(&r, "Topics.TopicAuthorizedOperations");
+        kafka_rd_tags(&r, "Topics tags");
+        if (ec != 0 && kafka_rd_ok(&r))
+            t->nparts = 0; /* a topic in error (e.g. being deleted) contributes nothing */
+    }
+    kafka_rd_tags(&r, "tags");
+    bool ok = kafka_rd_ok(&r);
+    if (!ok)
+        rc = error_set(err, -EPROTO, "%s: Metadata reply: %s", c->name, r.err);
+    free(body);
+    if (!ok)
+        metadata_free(m);
+    return rc;
+}
+
+/* ---- DescribeLogDirs ---- */
+
+struct ld_entry {
+    const char *topic; /* points into the metadata */
+    int32_t partition;
+    int64_t size;
+    int16_t dir;
+};
+
+struct ld_broker {
+    char (*dirs)[512];
+    int64_t *total;
+    bool *offline;
+    int16_t ndirs;
+    struct ld_entry *e;
+    size_t ne, cap;
+};
+
+static int ld_cmp(const void *a, const void *b)
+{
+    const struct ld_entry *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+static const char *intern_topic(const struct metadata *m, const char *name)
+{
+    for (int32_t t = 0; t < m->ntopics; t++)
+        if (strcmp(m->topics[t].name, name) == 0)
+            return m->topics[t].name;
+    return NULL;
+}
+
+static int describe_log_dirs(struct kafka_conn *c, const struct metadata *m, struct ld_broker *out,
+                             struct error *err)
+{
+    memset(out, 0, sizeof(*out));
+    int v = kafka_conn_version(c, API_DESCRIBE_LOG_DIRS, 2, 4);
+    if (v < 0)
+        return error_set(err, -EPROTONOSUPPORT, "%s: DescribeLogDirs v2+ is not supported",
+                         c->name);
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_null_array(&w); /* every topic */
+    kafka_wr_tags(&w);
+    uint8_t *body;
+    size_t len;
+    int rc = kafka_conn_call(c, API_DESCRIBE_LOG_DIRS, (int16_t)v, w.p, w.len, true, &body, &len,
+                             err);
+    kafka_wr_finish(&w);
+    if (rc < 0)
+        return rc;
+    struct kafka_rd r;
+    kafka_rd_init(&r, body, len);
+    kafka_rd_i32(&r, "ThrottleTimeMs");
+    int16_t top_ec = v >= 3 ? kafka_rd_i16(&r, "ErrorCode") : 0;
+    int32_t nd = kafka_rd_array(&r, "Results", 5);
+    if (nd < 0)
+        nd = 0;
+    if (nd > 4096)
+        nd = 0;
+    out->dirs = xcalloc((size_t)(nd ? nd : 1), sizeof(*out->dirs));
+    out->total = xcalloc((size_t)(nd ? nd : 1), sizeof(int64_t));
+    out->offline = xcalloc((size_t)(nd ? nd : 1), sizeof(bool));
+    for (int32_t d = 0; d < nd && kafka_rd_ok(&r); d++) {
+        int16_t ec = kafka_rd_i16(&r, "Results.ErrorCode");
+        kafka_rd_compact_str(&r, "Results.LogDir", out->dirs[d], sizeof(out->dirs[d]));
+        out->offline[d] = ec != 0;
+        int32_t nt = kafka_rd_array(&r, "Results.Topics", 3);
+        for (int32_t t = 0; t < nt && kafka_rd_ok(&r); t++) {
+            char name[256];
+            kafka_rd_compact_str(&r, "Topics.Name", name, sizeof(name));
+            const char *topic = intern_topic(m, name);
+            int32_t np = kafka_rd_array(&r, "Topics.Partitions", 22);
+            for (int32_t k = 0; k < np && kafka_rd_ok(&r); k++) {
+                int32_t part = kafka_rd_i32(&r, "Partitions.PartitionIndex");
+                int64_t size = kafka_rd_i64(&r, "Partitions.PartitionSize");
+                kafka_rd_i64(&r, "Partitions.OffsetLag");
+                int8_t future = kafka_rd_i8(&r, "Partitions.IsFutureKey");
+                kafka_rd_tags(&r, "Partitions tags");
+                if (!topic || future || size < 0)
+                    continue; /* unknown topic, or the copy of an intra-broker move */
+                xgrow((void **)&out->e, &out->cap, out->ne + 1, sizeof(*out->e));
+                out->e[out->ne++] = (struct ld_entry){topic, part, size, (int16_t)d};
+            }
+            kafka_rd_tags(&r, "Topics tags");
+        }
+        if (v >= 4) {
+            out->total[d] = kafka_rd_i64(&r, "Results.TotalBytes");
+            kafka_rd_i64(&r, "Results.UsableBytes");
+        }
+        kafka_rd_tags(&r, "Results tags");
+        out->ndirs++;
+    }
+    kafka_rd_tags(&r, "tags");
+    if (!kafka_rd_ok(&r))
+        rc = error_set(err, -EPROTO, "%s: DescribeLogDirs reply: %s", c->name, r.err);
+    else if (top_ec != 0)
+        rc = error_set(err, -EPROTO, "%s: DescribeLogDirs: error code %d", c->name, top_ec);
+    free(body);
+    if (rc == 0)
+        qsort(out->e, out->ne, sizeof(*out->e), ld_cmp);
+    return rc;
+}
+
+static void ld_free(struct ld_broker *b)
+{
+    free(b->dirs);
+    free(b->total);
+    free(b->offline);
+    free(b->e);
+}
+
+/* ---- the snapshot ---- */
+
+static int md_broker_cmp(const void *a, const void *b)
+{
+    const struct md_broker *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int md_topic_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct md_topic *)a)->name, ((const struct md_topic *)b)->name);
+}
+
+static int md_part_cmp(const void *a, const void *b)
+{
+    const struct md_partition *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int add_rack_broker(struct model_cluster *c, int32_t id, const char *rack, const char *host,
+                           int32_t *ret)
+{
+    char buf[300];
+    if (!rack) {
+        snprintf(buf, sizeof(buf), "no-rack-%d", id);
+        rack = buf;
+    }
+    int32_t r = model_rack_find(c, rack);
+    if (r < 0)
+        r = model_rack_add(c, rack, model_zone_add(c, rack));
+    return model_broker_add(c, id, r, host, ret);
+}
+
+int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster **ret,
+                   struct error *err)
+{
+    struct kafka_conn *c = NULL;
+    char *list = xstrdup(bootstrap);
+    int rc = -EINVAL;
+    error_set(err, -EINVAL, "bootstrap '%s' names no broker", bootstrap);
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && !c;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strrchr(tok, ':');
+        if (!colon) {
+            rc = error_set(err, -EINVAL, "bootstrap '%s': expected host:port", tok);
+            continue;
+        }
+        *colon = '\0';
+        int port = atoi(colon + 1);
+        if (port <= 0 || port > 65535) {
+            rc = error_set(err, -EINVAL, "bootstrap '%s': bad port", colon + 1);
+            continue;
+        }
+        rc = kafka_conn_open(tok, port, timeout_ms, &c, err);
+    }
+    free(list);
+    if (!c)
+        return rc;
+    struct metadata m;
+    rc = get_metadata(c, &m, err);
+    kafka_conn_close(c);
+    if (rc < 0)
+        return rc;
+    qsort(m.brokers, (size_t)m.nbrokers, sizeof(*m.brokers), md_broker_cmp);
+    qsort(m.topics, (size_t)m.ntopics, sizeof(*m.topics), md_topic_cmp);
+    struct ld_broker *ld = xcalloc((size_t)(m.nbrokers ? m.nbrokers : 1), sizeof(*ld));
+    for (int32_t i = 0; i < m.nbrokers && rc == 0; i++) {
+        struct kafka_conn *bc = NULL;
+        rc = kafka_conn_open(m.brokers[i].host, m.brokers[i].port, timeout_ms, &bc, err);
+        if (rc == 0)
+            rc = describe_log_dirs(bc, &m, &ld[i], err);
+        kafka_conn_close(bc);
+        if (rc < 0)
+            error_prefix(err, "broker %d", m.brokers[i].id);
+    }
+    struct model_cluster *mc = rc == 0 ? model_cluster_create("live") : NULL;
+    for (int32_t i = 0; i < m.nbrokers && rc == 0; i++) {
+        int32_t b;
+        const struct md_broker *mb = &m.brokers[i];
+        rc = add_rack_broker(mc, mb->id, mb->has_rack ? mb->rack : NULL, mb->host, &b);
+        if (rc < 0) {
+            rc = error_set(err, -EPROTO, "metadata lists broker %d twice", mb->id);
+            break;
+        }
+        /* log dirs sorted by path: stable local indices */
+        int16_t *order = xmalloc((size_t)(ld[i].ndirs ? ld[i].ndirs : 1) * sizeof(int16_t));
+        for (int16_t d = 0; d < ld[i].ndirs; d++)
+            order[d] = d;
+        for (int16_t x = 1; x < ld[i].ndirs; x++)
+            for (int16_t y = x; y > 0 && strcmp(ld[i].dirs[order[y - 1]], ld[i].dirs[order[y]]) > 0; y--) {
+                int16_t t = order[y];
+                order[y] = order[y - 1];
+                order[y - 1] = t;
+            }
+        double total = 0;
+        bool all_known = ld[i].ndirs > 0;
+        int16_t *local = xmalloc((size_t)(ld[i].ndirs ? ld[i].ndirs : 1) * sizeof(int16_t));
+        for (int16_t k = 0; k < ld[i].ndirs; k++) {
+            int16_t d = order[k];
+            local[d] = model_disk_add(mc, b, ld[i].dirs[d], (double)ld[i].total[d]);
+            mc->disks[mc->ndisks - 1].offline = ld[i].offline[d];
+            total += (double)ld[i].total[d];
+            all_known &= ld[i].total[d] > 0;
+        }
+        for (size_t e = 0; e < ld[i].ne; e++)
+            ld[i].e[e].dir = local[ld[i].e[e].dir];
+        free(order);
+        free(local);
+        if (all_known) {
+            mc->brokers[b].capacity[RES_DISK] = total;
+            mc->brokers[b].capacity_set |= 1u << RES_DISK;
+        }
+    }
+    /* Replicas on brokers that metadata does not list: those brokers are down. */
+    for (int32_t t = 0; t < m.ntopics && rc == 0; t++)
+        for (int32_t p = 0; p < m.topics[t].nparts; p++)
+            for (int32_t k = 0; k < m.topics[t].parts[p].nreplicas; k++) {
+                int32_t id = m.topics[t].parts[p].replicas[k], b;
+                if (model_broker_find(mc, id) >= 0)
+                    continue;
+                if (add_rack_broker(mc, id, NULL, NULL, &b) == 0)
+                    mc->brokers[b].flags |= BROKER_DEAD;
+            }
+    for (int32_t t = 0; t < m.ntopics && rc == 0; t++) {
+        struct md_topic *mt = &m.topics[t];
+        if (mt->nparts == 0)
+            continue;
+        qsort(mt->parts, (size_t)mt->nparts, sizeof(*mt->parts), md_part_cmp);
+        int32_t ti;
+        if (model_topic_add(mc, mt->name, &ti) < 0) {
+            rc = error_set(err, -EPROTO, "metadata lists topic '%s' twice", mt->name);
+            break;
+        }
+        for (int32_t p = 0; p < mt->nparts && rc == 0; p++) {
+            struct md_partition *mp = &mt->parts[p];
+            int rf = mp->nreplicas;
+            if (rf < 1 || rf > MODEL_MAX_RF)
+                continue;
+            int32_t bro[MODEL_MAX_RF];
+            int16_t dirs[MODEL_MAX_RF];
+            int64_t sizes[MODEL_MAX_RF];
+            int leader = -1;
+            for (int k = 0; k < rf; k++) {
+                bro[k] = model_broker_find(mc, mp->replicas[k]);
+                dirs[k] = -1;
+                sizes[k] = 0;
+                if (mp->replicas[k] == mp->leader)
+                    leader = k;
+                for (int32_t i = 0; i < m.nbrokers; i++) {
+                    if (m.brokers[i].id != mp->replicas[k])
+                        continue;
+                    struct ld_entry key = {mt->name, mp->id, 0, 0};
+                    struct ld_entry *hit = bsearch(&key, ld[i].e, ld[i].ne, sizeof(key), ld_cmp);
+                    if (hit) {
+                        dirs[k] = hit->dir;
+                        sizes[k] = hit->size;
+                    }
+                }
+            }
+            int32_t pi;
+            struct error perr = {0};
+            rc = model_partition_add(mc, ti, mp->id, rf, bro, dirs, sizes, leader, &perr, &pi);
+            if (rc < 0) {
+                rc = error_set(err, -EPROTO, "topic '%s' partition %d: %s", mt->name, mp->id,
+                               perr.msg);
+                break;
+            }
+            mc->partitions[pi].isr = 0;
+            for (int32_t s = 0; s < mp->nisr; s++)
+                for (int k = 0; k < rf; k++)
+                    if (mp->replicas[k] == mp->isr[s])
+                        mc->partitions[pi].isr |= 1u << k;
+        }
+    }
+    if (rc == 0) {
+        struct error ferr = {0};
+        if (model_cluster_finalize(mc, &ferr) < 0)
+            rc = error_set(err, -EPROTO, "%s", ferr.msg);
+    }
+    for (int32_t i = 0; i < m.nbrokers; i++)
+        ld_free(&ld[i]);
+    free(ld);
+    metadata_free(&m);
+    if (rc < 0) {
+        model_cluster_destroy(mc);
+        return rc;
+    }
+    *ret = mc;
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* Ballast's Kafka admin wire client, first part: PLAINTEXT connections with timeouts and
+ * correlation ids, ApiVersions (v3, falling back to v0), Metadata v12 (brokers with racks,
+ * topics, leaders, replicas, ISR, offline replicas) and DescribeLogDirs v4 (exact replica sizes
+ * per log dir, and each dir's total bytes), and from them a cluster snapshot for the planner.
+ * Needs brokers >= 2.8 (the flexible versions). TLS, SASL, reassignments, configs and leader
+ * election are the rest of the admin-client issue.
+ *
+ * Replies are untrusted: frames over KAFKA_MAX_FRAME are refused, every decode is bounds-checked
+ * (kafka/wire.h), and errors name the broker, the request and the field. Single-threaded. */
+#ifndef KAFKA_CLIENT_H
+#define KAFKA_CLIENT_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "model/cluster.h"
+
+#define KAFKA_MAX_FRAME (100 * 1024 * 1024)
+
+struct kafka_conn;
+
+/* Connects to host:port within timeout_ms and negotiates versions. */
+int kafka_conn_open(const char *host, int port, int timeout_ms, struct kafka_conn **ret,
+                    struct error *err);
+void kafka_conn_close(struct kafka_conn *c); /* accepts NULL */
+/* Highest version of api_key the broker supports within [lo, hi], or -1. */
+int kafka_conn_version(const struct kafka_conn *c, int16_t api_key, int lo, int hi);
+/* Sends one request (body encoded by the caller for `version`) and returns the response body
+ * after its header (heap, caller frees). flexible: the response has header v1. */
+int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, const uint8_t *body,
+                    size_t body_len, bool flexible, uint8_t **ret_body, size_t *ret_len,
+                    struct error *err);
+
+/* Builds a finalized cluster from a live cluster: Metadata from the first reachable bootstrap
+ * broker ("host:port,host:port"), DescribeLogDirs from every broker. Brokers without a rack are
+ * racks of their own; replicas on brokers missing from metadata go on brokers marked dead;
+ * each log dir's capacity is its TotalBytes; capacities other than disk are left unset for the
+ * configuration to fill. */
+int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster **ret,
+                   struct error *err);
+
+#endif
