@@ -372,8 +372,14 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
         int32_t src = srcs[si].b;
         int32_t n = collect(s, ctx, src, cands);
         int32_t nd = 0;
+        /* A broker above a capacity limit may shed to any broker that can receive (hard goals
+         * hold in every mode); otherwise the mode's destinations. opt_move_ok decides. */
+        bool over = false;
+        for (int k = 0; k < RES_COUNT; k++)
+            over |= ctx->bl[src].load[k] > ctx->th.capacity[k] * c->brokers[src].capacity[k];
         for (int32_t b = 0; b < c->nbrokers; b++)
-            if (b != src && ctx->dst_ok[b] && broker_in_scope(ctx, b) && same_group(s, ctx, src, b))
+            if (b != src && (ctx->dst_ok[b] || (over && ctx->recv_ok[b])) &&
+                broker_in_scope(ctx, b) && same_group(s, ctx, src, b))
                 dsts[nd++] = (struct bsort){b, s->value(s, ctx, b) / (s->hi[b] > 0 ? s->hi[b] : 1)};
         qsort(dsts, (size_t)nd, sizeof(*dsts), bsort_asc);
         bool progress = true;

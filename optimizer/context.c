@@ -185,6 +185,10 @@ bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
     /* Going home undoes an earlier move of this plan: it moves no data. */
     if (ctx->dst_ok[dst] || ctx->orig->replicas[r].broker == dst)
         return true;
+    /* Hard limits hold in every mode: a broker above a capacity limit may shed replicas. */
+    for (int k = 0; k < RES_COUNT; k++)
+        if (ctx->bl[src].load[k] > ctx->th.capacity[k] * c->brokers[src].capacity[k])
+            return true;
     int slot = opt_rep_slot(ctx, r);
     return model_partition_rack_deficit_if(c, p, slot, dst) < ctx->deficit[p];
 }

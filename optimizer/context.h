@@ -110,7 +110,8 @@ static inline double opt_util(const struct opt_ctx *ctx, int32_t b, int res)
  * partition already, and the mode allows the move. Replicas that must move (dead or removed
  * broker, offline dir) may go to any receiving broker. Otherwise full mode allows every move,
  * add-brokers moves onto new brokers, and every mode but demote allows a move that lowers
- * the partition's rack deficit (rack awareness is hard in every mode). Replicas of excluded
+ * the partition's rack deficit, a move off a broker above a capacity limit, and a move back to
+ * the replica's original broker (hard goals hold in every mode; going home costs nothing). Replicas of excluded
  * topics move only when they must. Does not ask the goals. */
 bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst);
 /* opt_move_allowed plus every active goal's accept_move. */
