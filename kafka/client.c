@@ -126,6 +126,19 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
     memmove(buf, buf + off, n - off);
     *ret_body = buf;
     *ret_len = n - off;
+    /* BALLAST_KAFKA_RECORD_DIR: keep every reply body, named by API and version, as a fuzzing
+     * corpus of real responses (tests/data/kafka). */
+    const char *rec = getenv("BALLAST_KAFKA_RECORD_DIR");
+    if (rec && *rec) {
+        static int seq;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/api%d-v%d-%03d.bin", rec, api_key, version, ++seq);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(buf, 1, n - off, f);
+            fclose(f);
+        }
+    }
     return 0;
 }
 
@@ -300,6 +313,9 @@ static int32_t *read_ids(struct kafka_rd *r, const char *field, int32_t *ret_n)
     return ids;
 }
 
+static int parse_metadata(const char *who, const uint8_t *body, size_t len, struct metadata *m,
+                          struct error *err);
+
 static int get_metadata(struct kafka_conn *c, struct metadata *m, struct error *err)
 {
     memset(m, 0, sizeof(*m));
@@ -319,6 +335,16 @@ static int get_metadata(struct kafka_conn *c, struct metadata *m, struct error *
     kafka_wr_finish(&w);
     if (rc < 0)
         return rc;
+    rc = parse_metadata(c->name, body, len, m, err);
+    free(body);
+    return rc;
+}
+
+static int parse_metadata(const char *who, const uint8_t *body, size_t len, struct metadata *m,
+                          struct error *err)
+{
+    int rc = 0;
+    memset(m, 0, sizeof(*m));
     struct kafka_rd r;
     kafka_rd_init(&r, body, len);
     kafka_rd_i32(&r, "ThrottleTimeMs");
@@ -370,11 +396,11 @@ static int get_metadata(struct kafka_conn *c, struct metadata *m, struct error *
     }
     kafka_rd_tags(&r, "tags");
     bool ok = kafka_rd_ok(&r);
-    if (!ok)
-        rc = error_set(err, -EPROTO, "%s: Metadata reply: %s", c->name, r.err);
-    free(body);
-    if (!ok)
+    if (!ok) {
+        rc = error_set(err, -EPROTO, "%s: Metadata reply: %s", who, r.err);
         metadata_free(m);
+        memset(m, 0, sizeof(*m));
+    }
     return rc;
 }
 
@@ -411,6 +437,9 @@ static const char *intern_topic(const struct metadata *m, const char *name)
     return NULL;
 }
 
+static int parse_log_dirs(const char *who, const uint8_t *body, size_t len, int v,
+                          const struct metadata *m, struct ld_broker *out, struct error *err);
+
 static int describe_log_dirs(struct kafka_conn *c, const struct metadata *m, struct ld_broker *out,
                              struct error *err)
 {
@@ -430,6 +459,16 @@ static int describe_log_dirs(struct kafka_conn *c, const struct metadata *m, str
     kafka_wr_finish(&w);
     if (rc < 0)
         return rc;
+    rc = parse_log_dirs(c->name, body, len, v, m, out, err);
+    free(body);
+    return rc;
+}
+
+static int parse_log_dirs(const char *who, const uint8_t *body, size_t len, int v,
+                          const struct metadata *m, struct ld_broker *out, struct error *err)
+{
+    int rc = 0;
+    memset(out, 0, sizeof(*out));
     struct kafka_rd r;
     kafka_rd_init(&r, body, len);
     kafka_rd_i32(&r, "ThrottleTimeMs");
@@ -474,10 +513,9 @@ static int describe_log_dirs(struct kafka_conn *c, const struct metadata *m, str
     }
     kafka_rd_tags(&r, "tags");
     if (!kafka_rd_ok(&r))
-        rc = error_set(err, -EPROTO, "%s: DescribeLogDirs reply: %s", c->name, r.err);
+        rc = error_set(err, -EPROTO, "%s: DescribeLogDirs reply: %s", who, r.err);
     else if (top_ec != 0)
-        rc = error_set(err, -EPROTO, "%s: DescribeLogDirs: error code %d", c->name, top_ec);
-    free(body);
+        rc = error_set(err, -EPROTO, "%s: DescribeLogDirs: error code %d", who, top_ec);
     if (rc == 0)
         qsort(out->e, out->ne, sizeof(*out->e), ld_cmp);
     return rc;
@@ -680,4 +718,35 @@ int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster *
     }
     *ret = mc;
     return 0;
+}
+
+/* ---- decoders on raw reply bodies (fuzzing, recorded replies) ---- */
+
+int kafka_decode_metadata(const uint8_t *body, size_t len, int32_t *ret_brokers,
+                          int32_t *ret_partitions, struct error *err)
+{
+    struct metadata m;
+    int rc = parse_metadata("reply", body, len, &m, err);
+    if (rc < 0)
+        return rc;
+    int32_t parts = 0;
+    for (int32_t t = 0; t < m.ntopics; t++)
+        parts += m.topics[t].nparts;
+    *ret_brokers = m.nbrokers;
+    *ret_partitions = parts;
+    metadata_free(&m);
+    return 0;
+}
+
+int kafka_decode_log_dirs(const uint8_t *body, size_t len, int version, int32_t *ret_dirs,
+                          struct error *err)
+{
+    struct metadata none;
+    memset(&none, 0, sizeof(none));
+    struct ld_broker out;
+    int rc = parse_log_dirs("reply", body, len, version, &none, &out, err);
+    if (rc == 0)
+        *ret_dirs = out.ndirs;
+    ld_free(&out);
+    return rc;
 }

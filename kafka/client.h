@@ -31,6 +31,14 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
                     size_t body_len, bool flexible, uint8_t **ret_body, size_t *ret_len,
                     struct error *err);
 
+/* Decodes a Metadata v12 reply body (after the response header), as a fuzz target and for
+ * recorded replies; counts what it found. -EPROTO with the field and offset on bad input. */
+int kafka_decode_metadata(const uint8_t *body, size_t len, int32_t *ret_brokers,
+                          int32_t *ret_partitions, struct error *err);
+/* Decodes a DescribeLogDirs reply body of the given version (2..4). */
+int kafka_decode_log_dirs(const uint8_t *body, size_t len, int version, int32_t *ret_dirs,
+                          struct error *err);
+
 /* Builds a finalized cluster from a live cluster: Metadata from the first reachable bootstrap
  * broker ("host:port,host:port"), DescribeLogDirs from every broker. Brokers without a rack are
  * racks of their own; replicas on brokers missing from metadata go on brokers marked dead;
