@@ -276,6 +276,7 @@ struct md_partition {
 };
 
 struct md_topic {
+    bool error; /* the topic came back with an error code (e.g. being deleted): skipped */
     char name[256];
     struct md_partition *parts;
     int32_t nparts;
@@ -391,8 +392,7 @@ static int parse_metadata(const char *who, const uint8_t *body, size_t len, stru
         }
         kafka_rd_i32(&r, "Topics.TopicAuthorizedOperations");
         kafka_rd_tags(&r, "Topics tags");
-        if (ec != 0 && kafka_rd_ok(&r))
-            t->nparts = 0; /* a topic in error (e.g. being deleted) contributes nothing */
+        t->error = ec != 0;
     }
     kafka_rd_tags(&r, "tags");
     bool ok = kafka_rd_ok(&r);
@@ -516,7 +516,7 @@ static int parse_log_dirs(const char *who, const uint8_t *body, size_t len, int 
         rc = error_set(err, -EPROTO, "%s: DescribeLogDirs reply: %s", who, r.err);
     else if (top_ec != 0)
         rc = error_set(err, -EPROTO, "%s: DescribeLogDirs: error code %d", who, top_ec);
-    if (rc == 0)
+    if (rc == 0 && out->ne > 0)
         qsort(out->e, out->ne, sizeof(*out->e), ld_cmp);
     return rc;
 }
@@ -644,7 +644,7 @@ int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster *
     }
     /* Replicas on brokers that metadata does not list: those brokers are down. */
     for (int32_t t = 0; t < m.ntopics && rc == 0; t++)
-        for (int32_t p = 0; p < m.topics[t].nparts; p++)
+        for (int32_t p = 0; p < m.topics[t].nparts && !m.topics[t].error; p++)
             for (int32_t k = 0; k < m.topics[t].parts[p].nreplicas; k++) {
                 int32_t id = m.topics[t].parts[p].replicas[k], b;
                 if (model_broker_find(mc, id) >= 0)
@@ -654,7 +654,7 @@ int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster *
             }
     for (int32_t t = 0; t < m.ntopics && rc == 0; t++) {
         struct md_topic *mt = &m.topics[t];
-        if (mt->nparts == 0)
+        if (mt->nparts == 0 || mt->error)
             continue;
         qsort(mt->parts, (size_t)mt->nparts, sizeof(*mt->parts), md_part_cmp);
         int32_t ti;
