@@ -6,7 +6,6 @@
  * FUZZ_LIBFUZZER it has a main() that replays files and directories: the corpus in
  * tests/data/kafka holds real replies recorded from the test cluster (BALLAST_KAFKA_RECORD_DIR),
  * and the replay also checks that those decode cleanly. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,56 +38,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef FUZZ_LIBFUZZER
-static int replay_file(const char *path)
+#include "tests/fuzz_replay.h"
+
+/* A recorded real reply must decode; every truncation of any file must fail cleanly. */
+static int one(const uint8_t *data, size_t size, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    uint8_t buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
-    uint8_t *exact = malloc(n ? n : 1);
-    memcpy(exact, buf, n);
     int bad = 0;
-    /* a recorded real reply must decode; truncations of it must fail cleanly */
-    if (strstr(path, ".reply") && decode(exact, n) < 0) {
+    if (strstr(path, ".reply") && decode(data, size) < 0) {
         fprintf(stderr, "%s: a real reply did not decode\n", path);
         bad = 1;
     }
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < size; k++) {
         uint8_t *cut = malloc(k ? k : 1);
-        memcpy(cut, exact, k);
+        memcpy(cut, data, k);
         decode(cut, k);
         free(cut);
     }
-    free(exact);
     return bad;
 }
 
 int main(int argc, char **argv)
 {
-    int files = 0, bad = 0;
-    for (int i = 1; i < argc; i++) {
-        DIR *d = opendir(argv[i]);
-        if (!d) {
-            bad += replay_file(argv[i]);
-            files++;
-            continue;
-        }
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (e->d_name[0] == '.')
-                continue;
-            char path[4096];
-            snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-            bad += replay_file(path);
-            files++;
-        }
-        closedir(d);
-    }
-    printf("%d passed, %d failed\n", files - bad, bad);
-    return bad || files == 0 ? 1 : 0;
+    return fuzz_replay_main(argc, argv, NULL, one);
 }
 #endif
