@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
       librdkafka-dev libglpk-dev libmicrohttpd-dev libcjson-dev libyaml-dev libssl-dev
-      libcurl4-openssl-dev openjdk-17-jre-headless maven openssl)
+      libcurl4-openssl-dev openjdk-17-jre-headless maven openssl procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
