@@ -16,7 +16,15 @@
 #include "common/alloc.h"
 #include "kafka/wire.h"
 
-enum { API_METADATA = 3, API_DESCRIBE_LOG_DIRS = 35, API_API_VERSIONS = 18, MAX_API = 128 };
+enum {
+    API_METADATA = 3,
+    API_API_VERSIONS = 18,
+    API_DESCRIBE_LOG_DIRS = 35,
+    API_ELECT_LEADERS = 43,
+    API_ALTER_REASSIGNMENTS = 45,
+    API_LIST_REASSIGNMENTS = 46,
+    MAX_API = 128,
+};
 
 struct kafka_conn {
     int fd;
@@ -562,13 +570,12 @@ static int add_rack_broker(struct model_cluster *c, int32_t id, const char *rack
     return model_broker_add(c, id, r, host, ret);
 }
 
-int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster **ret,
-                   struct error *err)
+int kafka_connect_bootstrap(const char *bootstrap, int timeout_ms, struct kafka_conn **ret,
+                            struct error *err)
 {
     struct kafka_conn *c = NULL;
     char *list = xstrdup(bootstrap);
-    int rc = -EINVAL;
-    error_set(err, -EINVAL, "bootstrap '%s' names no broker", bootstrap);
+    int rc = error_set(err, -EINVAL, "bootstrap '%s' names no broker", bootstrap);
     for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && !c;
          tok = strtok_r(NULL, ",", &save)) {
         char *colon = strrchr(tok, ':');
@@ -586,6 +593,17 @@ int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster *
     }
     free(list);
     if (!c)
+        return rc;
+    *ret = c;
+    return 0;
+}
+
+int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster **ret,
+                   struct error *err)
+{
+    struct kafka_conn *c = NULL;
+    int rc = kafka_connect_bootstrap(bootstrap, timeout_ms, &c, err);
+    if (rc < 0)
         return rc;
     struct metadata m;
     rc = get_metadata(c, &m, err);
@@ -748,5 +766,242 @@ int kafka_decode_log_dirs(const uint8_t *body, size_t len, int version, int32_t 
     if (rc == 0)
         *ret_dirs = out.ndirs;
     ld_free(&out);
+    return rc;
+}
+
+/* ---- errors ---- */
+
+const char *kafka_error_name(int16_t code)
+{
+    static const struct {
+        int16_t code;
+        const char *name;
+    } names[] = {
+        {-1, "UNKNOWN_SERVER_ERROR"}, {3, "UNKNOWN_TOPIC_OR_PARTITION"},
+        {5, "LEADER_NOT_AVAILABLE"}, {6, "NOT_LEADER_OR_FOLLOWER"}, {7, "REQUEST_TIMED_OUT"},
+        {14, "COORDINATOR_LOAD_IN_PROGRESS"}, {29, "TOPIC_AUTHORIZATION_FAILED"},
+        {31, "CLUSTER_AUTHORIZATION_FAILED"}, {35, "UNSUPPORTED_VERSION"},
+        {37, "INVALID_PARTITIONS"}, {38, "INVALID_REPLICATION_FACTOR"},
+        {39, "INVALID_REPLICA_ASSIGNMENT"}, {41, "NOT_CONTROLLER"}, {42, "INVALID_REQUEST"},
+        {56, "KAFKA_STORAGE_ERROR"}, {57, "LOG_DIR_NOT_FOUND"}, {83, "ELIGIBLE_LEADERS_NOT_AVAILABLE"},
+        {84, "ELECTION_NOT_NEEDED"}, {85, "NO_REASSIGNMENT_IN_PROGRESS"},
+        {86, "GROUP_SUBSCRIBED_TO_TOPIC"}, {87, "INVALID_RECORD"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].code == code)
+            return names[i].name;
+    return "UNKNOWN";
+}
+
+/* Reads per-partition results [topic [partition, error, message]] and reports the first error. */
+static int partition_results(struct kafka_rd *r, const char *what, bool elect, struct error *err)
+{
+    int32_t nt = kafka_rd_array(r, "Responses", 3);
+    int bad = 0;
+    char first[600] = "";
+    for (int32_t t = 0; t < nt && kafka_rd_ok(r); t++) {
+        char topic[256];
+        kafka_rd_compact_str(r, "Topic", topic, sizeof(topic));
+        int32_t np = kafka_rd_array(r, "Partitions", 7);
+        for (int32_t k = 0; k < np && kafka_rd_ok(r); k++) {
+            int32_t part = kafka_rd_i32(r, "PartitionIndex");
+            int16_t ec = kafka_rd_i16(r, "ErrorCode");
+            char msg[300];
+            bool has = kafka_rd_compact_str(r, "ErrorMessage", msg, sizeof(msg));
+            kafka_rd_tags(r, "Partitions tags");
+            if (ec == 0 || (elect && ec == 84))
+                continue;
+            if (bad++ == 0)
+                snprintf(first, sizeof(first), "topic %s partition %d: %s (%d)%s%s", topic, part,
+                         kafka_error_name(ec), ec, has ? ": " : "", has ? msg : "");
+        }
+        kafka_rd_tags(r, "Responses tags");
+    }
+    kafka_rd_tags(r, "tags");
+    if (!kafka_rd_ok(r))
+        return error_set(err, -EPROTO, "%s reply: %s", what, r->err);
+    if (bad)
+        return error_set(err, -EINVAL, "%s: %s%s", what, first,
+                         bad > 1 ? " (and more partitions failed)" : "");
+    return 0;
+}
+
+static int call_checked(struct kafka_conn *c, int16_t api, int lo, int hi, const char *what,
+                        struct kafka_wr *w, uint8_t **body, size_t *len, int *ret_version,
+                        struct error *err)
+{
+    int v = kafka_conn_version(c, api, lo, hi);
+    if (v < 0)
+        return error_set(err, -EPROTONOSUPPORT, "%s: %s v%d..%d is not supported", c->name, what,
+                         lo, hi);
+    *ret_version = v;
+    return kafka_conn_call(c, api, (int16_t)v, w->p, w->len, true, body, len, err);
+}
+
+int kafka_alter_reassignments(struct kafka_conn *c, const struct kafka_reassignment *r, int n,
+                              int timeout_ms, struct error *err)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, timeout_ms);
+    /* group consecutive entries of one topic */
+    int ntopics = 0;
+    for (int i = 0; i < n; i++)
+        ntopics += i == 0 || strcmp(r[i].topic, r[i - 1].topic) != 0;
+    kafka_wr_uvarint(&w, (uint64_t)ntopics + 1);
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j < n && strcmp(r[j].topic, r[i].topic) == 0)
+            j++;
+        kafka_wr_compact_str(&w, r[i].topic);
+        kafka_wr_uvarint(&w, (uint64_t)(j - i) + 1);
+        for (int k = i; k < j; k++) {
+            kafka_wr_i32(&w, r[k].partition);
+            if (!r[k].replicas) {
+                kafka_wr_null_array(&w);
+            } else {
+                kafka_wr_uvarint(&w, (uint64_t)r[k].nreplicas + 1);
+                for (int q = 0; q < r[k].nreplicas; q++)
+                    kafka_wr_i32(&w, r[k].replicas[q]);
+            }
+            kafka_wr_tags(&w);
+        }
+        kafka_wr_tags(&w);
+        i = j;
+    }
+    kafka_wr_tags(&w);
+    uint8_t *body;
+    size_t len;
+    int v;
+    int rc = call_checked(c, API_ALTER_REASSIGNMENTS, 0, 0, "AlterPartitionReassignments", &w,
+                          &body, &len, &v, err);
+    kafka_wr_finish(&w);
+    if (rc < 0)
+        return rc;
+    struct kafka_rd rd;
+    kafka_rd_init(&rd, body, len);
+    kafka_rd_i32(&rd, "ThrottleTimeMs");
+    int16_t ec = kafka_rd_i16(&rd, "ErrorCode");
+    char msg[300];
+    bool has = kafka_rd_compact_str(&rd, "ErrorMessage", msg, sizeof(msg));
+    if (kafka_rd_ok(&rd) && ec != 0)
+        rc = error_set(err, -EINVAL, "AlterPartitionReassignments: %s (%d)%s%s",
+                       kafka_error_name(ec), ec, has ? ": " : "", has ? msg : "");
+    else
+        rc = partition_results(&rd, "AlterPartitionReassignments", false, err);
+    free(body);
+    return rc;
+}
+
+static int read_id_list(struct kafka_rd *r, const char *field, int32_t *out, int *ret_n)
+{
+    int32_t n = kafka_rd_array(r, field, 4);
+    int k = 0;
+    for (int32_t i = 0; i < n && kafka_rd_ok(r); i++) {
+        int32_t id = kafka_rd_i32(r, field);
+        if (k < MODEL_MAX_RF)
+            out[k++] = id;
+    }
+    *ret_n = k;
+    return 0;
+}
+
+int kafka_list_reassignments(struct kafka_conn *c, struct kafka_ongoing **ret, int *ret_n,
+                             struct error *err)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, c->timeout_ms);
+    kafka_wr_null_array(&w); /* every partition */
+    kafka_wr_tags(&w);
+    uint8_t *body;
+    size_t len;
+    int v;
+    int rc = call_checked(c, API_LIST_REASSIGNMENTS, 0, 0, "ListPartitionReassignments", &w,
+                          &body, &len, &v, err);
+    kafka_wr_finish(&w);
+    if (rc < 0)
+        return rc;
+    struct kafka_rd rd;
+    kafka_rd_init(&rd, body, len);
+    kafka_rd_i32(&rd, "ThrottleTimeMs");
+    int16_t ec = kafka_rd_i16(&rd, "ErrorCode");
+    char msg[300];
+    kafka_rd_compact_str(&rd, "ErrorMessage", msg, sizeof(msg));
+    struct kafka_ongoing *out = NULL;
+    size_t cap = 0;
+    int n = 0;
+    int32_t nt = kafka_rd_array(&rd, "Topics", 3);
+    for (int32_t t = 0; t < nt && kafka_rd_ok(&rd); t++) {
+        char topic[256];
+        kafka_rd_compact_str(&rd, "Topics.Name", topic, sizeof(topic));
+        int32_t np = kafka_rd_array(&rd, "Topics.Partitions", 8);
+        for (int32_t k = 0; k < np && kafka_rd_ok(&rd); k++) {
+            xgrow((void **)&out, &cap, (size_t)n + 1, sizeof(*out));
+            struct kafka_ongoing *o = &out[n++];
+            memset(o, 0, sizeof(*o));
+            snprintf(o->topic, sizeof(o->topic), "%s", topic);
+            o->partition = kafka_rd_i32(&rd, "PartitionIndex");
+            read_id_list(&rd, "Replicas", o->replicas, &o->nreplicas);
+            read_id_list(&rd, "AddingReplicas", o->adding, &o->nadding);
+            read_id_list(&rd, "RemovingReplicas", o->removing, &o->nremoving);
+            kafka_rd_tags(&rd, "Partitions tags");
+        }
+        kafka_rd_tags(&rd, "Topics tags");
+    }
+    kafka_rd_tags(&rd, "tags");
+    if (!kafka_rd_ok(&rd))
+        rc = error_set(err, -EPROTO, "ListPartitionReassignments reply: %s", rd.err);
+    else if (ec != 0)
+        rc = error_set(err, -EINVAL, "ListPartitionReassignments: %s (%d)", kafka_error_name(ec), ec);
+    free(body);
+    if (rc < 0) {
+        free(out);
+        return rc;
+    }
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
+
+int kafka_elect_preferred(struct kafka_conn *c, const char *const *topics,
+                          const int32_t *partitions, int n, int timeout_ms, struct error *err)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i8(&w, 0); /* PREFERRED */
+    int ntopics = 0;
+    for (int i = 0; i < n; i++)
+        ntopics += i == 0 || strcmp(topics[i], topics[i - 1]) != 0;
+    kafka_wr_uvarint(&w, (uint64_t)ntopics + 1);
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j < n && strcmp(topics[j], topics[i]) == 0)
+            j++;
+        kafka_wr_compact_str(&w, topics[i]);
+        kafka_wr_uvarint(&w, (uint64_t)(j - i) + 1);
+        for (int k = i; k < j; k++)
+            kafka_wr_i32(&w, partitions[k]);
+        kafka_wr_tags(&w);
+        i = j;
+    }
+    kafka_wr_i32(&w, timeout_ms);
+    kafka_wr_tags(&w);
+    uint8_t *body;
+    size_t len;
+    int v;
+    int rc = call_checked(c, API_ELECT_LEADERS, 2, 2, "ElectLeaders", &w, &body, &len, &v, err);
+    kafka_wr_finish(&w);
+    if (rc < 0)
+        return rc;
+    struct kafka_rd rd;
+    kafka_rd_init(&rd, body, len);
+    kafka_rd_i32(&rd, "ThrottleTimeMs");
+    int16_t ec = kafka_rd_i16(&rd, "ErrorCode");
+    if (kafka_rd_ok(&rd) && ec != 0)
+        rc = error_set(err, -EINVAL, "ElectLeaders: %s (%d)", kafka_error_name(ec), ec);
+    else
+        rc = partition_results(&rd, "ElectLeaders", true, err);
+    free(body);
     return rc;
 }
