@@ -65,15 +65,10 @@ int cmd_snapshot(int argc, char **argv)
         return cli_fail(EXIT_USAGE, "snapshot: no --bootstrap and no kafka.bootstrap in the "
                         "configuration");
     }
-    if (strcmp(cfg->kafka.security_protocol, "PLAINTEXT") != 0) {
-        int rc = cli_fail(1, "snapshot: security protocol %s is not supported yet (PLAINTEXT "
-                          "only)", cfg->kafka.security_protocol);
-        config_destroy(cfg);
-        return rc;
-    }
+    struct kafka_opts kopts;
+    cli_kafka_opts(cfg, timeout ? (int)timeout : 0, &kopts);
     struct model_cluster *c = NULL;
-    int rc = kafka_snapshot(bootstrap, timeout ? (int)timeout : cfg->kafka.request_timeout_ms, &c,
-                            &err);
+    int rc = kafka_snapshot(bootstrap, &kopts, &c, &err);
     if (rc < 0) {
         config_destroy(cfg);
         return cli_fail(1, "snapshot: %s", err.msg);

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "config/config.h"
+#include "kafka/client.h"
 
 const struct cli_command cli_commands[] = {
     {"generate", "write a synthetic cluster snapshot", cmd_generate, cmd_generate_help},
@@ -16,6 +18,23 @@ const struct cli_command cli_commands[] = {
     {"snapshot", "write the snapshot of a live Kafka cluster", cmd_snapshot, cmd_snapshot_help},
     {NULL, NULL, NULL, NULL},
 };
+
+void cli_kafka_opts(const struct config *cfg, int timeout_ms, struct kafka_opts *o)
+{
+    const struct config_kafka *k = &cfg->kafka;
+    *o = (struct kafka_opts){
+        .security_protocol = k->security_protocol,
+        .sasl_mechanism = k->sasl_mechanism,
+        .sasl_username = k->sasl_username,
+        .sasl_password = k->sasl_password,
+        .ssl_ca_file = k->ssl_ca_file,
+        .ssl_cert_file = k->ssl_cert_file,
+        .ssl_key_file = k->ssl_key_file,
+        .ssl_verify_hostname = k->ssl_verify_hostname,
+        .client_id = k->client_id,
+        .timeout_ms = timeout_ms > 0 ? timeout_ms : k->request_timeout_ms,
+    };
+}
 
 int cli_fail(int code, const char *fmt, ...)
 {

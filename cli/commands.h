@@ -25,6 +25,12 @@ int cmd_snapshot(int argc, char **argv);
 void cmd_snapshot_help(FILE *out);
 void cmd_plan_help(FILE *out);
 
+struct config;
+struct kafka_opts;
+/* Kafka connection options from the configuration's kafka section (borrowing its strings);
+ * timeout_ms > 0 overrides kafka.requestTimeoutMs. */
+void cli_kafka_opts(const struct config *cfg, int timeout_ms, struct kafka_opts *o);
+
 /* "ballast: <message>" on stderr; returns 1 (or the code given) for `return cli_fail(...)`. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses "1,2,3" into ids (at most max); -1 with a message naming the option on error. */

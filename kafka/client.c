@@ -31,6 +31,7 @@ struct kafka_conn {
     int32_t corr;
     int timeout_ms;
     char name[300];
+    char client_id[128];
     int16_t min_v[MAX_API], max_v[MAX_API]; /* -1: not supported */
 };
 
@@ -91,7 +92,7 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
     kafka_wr_i16(&w, api_key);
     kafka_wr_i16(&w, version);
     kafka_wr_i32(&w, corr);
-    kafka_wr_classic_str(&w, "ballast");
+    kafka_wr_classic_str(&w, c->client_id);
     /* Request header v2 for flexible requests (ApiVersions v3 is one), v1 otherwise. */
     bool flexible_req = flexible || (api_key == API_API_VERSIONS && version >= 3);
     if (flexible_req)
@@ -211,9 +212,13 @@ int kafka_conn_version(const struct kafka_conn *c, int16_t api_key, int lo, int 
     return v >= lo && v >= c->min_v[api_key] ? v : -1;
 }
 
-int kafka_conn_open(const char *host, int port, int timeout_ms, struct kafka_conn **ret,
-                    struct error *err)
+int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
+                    struct kafka_conn **ret, struct error *err)
 {
+    int timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : KAFKA_DEFAULT_TIMEOUT_MS;
+    if (opts && opts->security_protocol && strcmp(opts->security_protocol, "PLAINTEXT") != 0)
+        return error_set(err, -ENOTSUP, "%s:%d: security protocol %s is not supported yet "
+                         "(PLAINTEXT only)", host, port, opts->security_protocol);
     char portbuf[16];
     snprintf(portbuf, sizeof(portbuf), "%d", port);
     struct addrinfo hints = {0}, *res = NULL;
@@ -224,6 +229,8 @@ int kafka_conn_open(const char *host, int port, int timeout_ms, struct kafka_con
     struct kafka_conn *c = xcalloc(1, sizeof(*c));
     c->fd = -1;
     c->timeout_ms = timeout_ms;
+    snprintf(c->client_id, sizeof(c->client_id), "%s",
+             opts && opts->client_id && *opts->client_id ? opts->client_id : "ballast");
     snprintf(c->name, sizeof(c->name), "%s:%d", host, port);
     double deadline = now_ms() + timeout_ms;
     int rc = -ECONNREFUSED;
@@ -570,8 +577,8 @@ static int add_rack_broker(struct model_cluster *c, int32_t id, const char *rack
     return model_broker_add(c, id, r, host, ret);
 }
 
-int kafka_connect_bootstrap(const char *bootstrap, int timeout_ms, struct kafka_conn **ret,
-                            struct error *err)
+int kafka_connect_bootstrap(const char *bootstrap, const struct kafka_opts *opts,
+                            struct kafka_conn **ret, struct error *err)
 {
     struct kafka_conn *c = NULL;
     char *list = xstrdup(bootstrap);
@@ -589,7 +596,7 @@ int kafka_connect_bootstrap(const char *bootstrap, int timeout_ms, struct kafka_
             rc = error_set(err, -EINVAL, "bootstrap '%s': bad port", colon + 1);
             continue;
         }
-        rc = kafka_conn_open(tok, port, timeout_ms, &c, err);
+        rc = kafka_conn_open(tok, port, opts, &c, err);
     }
     free(list);
     if (!c)
@@ -598,11 +605,11 @@ int kafka_connect_bootstrap(const char *bootstrap, int timeout_ms, struct kafka_
     return 0;
 }
 
-int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster **ret,
-                   struct error *err)
+int kafka_snapshot(const char *bootstrap, const struct kafka_opts *opts,
+                   struct model_cluster **ret, struct error *err)
 {
     struct kafka_conn *c = NULL;
-    int rc = kafka_connect_bootstrap(bootstrap, timeout_ms, &c, err);
+    int rc = kafka_connect_bootstrap(bootstrap, opts, &c, err);
     if (rc < 0)
         return rc;
     struct metadata m;
@@ -615,7 +622,7 @@ int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster *
     struct ld_broker *ld = xcalloc((size_t)(m.nbrokers ? m.nbrokers : 1), sizeof(*ld));
     for (int32_t i = 0; i < m.nbrokers && rc == 0; i++) {
         struct kafka_conn *bc = NULL;
-        rc = kafka_conn_open(m.brokers[i].host, m.brokers[i].port, timeout_ms, &bc, err);
+        rc = kafka_conn_open(m.brokers[i].host, m.brokers[i].port, opts, &bc, err);
         if (rc == 0)
             rc = describe_log_dirs(bc, &m, &ld[i], err);
         kafka_conn_close(bc);

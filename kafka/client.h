@@ -19,9 +19,22 @@
 
 struct kafka_conn;
 
-/* Connects to host:port within timeout_ms and negotiates versions. */
-int kafka_conn_open(const char *host, int port, int timeout_ms, struct kafka_conn **ret,
-                    struct error *err);
+/* How to reach the brokers. Strings are borrowed for the duration of the call that takes
+ * them. NULL options or a zeroed struct mean PLAINTEXT with KAFKA_DEFAULT_TIMEOUT_MS. */
+struct kafka_opts {
+    const char *security_protocol; /* NULL or PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL */
+    const char *sasl_mechanism;    /* PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 */
+    const char *sasl_username, *sasl_password;
+    const char *ssl_ca_file, *ssl_cert_file, *ssl_key_file; /* PEM */
+    bool ssl_verify_hostname;
+    const char *client_id;         /* NULL: "ballast" */
+    int timeout_ms;                /* per request; 0: KAFKA_DEFAULT_TIMEOUT_MS */
+};
+#define KAFKA_DEFAULT_TIMEOUT_MS 30000
+
+/* Connects to host:port and negotiates versions (and security, per opts). */
+int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
+                    struct kafka_conn **ret, struct error *err);
 void kafka_conn_close(struct kafka_conn *c); /* accepts NULL */
 /* Highest version of api_key the broker supports within [lo, hi], or -1. */
 int kafka_conn_version(const struct kafka_conn *c, int16_t api_key, int lo, int hi);
@@ -32,8 +45,8 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
                     struct error *err);
 
 /* Connects to the first reachable broker of a bootstrap list ("host:port,host:port"). */
-int kafka_connect_bootstrap(const char *bootstrap, int timeout_ms, struct kafka_conn **ret,
-                            struct error *err);
+int kafka_connect_bootstrap(const char *bootstrap, const struct kafka_opts *opts,
+                            struct kafka_conn **ret, struct error *err);
 
 /* One partition's target replica list (first = preferred leader); replicas NULL = cancel. */
 struct kafka_reassignment {
@@ -82,7 +95,7 @@ int kafka_decode_log_dirs(const uint8_t *body, size_t len, int version, int32_t 
  * racks of their own; replicas on brokers missing from metadata go on brokers marked dead;
  * each log dir's capacity is its TotalBytes; capacities other than disk are left unset for the
  * configuration to fill. */
-int kafka_snapshot(const char *bootstrap, int timeout_ms, struct model_cluster **ret,
-                   struct error *err);
+int kafka_snapshot(const char *bootstrap, const struct kafka_opts *opts,
+                   struct model_cluster **ret, struct error *err);
 
 #endif

@@ -20,7 +20,7 @@ static struct model_cluster *snap(void)
 {
     struct model_cluster *c = NULL;
     struct error err = {0};
-    if (kafka_snapshot(boot(), 30000, &c, &err) < 0)
+    if (kafka_snapshot(boot(), NULL, &c, &err) < 0)
         test_fail(__FILE__, __LINE__, "snapshot: %s", err.msg);
     return c;
 }
@@ -71,7 +71,7 @@ TEST(reassign_list_elect_and_errors)
     CHECK_INT_EQ(system(cmd), 0);
     struct kafka_conn *kc = NULL;
     struct error err = {0};
-    CHECK_INT_EQ(kafka_connect_bootstrap(boot(), 30000, &kc, &err), 0);
+    CHECK_INT_EQ(kafka_connect_bootstrap(boot(), NULL, &kc, &err), 0);
     if (!kc)
         return;
     struct kafka_ongoing *o = NULL;
