@@ -215,6 +215,29 @@ bool kafka_rd_compact_str(struct kafka_rd *r, const char *field, char *buf, size
     return true;
 }
 
+char *kafka_rd_compact_strdup(struct kafka_rd *r, const char *field, size_t max)
+{
+    uint64_t n = kafka_rd_uvarint(r, field);
+    if (r->failed || n == 0)
+        return NULL;
+    n -= 1;
+    if (!need(r, n, field))
+        return NULL;
+    if (n > max) {
+        fail(r, field, "string too long");
+        return NULL;
+    }
+    if (memchr(r->p + r->off, '\0', n)) {
+        fail(r, field, "string holds a NUL byte");
+        return NULL;
+    }
+    char *s = xmalloc(n + 1);
+    memcpy(s, r->p + r->off, n);
+    s[n] = '\0';
+    r->off += n;
+    return s;
+}
+
 void kafka_rd_skip(struct kafka_rd *r, size_t n, const char *field)
 {
     if (need(r, n, field))

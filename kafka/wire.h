@@ -46,6 +46,9 @@ uint64_t kafka_rd_uvarint(struct kafka_rd *r, const char *field);
 int32_t kafka_rd_array(struct kafka_rd *r, const char *field, size_t min_elem);
 /* Compact (nullable) string into buf (NUL-terminated, truncation is an error); false for null. */
 bool kafka_rd_compact_str(struct kafka_rd *r, const char *field, char *buf, size_t buflen);
+/* Compact (nullable) string of at most max bytes on the heap (caller frees); NULL for null
+ * and on failure. */
+char *kafka_rd_compact_strdup(struct kafka_rd *r, const char *field, size_t max);
 void kafka_rd_skip(struct kafka_rd *r, size_t n, const char *field);
 /* Skips a tagged-field block (every tag unknown to us). */
 void kafka_rd_tags(struct kafka_rd *r, const char *field);

@@ -30,6 +30,16 @@ static int replay_file(const char *path, fuzz_replay_fn one)
     return rc != 0;
 }
 
+void fuzz_replay_prefixes(const uint8_t *data, size_t size, int (*parse)(const uint8_t *, size_t))
+{
+    for (size_t k = 0; k < size; k++) {
+        uint8_t *cut = malloc(k ? k : 1);
+        memcpy(cut, data, k);
+        parse(cut, k);
+        free(cut);
+    }
+}
+
 int fuzz_replay_main(int argc, char **argv, const char *suffix, fuzz_replay_fn one)
 {
     int files = 0, failed = 0;

@@ -13,4 +13,9 @@ typedef int (*fuzz_replay_fn)(const uint8_t *data, size_t size, const char *path
 
 int fuzz_replay_main(int argc, char **argv, const char *suffix, fuzz_replay_fn one);
 
+/* Hands every proper prefix of data to parse(prefix, k), each in an exact-size heap copy so a
+ * read past the cut shows under the sanitizers; the results are ignored (parse aborts on a
+ * broken invariant). */
+void fuzz_replay_prefixes(const uint8_t *data, size_t size, int (*parse)(const uint8_t *, size_t));
+
 #endif

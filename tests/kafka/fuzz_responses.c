@@ -48,12 +48,7 @@ static int one(const uint8_t *data, size_t size, const char *path)
         fprintf(stderr, "%s: a real reply did not decode\n", path);
         bad = 1;
     }
-    for (size_t k = 0; k < size; k++) {
-        uint8_t *cut = malloc(k ? k : 1);
-        memcpy(cut, data, k);
-        decode(cut, k);
-        free(cut);
-    }
+    fuzz_replay_prefixes(data, size, decode);
     return bad;
 }
 

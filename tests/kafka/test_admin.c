@@ -2,11 +2,16 @@
  * reassignment shows in ListPartitionReassignments and completes with the new replicas in
  * metadata; a reorder plus ElectLeaders moves leadership to the new first replica; a repeated
  * election is not an error; an unknown broker and an unknown topic come back as clear,
- * named errors. */
+ * named errors. DescribeCluster lists the brokers with racks; IncrementalAlterConfigs sets and
+ * removes a broker throttle and appends/subtracts throttled replicas without touching other
+ * configs; AlterReplicaLogDirs moves a replica to the broker's other log dir. */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "kafka/admin.h"
 #include "kafka/client.h"
 #include "tests/harness.h"
 
@@ -120,6 +125,152 @@ TEST(reassign_list_elect_and_errors)
     CHECK(kafka_alter_reassignments(kc, &rc_unknown, 1, 30000, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "UNKNOWN_TOPIC_OR_PARTITION (3)");
     kafka_conn_close(kc);
+}
+
+static char *config_value(struct kafka_conn *kc, int8_t type, const char *res, const char *key)
+{
+    struct kafka_config_entry *e = NULL;
+    int n = 0;
+    struct error err = {0};
+    const char *keys[] = {key};
+    if (kafka_describe_configs(kc, type, res, keys, 1, &e, &n, &err) < 0) {
+        test_fail(__FILE__, __LINE__, "describe %s: %s", res, err.msg);
+        return NULL;
+    }
+    const struct kafka_config_entry *f = kafka_config_find(e, n, key);
+    char *v = f && f->value ? strdup(f->value) : NULL;
+    bool dynamic = f && (f->source == KAFKA_CONFIG_DYNAMIC_TOPIC || f->source == KAFKA_CONFIG_DYNAMIC_BROKER);
+    kafka_config_entries_free(e, n);
+    if (!dynamic) {
+        free(v);
+        return NULL; /* only dynamic values count: the rest are defaults */
+    }
+    return v;
+}
+
+/* Dynamic configs reach a broker through the metadata log a moment after the controller took
+ * them: polls until the value is `want` ("" = unset) for up to 15 s, returns the last value. */
+static char *wait_config(struct kafka_conn *kc, int8_t type, const char *res, const char *key,
+                         const char *want)
+{
+    char *v = NULL;
+    for (int i = 0; i < 60; i++) {
+        free(v);
+        v = config_value(kc, type, res, key);
+        if (strcmp(v ? v : "", want) == 0)
+            break;
+        usleep(250000);
+    }
+    return v;
+}
+
+TEST(cluster_configs_and_log_dirs)
+{
+    struct kafka_admin *a = NULL;
+    struct error err = {0};
+    CHECK_INT_EQ(kafka_admin_open(boot(), NULL, &a, &err), 0);
+    if (!a) {
+        test_fail(__FILE__, __LINE__, "admin: %s", err.msg);
+        return;
+    }
+    const struct kafka_cluster_info *ci = kafka_admin_cluster(a);
+    CHECK_INT_EQ(ci->nbrokers, atoi(getenv("BROKERS") ? getenv("BROKERS") : "6"));
+    CHECK(ci->cluster_id[0] != '\0');
+    for (int i = 0; i < ci->nbrokers; i++)
+        CHECK(ci->brokers[i].rack[0] == 'r');
+
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd),
+             "bash %s/tests/kafka/cluster.sh tool %s org.apache.kafka.tools.TopicCommand "
+             "--bootstrap-server %s --create --topic cfg --replica-assignment 1:2 "
+             "--config retention.ms=123456789 >/dev/null",
+             getenv("BALLAST_SOURCE_ROOT"), getenv("CLUSTER_DIR"), boot());
+    CHECK_INT_EQ(system(cmd), 0);
+
+    /* broker throttle: set on broker 2 (asked of broker 2), then removed */
+    struct kafka_conn *b2 = NULL;
+    CHECK_INT_EQ(kafka_admin_broker(a, 2, &b2, &err), 0);
+    struct kafka_config_alter set[] = {
+        {KAFKA_RESOURCE_BROKER, "2", "leader.replication.throttled.rate", KAFKA_CONFIG_SET, "1000000"},
+        {KAFKA_RESOURCE_BROKER, "2", "follower.replication.throttled.rate", KAFKA_CONFIG_SET, "1000000"},
+        {KAFKA_RESOURCE_TOPIC, "cfg", "leader.replication.throttled.replicas", KAFKA_CONFIG_APPEND, "0:1"},
+        {KAFKA_RESOURCE_TOPIC, "cfg", "follower.replication.throttled.replicas", KAFKA_CONFIG_APPEND, "0:3"},
+    };
+    CHECK_INT_EQ(kafka_incremental_alter_configs(b2, set, 4, &err), 0);
+    char *v = wait_config(b2, KAFKA_RESOURCE_BROKER, "2", "leader.replication.throttled.rate", "1000000");
+    CHECK_STR_EQ(v ? v : "(none)", "1000000");
+    free(v);
+    /* someone else's entry stays when Ballast subtracts its own */
+    struct kafka_config_alter other = {KAFKA_RESOURCE_TOPIC, "cfg", "leader.replication.throttled.replicas",
+                                       KAFKA_CONFIG_APPEND, "0:2"};
+    CHECK_INT_EQ(kafka_incremental_alter_configs(b2, &other, 1, &err), 0);
+    struct kafka_config_alter unset[] = {
+        {KAFKA_RESOURCE_BROKER, "2", "leader.replication.throttled.rate", KAFKA_CONFIG_DELETE, NULL},
+        {KAFKA_RESOURCE_BROKER, "2", "follower.replication.throttled.rate", KAFKA_CONFIG_DELETE, NULL},
+        {KAFKA_RESOURCE_TOPIC, "cfg", "leader.replication.throttled.replicas", KAFKA_CONFIG_SUBTRACT, "0:1"},
+        {KAFKA_RESOURCE_TOPIC, "cfg", "follower.replication.throttled.replicas", KAFKA_CONFIG_SUBTRACT, "0:3"},
+    };
+    CHECK_INT_EQ(kafka_incremental_alter_configs(b2, unset, 4, &err), 0);
+    v = wait_config(b2, KAFKA_RESOURCE_BROKER, "2", "leader.replication.throttled.rate", "");
+    CHECK(v == NULL);
+    free(v);
+    v = wait_config(b2, KAFKA_RESOURCE_TOPIC, "cfg", "leader.replication.throttled.replicas", "0:2");
+    CHECK_STR_EQ(v ? v : "(none)", "0:2");
+    free(v);
+    v = wait_config(b2, KAFKA_RESOURCE_TOPIC, "cfg", "follower.replication.throttled.replicas", "");
+    CHECK(v == NULL || v[0] == '\0');
+    free(v);
+    v = config_value(b2, KAFKA_RESOURCE_TOPIC, "cfg", "retention.ms");
+    CHECK_STR_EQ(v ? v : "(none)", "123456789");
+    free(v);
+
+    /* errors name the resource */
+    struct kafka_config_alter bad = {KAFKA_RESOURCE_BROKER, "2", "leader.replication.throttled.rate",
+                                     KAFKA_CONFIG_SET, "fast"};
+    CHECK(kafka_incremental_alter_configs(b2, &bad, 1, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "broker 2: INVALID_REQUEST (42)");
+    CHECK_STR_CONTAINS(err.msg, "Not a number");
+    CHECK(kafka_describe_configs(b2, KAFKA_RESOURCE_TOPIC, "no-such-topic", NULL, 0,
+                                 &(struct kafka_config_entry *){NULL}, &(int){0}, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "UNKNOWN_TOPIC_OR_PARTITION");
+    struct kafka_conn *none = NULL;
+    CHECK_INT_EQ(kafka_admin_broker(a, 77, &none, &err), -ENOENT);
+
+    /* intra-broker move: partition 0 of cfg on broker 1 to its other log dir */
+    struct model_cluster *c = snap();
+    if (c) {
+        int32_t t = model_topic_find(c, "cfg");
+        int32_t p = c->topics[t].first_partition;
+        const struct model_replica *r = &model_replicas_of(c, p)[0];
+        int32_t bi = r->broker;
+        CHECK_INT_EQ(c->brokers[bi].id, 1);
+        CHECK_INT_EQ(c->brokers[bi].ndisks, 2);
+        int other_dir = r->dir == 0 ? 1 : 0;
+        char *dir = strdup(c->disks[c->brokers[bi].first_disk + other_dir].path);
+        model_cluster_destroy(c);
+        struct kafka_conn *b1 = NULL;
+        CHECK_INT_EQ(kafka_admin_broker(a, 1, &b1, &err), 0);
+        struct kafka_log_dir_move mv = {dir, "cfg", 0};
+        CHECK_INT_EQ(kafka_alter_replica_log_dirs(b1, &mv, 1, &err), 0);
+        bool moved = false;
+        for (int i = 0; i < 60 && !moved; i++) {
+            c = snap();
+            if (!c)
+                break;
+            p = c->topics[model_topic_find(c, "cfg")].first_partition;
+            r = &model_replicas_of(c, p)[0];
+            moved = strcmp(c->disks[c->brokers[r->broker].first_disk + r->dir].path, dir) == 0;
+            model_cluster_destroy(c);
+            if (!moved)
+                usleep(500000);
+        }
+        CHECK(moved);
+        struct kafka_log_dir_move bogus = {"/no/such/dir", "cfg", 0};
+        CHECK(kafka_alter_replica_log_dirs(b1, &bogus, 1, &err) < 0);
+        CHECK_STR_CONTAINS(err.msg, "topic cfg partition 0: LOG_DIR_NOT_FOUND (57)");
+        free(dir);
+    }
+    kafka_admin_close(a);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,126 @@
+/* Ballast's Kafka admin client, second part: the requests the executor needs beyond
+ * reassignments and elections — DescribeCluster, DescribeConfigs, IncrementalAlterConfigs,
+ * AlterReplicaLogDirs and DescribeLogDirs progress of log-dir moves — and `struct kafka_admin`,
+ * one connection per broker with routing (any broker, or the broker a request concerns) and
+ * reconnection after I/O failures, so a caller can retry.
+ *
+ * Replies are untrusted (kafka/wire.h). Kafka errors come back as -EINVAL with Kafka's error
+ * name and message ("broker 3: INVALID_CONFIG (40): ..."); I/O failures as negative errno. */
+#ifndef KAFKA_ADMIN_H
+#define KAFKA_ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "kafka/client.h"
+
+#define KAFKA_MAX_CONFIG_VALUE (1024 * 1024)
+
+enum kafka_resource_type {
+    KAFKA_RESOURCE_TOPIC = 2,
+    KAFKA_RESOURCE_BROKER = 4,
+};
+
+struct kafka_node {
+    int32_t id, port;
+    char host[256];
+    char rack[256]; /* "" when none */
+};
+
+struct kafka_cluster_info {
+    char cluster_id[128];
+    int32_t controller; /* -1 when unknown */
+    struct kafka_node *brokers;
+    int nbrokers;
+};
+
+/* DescribeCluster v1 (v0 fallback). info->brokers is heap; kafka_cluster_info_free frees it. */
+int kafka_describe_cluster(struct kafka_conn *c, struct kafka_cluster_info *info,
+                           struct error *err);
+void kafka_cluster_info_free(struct kafka_cluster_info *info);
+
+/* Config sources as Kafka numbers them. */
+enum kafka_config_source {
+    KAFKA_CONFIG_DYNAMIC_TOPIC = 1,
+    KAFKA_CONFIG_DYNAMIC_BROKER = 2,
+    KAFKA_CONFIG_DYNAMIC_DEFAULT_BROKER = 3,
+    KAFKA_CONFIG_STATIC_BROKER = 4,
+    KAFKA_CONFIG_DEFAULT = 5,
+};
+
+struct kafka_config_entry {
+    char *name;
+    char *value; /* NULL: null (e.g. sensitive) */
+    int8_t source;
+    bool read_only, sensitive;
+};
+
+/* DescribeConfigs (v4 flexible, v1..v3 otherwise) of one resource; keys NULL (nkeys 0) asks
+ * for every config. Broker resources must be asked of that broker (kafka_admin_broker). */
+int kafka_describe_configs(struct kafka_conn *c, int8_t type, const char *resource,
+                           const char *const *keys, int nkeys, struct kafka_config_entry **ret,
+                           int *ret_n, struct error *err);
+void kafka_config_entries_free(struct kafka_config_entry *e, int n);
+/* The entry called name, or NULL. */
+const struct kafka_config_entry *kafka_config_find(const struct kafka_config_entry *e, int n,
+                                                   const char *name);
+
+enum kafka_config_op {
+    KAFKA_CONFIG_SET = 0,
+    KAFKA_CONFIG_DELETE = 1,
+    KAFKA_CONFIG_APPEND = 2,   /* list configs: adds the entries not present */
+    KAFKA_CONFIG_SUBTRACT = 3, /* list configs: removes the entries given */
+};
+
+struct kafka_config_alter {
+    int8_t type;
+    const char *resource; /* topic name or broker id as text */
+    const char *name;
+    int8_t op;
+    const char *value; /* NULL for DELETE */
+};
+
+/* IncrementalAlterConfigs (v1 flexible, v0 otherwise); consecutive entries of one resource go
+ * together. Any per-resource error fails the call naming the resource; the others may have
+ * been applied. */
+int kafka_incremental_alter_configs(struct kafka_conn *c, const struct kafka_config_alter *a,
+                                    int n, struct error *err);
+
+struct kafka_log_dir_move {
+    const char *dir; /* absolute log dir path on the broker */
+    const char *topic;
+    int32_t partition;
+};
+
+/* AlterReplicaLogDirs (v2 flexible, v1 otherwise) sent to the broker holding the replicas;
+ * consecutive entries of one dir and topic go together. */
+int kafka_alter_replica_log_dirs(struct kafka_conn *c, const struct kafka_log_dir_move *m, int n,
+                                 struct error *err);
+
+/* Per broker connections. Connections are opened on first use and dropped after an I/O or
+ * framing failure (kafka_admin_failed), so the next use reconnects. */
+struct kafka_admin;
+
+/* Connects to the bootstrap list and learns the brokers with DescribeCluster. opts is copied
+ * by reference: its strings must outlive the admin. */
+int kafka_admin_open(const char *bootstrap, const struct kafka_opts *opts,
+                     struct kafka_admin **ret, struct error *err);
+void kafka_admin_close(struct kafka_admin *a); /* accepts NULL */
+/* The cluster as last described. */
+const struct kafka_cluster_info *kafka_admin_cluster(const struct kafka_admin *a);
+/* Refreshes the broker list (DescribeCluster on any broker). */
+int kafka_admin_refresh(struct kafka_admin *a, struct error *err);
+/* A connection to any live broker (the last one that worked first). */
+int kafka_admin_any(struct kafka_admin *a, struct kafka_conn **ret, struct error *err);
+/* A connection to broker id. -ENOENT when the cluster has no such broker. */
+int kafka_admin_broker(struct kafka_admin *a, int32_t id, struct kafka_conn **ret,
+                       struct error *err);
+/* Tells the admin that a call on c failed with rc: connection-level failures drop it. */
+void kafka_admin_failed(struct kafka_admin *a, struct kafka_conn *c, int rc);
+/* True for failures worth retrying after a pause: I/O, timeouts, and Kafka's retriable
+ * errors (NOT_CONTROLLER, REQUEST_TIMED_OUT, LEADER_NOT_AVAILABLE, ...), which the requests
+ * report as -EAGAIN. */
+bool kafka_retriable(int rc);
+
+#endif
