@@ -4,7 +4,7 @@
 # ~/.cache/ballast). One controller and N brokers over R racks, two log dirs per broker.
 #
 #   cluster.sh fetch                         download the jars (quick when cached)
-#   cluster.sh start DIR [--brokers N] [--racks R]   format and start, wait until ready
+#   cluster.sh start DIR [--brokers N] [--racks R] [--jmx-exporter]   format and start, wait until ready
 #   cluster.sh stop DIR                      stop every process it started (idempotent)
 #   cluster.sh stop-broker DIR ID | start-broker DIR ID
 #   cluster.sh status DIR
@@ -13,6 +13,10 @@
 # DIR/cluster.env is written on start: BOOTSTRAP, BROKERS, RACKS, CONTROLLER, BROKER_<id>=port,
 # KAFKA_VERSION. Brokers have node ids 1..N, broker i in rack r((i-1) mod R); the controller is
 # node 100. Every JVM gets a small heap, serial GC and C1 only.
+# --jmx-exporter runs the Prometheus JMX exporter agent (io.prometheus.jmx:jmx_prometheus_javaagent,
+# fetched into the cache) in every broker with DIR/jmx-exporter.yaml (per-topic and total
+# BrokerTopicMetrics bytes in/out, per-partition log size, process CPU); cluster.env then also
+# has JMX_<id>=port (http://127.0.0.1:port/metrics) and JMX_EXPORTER_VERSION.
 set -euo pipefail
 
 KAFKA_VERSION=${BALLAST_KAFKA_VERSION:-4.1.1}
@@ -21,6 +25,8 @@ CACHE=${BALLAST_CACHE:-$HOME/.cache/ballast}/kafka-$KAFKA_VERSION
 LIBS=$CACHE/libs
 HEAP=${BALLAST_KAFKA_HEAP:-320m}
 READY_TIMEOUT=${BALLAST_KAFKA_READY_TIMEOUT:-240}
+JMX_EXPORTER_VERSION=${BALLAST_JMX_EXPORTER_VERSION:-1.0.1}
+JMX_JAR=${BALLAST_CACHE:-$HOME/.cache/ballast}/jmx-exporter-$JMX_EXPORTER_VERSION/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
@@ -46,6 +52,50 @@ EOF
     { tail -20 "$CACHE/mvn.log" >&2; die "fetching Kafka $KAFKA_VERSION from Maven Central failed"; }
   ls "$LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null || die "kafka_2.13 jar missing after fetch"
   touch "$CACHE/.complete"
+}
+
+fetch_jmx_exporter() {
+  [ -f "$JMX_JAR" ] && return 0
+  command -v mvn >/dev/null || die "maven (mvn) is needed to fetch the JMX exporter"
+  local dir; dir=$(dirname "$JMX_JAR")
+  mkdir -p "$dir"
+  mvn -q -B dependency:copy -Dartifact="io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION" \
+      -DoutputDirectory="$dir" > "$dir/mvn.log" 2>&1 ||
+    { tail -20 "$dir/mvn.log" >&2; die "fetching jmx_prometheus_javaagent $JMX_EXPORTER_VERSION failed"; }
+  [ -f "$JMX_JAR" ] || die "$JMX_JAR missing after fetch"
+}
+
+write_jmx_rules() { # the exporter's rules: names as in its Kafka example (lowercaseOutputName)
+  cat > "$DIR/jmx-exporter.yaml" <<'EOF'
+lowercaseOutputName: true
+lowercaseOutputLabelNames: true
+includeObjectNames:
+  - "kafka.server:type=BrokerTopicMetrics,*"
+  - "kafka.log:type=Log,name=Size,*"
+  - "kafka.network:type=SocketServer,name=NetworkProcessorAvgIdlePercent"
+  - "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions"
+rules:
+  - pattern: kafka.server<type=BrokerTopicMetrics, name=(.+)PerSec, topic=(.+)><>Count
+    name: kafka_server_brokertopicmetrics_$1_total
+    type: COUNTER
+    labels:
+      topic: "$2"
+  - pattern: kafka.server<type=BrokerTopicMetrics, name=(.+)PerSec><>Count
+    name: kafka_server_brokertopicmetrics_$1_total
+    type: COUNTER
+  - pattern: kafka.log<type=Log, name=Size, topic=(.+), partition=(.+)><>Value
+    name: kafka_log_log_size
+    type: GAUGE
+    labels:
+      topic: "$1"
+      partition: "$2"
+  - pattern: kafka.network<type=SocketServer, name=NetworkProcessorAvgIdlePercent><>Value
+    name: kafka_network_socketserver_networkprocessoravgidlepercent
+    type: GAUGE
+  - pattern: kafka.server<type=ReplicaManager, name=UnderReplicatedPartitions><>Value
+    name: kafka_server_replicamanager_underreplicatedpartitions
+    type: GAUGE
+EOF
 }
 
 java_run() { # java_run LOGNAME MAINCLASS ARGS... (foreground)
@@ -97,9 +147,11 @@ EOF
 }
 
 start_node() { # start_node NAME (props in $DIR/NAME.properties)
-  local name=$1
+  local name=$1 agent=() jmx=
   mkdir -p "$DIR/logs" "$DIR/pids"
-  nohup java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  [ "$name" != controller ] && jmx=$(eval echo "\${JMX_${name#b}:-}")
+  [ -n "$jmx" ] && agent=("-javaagent:$JMX_JAR=127.0.0.1:$jmx:$DIR/jmx-exporter.yaml")
+  nohup java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 ${agent[@]+"${agent[@]}"} \
     -XX:MaxDirectMemorySize=128m -Dlog4j2.configurationFile="$DIR/log4j2.properties" \
     -Dballast.cluster="$DIR" -cp "$LIBS/*" kafka.Kafka "$DIR/$name.properties" \
     > "$DIR/logs/$name.log" 2>&1 < /dev/null &
@@ -139,9 +191,10 @@ wait_ready() {
 }
 
 cmd_start() {
-  NBROKERS=6; NRACKS=3
+  NBROKERS=6; NRACKS=3; WITH_JMX=0
   while [ $# -gt 0 ]; do
     case $1 in
+      --jmx-exporter) WITH_JMX=1; shift ;;
       --brokers) NBROKERS=$2; shift 2 ;;
       --racks) NRACKS=$2; shift 2 ;;
       *) die "start: unknown option '$1'" ;;
@@ -150,10 +203,15 @@ cmd_start() {
   [[ $NBROKERS =~ ^[0-9]+$ && $NBROKERS -ge 1 && $NBROKERS -le 20 ]] || die "--brokers takes 1..20"
   [[ $NRACKS =~ ^[0-9]+$ && $NRACKS -ge 1 && $NRACKS -le $NBROKERS ]] || die "--racks takes 1..brokers"
   fetch
+  [ $WITH_JMX = 1 ] && fetch_jmx_exporter
   mkdir -p "$DIR"
   [ -f "$DIR/pids/controller.pid" ] && die "$DIR already has a cluster (stop it first)"
   write_log4j
-  mapfile -t ports < <(free_ports $((NBROKERS + 1)))
+  mapfile -t ports < <(free_ports $((NBROKERS * (1 + WITH_JMX) + 1)))
+  if [ $WITH_JMX = 1 ]; then
+    write_jmx_rules
+    for id in $(seq 1 "$NBROKERS"); do eval "JMX_$id=${ports[$((NBROKERS + id))]}"; done
+  fi
   CONTROLLER_PORT=${ports[0]}
   local rf=$(( NBROKERS < 3 ? NBROKERS : 3 ))
   local cid; cid=$(java_run kafka.tools.StorageTool random-uuid | tail -1)
@@ -199,6 +257,10 @@ cmd_start() {
     echo "RACKS=$NRACKS"
     echo "CONTROLLER=127.0.0.1:$CONTROLLER_PORT"
     for id in $(seq 1 "$NBROKERS"); do echo "BROKER_$id=$(eval echo \$BROKER_PORT_$id)"; done
+    if [ $WITH_JMX = 1 ]; then
+      echo "JMX_EXPORTER_VERSION=$JMX_EXPORTER_VERSION"
+      for id in $(seq 1 "$NBROKERS"); do echo "JMX_$id=$(eval echo \$JMX_$id)"; done
+    fi
   } > "$DIR/cluster.env"
   local t0=$SECONDS
   start_node controller
