@@ -1,24 +1,26 @@
-/* Kafka admin wire client (PLAINTEXT; ApiVersions, Metadata, DescribeLogDirs) and the live
- * snapshot; see client.h. */
+/* Kafka admin wire client (connections over kafka/transport.c with SASL from kafka/sasl.c;
+ * ApiVersions, Metadata, DescribeLogDirs, reassignments, elections) and the live snapshot;
+ * see client.h. */
 #include "kafka/client.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common/alloc.h"
+#include "kafka/sasl.h"
+#include "kafka/transport.h"
 #include "kafka/wire.h"
 
 enum {
     API_METADATA = 3,
     API_API_VERSIONS = 18,
+    API_SASL_AUTHENTICATE = 36,
     API_DESCRIBE_LOG_DIRS = 35,
     API_ELECT_LEADERS = 43,
     API_ALTER_REASSIGNMENTS = 45,
@@ -27,7 +29,7 @@ enum {
 };
 
 struct kafka_conn {
-    int fd;
+    struct kafka_transport t;
     int32_t corr;
     int timeout_ms;
     char name[300];
@@ -35,56 +37,17 @@ struct kafka_conn {
     int16_t min_v[MAX_API], max_v[MAX_API]; /* -1: not supported */
 };
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Waits for fd to be readable (in) or writable (!in) until deadline. */
-static int wait_fd(int fd, bool in, double deadline)
-{
-    for (;;) {
-        int left = (int)(deadline - now_ms());
-        if (left <= 0)
-            return -ETIMEDOUT;
-        struct pollfd p = {fd, in ? POLLIN : POLLOUT, 0};
-        int n = poll(&p, 1, left);
-        if (n > 0)
-            return 0;
-        if (n < 0 && errno != EINTR)
-            return -errno;
-    }
-}
-
 static int io_all(struct kafka_conn *c, void *buf, size_t n, bool reading, double deadline,
                   struct error *err)
 {
-    uint8_t *p = buf;
-    while (n > 0) {
-        int rc = wait_fd(c->fd, reading, deadline);
-        if (rc < 0)
-            return error_set(err, rc, "%s: %s timed out", c->name, reading ? "reading" : "writing");
-        ssize_t k = reading ? recv(c->fd, p, n, 0) : send(c->fd, p, n, MSG_NOSIGNAL);
-        if (k == 0)
-            return error_set(err, -ECONNRESET, "%s: the broker closed the connection", c->name);
-        if (k < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            return error_set(err, -errno, "%s: %s", c->name, strerror(errno));
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
+    return kafka_transport_io(&c->t, buf, n, reading, deadline, err);
 }
 
 int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, const uint8_t *body,
                     size_t body_len, bool flexible, uint8_t **ret_body, size_t *ret_len,
                     struct error *err)
 {
-    double deadline = now_ms() + c->timeout_ms;
+    double deadline = kafka_now_ms() + c->timeout_ms;
     int32_t corr = ++c->corr;
     struct kafka_wr w;
     kafka_wr_init(&w);
@@ -106,6 +69,8 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
     w.p[2] = (uint8_t)(size >> 8);
     w.p[3] = (uint8_t)size;
     int rc = io_all(c, w.p, w.len, false, deadline, err);
+    if (api_key == API_SASL_AUTHENTICATE) /* the frame holds a password or a proof */
+        OPENSSL_cleanse(w.p, w.len);
     kafka_wr_finish(&w);
     if (rc < 0)
         return rc;
@@ -114,7 +79,9 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
         return rc;
     uint32_t n = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
     if (n < 4 || n > KAFKA_MAX_FRAME)
-        return error_set(err, -EPROTO, "%s: reply frame of %u bytes refused", c->name, n);
+        return error_set(err, -EPROTO, "%s: reply frame of %u bytes refused%s", c->name, n,
+                         (hdr[0] == 0x15 || hdr[0] == 0x16) && hdr[1] == 3
+                             ? " (it looks like TLS: is this an SSL or SASL_SSL listener?)" : "");
     uint8_t *buf = xmalloc(n);
     if ((rc = io_all(c, buf, n, true, deadline, err)) < 0) {
         free(buf);
@@ -216,49 +183,26 @@ int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
                     struct kafka_conn **ret, struct error *err)
 {
     int timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : KAFKA_DEFAULT_TIMEOUT_MS;
-    if (opts && opts->security_protocol && strcmp(opts->security_protocol, "PLAINTEXT") != 0)
-        return error_set(err, -ENOTSUP, "%s:%d: security protocol %s is not supported yet "
-                         "(PLAINTEXT only)", host, port, opts->security_protocol);
-    char portbuf[16];
-    snprintf(portbuf, sizeof(portbuf), "%d", port);
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    int gai = getaddrinfo(host, portbuf, &hints, &res);
-    if (gai != 0)
-        return error_set(err, -EHOSTUNREACH, "%s:%d: %s", host, port, gai_strerror(gai));
+    const char *proto = opts && opts->security_protocol ? opts->security_protocol : "PLAINTEXT";
+    bool tls = !strcmp(proto, "SSL") || !strcmp(proto, "SASL_SSL");
+    bool sasl = !strcmp(proto, "SASL_PLAINTEXT") || !strcmp(proto, "SASL_SSL");
+    if (!tls && !sasl && strcmp(proto, "PLAINTEXT") != 0)
+        return error_set(err, -EINVAL, "%s:%d: unknown security protocol '%s' (PLAINTEXT, SSL, "
+                         "SASL_PLAINTEXT, SASL_SSL)", host, port, proto);
     struct kafka_conn *c = xcalloc(1, sizeof(*c));
-    c->fd = -1;
+    c->t.fd = -1;
     c->timeout_ms = timeout_ms;
     snprintf(c->client_id, sizeof(c->client_id), "%s",
              opts && opts->client_id && *opts->client_id ? opts->client_id : "ballast");
     snprintf(c->name, sizeof(c->name), "%s:%d", host, port);
-    double deadline = now_ms() + timeout_ms;
-    int rc = -ECONNREFUSED;
-    for (struct addrinfo *a = res; a && c->fd < 0; a = a->ai_next) {
-        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0)
-            continue;
-        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
-            int soerr = 0;
-            socklen_t sl = sizeof(soerr);
-            if (wait_fd(fd, false, deadline) == 0 &&
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
-                c->fd = fd;
-                break;
-            }
-            rc = soerr ? -soerr : -ETIMEDOUT;
-        } else {
-            rc = -errno;
-        }
-        close(fd);
-    }
-    freeaddrinfo(res);
-    if (c->fd < 0) {
-        error_set(err, rc, "%s: cannot connect: %s", c->name, strerror(-rc));
-        free(c);
-        return rc;
-    }
-    if ((rc = api_versions(c, err)) < 0) {
+    int rc = sasl ? kafka_sasl_check(c->name, opts, err) : 0;
+    if (rc == 0)
+        rc = kafka_transport_open(&c->t, host, port, tls, opts, kafka_now_ms() + timeout_ms, err);
+    if (rc == 0)
+        rc = api_versions(c, err);
+    if (rc == 0 && sasl)
+        rc = kafka_sasl_authenticate(c, c->name, opts, err);
+    if (rc < 0) {
         kafka_conn_close(c);
         return rc;
     }
@@ -270,8 +214,7 @@ void kafka_conn_close(struct kafka_conn *c)
 {
     if (!c)
         return;
-    if (c->fd >= 0)
-        close(c->fd);
+    kafka_transport_close(&c->t);
     free(c);
 }
 

@@ -1,9 +1,11 @@
-/* Ballast's Kafka admin wire client, first part: PLAINTEXT connections with timeouts and
- * correlation ids, ApiVersions (v3, falling back to v0), Metadata v12 (brokers with racks,
- * topics, leaders, replicas, ISR, offline replicas) and DescribeLogDirs v4 (exact replica sizes
- * per log dir, and each dir's total bytes), and from them a cluster snapshot for the planner.
- * Needs brokers >= 2.8 (the flexible versions). TLS, SASL, reassignments, configs and leader
- * election are the rest of the admin-client issue.
+/* Ballast's Kafka admin wire client: connections with timeouts and correlation ids over
+ * PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (kafka/transport.h: TLS via OpenSSL with CA file,
+ * optional client certificate, hostname/IP verification and SNI; kafka/sasl.h: SaslHandshake
+ * v1 + SaslAuthenticate with PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512), ApiVersions (v3, falling
+ * back to v0), Metadata v12 (brokers with racks, topics, leaders, replicas, ISR, offline
+ * replicas), DescribeLogDirs v4 (exact replica sizes per log dir, and each dir's total bytes)
+ * and from them a cluster snapshot for the planner; reassignments and leader election.
+ * Needs brokers >= 2.8 (the flexible versions).
  *
  * Replies are untrusted: frames over KAFKA_MAX_FRAME are refused, every decode is bounds-checked
  * (kafka/wire.h), and errors name the broker, the request and the field. Single-threaded. */
@@ -23,16 +25,22 @@ struct kafka_conn;
  * them. NULL options or a zeroed struct mean PLAINTEXT with KAFKA_DEFAULT_TIMEOUT_MS. */
 struct kafka_opts {
     const char *security_protocol; /* NULL or PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL */
-    const char *sasl_mechanism;    /* PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 */
+    const char *sasl_mechanism;    /* PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 (SASL_* only) */
     const char *sasl_username, *sasl_password;
-    const char *ssl_ca_file, *ssl_cert_file, *ssl_key_file; /* PEM */
-    bool ssl_verify_hostname;
+    /* PEM. No CA file: the system's store. A client certificate without a key file: the key
+     * is in the certificate file. Keys must be unencrypted. */
+    const char *ssl_ca_file, *ssl_cert_file, *ssl_key_file;
+    bool ssl_verify_hostname;      /* the certificate must name the host (or IP) dialled */
     const char *client_id;         /* NULL: "ballast" */
     int timeout_ms;                /* per request; 0: KAFKA_DEFAULT_TIMEOUT_MS */
 };
 #define KAFKA_DEFAULT_TIMEOUT_MS 30000
 
-/* Connects to host:port and negotiates versions (and security, per opts). */
+/* Connects to host:port: TCP, the TLS handshake for SSL and SASL_SSL, ApiVersions, then SASL
+ * authentication for SASL_PLAINTEXT and SASL_SSL, each step within opts' timeout. An unknown
+ * protocol or mechanism, or SASL without username and password, fails before connecting.
+ * Failures name the broker and the cause: "127.0.0.1:9093: TLS handshake: certificate verify
+ * failed: self-signed certificate", "127.0.0.1:9093: SASL_AUTHENTICATION_FAILED (58): ...". */
 int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
                     struct kafka_conn **ret, struct error *err);
 void kafka_conn_close(struct kafka_conn *c); /* accepts NULL */
