@@ -184,7 +184,9 @@ int cmd_plan(int argc, char **argv)
     if (!quiet)
         opt_report_text(stdout, c, res);
     if (out_json) {
-        struct opt_report_opts ro = {verbose, 0, 100.0};
+        /* what backed the rates: the snapshot's "load" when a load monitor measured them */
+        struct opt_report_opts ro = {verbose, c->load_measured ? c->load_windows : 0,
+                                     c->load_measured ? c->load_monitored_pct : 100.0};
         cJSON *j = opt_report_optimization_result(c, res, &ro);
         char *text = cJSON_Print(j);
         cJSON_Delete(j);

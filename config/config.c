@@ -349,17 +349,30 @@ static int capacity_fields(struct cp *p, const char *key, yaml_node_t *k, yaml_n
     return 0;
 }
 
-static int capacity_broker(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
-                           void *ctx)
+/* A mapping key that must be a broker id (section names the mapping in the message); at most
+ * 100000 of them (*count so far). */
+static int broker_id_key(struct cp *p, const yaml_node_t *k, const char *key,
+                         const char *section, int32_t count, long *ret)
 {
-    struct model_capacity_table *t = &p->cfg->capacity;
     char *end;
     errno = 0;
     long id = strtol(key, &end, 10);
     if (!*key || *end || errno || id < 0 || id > INT32_MAX)
-        return failn(p, k, "capacity.brokers keys must be broker ids, not '%s'", key);
-    if (t->n >= 100000)
-        return failn(p, k, "more than 100000 broker capacities");
+        return failn(p, k, "%s keys must be broker ids, not '%s'", section, key);
+    if (count >= 100000)
+        return failn(p, k, "more than 100000 brokers in %s", section);
+    *ret = id;
+    return 0;
+}
+
+static int capacity_broker(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                           void *ctx)
+{
+    struct model_capacity_table *t = &p->cfg->capacity;
+    long id;
+    int rc = broker_id_key(p, k, key, "capacity.brokers", t->n, &id);
+    if (rc < 0)
+        return rc;
     t->broker_ids = xrealloc(t->broker_ids, (size_t)(t->n + 1) * sizeof(int32_t));
     t->per_broker = xrealloc(t->per_broker, (size_t)(t->n + 1) * sizeof(*t->per_broker));
     memset(&t->per_broker[t->n], 0, sizeof(*t->per_broker));
@@ -537,6 +550,99 @@ static int api_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
     return failn(p, k, "unknown key '%s' in api", key);
 }
 
+static int get_url(struct cp *p, const yaml_node_t *n, const char *key, char **out)
+{
+    int rc = get_string(p, n, key, out);
+    if (rc == 0 && strncmp(*out, "http://", 7) != 0 && strncmp(*out, "https://", 8) != 0)
+        return failn(p, n, "'%s' must be an http:// or https:// URL, not '%s'", key, *out);
+    return rc;
+}
+
+static int monitor_endpoint(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                            void *ctx)
+{
+    struct config_monitor *m = &p->cfg->monitor;
+    long id;
+    int rc = broker_id_key(p, k, key, "monitor.endpoints", m->nendpoints, &id);
+    if (rc < 0)
+        return rc;
+    m->endpoint_ids = xrealloc(m->endpoint_ids, (size_t)(m->nendpoints + 1) * sizeof(int32_t));
+    m->endpoint_urls = xrealloc(m->endpoint_urls, (size_t)(m->nendpoints + 1) * sizeof(char *));
+    m->endpoint_ids[m->nendpoints] = (int32_t)id;
+    m->endpoint_urls[m->nendpoints] = NULL;
+    m->nendpoints++;
+    return get_url(p, v, key, &m->endpoint_urls[m->nendpoints - 1]);
+}
+
+static int monitor_weight(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                          void *ctx)
+{
+    static const char *const names[] = {"leaderBytesIn", "leaderBytesOut", "followerBytesIn"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(key, names[i]))
+            return get_number(p, v, key, 0, 1, &p->cfg->monitor.cpu_weights[i]);
+    return failn(p, k, "unknown key '%s' in monitor.cpuWeights (leaderBytesIn, leaderBytesOut, "
+                       "followerBytesIn)", key);
+}
+
+static int monitor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct config_monitor *m = &p->cfg->monitor;
+    if (!strcmp(key, "sampler")) {
+        const char *s = NULL;
+        int rc = want_scalar(p, v, key, &s);
+        if (rc < 0)
+            return rc;
+        if (!strcmp(s, "none"))
+            m->sampler = CONFIG_SAMPLER_NONE;
+        else if (!strcmp(s, "jmxExporter"))
+            m->sampler = CONFIG_SAMPLER_JMX_EXPORTER;
+        else
+            return failn(p, v, "unknown sampler '%s' (none, jmxExporter)", s);
+        return 0;
+    }
+    if (!strcmp(key, "intervalMs"))
+        return get_int32(p, v, key, 100, 3600000, &m->interval_ms);
+    if (!strcmp(key, "scrapes"))
+        return get_int32(p, v, key, 1, 100000, &m->scrapes);
+    if (!strcmp(key, "windowMs")) {
+        int32_t w;
+        int rc = get_int32(p, v, key, 1000, 86400000, &w);
+        m->window_ms = w;
+        return rc;
+    }
+    if (!strcmp(key, "numWindows"))
+        return get_int32(p, v, key, 1, 1000, &m->num_windows);
+    if (!strcmp(key, "minSamplesPerWindow"))
+        return get_int32(p, v, key, 1, 1000000, &m->min_samples);
+    if (!strcmp(key, "timeoutMs"))
+        return get_int32(p, v, key, 100, 600000, &m->timeout_ms);
+    if (!strcmp(key, "maxBodyBytes")) {
+        int rc = get_bytes(p, v, key, false, &m->max_body);
+        if (rc == 0 && (m->max_body < 1024 || m->max_body > 1073741824.0))
+            return failn(p, v, "'maxBodyBytes' must lie in 1KiB..1GiB");
+        return rc;
+    }
+    if (!strcmp(key, "endpoints"))
+        return each_pair(p, v, "monitor.endpoints", monitor_endpoint, NULL);
+    if (!strcmp(key, "endpointTemplate")) {
+        int rc = get_url(p, v, key, &m->endpoint_template);
+        if (rc == 0 && !strstr(m->endpoint_template, "{host}") &&
+            !strstr(m->endpoint_template, "{id}"))
+            return failn(p, v, "'endpointTemplate' must contain {host} or {id}");
+        return rc;
+    }
+    if (!strcmp(key, "cpuWeights")) {
+        int rc = each_pair(p, v, "monitor.cpuWeights", monitor_weight, NULL);
+        if (rc == 0 && m->cpu_weights[0] + m->cpu_weights[1] + m->cpu_weights[2] <= 0)
+            return failn(p, v, "monitor.cpuWeights must not all be 0");
+        return rc;
+    }
+    return failn(p, k, "unknown key '%s' in monitor (sampler, intervalMs, scrapes, windowMs, "
+                       "numWindows, minSamplesPerWindow, timeoutMs, maxBodyBytes, endpoints, "
+                       "endpointTemplate, cpuWeights)", key);
+}
+
 static int top_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     struct config *cfg = p->cfg;
@@ -558,8 +664,16 @@ static int top_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
         return each_pair(p, v, "executor", executor_pair, NULL);
     if (!strcmp(key, "api"))
         return each_pair(p, v, "api", api_pair, NULL);
+    if (!strcmp(key, "monitor")) {
+        int rc = each_pair(p, v, "monitor", monitor_pair, NULL);
+        if (rc == 0 && cfg->monitor.sampler == CONFIG_SAMPLER_JMX_EXPORTER &&
+            !cfg->monitor.nendpoints && !cfg->monitor.endpoint_template)
+            return failn(p, k, "monitor: sampler jmxExporter needs endpoints or "
+                               "endpointTemplate");
+        return rc;
+    }
     return failn(p, k, "unknown key '%s' (kafka, capacity, topology, goals, thresholds, "
-                       "excludedTopics, minTopicLeadersTopics, executor, api)", key);
+                       "excludedTopics, minTopicLeadersTopics, executor, api, monitor)", key);
 }
 
 /* ---- entry points ---- */
@@ -579,6 +693,16 @@ struct config *config_default(void)
     cfg->executor.state_dir = xstrdup("./ballast-state");
     cfg->api.listen = xstrdup("127.0.0.1");
     cfg->api.port = 9090;
+    cfg->monitor.interval_ms = 10000;
+    cfg->monitor.scrapes = 2;
+    cfg->monitor.window_ms = 300000;
+    cfg->monitor.num_windows = 5;
+    cfg->monitor.min_samples = 1;
+    cfg->monitor.timeout_ms = 5000;
+    cfg->monitor.max_body = 64.0 * 1024 * 1024;
+    cfg->monitor.cpu_weights[0] = 0.7;
+    cfg->monitor.cpu_weights[1] = 0.15;
+    cfg->monitor.cpu_weights[2] = 0.15;
     return cfg;
 }
 
@@ -618,6 +742,11 @@ void config_destroy(struct config *cfg)
     free(cfg->min_topic_leaders_topics);
     free(cfg->executor.state_dir);
     free(cfg->api.listen);
+    for (int32_t i = 0; i < cfg->monitor.nendpoints; i++)
+        free(cfg->monitor.endpoint_urls[i]);
+    free(cfg->monitor.endpoint_ids);
+    free(cfg->monitor.endpoint_urls);
+    free(cfg->monitor.endpoint_template);
     free(cfg->path);
     free(cfg);
 }

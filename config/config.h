@@ -46,6 +46,28 @@ struct config_api {
     int32_t port;  /* 9090 */
 };
 
+/* The load monitor (docs/monitor.md). */
+enum config_sampler {
+    CONFIG_SAMPLER_NONE = 0,     /* rates come from the snapshot (or stay 0) */
+    CONFIG_SAMPLER_JMX_EXPORTER, /* scrape each broker's JMX exporter /metrics */
+};
+
+struct config_monitor {
+    enum config_sampler sampler;
+    int32_t interval_ms;       /* between scrapes: 10000 */
+    int32_t scrapes;           /* scrapes `ballast snapshot` takes: 2 (rates from the second) */
+    int64_t window_ms;         /* 300000 (Cruise Control's 5 min) */
+    int32_t num_windows;       /* 5 */
+    int32_t min_samples;       /* valid window: at least this many samples: 1 */
+    int32_t timeout_ms;        /* per HTTP request: 5000 */
+    double max_body;           /* bytes of one reply: 64 MiB */
+    int32_t *endpoint_ids;     /* broker id -> URL */
+    char **endpoint_urls;
+    int32_t nendpoints;
+    char *endpoint_template;   /* "http://{host}:9404/metrics"; {host} and {id} are replaced */
+    double cpu_weights[3];     /* leader bytes-in, leader bytes-out, follower bytes-in */
+};
+
 struct config {
     char *path;
     struct config_kafka kafka;
@@ -61,6 +83,7 @@ struct config {
     char *min_topic_leaders_topics; /* regex or NULL */
     struct config_executor executor;
     struct config_api api;
+    struct config_monitor monitor;
 };
 
 /* Defaults everywhere (Cruise Control's thresholds). Never fails. */

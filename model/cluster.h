@@ -134,6 +134,12 @@ struct model_cluster {
     int64_t nreplicas;
     char **broker_sets; /* names of broker sets; brokers name theirs by index */
     int32_t nbroker_sets;
+    /* What backed the partitions' rates when a load monitor measured them (snapshot "load"):
+     * complete windows behind the rates (0 = only the first rate samples) and the percentage
+     * of partitions whose leader had rates. load_measured false = rates from elsewhere. */
+    bool load_measured;
+    int32_t load_windows;
+    double load_monitored_pct;
 
     /* private: capacities of the arrays, lookup tables */
     size_t cap_zones, cap_racks, cap_brokers, cap_disks, cap_topics, cap_partitions, cap_replicas;

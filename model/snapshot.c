@@ -942,9 +942,30 @@ static int parse_topics(struct parser *ps, struct span v)
     return rc < 0 ? rc : walked_to(ps, pos, v);
 }
 
-enum { T_VERSION, T_CLUSTER, T_RACKS, T_DEFAULT, T_BROKERS, T_TOPICS, T_N };
+enum { T_VERSION, T_CLUSTER, T_RACKS, T_DEFAULT, T_BROKERS, T_TOPICS, T_LOAD, T_N };
 static const char *const top_keys[T_N] = {"version", "cluster", "racks", "defaultCapacity",
-                                          "brokers", "topics"};
+                                          "brokers", "topics", "load"};
+
+/* "load": {"recentWindows": n, "monitoredPartitionsPercentage": x} from a load monitor. */
+static int parse_load(struct parser *ps, const cJSON *v)
+{
+    static const char *const keys[] = {"recentWindows", "monitoredPartitionsPercentage"};
+    const cJSON *s[2];
+    int rc = fields(ps, v, keys, 2, s);
+    if (rc < 0)
+        return rc;
+    int64_t windows = 0;
+    double pct = 100;
+    if ((s[0] && (rc = as_int(ps, s[0], keys[0], -1, 0, 1000000, &windows)) < 0) ||
+        (s[1] && (rc = as_num(ps, s[1], keys[1], -1, &pct)) < 0))
+        return rc;
+    if (pct > 100)
+        return fail(ps, keys[1], -1, "must be at most 100, got %.17g", pct);
+    ps->c->load_measured = true;
+    ps->c->load_windows = (int32_t)windows;
+    ps->c->load_monitored_pct = pct;
+    return 0;
+}
 
 /* Parses the sections in a fixed order (racks before brokers before topics), whatever their
  * order in the text. */
@@ -998,6 +1019,10 @@ static int parse_document(struct parser *ps, struct model_capacity_table *defaul
                 break;
             case T_BROKERS:
                 rc = parse_brokers(ps, v);
+                break;
+            case T_LOAD:
+                snprintf(ps->base, sizeof(ps->base), "load");
+                rc = parse_load(ps, v);
                 break;
             }
             cJSON_Delete(v);
@@ -1390,6 +1415,13 @@ char *model_snapshot_dump_ex(const struct model_cluster *c,
             sb_capacity(&b, defaults->dflt.v, set, defaults->dflt.num_cores);
             sb_lit(&b, ",\n");
         }
+    }
+    if (c->load_measured) {
+        sb_lit(&b, "  \"load\": {\"recentWindows\": ");
+        sb_int(&b, c->load_windows);
+        sb_lit(&b, ", \"monitoredPartitionsPercentage\": ");
+        sb_num(&b, c->load_monitored_pct);
+        sb_lit(&b, "},\n");
     }
     sb_lit(&b, "  \"brokers\": [");
     for (int32_t i = 0; i < c->nbrokers; i++) {

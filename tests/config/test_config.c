@@ -132,6 +132,60 @@ TEST(bad_inputs_are_located)
     }
 }
 
+TEST(monitor_section)
+{
+    struct error err = {0};
+    struct config *cfg = parse("monitor:\n  sampler: jmxExporter\n  intervalMs: 2000\n"
+                               "  scrapes: 3\n  windowMs: 60000\n  numWindows: 4\n"
+                               "  minSamplesPerWindow: 2\n  maxBodyBytes: 8MiB\n"
+                               "  endpoints: {1: 'http://127.0.0.1:9404/metrics'}\n"
+                               "  endpointTemplate: 'http://{host}:9404/metrics'\n"
+                               "  cpuWeights: {leaderBytesIn: 0.5}\n", &err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    CHECK_INT_EQ(cfg->monitor.sampler, CONFIG_SAMPLER_JMX_EXPORTER);
+    CHECK_INT_EQ(cfg->monitor.interval_ms, 2000);
+    CHECK_INT_EQ(cfg->monitor.scrapes, 3);
+    CHECK_INT_EQ(cfg->monitor.window_ms, 60000);
+    CHECK_INT_EQ(cfg->monitor.num_windows, 4);
+    CHECK_INT_EQ(cfg->monitor.min_samples, 2);
+    CHECK_NEAR(cfg->monitor.max_body, 8 * 1048576.0, 0);
+    CHECK_INT_EQ(cfg->monitor.nendpoints, 1);
+    CHECK_STR_EQ(cfg->monitor.endpoint_urls[0], "http://127.0.0.1:9404/metrics");
+    CHECK_NEAR(cfg->monitor.cpu_weights[0], 0.5, 0);
+    CHECK_NEAR(cfg->monitor.cpu_weights[1], 0.15, 0);
+    config_destroy(cfg);
+    static const struct {
+        const char *yaml, *expect;
+    } bad[] = {
+        {"monitor:\n  sampler: jmx\n", "t.yaml:2:12: unknown sampler 'jmx' (none, jmxExporter)"},
+        {"monitor:\n  sampler: jmxExporter\n", "t.yaml:1:1: monitor: sampler jmxExporter needs "
+                                               "endpoints or endpointTemplate"},
+        {"monitor:\n  endpoints: {x: 'http://a/metrics'}\n", "t.yaml:2:15: monitor.endpoints keys "
+                                                             "must be broker ids, not 'x'"},
+        {"monitor:\n  endpoints: {1: 'ftp://a'}\n", "t.yaml:2:18: '1' must be an http:// or "
+                                                    "https:// URL, not 'ftp://a'"},
+        {"monitor:\n  endpointTemplate: 'http://a:1/metrics'\n", "t.yaml:2:21: 'endpointTemplate' "
+                                                               "must contain {host} or {id}"},
+        {"monitor:\n  intervalMs: 10\n", "t.yaml:2:15: 'intervalMs' = 10 is out of range"},
+        {"monitor:\n  numWindows: 0\n", "t.yaml:2:15: 'numWindows' = 0 is out of range"},
+        {"monitor:\n  cpuWeights: {leaderBytesIn: 0, leaderBytesOut: 0, followerBytesIn: 0}\n",
+         "t.yaml:2:15: monitor.cpuWeights must not all be 0"},
+        {"monitor:\n  cpuWeights: {cpu: 1}\n", "t.yaml:2:16: unknown key 'cpu' in monitor.cpuWeights"},
+        {"monitor:\n  window: 1\n", "t.yaml:2:3: unknown key 'window' in monitor"},
+        {"monitor:\n  maxBodyBytes: 1\n", "t.yaml:2:17: 'maxBodyBytes' must lie in 1KiB..1GiB"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfg = parse(bad[i].yaml, &err);
+        CHECK(cfg == NULL);
+        config_destroy(cfg);
+        CHECK_STR_CONTAINS(err.msg, bad[i].expect);
+    }
+}
+
 TEST(truncation_never_crashes)
 {
     FILE *f = fopen(test_data("config/example.yaml"), "rb");

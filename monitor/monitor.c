@@ -1,0 +1,388 @@
+/* Load monitor; see monitor.h.
+ *
+ * Every measured quantity is an entity of the windows, named by a key
+ * "kind|broker|topic|partition" in a string hash. Each broker keeps its previous scrape for
+ * the deltas and the list of its topic and partition entities, so estimation can ask the
+ * windows for everything a broker reported. */
+#include "monitor/monitor.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/log.h"
+#include "monitor/estimate.h"
+#include "monitor/scrape.h"
+#include "monitor/window.h"
+
+enum kind { K_IN, K_OUT, K_REPL_IN, K_CPU, K_TOPIC_IN, K_TOPIC_OUT, K_GROWTH, K_N };
+static const char *const kind_names[K_N] = {"in", "out", "rin", "cpu", "tin", "tout", "grow"};
+
+struct mon_broker_state {
+    int32_t id;
+    bool have_prev;
+    struct mon_broker_scrape prev;
+    struct btopic {
+        int32_t e_in, e_out;
+        char *name;
+    } *topics; /* topics this broker reported */
+    int32_t ntopics;
+    size_t cap_topics;
+    struct bpart {
+        int32_t e;
+        char *topic;
+        int32_t id;
+    } *parts; /* partitions whose size growth this broker reported */
+    int32_t nparts;
+    size_t cap_parts;
+};
+
+struct mon_monitor {
+    const struct config *cfg;
+    struct mon_windows *win;
+    char **keys; /* entity -> key */
+    int32_t nkeys;
+    size_t cap_keys;
+    int32_t *hash;
+    size_t hash_size;
+    struct mon_broker_state *brokers;
+    int32_t nbrokers;
+    size_t cap_brokers;
+};
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static void hash_put(struct mon_monitor *m, int32_t e)
+{
+    size_t mask = m->hash_size - 1, h = hash_str(m->keys[e]) & mask;
+    while (m->hash[h] >= 0)
+        h = (h + 1) & mask;
+    m->hash[h] = e;
+}
+
+/* Entity of (kind, broker, topic, partition), created on first use. */
+static int32_t entity(struct mon_monitor *m, enum kind k, int32_t broker, const char *topic,
+                      int32_t part)
+{
+    char *key = xasprintf("%s|%d|%s|%d", kind_names[k], broker, topic ? topic : "", part);
+    if (m->hash_size) {
+        size_t mask = m->hash_size - 1;
+        for (size_t h = hash_str(key) & mask; m->hash[h] >= 0; h = (h + 1) & mask)
+            if (!strcmp(m->keys[m->hash[h]], key)) {
+                free(key);
+                return m->hash[h];
+            }
+    }
+    xgrow((void **)&m->keys, &m->cap_keys, (size_t)m->nkeys + 1, sizeof(char *));
+    int32_t e = m->nkeys++;
+    m->keys[e] = key;
+    if ((size_t)m->nkeys * 2 > m->hash_size) {
+        free(m->hash);
+        m->hash_size = m->hash_size ? m->hash_size * 2 : 256;
+        m->hash = xmalloc(m->hash_size * sizeof(int32_t));
+        memset(m->hash, 0xff, m->hash_size * sizeof(int32_t));
+        for (int32_t i = 0; i < m->nkeys; i++)
+            hash_put(m, i);
+    } else {
+        hash_put(m, e);
+    }
+    return e;
+}
+
+static int32_t find_entity(const struct mon_monitor *m, enum kind k, int32_t broker)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s|%d||-1", kind_names[k], broker);
+    if (!m->hash_size)
+        return -1;
+    size_t mask = m->hash_size - 1;
+    for (size_t h = hash_str(key) & mask; m->hash[h] >= 0; h = (h + 1) & mask)
+        if (!strcmp(m->keys[m->hash[h]], key))
+            return m->hash[h];
+    return -1;
+}
+
+struct mon_monitor *mon_monitor_create(const struct config *cfg)
+{
+    struct mon_monitor *m = xcalloc(1, sizeof(*m));
+    m->cfg = cfg;
+    m->win = mon_windows_create(cfg->monitor.window_ms, cfg->monitor.num_windows,
+                                cfg->monitor.min_samples);
+    return m;
+}
+
+void mon_monitor_destroy(struct mon_monitor *m)
+{
+    if (!m)
+        return;
+    for (int32_t i = 0; i < m->nbrokers; i++) {
+        struct mon_broker_state *b = &m->brokers[i];
+        mon_broker_scrape_finish(&b->prev);
+        for (int32_t t = 0; t < b->ntopics; t++)
+            free(b->topics[t].name);
+        for (int32_t t = 0; t < b->nparts; t++)
+            free(b->parts[t].topic);
+        free(b->topics);
+        free(b->parts);
+    }
+    for (int32_t i = 0; i < m->nkeys; i++)
+        free(m->keys[i]);
+    free(m->keys);
+    free(m->hash);
+    free(m->brokers);
+    mon_windows_destroy(m->win);
+    free(m);
+}
+
+static struct mon_broker_state *broker_state(struct mon_monitor *m, int32_t id)
+{
+    for (int32_t i = 0; i < m->nbrokers; i++)
+        if (m->brokers[i].id == id)
+            return &m->brokers[i];
+    xgrow((void **)&m->brokers, &m->cap_brokers, (size_t)m->nbrokers + 1, sizeof(*m->brokers));
+    struct mon_broker_state *b = &m->brokers[m->nbrokers++];
+    memset(b, 0, sizeof(*b));
+    b->id = id;
+    return b;
+}
+
+char *mon_endpoint_url(const struct config_monitor *mc, const struct model_cluster *c, int32_t b)
+{
+    int32_t id = c->brokers[b].id;
+    for (int32_t i = 0; i < mc->nendpoints; i++)
+        if (mc->endpoint_ids[i] == id)
+            return xstrdup(mc->endpoint_urls[i]);
+    if (!mc->endpoint_template)
+        return NULL;
+    char host[256] = "";
+    const char *h = c->brokers[b].host ? c->brokers[b].host : "";
+    const char *colon = strrchr(h, ':');
+    size_t hl = colon ? (size_t)(colon - h) : strlen(h);
+    if (hl >= sizeof(host))
+        return NULL;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    char ids[16];
+    snprintf(ids, sizeof(ids), "%d", id);
+    size_t cap = strlen(mc->endpoint_template) + 1, len = 0;
+    for (const char *q = mc->endpoint_template; *q;) /* upper bound */
+        cap += (!strncmp(q, "{host}", 6) ? hl : !strncmp(q, "{id}", 4) ? strlen(ids) : 0), q++;
+    char *out = xmalloc(cap);
+    for (const char *q = mc->endpoint_template; *q;) {
+        if (!strncmp(q, "{host}", 6)) {
+            memcpy(out + len, host, hl), len += hl, q += 6;
+        } else if (!strncmp(q, "{id}", 4)) {
+            memcpy(out + len, ids, strlen(ids)), len += strlen(ids), q += 4;
+        } else {
+            out[len++] = *q++;
+        }
+    }
+    out[len] = '\0';
+    return out;
+}
+
+/* Rate of a counter between two readings; NAN when it cannot be told. */
+static double counter_rate(double prev, double cur, double dt, bool missing_is_zero)
+{
+    if (isnan(cur) || dt <= 0)
+        return NAN;
+    if (isnan(prev))
+        return missing_is_zero ? cur / dt : NAN;
+    return (cur >= prev ? cur - prev : cur) / dt;
+}
+
+static void add_rate(struct mon_monitor *m, int32_t e, int64_t t, double rate)
+{
+    if (!isnan(rate) && mon_windows_add(m->win, e, t, rate) < 0)
+        log_debug("monitor: sample of %s dropped (older than the windows kept)", m->keys[e]);
+}
+
+static double prev_topic(const struct mon_broker_scrape *s, const char *topic, bool in)
+{
+    for (int32_t i = 0; i < s->ntopics; i++) /* sorted; small */
+        if (!strcmp(s->topics[i].topic, topic))
+            return in ? s->topics[i].bytes_in : s->topics[i].bytes_out;
+    return NAN;
+}
+
+static double prev_size(const struct mon_broker_scrape *s, const char *topic, int32_t part)
+{
+    for (int32_t i = 0; i < s->nparts; i++)
+        if (s->parts[i].partition == part && !strcmp(s->parts[i].topic, topic))
+            return s->parts[i].size;
+    return NAN;
+}
+
+static void record(struct mon_monitor *m, struct mon_broker_state *b, struct mon_broker_scrape *s,
+                   double num_cores)
+{
+    if (b->have_prev) {
+        const struct mon_broker_scrape *p = &b->prev;
+        double dt = (double)(s->t_ms - p->t_ms) / 1000.0;
+        int64_t t = s->t_ms;
+        add_rate(m, entity(m, K_IN, b->id, NULL, -1), t, counter_rate(p->bytes_in, s->bytes_in, dt, false));
+        add_rate(m, entity(m, K_OUT, b->id, NULL, -1), t, counter_rate(p->bytes_out, s->bytes_out, dt, false));
+        add_rate(m, entity(m, K_REPL_IN, b->id, NULL, -1), t,
+                 counter_rate(p->repl_bytes_in, s->repl_bytes_in, dt, false));
+        double cores = counter_rate(p->cpu_seconds, s->cpu_seconds, dt, false);
+        if (num_cores > 0)
+            add_rate(m, entity(m, K_CPU, b->id, NULL, -1), t, 100.0 * cores / num_cores);
+        for (int32_t i = 0; i < s->ntopics; i++) {
+            const char *topic = s->topics[i].topic;
+            int32_t e = entity(m, K_TOPIC_IN, b->id, topic, -1);
+            int32_t eo = entity(m, K_TOPIC_OUT, b->id, topic, -1);
+            bool known = false;
+            for (int32_t k = 0; k < b->ntopics && !known; k++)
+                known = b->topics[k].e_in == e;
+            if (!known) {
+                xgrow((void **)&b->topics, &b->cap_topics, (size_t)b->ntopics + 1,
+                      sizeof(*b->topics));
+                b->topics[b->ntopics++] = (struct btopic){e, eo, xstrdup(topic)};
+            }
+            add_rate(m, e, t, counter_rate(prev_topic(p, topic, true), s->topics[i].bytes_in, dt, true));
+            add_rate(m, eo, t, counter_rate(prev_topic(p, topic, false), s->topics[i].bytes_out, dt, true));
+        }
+        for (int32_t i = 0; i < s->nparts; i++) {
+            const struct mon_partition_size *ps = &s->parts[i];
+            double before = prev_size(p, ps->topic, ps->partition);
+            if (isnan(before) || dt <= 0)
+                continue;
+            int32_t e = entity(m, K_GROWTH, b->id, ps->topic, ps->partition);
+            bool known = false;
+            for (int32_t k = 0; k < b->nparts && !known; k++)
+                known = b->parts[k].e == e;
+            if (!known) {
+                xgrow((void **)&b->parts, &b->cap_parts, (size_t)b->nparts + 1,
+                      sizeof(*b->parts));
+                b->parts[b->nparts++] = (struct bpart){e, xstrdup(ps->topic), ps->partition};
+            }
+            double g = (ps->size - before) / dt;
+            add_rate(m, e, t, g > 0 ? g : 0); /* retention shrinks logs: no negative growth */
+        }
+    }
+    mon_broker_scrape_finish(&b->prev);
+    b->prev = *s;
+    b->have_prev = true;
+}
+
+static double cores_of(const struct config *cfg, int32_t id)
+{
+    for (int32_t i = 0; i < cfg->capacity.n; i++)
+        if (cfg->capacity.broker_ids[i] == id && cfg->capacity.per_broker[i].num_cores > 0)
+            return cfg->capacity.per_broker[i].num_cores;
+    return cfg->capacity.dflt.num_cores;
+}
+
+int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
+{
+    const struct config_monitor *mc = &m->cfg->monitor;
+    struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
+    int ok = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (c->brokers[b].flags & BROKER_DEAD)
+            continue;
+        char *url = mon_endpoint_url(mc, c, b);
+        if (!url) {
+            log_warn("monitor: no metrics endpoint for broker %d (monitor.endpoints or "
+                     "endpointTemplate)", c->brokers[b].id);
+            continue;
+        }
+        struct mon_broker_scrape s;
+        struct error err = {0};
+        if (mon_scrape_broker(url, c->brokers[b].id, &o, NULL, &s, &err) < 0) {
+            log_warn("monitor: broker %d: %s", c->brokers[b].id, err.msg);
+        } else {
+            record(m, broker_state(m, c->brokers[b].id), &s, cores_of(m->cfg, c->brokers[b].id));
+            ok++;
+        }
+        free(url);
+    }
+    return ok;
+}
+
+static double value_of(const struct mon_monitor *m, int32_t e, int64_t now)
+{
+    double v;
+    return e >= 0 && mon_windows_value(m->win, e, now, &v) >= 0 ? v : NAN;
+}
+
+int mon_monitor_broker_rates(const struct mon_monitor *m, int32_t broker_id, int64_t now_ms,
+                             double *ret_bytes_in, double *ret_repl_in, double *ret_bytes_out)
+{
+    *ret_bytes_in = value_of(m, find_entity(m, K_IN, broker_id), now_ms);
+    *ret_repl_in = value_of(m, find_entity(m, K_REPL_IN, broker_id), now_ms);
+    *ret_bytes_out = value_of(m, find_entity(m, K_OUT, broker_id), now_ms);
+    return isnan(*ret_bytes_in) ? -ENOENT : 0;
+}
+
+int mon_monitor_apply(struct mon_monitor *m, struct model_cluster *c, int64_t now_ms,
+                      struct error *err)
+{
+    struct mon_broker_rates *r = xcalloc((size_t)m->nbrokers + 1, sizeof(*r));
+    int32_t n = 0;
+    for (int32_t i = 0; i < m->nbrokers; i++) {
+        struct mon_broker_state *b = &m->brokers[i];
+        struct mon_broker_rates *x = &r[n];
+        x->broker_id = b->id;
+        x->bytes_in = value_of(m, find_entity(m, K_IN, b->id), now_ms);
+        if (isnan(x->bytes_in))
+            continue; /* no rate yet: one scrape or none */
+        x->bytes_out = value_of(m, find_entity(m, K_OUT, b->id), now_ms);
+        x->repl_bytes_in = value_of(m, find_entity(m, K_REPL_IN, b->id), now_ms);
+        x->cpu_pct = value_of(m, find_entity(m, K_CPU, b->id), now_ms);
+        struct mon_topic_rate *tr = xcalloc((size_t)b->ntopics + 1, sizeof(*tr));
+        for (int32_t t = 0; t < b->ntopics; t++)
+            tr[t] = (struct mon_topic_rate){b->topics[t].name, value_of(m, b->topics[t].e_in, now_ms),
+                                            value_of(m, b->topics[t].e_out, now_ms)};
+        x->topics = tr;
+        x->ntopics = b->ntopics;
+        struct mon_part_growth *pg = xcalloc((size_t)b->nparts + 1, sizeof(*pg));
+        for (int32_t t = 0; t < b->nparts; t++)
+            pg[t] = (struct mon_part_growth){b->parts[t].topic, b->parts[t].id,
+                                             value_of(m, b->parts[t].e, now_ms)};
+        qsort(pg, (size_t)b->nparts, sizeof(*pg), mon_part_growth_cmp);
+        x->parts = pg;
+        x->nparts = b->nparts;
+        n++;
+    }
+    struct mon_cpu_weights w = {m->cfg->monitor.cpu_weights[0], m->cfg->monitor.cpu_weights[1],
+                                m->cfg->monitor.cpu_weights[2]};
+    double *cap = xcalloc((size_t)c->nbrokers + 1, sizeof(double));
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        cap[b] = c->brokers[b].capacity[RES_NW_IN];
+        for (int32_t i = 0; i < m->cfg->capacity.n; i++)
+            if (m->cfg->capacity.broker_ids[i] == c->brokers[b].id &&
+                m->cfg->capacity.per_broker[i].set[RES_NW_IN])
+                cap[b] = m->cfg->capacity.per_broker[i].v[RES_NW_IN];
+        if (cap[b] <= 0 && m->cfg->capacity.dflt.set[RES_NW_IN])
+            cap[b] = m->cfg->capacity.dflt.v[RES_NW_IN];
+    }
+    struct mon_estimate_stats st;
+    int rc = mon_estimate(c, r, n, &w, cap, &st, err);
+    for (int32_t i = 0; i < n; i++) {
+        free((void *)r[i].topics);
+        free((void *)r[i].parts);
+    }
+    free(r);
+    free(cap);
+    if (rc < 0)
+        return rc;
+    c->load_measured = true;
+    c->load_windows = mon_windows_recent(m->win, now_ms);
+    c->load_monitored_pct = st.partitions ? 100.0 * st.monitored / st.partitions : 100.0;
+    log_info("monitor: %d of %d brokers with rates, %d of %d partitions monitored, %d complete "
+             "windows", st.brokers_with_rates, c->nbrokers, st.monitored, st.partitions,
+             c->load_windows);
+    return 0;
+}

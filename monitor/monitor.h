@@ -1,0 +1,42 @@
+/* The load monitor: runs a sampler against the brokers of a cluster model, turns counters into
+ * rates (per broker, per topic per broker, log size growth per partition, CPU), keeps them in
+ * windows (monitor/window.h) and writes per-partition estimates (monitor/estimate.h) into a
+ * model, with what backed them (model load_windows, load_monitored_pct).
+ *
+ * Rates exist from a broker's second successful scrape on: counter deltas over the time
+ * between the two scrapes (the middle of each request). A counter that went down (restart)
+ * counts from 0; a topic series that appeared since the previous scrape counts from 0 (Kafka
+ * registers it on the topic's first traffic). A broker whose scrape fails is logged and
+ * skipped; the others go on. Single-threaded. */
+#ifndef MONITOR_MONITOR_H
+#define MONITOR_MONITOR_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "config/config.h"
+#include "model/cluster.h"
+
+struct mon_monitor;
+
+/* cfg is borrowed and must outlive the monitor. */
+struct mon_monitor *mon_monitor_create(const struct config *cfg);
+void mon_monitor_destroy(struct mon_monitor *m); /* accepts NULL */
+
+/* The URL of broker b's metrics (endpoints table, else the template with {host} from the
+ * broker's host without port and {id}); heap string, or NULL when there is none. */
+char *mon_endpoint_url(const struct config_monitor *mc, const struct model_cluster *c, int32_t b);
+
+/* Scrapes every live broker of c once. Returns how many brokers answered (0 is not an
+ * error: each failure is logged with its reason). */
+int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c);
+
+/* Measured per-broker rates of the last sample round, for reports (bytes/s, NAN = none). */
+int mon_monitor_broker_rates(const struct mon_monitor *m, int32_t broker_id, int64_t now_ms,
+                             double *ret_bytes_in, double *ret_repl_in, double *ret_bytes_out);
+
+/* Writes estimates as of now_ms into c's partitions and sets c's load fields. */
+int mon_monitor_apply(struct mon_monitor *m, struct model_cluster *c, int64_t now_ms,
+                      struct error *err);
+
+#endif
