@@ -4,7 +4,8 @@
 # ~/.cache/ballast). One controller and N brokers over R racks, two log dirs per broker.
 #
 #   cluster.sh fetch                         download the jars (quick when cached)
-#   cluster.sh start DIR [--brokers N] [--racks R] [--jmx-exporter]   format and start, wait until ready
+#   cluster.sh start DIR [--brokers N] [--racks R] [--jmx-exporter] [--security]
+#                                            format and start, wait until ready
 #   cluster.sh stop DIR                      stop every process it started (idempotent)
 #   cluster.sh stop-broker DIR ID | start-broker DIR ID
 #   cluster.sh status DIR
@@ -13,6 +14,13 @@
 # DIR/cluster.env is written on start: BOOTSTRAP, BROKERS, RACKS, CONTROLLER, BROKER_<id>=port,
 # KAFKA_VERSION. Brokers have node ids 1..N, broker i in rack r((i-1) mod R); the controller is
 # node 100. Every JVM gets a small heap, serial GC and C1 only.
+# --security adds SASL_SSL, SASL_PLAINTEXT and SSL (client certificate required) listeners on
+# every broker beside PLAINTEXT (inter-broker traffic stays PLAINTEXT): a CA, a broker
+# certificate for IP 127.0.0.1 (PKCS12 keystore) and a client certificate are made with the
+# openssl CLI in DIR/tls; SCRAM-SHA-256 and SCRAM-SHA-512 credentials for SCRAM_USER are added
+# at format time (StorageTool --add-scram), PLAIN takes the same password. cluster.env then
+# also has SECURE_BOOTSTRAP (SASL_SSL), SASL_PLAINTEXT_BOOTSTRAP, SSL_BOOTSTRAP, SCRAM_USER,
+# SCRAM_PASSWORD, CA_FILE, CLIENT_CERT, CLIENT_KEY and OTHER_CA_FILE (a CA the brokers do not use).
 # --jmx-exporter runs the Prometheus JMX exporter agent (io.prometheus.jmx:jmx_prometheus_javaagent,
 # fetched into the cache) in every broker with DIR/jmx-exporter.yaml (per-topic and total
 # BrokerTopicMetrics bytes in/out, per-partition log size, process CPU); cluster.env then also
@@ -25,6 +33,7 @@ CACHE=${BALLAST_CACHE:-$HOME/.cache/ballast}/kafka-$KAFKA_VERSION
 LIBS=$CACHE/libs
 HEAP=${BALLAST_KAFKA_HEAP:-320m}
 READY_TIMEOUT=${BALLAST_KAFKA_READY_TIMEOUT:-240}
+SECURITY=0
 JMX_EXPORTER_VERSION=${BALLAST_JMX_EXPORTER_VERSION:-1.0.1}
 JMX_JAR=${BALLAST_CACHE:-$HOME/.cache/ballast}/jmx-exporter-$JMX_EXPORTER_VERSION/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar
 
@@ -98,6 +107,53 @@ rules:
 EOF
 }
 
+make_certs() { # a CA, another CA, the broker keystore and a client certificate in DIR/tls
+  local t=$DIR/tls who
+  mkdir -p "$t"
+  ossl() { openssl "$@" >/dev/null 2>>"$t/openssl.log" || die "openssl $1 failed (see $t/openssl.log)"; }
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  for who in ca other-ca; do
+    ossl req -x509 "${ec[@]}" -keyout "$t/$who.key" -out "$t/$who.crt" -days 7 \
+      -subj "/CN=Ballast test $who" -addext basicConstraints=critical,CA:TRUE \
+      -addext keyUsage=critical,keyCertSign,cRLSign
+  done
+  printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$t/broker.ext"
+  printf 'extendedKeyUsage=clientAuth\n' > "$t/client.ext"
+  for who in broker client; do
+    ossl req "${ec[@]}" -keyout "$t/$who.key" -out "$t/$who.csr" -subj "/CN=ballast-$who"
+    ossl x509 -req -in "$t/$who.csr" -CA "$t/ca.crt" -CAkey "$t/ca.key" -CAcreateserial -days 7 \
+      -extfile "$t/$who.ext" -out "$t/$who.crt"
+  done
+  ossl pkcs12 -export -in "$t/broker.crt" -inkey "$t/broker.key" -certfile "$t/ca.crt" \
+    -name broker -passout "pass:$KEYSTORE_PASSWORD" -out "$t/broker.p12"
+}
+
+secure_listeners() { # secure_listeners ID -> ",SASL_SSL://..,SASL_PLAINTEXT://..,SSL://.." (or nothing)
+  [ "$SECURITY" = 1 ] || return 0
+  local p
+  for p in SASL_SSL SASL_PLAINTEXT SSL; do printf ',%s://127.0.0.1:%s' $p "$(eval echo "\$${p}_PORT_$1")"; done
+}
+
+security_props() { # security_props FILE: SASL mechanisms, JAAS per listener, keystore, truststore
+  local scram='org.apache.kafka.common.security.scram.ScramLoginModule required;' l
+  local plain="org.apache.kafka.common.security.plain.PlainLoginModule required user_$SCRAM_USER=\"$SCRAM_PASSWORD\";"
+  {
+    echo "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN"
+    for l in sasl_ssl sasl_plaintext; do
+      echo "listener.name.$l.scram-sha-256.sasl.jaas.config=$scram"
+      echo "listener.name.$l.scram-sha-512.sasl.jaas.config=$scram"
+      echo "listener.name.$l.plain.sasl.jaas.config=$plain"
+    done
+    echo "ssl.keystore.type=PKCS12"
+    echo "ssl.keystore.location=$DIR/tls/broker.p12"
+    echo "ssl.keystore.password=$KEYSTORE_PASSWORD"
+    echo "ssl.key.password=$KEYSTORE_PASSWORD"
+    echo "ssl.truststore.type=PEM"
+    echo "ssl.truststore.location=$DIR/tls/ca.crt"
+    echo "listener.name.ssl.ssl.client.auth=required"
+  } >> "$1"
+}
+
 java_run() { # java_run LOGNAME MAINCLASS ARGS... (foreground)
   java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dlog4j2.configurationFile="$DIR/log4j2.properties" -cp "$LIBS/*" "$@"
@@ -132,11 +188,11 @@ logger.server.level = WARN
 EOF
 }
 
-common_props() { # common_props FILE
+common_props() { # common_props FILE [MORE_PROTOCOL_MAP_ENTRIES]
   cat >> "$1" <<EOF
 controller.quorum.voters=100@127.0.0.1:$CONTROLLER_PORT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${2:-}
 num.network.threads=2
 num.io.threads=2
 background.threads=2
@@ -195,6 +251,7 @@ cmd_start() {
   while [ $# -gt 0 ]; do
     case $1 in
       --jmx-exporter) WITH_JMX=1; shift ;;
+      --security) SECURITY=1; shift ;;
       --brokers) NBROKERS=$2; shift 2 ;;
       --racks) NRACKS=$2; shift 2 ;;
       *) die "start: unknown option '$1'" ;;
@@ -213,6 +270,21 @@ cmd_start() {
     for id in $(seq 1 "$NBROKERS"); do eval "JMX_$id=${ports[$((NBROKERS + id))]}"; done
   fi
   CONTROLLER_PORT=${ports[0]}
+  local secure_map="" FORMAT_SCRAM=()
+  if [ $SECURITY = 1 ]; then
+    command -v openssl >/dev/null || die "--security needs the openssl command"
+    SCRAM_USER=ballast; SCRAM_PASSWORD=$(openssl rand -hex 12); KEYSTORE_PASSWORD=$(openssl rand -hex 12)
+    make_certs
+    # 3 more ports per broker, none of those already taken (ask for extra, drop repeats)
+    local sports
+    mapfile -t sports < <(free_ports $((3 * NBROKERS + ${#ports[@]})) | grep -vxF -f <(printf '%s\n' "${ports[@]}") | head -n $((3 * NBROKERS)))
+    for id in $(seq 1 "$NBROKERS"); do
+      eval "SASL_SSL_PORT_$id=${sports[$((3 * id - 3))]} SASL_PLAINTEXT_PORT_$id=${sports[$((3 * id - 2))]} SSL_PORT_$id=${sports[$((3 * id - 1))]}"
+    done
+    secure_map=",SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL"
+    FORMAT_SCRAM=(--add-scram "SCRAM-SHA-256=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]"
+                  --add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]")
+  fi
   local rf=$(( NBROKERS < 3 ? NBROKERS : 3 ))
   local cid; cid=$(java_run kafka.tools.StorageTool random-uuid | tail -1)
   {
@@ -231,8 +303,8 @@ cmd_start() {
       echo "process.roles=broker"
       echo "node.id=$id"
       echo "broker.rack=r$(( (id - 1) % NRACKS ))"
-      echo "listeners=PLAINTEXT://127.0.0.1:$port"
-      echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port"
+      echo "listeners=PLAINTEXT://127.0.0.1:$port$(secure_listeners "$id")"
+      echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port$(secure_listeners "$id")"
       echo "inter.broker.listener.name=PLAINTEXT"
       echo "log.dirs=$DIR/b$id/d0,$DIR/b$id/d1"
       echo "num.partitions=1"
@@ -244,10 +316,11 @@ cmd_start() {
       echo "auto.leader.rebalance.enable=false"
       echo "group.initial.rebalance.delay.ms=0"
     } > "$DIR/b$id.properties"
-    common_props "$DIR/b$id.properties"
+    common_props "$DIR/b$id.properties" "$secure_map"
+    if [ $SECURITY = 1 ]; then security_props "$DIR/b$id.properties"; fi
   done
   for node in controller $(seq -f 'b%g' 1 "$NBROKERS"); do
-    java_run kafka.tools.StorageTool format -t "$cid" -c "$DIR/$node.properties" \
+    java_run kafka.tools.StorageTool format -t "$cid" -c "$DIR/$node.properties" ${FORMAT_SCRAM[@]+"${FORMAT_SCRAM[@]}"} \
       > "$DIR/format-$node.log" 2>&1 || { cat "$DIR/format-$node.log" >&2; die "formatting $node failed"; }
   done
   {
@@ -257,6 +330,19 @@ cmd_start() {
     echo "RACKS=$NRACKS"
     echo "CONTROLLER=127.0.0.1:$CONTROLLER_PORT"
     for id in $(seq 1 "$NBROKERS"); do echo "BROKER_$id=$(eval echo \$BROKER_PORT_$id)"; done
+    if [ $SECURITY = 1 ]; then
+      for p in SASL_SSL SASL_PLAINTEXT SSL; do
+        list=""
+        for id in $(seq 1 "$NBROKERS"); do list+="${list:+,}127.0.0.1:$(eval echo "\$${p}_PORT_$id")"; done
+        [ $p = SASL_SSL ] && echo "SECURE_BOOTSTRAP=$list" || echo "${p}_BOOTSTRAP=$list"
+      done
+      echo "SCRAM_USER=$SCRAM_USER"
+      echo "SCRAM_PASSWORD=$SCRAM_PASSWORD"
+      echo "CA_FILE=$DIR/tls/ca.crt"
+      echo "CLIENT_CERT=$DIR/tls/client.crt"
+      echo "CLIENT_KEY=$DIR/tls/client.key"
+      echo "OTHER_CA_FILE=$DIR/tls/other-ca.crt"
+    fi
     if [ $WITH_JMX = 1 ]; then
       echo "JMX_EXPORTER_VERSION=$JMX_EXPORTER_VERSION"
       for id in $(seq 1 "$NBROKERS"); do echo "JMX_$id=$(eval echo \$JMX_$id)"; done
@@ -306,7 +392,7 @@ load_env() {
 }
 
 cmd=${1:-}
-[ -n "$cmd" ] || die "usage: cluster.sh fetch | start DIR [--brokers N] [--racks R] | stop DIR | stop-broker DIR ID | start-broker DIR ID | status DIR | tool DIR CLASS ARGS..."
+[ -n "$cmd" ] || die "usage: cluster.sh fetch | start DIR [--brokers N] [--racks R] [--jmx-exporter] [--security] | stop DIR | stop-broker DIR ID | start-broker DIR ID | status DIR | tool DIR CLASS ARGS..."
 shift
 case $cmd in
   fetch) fetch ;;
