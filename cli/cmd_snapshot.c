@@ -9,6 +9,45 @@
 #include "config/config.h"
 #include "kafka/client.h"
 #include "model/snapshot.h"
+#include "monitor/monitor.h"
+#include "monitor/scrape.h"
+
+#include <math.h>
+#include <time.h>
+
+/* With a monitor sampler configured: monitor.scrapes scrapes monitor.intervalMs apart, then
+ * the estimates go into c's partitions. Prints each broker's measured rates to stderr. */
+static int sample_loads(const struct config *cfg, struct model_cluster *c, struct error *err)
+{
+    struct mon_monitor *m = mon_monitor_create(cfg);
+    int64_t start = mon_now_ms();
+    for (int32_t i = 0; i < cfg->monitor.scrapes; i++) {
+        int64_t wait = start + (int64_t)i * cfg->monitor.interval_ms - mon_now_ms();
+        if (wait > 0) {
+            struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+            while (nanosleep(&ts, &ts) != 0)
+                ;
+        }
+        int ok = mon_monitor_sample(m, c);
+        fprintf(stderr, "monitor: scrape %d of %d: %d of %d brokers answered (%.1f s after start)\n",
+                i + 1, cfg->monitor.scrapes, ok, c->nbrokers, (mon_now_ms() - start) / 1000.0);
+    }
+    int64_t now = mon_now_ms();
+    int rc = mon_monitor_apply(m, c, now, err);
+    if (rc == 0) {
+        for (int32_t b = 0; b < c->nbrokers; b++) {
+            double in, rin, out;
+            if (mon_monitor_broker_rates(m, c->brokers[b].id, now, &in, &rin, &out) == 0)
+                fprintf(stderr, "monitor: broker %d: bytes in %.0f B/s (produce) + %.0f B/s "
+                        "(replication), bytes out %.0f B/s (consumers)\n", c->brokers[b].id, in,
+                        isnan(rin) ? 0 : rin, isnan(out) ? 0 : out);
+        }
+        fprintf(stderr, "monitor: %d complete windows, %.1f%% of partitions monitored\n",
+                c->load_windows, c->load_monitored_pct);
+    }
+    mon_monitor_destroy(m);
+    return rc;
+}
 
 void cmd_snapshot_help(FILE *out)
 {
@@ -19,7 +58,9 @@ void cmd_snapshot_help(FILE *out)
             "  --timeout-ms N     per request (default: kafka.requestTimeoutMs, 30000)\n"
             "  --out FILE         where to write the snapshot ('-' = stdout)\n\n"
             "Disk capacity comes from each log dir's total bytes unless the configuration gives\n"
-            "one; CPU and network capacities come from the configuration.\n");
+            "one; CPU and network capacities come from the configuration.\n"
+            "With a monitor section (docs/monitor.md), partition rates come from monitor.scrapes\n"
+            "scrapes of the brokers' metrics, monitor.intervalMs apart.\n");
 }
 
 int cmd_snapshot(int argc, char **argv)
@@ -90,6 +131,11 @@ int cmd_snapshot(int argc, char **argv)
                         c->brokers[b].capacity[k] = cfg->capacity.per_broker[i].v[k];
                         c->brokers[b].capacity_set |= (uint8_t)(1u << k);
                     }
+    if (cfg->monitor.sampler != CONFIG_SAMPLER_NONE && (rc = sample_loads(cfg, c, &err)) < 0) {
+        model_cluster_destroy(c);
+        config_destroy(cfg);
+        return cli_fail(1, "snapshot: %s", err.msg);
+    }
     rc = model_snapshot_save_ex(c, &cfg->capacity, out, &err);
     model_cluster_destroy(c);
     config_destroy(cfg);
