@@ -1,17 +1,20 @@
 /* SCRAM message building and parsing without a broker: the RFC 7677 SCRAM-SHA-256 exchange
  * byte for byte, a SCRAM-SHA-512 exchange computed independently (Python's hashlib), username
  * escaping, hostile server-first and server-final messages (each an error, never a crash, and
- * every cut of a good message refused), option checks, and TLS set-up failures against a local
- * socket that never speaks TLS. */
+ * every cut of a good message refused), option checks, TLS set-up failures against a local
+ * socket that never speaks TLS, and whole SASL exchanges (SaslAuthenticate v1, the classic
+ * encoding) with a scripted broker that lies, refuses or sends short replies. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kafka/client.h"
 #include "kafka/sasl.h"
+#include "kafka/wire.h"
 #include "tests/harness.h"
 
 #define RFC_NONCE "rOprNGfwEbeRWgbNEkqO"
@@ -245,6 +248,203 @@ TEST(tls_setup_errors)
     CHECK_STR_CONTAINS(err.msg, "TLS handshake timed out");
     CHECK(c == NULL);
     close(lfd);
+}
+
+/* ---- a scripted broker in a child process: ApiVersions offering SaslAuthenticate v0..1
+ * only (so the client falls back to the classic encoding), SaslHandshake v1, then replies
+ * chosen by `mode` ---- */
+
+enum fake_mode {
+    FAKE_WRONG_SIGNATURE,  /* a well-formed exchange whose server-final lies */
+    FAKE_WEAK_ITERATIONS,  /* server-first with i=10 */
+    FAKE_AUTH_FAILED,      /* SaslAuthenticate error 58 with a message */
+    FAKE_TRUNCATED,        /* AuthBytes longer than the reply */
+    FAKE_NO_MECHANISM,     /* SaslHandshake error 33 offering PLAIN only */
+    FAKE_PLAIN_OK,         /* PLAIN accepted */
+};
+
+static bool read_exact(int fd, void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t k = read(fd, p, n);
+        if (k <= 0)
+            return false;
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* Reads one request; returns its correlation id and leaves the reader after the header. */
+static bool fake_request(int fd, uint8_t *buf, size_t cap, struct kafka_rd *r, int16_t *ret_api,
+                         int32_t *ret_corr)
+{
+    uint8_t h[4];
+    if (!read_exact(fd, h, 4))
+        return false;
+    size_t n = ((size_t)h[0] << 24) | ((size_t)h[1] << 16) | ((size_t)h[2] << 8) | h[3];
+    if (n > cap || !read_exact(fd, buf, n))
+        return false;
+    kafka_rd_init(r, buf, n);
+    *ret_api = kafka_rd_i16(r, "api");
+    int16_t version = kafka_rd_i16(r, "version");
+    *ret_corr = kafka_rd_i32(r, "corr");
+    int16_t idlen = kafka_rd_i16(r, "client id");
+    kafka_rd_skip(r, idlen > 0 ? (size_t)idlen : 0, "client id");
+    if (*ret_api == 18 && version >= 3)
+        kafka_rd_tags(r, "header tags");
+    return kafka_rd_ok(r);
+}
+
+static void fake_reply(int fd, int32_t corr, const struct kafka_wr *body)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, (int32_t)(body->len + 4));
+    kafka_wr_i32(&w, corr);
+    if (write(fd, w.p, w.len) != (ssize_t)w.len || write(fd, body->p, body->len) != (ssize_t)body->len)
+        _exit(3);
+    kafka_wr_finish(&w);
+}
+
+static void wr_bytes(struct kafka_wr *w, const void *p, size_t n)
+{
+    kafka_wr_i32(w, (int32_t)n);
+    for (size_t i = 0; i < n; i++)
+        kafka_wr_i8(w, (int8_t)((const uint8_t *)p)[i]);
+}
+
+/* SaslAuthenticate v1 reply body. */
+static void fake_auth(int fd, int32_t corr, int16_t ec, const char *msg, const char *bytes,
+                      int32_t claimed)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i16(&w, ec);
+    kafka_wr_classic_str(&w, msg);
+    if (claimed >= 0) { /* a length that lies */
+        kafka_wr_i32(&w, claimed);
+        kafka_wr_i8(&w, 'r');
+    } else {
+        wr_bytes(&w, bytes, strlen(bytes));
+        kafka_wr_i64(&w, 0); /* SessionLifetimeMs */
+    }
+    fake_reply(fd, corr, &w);
+    kafka_wr_finish(&w);
+}
+
+static void fake_serve(int fd, enum fake_mode mode)
+{
+    static uint8_t buf[65536];
+    struct kafka_rd r;
+    int16_t api;
+    int32_t corr;
+    struct kafka_wr w;
+    if (!fake_request(fd, buf, sizeof(buf), &r, &api, &corr) || api != 18)
+        _exit(4);
+    kafka_wr_init(&w);
+    kafka_wr_i16(&w, 0);
+    const int16_t keys[][3] = {{18, 0, 3}, {17, 0, 1}, {36, 0, 1}, {3, 0, 12}};
+    kafka_wr_uvarint(&w, 5);
+    for (int i = 0; i < 4; i++) {
+        kafka_wr_i16(&w, keys[i][0]);
+        kafka_wr_i16(&w, keys[i][1]);
+        kafka_wr_i16(&w, keys[i][2]);
+        kafka_wr_tags(&w);
+    }
+    kafka_wr_i32(&w, 0);
+    kafka_wr_tags(&w);
+    fake_reply(fd, corr, &w);
+    kafka_wr_finish(&w);
+
+    if (!fake_request(fd, buf, sizeof(buf), &r, &api, &corr) || api != 17)
+        _exit(5);
+    kafka_wr_init(&w);
+    kafka_wr_i16(&w, mode == FAKE_NO_MECHANISM ? 33 : 0);
+    kafka_wr_i32(&w, 1);
+    kafka_wr_classic_str(&w, "PLAIN");
+    fake_reply(fd, corr, &w);
+    kafka_wr_finish(&w);
+    if (mode == FAKE_NO_MECHANISM)
+        return;
+
+    if (!fake_request(fd, buf, sizeof(buf), &r, &api, &corr) || api != 36)
+        _exit(6);
+    int32_t n = kafka_rd_i32(&r, "AuthBytes");
+    char first[1024] = "";
+    if (n > 0 && (size_t)n < sizeof(first) && r.off + (size_t)n <= r.len)
+        memcpy(first, r.p + r.off, (size_t)n);
+    if (mode == FAKE_PLAIN_OK) {
+        fake_auth(fd, corr, 0, NULL, "", -1);
+        return;
+    }
+    if (mode == FAKE_AUTH_FAILED) {
+        fake_auth(fd, corr, 58, "Authentication failed: bad", "", -1);
+        return;
+    }
+    if (mode == FAKE_TRUNCATED) {
+        fake_auth(fd, corr, 0, NULL, "", 1000);
+        return;
+    }
+    const char *nonce = strstr(first, ",r=");
+    char sf[512];
+    snprintf(sf, sizeof(sf), "r=%sSERVER,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=%d", nonce ? nonce + 3 : "",
+             mode == FAKE_WEAK_ITERATIONS ? 10 : 4096);
+    fake_auth(fd, corr, 0, NULL, sf, -1);
+    if (mode == FAKE_WEAK_ITERATIONS)
+        return;
+    if (!fake_request(fd, buf, sizeof(buf), &r, &api, &corr) || api != 36)
+        _exit(7);
+    fake_auth(fd, corr, 0, NULL, "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", -1);
+}
+
+/* Runs one connection against the scripted broker; returns kafka_conn_open's result. */
+static int against_fake(enum fake_mode mode, const char *mechanism, struct error *err)
+{
+    int port, lfd = silent_listener(&port);
+    if (lfd < 0)
+        return error_set(err, -EIO, "no listener");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0)
+            _exit(2);
+        fake_serve(fd, mode);
+        char sink[256]; /* hold the connection until the client closes it */
+        while (read(fd, sink, sizeof(sink)) > 0)
+            ;
+        _exit(0);
+    }
+    close(lfd);
+    struct kafka_opts o = {.security_protocol = "SASL_PLAINTEXT", .sasl_mechanism = mechanism,
+                           .sasl_username = "user", .sasl_password = "pencil",
+                           .timeout_ms = 5000};
+    struct kafka_conn *c = NULL;
+    int rc = kafka_conn_open("127.0.0.1", port, &o, &c, err);
+    kafka_conn_close(c);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        test_fail(__FILE__, __LINE__, "the scripted broker exited with %d", status);
+    return rc;
+}
+
+TEST(sasl_against_a_scripted_broker)
+{
+    struct error err = {0};
+    CHECK_INT_EQ(against_fake(FAKE_WRONG_SIGNATURE, "SCRAM-SHA-256", &err), -EACCES);
+    CHECK_STR_CONTAINS(err.msg, "server signature does not match");
+    CHECK_STR_CONTAINS(err.msg, "127.0.0.1:");
+    CHECK_INT_EQ(against_fake(FAKE_WEAK_ITERATIONS, "SCRAM-SHA-512", &err), -EPROTO);
+    CHECK_STR_CONTAINS(err.msg, "iteration count (i=) must be 4096..100000");
+    CHECK_INT_EQ(against_fake(FAKE_AUTH_FAILED, "SCRAM-SHA-256", &err), -EACCES);
+    CHECK_STR_CONTAINS(err.msg, "SASL_AUTHENTICATION_FAILED (58): Authentication failed: bad");
+    CHECK_INT_EQ(against_fake(FAKE_TRUNCATED, "SCRAM-SHA-256", &err), -EPROTO);
+    CHECK_STR_CONTAINS(err.msg, "SaslAuthenticate reply: SaslAuthenticate.AuthBytes at byte");
+    CHECK_INT_EQ(against_fake(FAKE_NO_MECHANISM, "SCRAM-SHA-512", &err), -ENOTSUP);
+    CHECK_STR_CONTAINS(err.msg, "UNSUPPORTED_SASL_MECHANISM (33); the broker offers: PLAIN");
+    CHECK_INT_EQ(against_fake(FAKE_PLAIN_OK, "PLAIN", &err), 0);
 }
 
 int main(int argc, char **argv)
