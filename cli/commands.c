@@ -16,6 +16,8 @@ const struct cli_command cli_commands[] = {
     {"generate", "write a synthetic cluster snapshot", cmd_generate, cmd_generate_help},
     {"plan", "plan a rebalance of a snapshot", cmd_plan, cmd_plan_help},
     {"snapshot", "write the snapshot of a live Kafka cluster", cmd_snapshot, cmd_snapshot_help},
+    {"execute", "execute a plan on a live cluster (throttled, resumable)", cmd_execute,
+     cmd_execute_help},
     {NULL, NULL, NULL, NULL},
 };
 

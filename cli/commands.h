@@ -24,6 +24,8 @@ int cmd_plan(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 void cmd_snapshot_help(FILE *out);
 void cmd_plan_help(FILE *out);
+int cmd_execute(int argc, char **argv);
+void cmd_execute_help(FILE *out);
 
 struct config;
 struct kafka_opts;

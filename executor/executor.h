@@ -1,0 +1,100 @@
+/* The executor: turns a plan (target replica lists, optional log dirs) into finished
+ * reassignments on a live cluster, in three phases — inter-broker moves, intra-broker log-dir
+ * moves, leadership (reorders, then ElectLeaders PREFERRED) — with per-broker and cluster-wide
+ * concurrency, Cruise Control's ordering strategies, replication throttles on exactly the
+ * brokers and partition:broker pairs in flight, a per-move timeout, stop, and a journal that
+ * lets a restarted Ballast adopt or cancel its own in-flight moves and remove its throttles.
+ *
+ * Invariants: the journal (state_dir/execution.json, replaced atomically) names every move
+ * and every throttle before the cluster sees it; throttles present before Ballast touched a
+ * broker or a topic are never changed; reassignments Ballast did not start are left alone.
+ * Single-threaded; stop requests come from signals or the stop file (state_dir/stop). */
+#ifndef EXECUTOR_EXECUTOR_H
+#define EXECUTOR_EXECUTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "kafka/client.h"
+#include "model/cluster.h"
+
+enum exec_type { EXEC_INTER, EXEC_INTRA, EXEC_REORDER, EXEC_LEADER };
+enum exec_state { EXEC_PENDING, EXEC_INFLIGHT, EXEC_DONE, EXEC_FAILED, EXEC_SKIPPED };
+
+struct exec_task {
+    enum exec_type type;
+    enum exec_state state;
+    char *topic;
+    int32_t partition;
+    int32_t from[MODEL_MAX_RF], to[MODEL_MAX_RF]; /* replica lists before and after */
+    int nfrom, nto;
+    int32_t broker; /* intra: the broker; leader: the new leader */
+    char *dir;      /* intra: the target log dir */
+    int64_t size;   /* bytes of the partition (its largest replica) */
+    int64_t bytes;  /* bytes the task copies */
+    bool urp;       /* under-replicated when the execution started */
+    int64_t order;  /* position in the plan */
+    double started; /* wall-clock seconds when sent */
+    double finished; /* wall-clock seconds when seen done */
+    char *throttled_leaders, *throttled_followers; /* "p:b,..." entries Ballast added */
+    char *error;
+};
+
+struct exec_options {
+    double throttle;            /* replication bytes/s per broker; 0 = none */
+    double log_dir_throttle;    /* intra-broker bytes/s; 0 = none */
+    int per_broker;             /* concurrent inter-broker moves per broker (5) */
+    int intra_per_broker;       /* concurrent intra-broker moves per broker (2) */
+    int leader_batch;           /* leader movements per batch (1000) */
+    int cluster_cap;            /* concurrent inter-broker moves cluster-wide (1250) */
+    int64_t task_timeout_ms;    /* per move; 0 = none */
+    double poll_s;              /* polling interval (1 s) */
+    char *strategies;           /* comma list of strategy names; NULL = base */
+    bool cancel_on_resume;      /* resume cancels adopted moves instead of finishing them */
+    bool adopt_foreign;         /* plan partitions with others' reassignments: wait, not skip */
+    FILE *progress;             /* progress output, NULL = none */
+    bool tty;                   /* progress as a redrawn bar */
+};
+
+/* Fills Cruise Control's defaults. */
+void exec_options_default(struct exec_options *o);
+/* Checks a comma list of strategy names (short or fully qualified). */
+int exec_strategies_check(const char *list, struct error *err);
+
+struct exec_report {
+    int done, failed, skipped, pending, total;
+    int64_t bytes_done, bytes_total;
+    double seconds;
+    double bound_seconds; /* the most bytes any broker receives ÷ throttle; 0 without one */
+    double throttle;      /* the execution's replication throttle, bytes/s */
+    bool stopped;
+    int throttles_left;   /* throttle entries Ballast could not remove */
+};
+
+/* Parses a plan: Kafka's reassignment JSON ({"partitions":[{topic, partition, replicas,
+ * log_dirs}]}) or Cruise Control's optimization result with proposals. Errors name the entry. */
+int exec_plan_parse(const char *buf, size_t len, const char *name, struct exec_task **ret,
+                    int *ret_n, struct error *err);
+void exec_tasks_free(struct exec_task *t, int n);
+
+/* Starts a new execution of the plan's targets on the cluster (refuses when the state dir
+ * holds an unfinished one) and runs it to the end or a stop. */
+int exec_run(const char *bootstrap, const struct kafka_opts *kopts, const char *state_dir,
+             const struct exec_task *targets, int ntargets, const struct exec_options *o,
+             struct exec_report *rep, struct error *err);
+/* Resumes the unfinished execution of the state dir: adopts (or cancels) its in-flight moves,
+ * and continues. The journal's options hold except where o sets one (throttles and timeout
+ * >= 0, counts and poll > 0, strategies non-NULL); o NULL keeps them all. */
+int exec_resume(const char *bootstrap, const struct kafka_opts *kopts, const char *state_dir,
+                const struct exec_options *o, struct exec_report *rep, struct error *err);
+/* Stops the execution of the state dir: asks a running executor to stop and waits for it, or,
+ * when none runs, cancels the journal's in-flight moves and removes its throttles itself. */
+int exec_stop(const char *bootstrap, const struct kafka_opts *kopts, const char *state_dir,
+              int wait_s, struct exec_report *rep, struct error *err);
+
+/* Set by signal handlers: the running execution stops at its next poll. */
+void exec_request_stop(void);
+
+#endif
