@@ -13,9 +13,10 @@ out=${DEMO_OUT:-$(mktemp -d /tmp/ballast-demo.XXXXXX)}
 echo "demo: snapshot, plan and reassignment files are in $out"
 
 # Then on a real cluster: a local 6-broker, 3-rack Kafka (Maven Central jars, 127.0.0.1),
-# skewed topics with a rack violation, Ballast's plan executed (throttled) by Kafka's own
-# reassignment tool, and the result checked: placement = plan, racks, leaders, every record
-# intact, no throttle left. The cluster is stopped afterwards whatever happens.
+# skewed topics with a rack violation, Ballast's plan executed by `ballast execute` (throttled,
+# journaled), replicas and leaders per broker shown before and after, and the result checked:
+# placement = plan, racks, leaders, every record intact, no throttle left. The cluster is
+# stopped afterwards whatever happens.
 echo
 echo "demo: now proposing and executing a rebalance on a local multi-rack Kafka"
 BALLAST_BIN="$build/cli/ballast" KAFKA_RECORDS_BIN="$build/tests/kafka/kafka_records" \

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Ballast's executor on a real multi-rack Kafka cluster (run under tests/kafka/with-cluster.sh):
+
+1. a skewed, rack-violating cluster holding checkable records is snapshotted and planned by
+   Ballast, and `ballast execute` runs the plan throttled; it is killed with SIGKILL while
+   moves are in flight (throttles then in place), and `ballast execute --resume` finishes it:
+   placement equals the plan, leaders are the preferred ones, every record is intact, and no
+   throttle config is left;
+2. throttle accuracy: one partition of known size moved at R bytes/s; the measured rate is
+   reported and must be near R;
+3. stop: `ballast execute --stop` while a throttled execution runs: it ends as stopped, no
+   reassignment is left in progress, no throttle remains;
+4. a broker stopped mid-execution and started again: the execution completes.
+
+Prints figures and 'N passed, N failed'."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kt import (BALLAST, BOOT, CLUSTER, HERE, NBROKERS, RECORDS, check, finish,  # noqa: E402
+                results, tool)
+
+FIGURES = os.environ.get("BALLAST_FIGURES")  # optional file for the measured figures
+figures = {}
+
+
+def describe():
+    out = tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", BOOT, "--describe")
+    parts = {}
+    for line in out.splitlines():
+        m = re.search(r"Topic: (\S+)\s+Partition: (\d+)\s+Leader: (-?\d+|none)\s+Replicas: ([\d,]+)",
+                      line)
+        if m:
+            leader = -1 if m.group(3) == "none" else int(m.group(3))
+            parts[(m.group(1), int(m.group(2)))] = ([int(x) for x in m.group(4).split(",")], leader)
+    return parts
+
+
+def create(topic, assignment):
+    tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", BOOT, "--create",
+         "--topic", topic, "--replica-assignment", assignment)
+
+
+def produce(topic, parts, n, size=8192):
+    p = subprocess.run([RECORDS, "produce", BOOT, topic, str(parts), str(n), str(size)],
+                       capture_output=True, text=True, timeout=180)
+    check(f"produce {topic}", p.returncode == 0, p.stderr)
+
+
+def verify(topic, parts, n):
+    p = subprocess.run([RECORDS, "verify", BOOT, topic, str(parts), str(n)],
+                       capture_output=True, text=True, timeout=180)
+    check(f"every record of {topic} intact", p.returncode == 0, p.stdout + p.stderr)
+
+
+def throttles_left():
+    cfg = tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
+               "--entity-type", "brokers", "--all", check_rc=False) + \
+        tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
+             "--entity-type", "topics", check_rc=False)
+    return [line.strip() for line in cfg.splitlines()
+            if ("throttled" in line or "alter.log.dirs.io" in line) and "DYNAMIC" in line]
+
+
+def ongoing():
+    out = tool("org.apache.kafka.tools.reassign.ReassignPartitionsCommand", "--bootstrap-server",
+               BOOT, "--list", check_rc=False)
+    return [l for l in out.splitlines() if re.search(r"-\d+: replicas:", l)]
+
+
+def plan(work, name):
+    snap = os.path.join(work, f"{name}-snapshot.json")
+    cfg = os.path.join(work, "ballast.yaml")
+    with open(cfg, "w") as f:
+        f.write("capacity:\n  default: {cpu: 100, networkIn: 100MB/s, networkOut: 100MB/s}\n")
+    p = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOT, "--config", cfg, "--out", snap],
+                       capture_output=True, text=True, timeout=120)
+    check(f"{name}: ballast snapshot", p.returncode == 0, p.stderr)
+    re_path = os.path.join(work, f"{name}-reassign.json")
+    out_path = os.path.join(work, f"{name}-plan.json")
+    p = subprocess.run([BALLAST, "plan", "--snapshot", snap, "--config", cfg, "--quiet",
+                        "--output-json", out_path, "--reassignment-json", re_path],
+                       capture_output=True, text=True, timeout=120)
+    check(f"{name}: ballast plan", p.returncode == 0, p.stderr)
+    return re_path, json.load(open(re_path)), json.load(open(out_path))
+
+
+def execute(args, **kw):
+    return subprocess.Popen([BALLAST, "execute", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def journal(state):
+    try:
+        return json.load(open(os.path.join(state, "execution.json")))
+    except (OSError, ValueError):
+        return None
+
+
+def wait_inflight(state, proc, seconds=60):
+    t0 = time.time()
+    while time.time() - t0 < seconds and proc.poll() is None:
+        j = journal(state)
+        if j and any(t["state"] == "inflight" and t["type"] == "inter" for t in j["tasks"]):
+            return j
+        time.sleep(0.2)
+    return None
+
+
+def placement_is(want):
+    now = describe()
+    wrong = [(k, now.get(k), v) for k, v in want.items() if now.get(k, ([], -1))[0] != v]
+    leaders = [k for k, v in want.items() if now.get(k, ([], -1))[1] != v[0]]
+    return wrong, leaders
+
+
+def scenario_kill_and_resume(work):
+    skew = ",".join(["1:2:3", "2:3:1", "3:1:2"] * 4)
+    viol = ",".join(["1:4:2", "4:1:3", "1:4:3"] * 2)
+    create("skewed", skew)
+    create("violating", viol)
+    produce("skewed", 12, 2400)
+    produce("violating", 6, 600)
+    re_path, reassign, result = plan(work, "main")
+    want = {(p["topic"], p["partition"]): p["replicas"] for p in reassign["partitions"]}
+    check("plan moves replicas", result["summary"]["numReplicaMovements"] > 0)
+    state = os.path.join(work, "state-main")
+    t0 = time.time()
+    proc = execute([re_path, "--bootstrap", BOOT, "--state-dir", state, "--throttle", "400000",
+                    "--poll-interval", "0.5", "--strategy", "PrioritizeLargeReplicaMovementStrategy"])
+    j = wait_inflight(state, proc)
+    check("journal shows moves in flight", j is not None,
+          proc.poll() is not None and proc.communicate())
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    in_progress = ongoing()
+    print(f"{len(in_progress)} reassignment(s) in progress after the kill", file=sys.stderr)
+    j = journal(state)
+    check("the killed execution's journal is 'running'", j and j["status"] == "running", j and j["status"])
+    check("throttles are in place after the kill", len(throttles_left()) > 0)
+    # the resumed execution keeps the journal's settings except the throttle given here
+    p = subprocess.run([BALLAST, "execute", "--resume", "--bootstrap", BOOT, "--state-dir", state,
+                        "--throttle", "3000000"], capture_output=True, text=True, timeout=600)
+    print(p.stdout + p.stderr[-3000:], file=sys.stderr)
+    check("resume finishes the execution", p.returncode == 0, p.stderr[-1500:])
+    m = re.search(r"resume: (\d+) in-flight move\(s\) adopted", p.stderr)
+    check("resume adopts the killed execution's in-flight moves",
+          m and (int(m.group(1)) > 0 or not in_progress), (m and m.group(0), len(in_progress)))
+    figures["rebalance_seconds_with_kill"] = round(time.time() - t0, 1)
+    m = re.search(r"physical bound at [\d.]+ MB/s per broker: ([\d.]+) s", p.stdout)
+    if m:
+        figures["rebalance_physical_bound_seconds"] = float(m.group(1))
+    check("journal says finished", journal(state)["status"] == "finished", journal(state)["status"])
+    wrong, leaders = placement_is(want)
+    check("placement equals the plan", not wrong, wrong[:3])
+    check("preferred leaders lead", not leaders, leaders[:3])
+    check("no reassignment left in progress", not ongoing(), ongoing())
+    left = throttles_left()
+    check("no throttle left after resume", not left, left[:3])
+    verify("skewed", 12, 2400)
+    verify("violating", 6, 600)
+    # a second execute of the same plan has nothing to move
+    p = subprocess.run([BALLAST, "execute", re_path, "--bootstrap", BOOT, "--state-dir", state,
+                        "--quiet"], capture_output=True, text=True, timeout=120)
+    check("executing the done plan again is a no-op", p.returncode == 0 and
+          "0 done, 0 failed, 0 skipped, 0 not done, of 0 tasks" in p.stdout, p.stdout + p.stderr)
+
+
+def scenario_throttle_accuracy(work):
+    create("rate", "1:2")
+    produce("rate", 1, 6000)  # 6000 x 8 KiB = 49 MB
+    path = os.path.join(work, "rate.json")
+    json.dump({"version": 1, "partitions": [{"topic": "rate", "partition": 0, "replicas": [1, 5]}]},
+              open(path, "w"))
+    rate = 4_000_000
+    state = os.path.join(work, "state-rate")
+    t0 = time.time()
+    p = subprocess.run([BALLAST, "execute", path, "--bootstrap", BOOT, "--state-dir", state,
+                        "--throttle", str(rate), "--poll-interval", "0.2", "--quiet"],
+                       capture_output=True, text=True, timeout=300)
+    wall = time.time() - t0
+    check("throttled move finishes", p.returncode == 0, p.stderr[-1500:])
+    j = journal(state)
+    task = next((t for t in (j or {}).get("tasks", []) if t["type"] == "inter"), None)
+    size = task["size"] if task else 0
+    moving = task["finished"] - task["started"] if task else 0  # sent -> seen done
+    measured = size / moving if moving > 0 else 0
+    figures["throttle_bytes_per_s"] = rate
+    figures["throttle_move_bytes"] = size
+    figures["throttle_wall_seconds"] = round(wall, 2)
+    figures["throttle_move_seconds"] = round(moving, 2)
+    figures["throttle_measured_bytes_per_s"] = round(measured)
+    figures["throttle_ratio"] = round(measured / rate, 3)
+    print(f"throttle {rate} B/s: {size} bytes in {moving:.1f} s (command {wall:.1f} s) = {measured:.0f} B/s "
+          f"({measured / rate:.2f} of the throttle)", file=sys.stderr)
+    check("measured replication rate within 25% of the throttle",
+          0.75 * rate <= measured <= 1.25 * rate, f"{measured:.0f} vs {rate}")
+    check("no throttle left after the throttled move", not throttles_left(), throttles_left()[:3])
+
+
+def scenario_stop(work):
+    create("slow", ",".join(["1:2:3"] * 6))
+    produce("slow", 6, 1800)
+    re_path, reassign, _ = plan(work, "stop")
+    state = os.path.join(work, "state-stop")
+    proc = execute([re_path, "--bootstrap", BOOT, "--state-dir", state, "--throttle", "300000",
+                    "--poll-interval", "0.5"])
+    j = wait_inflight(state, proc)
+    check("stop: moves in flight", j is not None, proc.poll() is not None and proc.communicate())
+    p = subprocess.run([BALLAST, "execute", "--stop", "--bootstrap", BOOT, "--state-dir", state],
+                       capture_output=True, text=True, timeout=180)
+    out, err = proc.communicate(timeout=120)
+    check("the running execution ends as stopped (exit 3)", proc.returncode == 3,
+          f"{proc.returncode}: {err[-1000:]}")
+    check("--stop reports", p.returncode in (0, 3), p.stderr)
+    check("stop: journal says stopped", journal(state)["status"] == "stopped", journal(state)["status"])
+    check("stop: no reassignment left in progress", not ongoing(), ongoing())
+    check("stop: no throttle left", not throttles_left(), throttles_left()[:3])
+    verify("slow", 6, 1800)
+    return re_path, reassign
+
+
+def scenario_broker_restart(work, re_path, reassign):
+    # the stopped plan again: stop a destination broker while moves are in flight
+    want = {(p["topic"], p["partition"]): p["replicas"] for p in reassign["partitions"]}
+    before = describe()
+    dests = sorted({b for k, v in want.items() for b in v if b not in before[k][0]})
+    victim = dests[0] if dests else 6
+    state = os.path.join(work, "state-restart")
+    proc = execute([re_path, "--bootstrap", BOOT, "--state-dir", state, "--throttle", "2000000",
+                    "--poll-interval", "0.5", "--task-timeout", "240"])
+    j = wait_inflight(state, proc)
+    check("restart: moves in flight", j is not None, proc.poll() is not None and proc.communicate())
+    subprocess.run(["bash", os.path.join(HERE, "cluster.sh"), "stop-broker", CLUSTER, str(victim)],
+                   check=False, timeout=120)
+    time.sleep(6)
+    subprocess.run(["bash", os.path.join(HERE, "cluster.sh"), "start-broker", CLUSTER, str(victim)],
+                   check=False, timeout=240)
+    try:
+        out, err = proc.communicate(timeout=420)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    print(out + err[-2000:], file=sys.stderr)
+    check(f"the execution completes after broker {victim} restarts", proc.returncode == 0,
+          f"{proc.returncode}: {err[-1500:]}")
+    wrong, _ = placement_is(want)
+    check("restart: placement equals the plan", not wrong, wrong[:3])
+    check("restart: no throttle left", not throttles_left(), throttles_left()[:3])
+    verify("slow", 6, 1800)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="ballast-exec.")
+    scenario_kill_and_resume(work)
+    scenario_throttle_accuracy(work)
+    re_path, reassign = scenario_stop(work)
+    scenario_broker_restart(work, re_path, reassign)
+
+
+try:
+    main()
+except Exception as e:  # a tool failing is a test failure with its message
+    check("execute", False, repr(e))
+print(json.dumps(figures), file=sys.stderr)
+if FIGURES:
+    with open(FIGURES, "w") as f:
+        json.dump(figures, f, indent=1)
+finish()
