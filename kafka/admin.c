@@ -1,4 +1,6 @@
-/* Kafka admin requests for the executor and per-broker connections; see admin.h. */
+/* Kafka admin requests and per-broker connections; see admin.h. Each request is an encoder
+ * and a parse_* function over the reply body, so kafka_decode_reply can run every decoder on
+ * recorded and fuzzed replies. */
 #include "kafka/admin.h"
 
 #include <errno.h>
@@ -10,9 +12,14 @@
 #include "kafka/wire.h"
 
 enum {
+    API_METADATA = 3,
     API_DESCRIBE_CONFIGS = 32,
     API_ALTER_REPLICA_LOG_DIRS = 34,
+    API_DESCRIBE_LOG_DIRS = 35,
+    API_ELECT_LEADERS = 43,
     API_INCREMENTAL_ALTER_CONFIGS = 44,
+    API_ALTER_REASSIGNMENTS = 45,
+    API_LIST_REASSIGNMENTS = 46,
     API_DESCRIBE_CLUSTER = 60,
 };
 
@@ -37,14 +44,31 @@ static bool code_retriable(int16_t ec)
     }
 }
 
+static int code_rc(int16_t ec)
+{
+    return code_retriable(ec) ? -EAGAIN : -EINVAL;
+}
+
 /* The error for a Kafka error code: -EAGAIN when retriable, -EINVAL otherwise. */
 static int code_error(struct error *err, int16_t ec, const char *msg, const char *what)
 {
-    return error_set(err, code_retriable(ec) ? -EAGAIN : -EINVAL, "%s: %s (%d)%s%s", what,
-                     kafka_error_name(ec), ec, msg && *msg ? ": " : "", msg ? msg : "");
+    return error_set(err, code_rc(ec), "%s: %s (%d)%s%s", what, kafka_error_name(ec), ec,
+                     msg && *msg ? ": " : "", msg ? msg : "");
 }
 
-/* Sends w as api at the highest version in [lo, hi] (flexible versions only). */
+/* The prologue most replies share: ThrottleTimeMs, ErrorCode, ErrorMessage (msg may be NULL
+ * for replies without one). */
+static int16_t read_top_error(struct kafka_rd *rd, char *msg, size_t msglen)
+{
+    kafka_rd_i32(rd, "ThrottleTimeMs");
+    int16_t ec = kafka_rd_i16(rd, "ErrorCode");
+    if (msg)
+        kafka_rd_compact_str(rd, "ErrorMessage", msg, msglen);
+    return ec;
+}
+
+/* Sends w as api at the highest version in [lo, hi] (flexible versions only). Returns the
+ * version, the body in *body (caller frees) and a reader over it. */
 static int call(struct kafka_conn *c, int16_t api, int lo, int hi, const char *what,
                 struct kafka_wr *w, struct kafka_rd *rd, uint8_t **body, struct error *err)
 {
@@ -63,17 +87,255 @@ static int call(struct kafka_conn *c, int16_t api, int lo, int hi, const char *w
     return v;
 }
 
+/* Runs body once for every run [i_, j_) of consecutive items of n for which `same` (comparing
+ * item j_ with item i_) holds: the grouping of requests by topic, dir or resource. */
+#define FOR_RUNS(n, same, body)                                                                    \
+    for (int i_ = 0; i_ < (n);) {                                                                  \
+        int j_ = i_;                                                                               \
+        while (j_ < (n) && (same))                                                                 \
+            j_++;                                                                                  \
+        body;                                                                                      \
+        i_ = j_;                                                                                   \
+    }
+
+/* ---- reassignments and elections ---- */
+
+/* Reads per-partition results [topic [partition, error, message?]] and reports the first
+ * error; ElectLeaders' ELECTION_NOT_NEEDED is not one. */
+static int parse_partition_results(struct kafka_rd *r, const char *what, bool elect,
+                                   struct error *err)
+{
+    int32_t nt = kafka_rd_array(r, "Responses", 3);
+    int bad = 0;
+    int16_t first_ec = 0;
+    char first[600] = "";
+    for (int32_t t = 0; t < nt && kafka_rd_ok(r); t++) {
+        char topic[256];
+        kafka_rd_compact_str(r, "Topic", topic, sizeof(topic));
+        int32_t np = kafka_rd_array(r, "Partitions", 7);
+        for (int32_t k = 0; k < np && kafka_rd_ok(r); k++) {
+            int32_t part = kafka_rd_i32(r, "PartitionIndex");
+            int16_t ec = kafka_rd_i16(r, "ErrorCode");
+            char msg[300];
+            bool has = kafka_rd_compact_str(r, "ErrorMessage", msg, sizeof(msg));
+            kafka_rd_tags(r, "Partitions tags");
+            if (ec == 0 || (elect && ec == 84))
+                continue;
+            if (bad++ == 0) {
+                first_ec = ec;
+                snprintf(first, sizeof(first), "topic %s partition %d: %s (%d)%s%s", topic, part,
+                         kafka_error_name(ec), ec, has ? ": " : "", has ? msg : "");
+            }
+        }
+        kafka_rd_tags(r, "Responses tags");
+    }
+    kafka_rd_tags(r, "tags");
+    if (!kafka_rd_ok(r))
+        return error_set(err, -EPROTO, "%s reply: %s", what, r->err);
+    if (bad)
+        return error_set(err, code_rc(first_ec), "%s: %s%s", what, first,
+                         bad > 1 ? " (and more partitions failed)" : "");
+    return 0;
+}
+
+static int parse_alter_reassignments(struct kafka_rd *rd, struct error *err)
+{
+    char msg[300];
+    int16_t ec = read_top_error(rd, msg, sizeof(msg));
+    if (kafka_rd_ok(rd) && ec != 0)
+        return code_error(err, ec, msg, "AlterPartitionReassignments");
+    return parse_partition_results(rd, "AlterPartitionReassignments", false, err);
+}
+
+int kafka_alter_reassignments(struct kafka_conn *c, const struct kafka_reassignment *r, int n,
+                              int timeout_ms, struct error *err)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, timeout_ms);
+    int ntopics = 0;
+    for (int i = 0; i < n; i++)
+        ntopics += i == 0 || strcmp(r[i].topic, r[i - 1].topic) != 0;
+    kafka_wr_uvarint(&w, (uint64_t)ntopics + 1);
+    FOR_RUNS(n, strcmp(r[j_].topic, r[i_].topic) == 0, {
+        kafka_wr_compact_str(&w, r[i_].topic);
+        kafka_wr_uvarint(&w, (uint64_t)(j_ - i_) + 1);
+        for (int k = i_; k < j_; k++) {
+            kafka_wr_i32(&w, r[k].partition);
+            if (!r[k].replicas) {
+                kafka_wr_null_array(&w);
+            } else {
+                kafka_wr_uvarint(&w, (uint64_t)r[k].nreplicas + 1);
+                for (int q = 0; q < r[k].nreplicas; q++)
+                    kafka_wr_i32(&w, r[k].replicas[q]);
+            }
+            kafka_wr_tags(&w);
+        }
+        kafka_wr_tags(&w);
+    })
+    kafka_wr_tags(&w);
+    struct kafka_rd rd;
+    uint8_t *body = NULL;
+    int rc = call(c, API_ALTER_REASSIGNMENTS, 0, 0, "AlterPartitionReassignments", &w, &rd, &body,
+                  err);
+    if (rc < 0)
+        return rc;
+    rc = parse_alter_reassignments(&rd, err);
+    free(body);
+    return rc;
+}
+
+static void read_id_list(struct kafka_rd *r, const char *field, int32_t *out, int *ret_n)
+{
+    int32_t n = kafka_rd_array(r, field, 4);
+    int k = 0;
+    for (int32_t i = 0; i < n && kafka_rd_ok(r); i++) {
+        int32_t id = kafka_rd_i32(r, field);
+        if (k < MODEL_MAX_RF)
+            out[k++] = id;
+    }
+    *ret_n = k;
+}
+
+static int parse_list_reassignments(struct kafka_rd *rd, struct kafka_ongoing **ret, int *ret_n,
+                                    struct error *err)
+{
+    char msg[300];
+    int16_t ec = read_top_error(rd, msg, sizeof(msg));
+    struct kafka_ongoing *out = NULL;
+    size_t cap = 0;
+    int n = 0, rc = 0;
+    int32_t nt = kafka_rd_array(rd, "Topics", 3);
+    for (int32_t t = 0; t < nt && kafka_rd_ok(rd); t++) {
+        char topic[256];
+        kafka_rd_compact_str(rd, "Topics.Name", topic, sizeof(topic));
+        int32_t np = kafka_rd_array(rd, "Topics.Partitions", 8);
+        for (int32_t k = 0; k < np && kafka_rd_ok(rd); k++) {
+            xgrow((void **)&out, &cap, (size_t)n + 1, sizeof(*out));
+            struct kafka_ongoing *o = &out[n++];
+            memset(o, 0, sizeof(*o));
+            snprintf(o->topic, sizeof(o->topic), "%s", topic);
+            o->partition = kafka_rd_i32(rd, "PartitionIndex");
+            read_id_list(rd, "Replicas", o->replicas, &o->nreplicas);
+            read_id_list(rd, "AddingReplicas", o->adding, &o->nadding);
+            read_id_list(rd, "RemovingReplicas", o->removing, &o->nremoving);
+            kafka_rd_tags(rd, "Partitions tags");
+        }
+        kafka_rd_tags(rd, "Topics tags");
+    }
+    kafka_rd_tags(rd, "tags");
+    if (!kafka_rd_ok(rd))
+        rc = error_set(err, -EPROTO, "ListPartitionReassignments reply: %s", rd->err);
+    else if (ec != 0)
+        rc = code_error(err, ec, msg, "ListPartitionReassignments");
+    if (rc < 0) {
+        free(out);
+        return rc;
+    }
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
+
+int kafka_list_reassignments(struct kafka_conn *c, struct kafka_ongoing **ret, int *ret_n,
+                             struct error *err)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, KAFKA_DEFAULT_TIMEOUT_MS);
+    kafka_wr_null_array(&w); /* every partition */
+    kafka_wr_tags(&w);
+    struct kafka_rd rd;
+    uint8_t *body = NULL;
+    int rc = call(c, API_LIST_REASSIGNMENTS, 0, 0, "ListPartitionReassignments", &w, &rd, &body,
+                  err);
+    if (rc < 0)
+        return rc;
+    rc = parse_list_reassignments(&rd, ret, ret_n, err);
+    free(body);
+    return rc;
+}
+
+static int parse_elect(struct kafka_rd *rd, struct error *err)
+{
+    int16_t ec = read_top_error(rd, NULL, 0);
+    if (kafka_rd_ok(rd) && ec != 0)
+        return code_error(err, ec, NULL, "ElectLeaders");
+    return parse_partition_results(rd, "ElectLeaders", true, err);
+}
+
+int kafka_elect_preferred(struct kafka_conn *c, const char *const *topics,
+                          const int32_t *partitions, int n, int timeout_ms, struct error *err)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i8(&w, 0); /* PREFERRED */
+    int ntopics = 0;
+    for (int i = 0; i < n; i++)
+        ntopics += i == 0 || strcmp(topics[i], topics[i - 1]) != 0;
+    kafka_wr_uvarint(&w, (uint64_t)ntopics + 1);
+    FOR_RUNS(n, strcmp(topics[j_], topics[i_]) == 0, {
+        kafka_wr_compact_str(&w, topics[i_]);
+        kafka_wr_uvarint(&w, (uint64_t)(j_ - i_) + 1);
+        for (int k = i_; k < j_; k++)
+            kafka_wr_i32(&w, partitions[k]);
+        kafka_wr_tags(&w);
+    })
+    kafka_wr_i32(&w, timeout_ms);
+    kafka_wr_tags(&w);
+    struct kafka_rd rd;
+    uint8_t *body = NULL;
+    int rc = call(c, API_ELECT_LEADERS, 2, 2, "ElectLeaders", &w, &rd, &body, err);
+    if (rc < 0)
+        return rc;
+    rc = parse_elect(&rd, err);
+    free(body);
+    return rc;
+}
+
 /* ---- DescribeCluster ---- */
+
+static int parse_describe_cluster(struct kafka_rd *rd, int v, struct kafka_cluster_info *info,
+                                  struct error *err)
+{
+    memset(info, 0, sizeof(*info));
+    char msg[300];
+    int16_t ec = read_top_error(rd, msg, sizeof(msg));
+    if (v >= 1)
+        kafka_rd_i8(rd, "EndpointType");
+    kafka_rd_compact_str(rd, "ClusterId", info->cluster_id, sizeof(info->cluster_id));
+    info->controller = kafka_rd_i32(rd, "ControllerId");
+    int32_t n = kafka_rd_array(rd, "Brokers", 10);
+    info->brokers = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*info->brokers));
+    for (int32_t i = 0; i < n && kafka_rd_ok(rd); i++) {
+        struct kafka_node *b = &info->brokers[info->nbrokers++];
+        b->id = kafka_rd_i32(rd, "Brokers.BrokerId");
+        kafka_rd_compact_str(rd, "Brokers.Host", b->host, sizeof(b->host));
+        b->port = kafka_rd_i32(rd, "Brokers.Port");
+        kafka_rd_compact_str(rd, "Brokers.Rack", b->rack, sizeof(b->rack));
+        kafka_rd_tags(rd, "Brokers tags");
+    }
+    kafka_rd_i32(rd, "ClusterAuthorizedOperations");
+    kafka_rd_tags(rd, "tags");
+    int rc = 0;
+    if (!kafka_rd_ok(rd))
+        rc = error_set(err, -EPROTO, "DescribeCluster reply: %s", rd->err);
+    else if (ec != 0)
+        rc = code_error(err, ec, msg, "DescribeCluster");
+    if (rc < 0)
+        kafka_cluster_info_free(info);
+    return rc;
+}
 
 int kafka_describe_cluster(struct kafka_conn *c, struct kafka_cluster_info *info,
                            struct error *err)
 {
     memset(info, 0, sizeof(*info));
     info->controller = -1;
+    int v = kafka_conn_version(c, API_DESCRIBE_CLUSTER, 0, 1);
     struct kafka_wr w;
     kafka_wr_init(&w);
     kafka_wr_i8(&w, 0); /* IncludeClusterAuthorizedOperations */
-    int v = kafka_conn_version(c, API_DESCRIBE_CLUSTER, 0, 1);
     if (v >= 1)
         kafka_wr_i8(&w, 1); /* EndpointType: brokers */
     kafka_wr_tags(&w);
@@ -83,35 +345,8 @@ int kafka_describe_cluster(struct kafka_conn *c, struct kafka_cluster_info *info
                   &rd, &body, err);
     if (rc < 0)
         return rc;
-    kafka_rd_i32(&rd, "ThrottleTimeMs");
-    int16_t ec = kafka_rd_i16(&rd, "ErrorCode");
-    char msg[300];
-    kafka_rd_compact_str(&rd, "ErrorMessage", msg, sizeof(msg));
-    if (rc >= 1)
-        kafka_rd_i8(&rd, "EndpointType");
-    kafka_rd_compact_str(&rd, "ClusterId", info->cluster_id, sizeof(info->cluster_id));
-    info->controller = kafka_rd_i32(&rd, "ControllerId");
-    int32_t n = kafka_rd_array(&rd, "Brokers", 10);
-    info->brokers = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*info->brokers));
-    for (int32_t i = 0; i < n && kafka_rd_ok(&rd); i++) {
-        struct kafka_node *b = &info->brokers[info->nbrokers++];
-        b->id = kafka_rd_i32(&rd, "Brokers.BrokerId");
-        kafka_rd_compact_str(&rd, "Brokers.Host", b->host, sizeof(b->host));
-        b->port = kafka_rd_i32(&rd, "Brokers.Port");
-        kafka_rd_compact_str(&rd, "Brokers.Rack", b->rack, sizeof(b->rack));
-        kafka_rd_tags(&rd, "Brokers tags");
-    }
-    kafka_rd_i32(&rd, "ClusterAuthorizedOperations");
-    kafka_rd_tags(&rd, "tags");
-    if (!kafka_rd_ok(&rd))
-        rc = error_set(err, -EPROTO, "DescribeCluster reply: %s", rd.err);
-    else if (ec != 0)
-        rc = code_error(err, ec, msg, "DescribeCluster");
-    else
-        rc = 0;
+    rc = parse_describe_cluster(&rd, rc, info, err);
     free(body);
-    if (rc < 0)
-        kafka_cluster_info_free(info);
     return rc;
 }
 
@@ -142,6 +377,70 @@ const struct kafka_config_entry *kafka_config_find(const struct kafka_config_ent
     return NULL;
 }
 
+static int parse_describe_configs(struct kafka_rd *rd, struct kafka_config_entry **ret,
+                                  int *ret_n, struct error *err)
+{
+    struct kafka_config_entry *out = NULL;
+    size_t cap = 0;
+    int n = 0, rc = 0;
+    int16_t first_ec = 0;
+    char msg[300] = "", name[256] = "";
+    int8_t first_type = 0;
+    kafka_rd_i32(rd, "ThrottleTimeMs");
+    int32_t nr = kafka_rd_array(rd, "Results", 6);
+    for (int32_t i = 0; i < nr && kafka_rd_ok(rd); i++) {
+        int16_t ec = kafka_rd_i16(rd, "Results.ErrorCode");
+        char m[300], rn[256];
+        kafka_rd_compact_str(rd, "Results.ErrorMessage", m, sizeof(m));
+        int8_t type = kafka_rd_i8(rd, "Results.ResourceType");
+        kafka_rd_compact_str(rd, "Results.ResourceName", rn, sizeof(rn));
+        if (ec != 0 && first_ec == 0) {
+            first_ec = ec;
+            first_type = type;
+            snprintf(msg, sizeof(msg), "%s", m);
+            snprintf(name, sizeof(name), "%s", rn);
+        }
+        int32_t nc = kafka_rd_array(rd, "Configs", 7);
+        for (int32_t k = 0; k < nc && kafka_rd_ok(rd); k++) {
+            xgrow((void **)&out, &cap, (size_t)n + 1, sizeof(*out));
+            struct kafka_config_entry *e = &out[n++];
+            memset(e, 0, sizeof(*e));
+            e->name = kafka_rd_compact_strdup(rd, "Configs.Name", 4096);
+            e->value = kafka_rd_compact_strdup(rd, "Configs.Value", KAFKA_MAX_CONFIG_VALUE);
+            e->read_only = kafka_rd_i8(rd, "Configs.ReadOnly") != 0;
+            e->source = kafka_rd_i8(rd, "Configs.ConfigSource");
+            e->sensitive = kafka_rd_i8(rd, "Configs.IsSensitive") != 0;
+            int32_t ns = kafka_rd_array(rd, "Configs.Synonyms", 4);
+            for (int32_t s = 0; s < ns && kafka_rd_ok(rd); s++) {
+                free(kafka_rd_compact_strdup(rd, "Synonyms.Name", 4096));
+                free(kafka_rd_compact_strdup(rd, "Synonyms.Value", KAFKA_MAX_CONFIG_VALUE));
+                kafka_rd_i8(rd, "Synonyms.Source");
+                kafka_rd_tags(rd, "Synonyms tags");
+            }
+            kafka_rd_i8(rd, "Configs.ConfigType");
+            free(kafka_rd_compact_strdup(rd, "Configs.Documentation", KAFKA_MAX_CONFIG_VALUE));
+            kafka_rd_tags(rd, "Configs tags");
+            if (!e->name && kafka_rd_ok(rd))
+                e->name = xstrdup("");
+        }
+        kafka_rd_tags(rd, "Results tags");
+    }
+    kafka_rd_tags(rd, "tags");
+    if (!kafka_rd_ok(rd)) {
+        rc = error_set(err, -EPROTO, "DescribeConfigs reply: %s", rd->err);
+    } else if (first_ec != 0) {
+        rc = code_error(err, first_ec, msg, "DescribeConfigs");
+        error_prefix(err, "%s %s", first_type == KAFKA_RESOURCE_BROKER ? "broker" : "topic", name);
+    }
+    if (rc < 0) {
+        kafka_config_entries_free(out, n);
+        return rc;
+    }
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
+
 int kafka_describe_configs(struct kafka_conn *c, int8_t type, const char *resource,
                            const char *const *keys, int nkeys, struct kafka_config_entry **ret,
                            int *ret_n, struct error *err)
@@ -167,66 +466,9 @@ int kafka_describe_configs(struct kafka_conn *c, int8_t type, const char *resour
     int rc = call(c, API_DESCRIBE_CONFIGS, 4, 4, "DescribeConfigs", &w, &rd, &body, err);
     if (rc < 0)
         return rc;
-    rc = 0;
-    struct kafka_config_entry *out = NULL;
-    size_t cap = 0;
-    int n = 0;
-    int16_t first_ec = 0;
-    char msg[300] = "", name[256] = "";
-    kafka_rd_i32(&rd, "ThrottleTimeMs");
-    int32_t nr = kafka_rd_array(&rd, "Results", 6);
-    for (int32_t i = 0; i < nr && kafka_rd_ok(&rd); i++) {
-        int16_t ec = kafka_rd_i16(&rd, "Results.ErrorCode");
-        char m[300];
-        kafka_rd_compact_str(&rd, "Results.ErrorMessage", m, sizeof(m));
-        kafka_rd_i8(&rd, "Results.ResourceType");
-        char rn[256];
-        kafka_rd_compact_str(&rd, "Results.ResourceName", rn, sizeof(rn));
-        if (ec != 0 && first_ec == 0) {
-            first_ec = ec;
-            snprintf(msg, sizeof(msg), "%s", m);
-            snprintf(name, sizeof(name), "%s", rn);
-        }
-        int32_t nc = kafka_rd_array(&rd, "Configs", 7);
-        for (int32_t k = 0; k < nc && kafka_rd_ok(&rd); k++) {
-            xgrow((void **)&out, &cap, (size_t)n + 1, sizeof(*out));
-            struct kafka_config_entry *e = &out[n++];
-            memset(e, 0, sizeof(*e));
-            e->name = kafka_rd_compact_strdup(&rd, "Configs.Name", 4096);
-            e->value = kafka_rd_compact_strdup(&rd, "Configs.Value", KAFKA_MAX_CONFIG_VALUE);
-            e->read_only = kafka_rd_i8(&rd, "Configs.ReadOnly") != 0;
-            e->source = kafka_rd_i8(&rd, "Configs.ConfigSource");
-            e->sensitive = kafka_rd_i8(&rd, "Configs.IsSensitive") != 0;
-            int32_t ns = kafka_rd_array(&rd, "Configs.Synonyms", 4);
-            for (int32_t s = 0; s < ns && kafka_rd_ok(&rd); s++) {
-                free(kafka_rd_compact_strdup(&rd, "Synonyms.Name", 4096));
-                free(kafka_rd_compact_strdup(&rd, "Synonyms.Value", KAFKA_MAX_CONFIG_VALUE));
-                kafka_rd_i8(&rd, "Synonyms.Source");
-                kafka_rd_tags(&rd, "Synonyms tags");
-            }
-            kafka_rd_i8(&rd, "Configs.ConfigType");
-            free(kafka_rd_compact_strdup(&rd, "Configs.Documentation", KAFKA_MAX_CONFIG_VALUE));
-            kafka_rd_tags(&rd, "Configs tags");
-            if (!e->name && kafka_rd_ok(&rd))
-                e->name = xstrdup("");
-        }
-        kafka_rd_tags(&rd, "Results tags");
-    }
-    kafka_rd_tags(&rd, "tags");
-    if (!kafka_rd_ok(&rd))
-        rc = error_set(err, -EPROTO, "DescribeConfigs reply: %s", rd.err);
-    else if (first_ec != 0)
-        rc = code_error(err, first_ec, msg, "DescribeConfigs");
+    rc = parse_describe_configs(&rd, ret, ret_n, err);
     free(body);
-    if (rc < 0) {
-        kafka_config_entries_free(out, n);
-        if (first_ec != 0 && rc != -EPROTO)
-            error_prefix(err, "%s %s", type == KAFKA_RESOURCE_BROKER ? "broker" : "topic", name);
-        return rc;
-    }
-    *ret = out;
-    *ret_n = n;
-    return 0;
+    return rc;
 }
 
 /* ---- IncrementalAlterConfigs ---- */
@@ -234,6 +476,36 @@ int kafka_describe_configs(struct kafka_conn *c, int8_t type, const char *resour
 static bool same_resource(const struct kafka_config_alter *a, const struct kafka_config_alter *b)
 {
     return a->type == b->type && strcmp(a->resource, b->resource) == 0;
+}
+
+static int parse_alter_configs(struct kafka_rd *rd, struct error *err)
+{
+    kafka_rd_i32(rd, "ThrottleTimeMs");
+    int32_t nr = kafka_rd_array(rd, "Responses", 6);
+    int bad = 0;
+    int16_t first_ec = 0;
+    char first[600] = "";
+    for (int32_t i = 0; i < nr && kafka_rd_ok(rd); i++) {
+        int16_t ec = kafka_rd_i16(rd, "Responses.ErrorCode");
+        char m[300], rn[256];
+        bool has = kafka_rd_compact_str(rd, "Responses.ErrorMessage", m, sizeof(m));
+        int8_t type = kafka_rd_i8(rd, "Responses.ResourceType");
+        kafka_rd_compact_str(rd, "Responses.ResourceName", rn, sizeof(rn));
+        kafka_rd_tags(rd, "Responses tags");
+        if (ec != 0 && bad++ == 0) {
+            first_ec = ec;
+            snprintf(first, sizeof(first), "%s %s: %s (%d)%s%s",
+                     type == KAFKA_RESOURCE_BROKER ? "broker" : "topic", rn, kafka_error_name(ec),
+                     ec, has ? ": " : "", has ? m : "");
+        }
+    }
+    kafka_rd_tags(rd, "tags");
+    if (!kafka_rd_ok(rd))
+        return error_set(err, -EPROTO, "IncrementalAlterConfigs reply: %s", rd->err);
+    if (bad)
+        return error_set(err, code_rc(first_ec), "IncrementalAlterConfigs: %s%s", first,
+                         bad > 1 ? " (and more resources failed)" : "");
+    return 0;
 }
 
 int kafka_incremental_alter_configs(struct kafka_conn *c, const struct kafka_config_alter *a,
@@ -247,22 +519,18 @@ int kafka_incremental_alter_configs(struct kafka_conn *c, const struct kafka_con
     for (int i = 0; i < n; i++)
         nres += i == 0 || !same_resource(&a[i], &a[i - 1]);
     kafka_wr_uvarint(&w, (uint64_t)nres + 1);
-    for (int i = 0; i < n;) {
-        int j = i;
-        while (j < n && same_resource(&a[j], &a[i]))
-            j++;
-        kafka_wr_i8(&w, a[i].type);
-        kafka_wr_compact_str(&w, a[i].resource);
-        kafka_wr_uvarint(&w, (uint64_t)(j - i) + 1);
-        for (int k = i; k < j; k++) {
+    FOR_RUNS(n, same_resource(&a[j_], &a[i_]), {
+        kafka_wr_i8(&w, a[i_].type);
+        kafka_wr_compact_str(&w, a[i_].resource);
+        kafka_wr_uvarint(&w, (uint64_t)(j_ - i_) + 1);
+        for (int k = i_; k < j_; k++) {
             kafka_wr_compact_str(&w, a[k].name);
             kafka_wr_i8(&w, a[k].op);
             kafka_wr_compact_str(&w, a[k].op == KAFKA_CONFIG_DELETE ? NULL : a[k].value);
             kafka_wr_tags(&w);
         }
         kafka_wr_tags(&w);
-        i = j;
-    }
+    })
     kafka_wr_i8(&w, 0); /* ValidateOnly */
     kafka_wr_tags(&w);
     struct kafka_rd rd;
@@ -271,40 +539,44 @@ int kafka_incremental_alter_configs(struct kafka_conn *c, const struct kafka_con
                   &body, err);
     if (rc < 0)
         return rc;
-    rc = 0;
-    kafka_rd_i32(&rd, "ThrottleTimeMs");
-    int32_t nr = kafka_rd_array(&rd, "Responses", 6);
-    int bad = 0;
-    int16_t first_ec = 0;
-    char first[600] = "";
-    for (int32_t i = 0; i < nr && kafka_rd_ok(&rd); i++) {
-        int16_t ec = kafka_rd_i16(&rd, "Responses.ErrorCode");
-        char m[300], rn[256];
-        bool has = kafka_rd_compact_str(&rd, "Responses.ErrorMessage", m, sizeof(m));
-        int8_t type = kafka_rd_i8(&rd, "Responses.ResourceType");
-        kafka_rd_compact_str(&rd, "Responses.ResourceName", rn, sizeof(rn));
-        kafka_rd_tags(&rd, "Responses tags");
-        if (ec == 0)
-            continue;
-        if (bad++ == 0) {
-            first_ec = ec;
-            snprintf(first, sizeof(first), "%s %s: %s (%d)%s%s",
-                     type == KAFKA_RESOURCE_BROKER ? "broker" : "topic", rn, kafka_error_name(ec),
-                     ec, has ? ": " : "", has ? m : "");
-        }
-    }
-    kafka_rd_tags(&rd, "tags");
-    if (!kafka_rd_ok(&rd))
-        rc = error_set(err, -EPROTO, "IncrementalAlterConfigs reply: %s", rd.err);
-    else if (bad)
-        rc = error_set(err, code_retriable(first_ec) ? -EAGAIN : -EINVAL,
-                       "IncrementalAlterConfigs: %s%s", first,
-                       bad > 1 ? " (and more resources failed)" : "");
+    rc = parse_alter_configs(&rd, err);
     free(body);
     return rc;
 }
 
 /* ---- AlterReplicaLogDirs ---- */
+
+static int parse_alter_log_dirs(struct kafka_rd *rd, struct error *err)
+{
+    kafka_rd_i32(rd, "ThrottleTimeMs");
+    int32_t nt = kafka_rd_array(rd, "Results", 3);
+    int bad = 0;
+    int16_t first_ec = 0;
+    char first[400] = "";
+    for (int32_t t = 0; t < nt && kafka_rd_ok(rd); t++) {
+        char topic[256];
+        kafka_rd_compact_str(rd, "Results.TopicName", topic, sizeof(topic));
+        int32_t np = kafka_rd_array(rd, "Results.Partitions", 7);
+        for (int32_t k = 0; k < np && kafka_rd_ok(rd); k++) {
+            int32_t part = kafka_rd_i32(rd, "PartitionIndex");
+            int16_t ec = kafka_rd_i16(rd, "ErrorCode");
+            kafka_rd_tags(rd, "Partitions tags");
+            if (ec != 0 && bad++ == 0) {
+                first_ec = ec;
+                snprintf(first, sizeof(first), "topic %s partition %d: %s (%d)", topic, part,
+                         kafka_error_name(ec), ec);
+            }
+        }
+        kafka_rd_tags(rd, "Results tags");
+    }
+    kafka_rd_tags(rd, "tags");
+    if (!kafka_rd_ok(rd))
+        return error_set(err, -EPROTO, "AlterReplicaLogDirs reply: %s", rd->err);
+    if (bad)
+        return error_set(err, code_rc(first_ec), "AlterReplicaLogDirs: %s%s", first,
+                         bad > 1 ? " (and more partitions failed)" : "");
+    return 0;
+}
 
 int kafka_alter_replica_log_dirs(struct kafka_conn *c, const struct kafka_log_dir_move *m, int n,
                                  struct error *err)
@@ -317,18 +589,15 @@ int kafka_alter_replica_log_dirs(struct kafka_conn *c, const struct kafka_log_di
     for (int i = 0; i < n; i++)
         ndirs += i == 0 || strcmp(m[i].dir, m[i - 1].dir) != 0;
     kafka_wr_uvarint(&w, (uint64_t)ndirs + 1);
-    for (int i = 0; i < n;) {
-        int j = i;
-        while (j < n && strcmp(m[j].dir, m[i].dir) == 0)
-            j++;
-        kafka_wr_compact_str(&w, m[i].dir);
+    FOR_RUNS(n, strcmp(m[j_].dir, m[i_].dir) == 0, {
+        kafka_wr_compact_str(&w, m[i_].dir);
         int ntopics = 0;
-        for (int k = i; k < j; k++)
-            ntopics += k == i || strcmp(m[k].topic, m[k - 1].topic) != 0;
+        for (int k = i_; k < j_; k++)
+            ntopics += k == i_ || strcmp(m[k].topic, m[k - 1].topic) != 0;
         kafka_wr_uvarint(&w, (uint64_t)ntopics + 1);
-        for (int k = i; k < j;) {
+        for (int k = i_; k < j_;) {
             int l = k;
-            while (l < j && strcmp(m[l].topic, m[k].topic) == 0)
+            while (l < j_ && strcmp(m[l].topic, m[k].topic) == 0)
                 l++;
             kafka_wr_compact_str(&w, m[k].topic);
             kafka_wr_uvarint(&w, (uint64_t)(l - k) + 1);
@@ -338,45 +607,72 @@ int kafka_alter_replica_log_dirs(struct kafka_conn *c, const struct kafka_log_di
             k = l;
         }
         kafka_wr_tags(&w);
-        i = j;
-    }
+    })
     kafka_wr_tags(&w);
     struct kafka_rd rd;
     uint8_t *body = NULL;
     int rc = call(c, API_ALTER_REPLICA_LOG_DIRS, 2, 2, "AlterReplicaLogDirs", &w, &rd, &body, err);
     if (rc < 0)
         return rc;
-    rc = 0;
-    kafka_rd_i32(&rd, "ThrottleTimeMs");
-    int32_t nt = kafka_rd_array(&rd, "Results", 3);
-    int bad = 0;
-    int16_t first_ec = 0;
-    char first[400] = "";
-    for (int32_t t = 0; t < nt && kafka_rd_ok(&rd); t++) {
-        char topic[256];
-        kafka_rd_compact_str(&rd, "Results.TopicName", topic, sizeof(topic));
-        int32_t np = kafka_rd_array(&rd, "Results.Partitions", 7);
-        for (int32_t k = 0; k < np && kafka_rd_ok(&rd); k++) {
-            int32_t part = kafka_rd_i32(&rd, "PartitionIndex");
-            int16_t ec = kafka_rd_i16(&rd, "ErrorCode");
-            kafka_rd_tags(&rd, "Partitions tags");
-            if (ec != 0 && bad++ == 0) {
-                first_ec = ec;
-                snprintf(first, sizeof(first), "topic %s partition %d: %s (%d)", topic, part,
-                         kafka_error_name(ec), ec);
-            }
-        }
-        kafka_rd_tags(&rd, "Results tags");
-    }
-    kafka_rd_tags(&rd, "tags");
-    if (!kafka_rd_ok(&rd))
-        rc = error_set(err, -EPROTO, "AlterReplicaLogDirs reply: %s", rd.err);
-    else if (bad)
-        rc = error_set(err, code_retriable(first_ec) ? -EAGAIN : -EINVAL,
-                       "AlterReplicaLogDirs: %s%s", first,
-                       bad > 1 ? " (and more partitions failed)" : "");
+    rc = parse_alter_log_dirs(&rd, err);
     free(body);
     return rc;
+}
+
+/* ---- decoding recorded and fuzzed replies ---- */
+
+int kafka_decode_reply(int16_t api, int version, const uint8_t *body, size_t len,
+                       struct error *err)
+{
+    struct kafka_rd rd;
+    kafka_rd_init(&rd, body, len);
+    int rc;
+    int32_t a, b;
+    switch (api) {
+    case API_METADATA:
+        return version == 12 ? kafka_decode_metadata(body, len, &a, &b, err)
+                             : error_set(err, -ENOTSUP, "Metadata v%d is not decoded", version);
+    case API_DESCRIBE_LOG_DIRS:
+        return kafka_decode_log_dirs(body, len, version, &a, err);
+    case API_ALTER_REASSIGNMENTS:
+        rc = parse_alter_reassignments(&rd, err);
+        break;
+    case API_LIST_REASSIGNMENTS: {
+        struct kafka_ongoing *o = NULL;
+        int n = 0;
+        rc = parse_list_reassignments(&rd, &o, &n, err);
+        free(o);
+        break;
+    }
+    case API_ELECT_LEADERS:
+        rc = parse_elect(&rd, err);
+        break;
+    case API_DESCRIBE_CLUSTER: {
+        struct kafka_cluster_info info;
+        rc = parse_describe_cluster(&rd, version, &info, err);
+        if (rc == 0)
+            kafka_cluster_info_free(&info);
+        break;
+    }
+    case API_DESCRIBE_CONFIGS: {
+        struct kafka_config_entry *e = NULL;
+        int n = 0;
+        rc = parse_describe_configs(&rd, &e, &n, err);
+        if (rc == 0)
+            kafka_config_entries_free(e, n);
+        break;
+    }
+    case API_INCREMENTAL_ALTER_CONFIGS:
+        rc = parse_alter_configs(&rd, err);
+        break;
+    case API_ALTER_REPLICA_LOG_DIRS:
+        rc = parse_alter_log_dirs(&rd, err);
+        break;
+    default:
+        return error_set(err, -ENOTSUP, "API %d is not decoded", api);
+    }
+    /* a Kafka error in a well-formed reply is an answer, not bad bytes */
+    return rc == -EPROTO ? rc : 0;
 }
 
 /* ---- per-broker connections ---- */

@@ -1,11 +1,13 @@
-/* Ballast's Kafka admin client, second part: the requests the executor needs beyond
- * reassignments and elections — DescribeCluster, DescribeConfigs, IncrementalAlterConfigs,
- * AlterReplicaLogDirs and DescribeLogDirs progress of log-dir moves — and `struct kafka_admin`,
+/* Ballast's Kafka admin client, second part: the requests that change a cluster or ask about
+ * it beyond Metadata and DescribeLogDirs — AlterPartitionReassignments,
+ * ListPartitionReassignments, ElectLeaders, DescribeCluster, DescribeConfigs,
+ * IncrementalAlterConfigs, AlterReplicaLogDirs — and `struct kafka_admin`,
  * one connection per broker with routing (any broker, or the broker a request concerns) and
  * reconnection after I/O failures, so a caller can retry.
  *
  * Replies are untrusted (kafka/wire.h). Kafka errors come back as -EINVAL with Kafka's error
- * name and message ("broker 3: INVALID_CONFIG (40): ..."); I/O failures as negative errno. */
+ * name and message ("broker 3: INVALID_CONFIG (40): ...") — -EAGAIN when Kafka calls the error
+ * retriable —; I/O failures as negative errno. */
 #ifndef KAFKA_ADMIN_H
 #define KAFKA_ADMIN_H
 
@@ -97,6 +99,46 @@ struct kafka_log_dir_move {
  * consecutive entries of one dir and topic go together. */
 int kafka_alter_replica_log_dirs(struct kafka_conn *c, const struct kafka_log_dir_move *m, int n,
                                  struct error *err);
+
+/* One partition's target replica list (first = preferred leader); replicas NULL = cancel. */
+struct kafka_reassignment {
+    const char *topic;
+    int32_t partition;
+    const int32_t *replicas;
+    int nreplicas;
+};
+
+/* AlterPartitionReassignments v0 (any broker; KRaft forwards to the controller). Per-partition
+ * errors (retriable ones as -EAGAIN) fail the call with "topic t partition p: NAME (code): message" for the first of them
+ * and the count of the others. */
+int kafka_alter_reassignments(struct kafka_conn *c, const struct kafka_reassignment *r, int n,
+                              int timeout_ms, struct error *err);
+
+struct kafka_ongoing {
+    char topic[256];
+    int32_t partition;
+    int32_t replicas[MODEL_MAX_RF], adding[MODEL_MAX_RF], removing[MODEL_MAX_RF];
+    int nreplicas, nadding, nremoving;
+};
+
+/* ListPartitionReassignments v0 for every partition; *ret (heap, caller frees) gets those in
+ * progress. A partition is done when it is no longer listed. */
+int kafka_list_reassignments(struct kafka_conn *c, struct kafka_ongoing **ret, int *ret_n,
+                             struct error *err);
+
+/* ElectLeaders v2, PREFERRED, for the given partitions. A partition whose preferred replica
+ * already leads (ELECTION_NOT_NEEDED) is not an error. */
+int kafka_elect_preferred(struct kafka_conn *c, const char *const *topics,
+                          const int32_t *partitions, int n, int timeout_ms, struct error *err);
+
+/* Decodes a reply body of api at version, as the requests do, and throws the result away: the
+ * fuzz target's entry and a check for recorded replies. Supported: Metadata v12,
+ * DescribeLogDirs v2..4, DescribeConfigs v4, AlterReplicaLogDirs v2, ElectLeaders v2,
+ * IncrementalAlterConfigs v1, AlterPartitionReassignments v0, ListPartitionReassignments v0,
+ * DescribeCluster v0..1. Kafka errors in a well-formed reply are not failures; -EPROTO with the
+ * field and offset on bad bytes, -ENOTSUP for other APIs. */
+int kafka_decode_reply(int16_t api, int version, const uint8_t *body, size_t len,
+                       struct error *err);
 
 /* Per broker connections. Connections are opened on first use and dropped after an I/O or
  * framing failure (kafka_admin_failed), so the next use reconnects. */

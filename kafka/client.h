@@ -56,37 +56,6 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
 int kafka_connect_bootstrap(const char *bootstrap, const struct kafka_opts *opts,
                             struct kafka_conn **ret, struct error *err);
 
-/* One partition's target replica list (first = preferred leader); replicas NULL = cancel. */
-struct kafka_reassignment {
-    const char *topic;
-    int32_t partition;
-    const int32_t *replicas;
-    int nreplicas;
-};
-
-/* AlterPartitionReassignments v0 (any broker; KRaft forwards to the controller). Per-partition
- * errors fail the call with "topic t partition p: NAME (code): message" for the first of them
- * and the count of the others. */
-int kafka_alter_reassignments(struct kafka_conn *c, const struct kafka_reassignment *r, int n,
-                              int timeout_ms, struct error *err);
-
-struct kafka_ongoing {
-    char topic[256];
-    int32_t partition;
-    int32_t replicas[MODEL_MAX_RF], adding[MODEL_MAX_RF], removing[MODEL_MAX_RF];
-    int nreplicas, nadding, nremoving;
-};
-
-/* ListPartitionReassignments v0 for every partition; *ret (heap, caller frees) gets those in
- * progress. A partition is done when it is no longer listed. */
-int kafka_list_reassignments(struct kafka_conn *c, struct kafka_ongoing **ret, int *ret_n,
-                             struct error *err);
-
-/* ElectLeaders v2, PREFERRED, for the given partitions. A partition whose preferred replica
- * already leads (ELECTION_NOT_NEEDED) is not an error. */
-int kafka_elect_preferred(struct kafka_conn *c, const char *const *topics,
-                          const int32_t *partitions, int n, int timeout_ms, struct error *err);
-
 /* Kafka's name for an error code ("INVALID_REPLICA_ASSIGNMENT"), or "UNKNOWN". */
 const char *kafka_error_name(int16_t code);
 

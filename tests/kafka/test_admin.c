@@ -273,6 +273,56 @@ TEST(cluster_configs_and_log_dirs)
     kafka_admin_close(a);
 }
 
+/* A stopped broker: connecting to it names it and the cause; requests through the others go
+ * on; a connection that broke is dropped and reopened once the broker is back. */
+TEST(stopped_broker)
+{
+    struct kafka_admin *a = NULL;
+    struct error err = {0};
+    CHECK_INT_EQ(kafka_admin_open(boot(), NULL, &a, &err), 0);
+    if (!a)
+        return;
+    struct kafka_conn *b6 = NULL;
+    CHECK_INT_EQ(kafka_admin_broker(a, 6, &b6, &err), 0);
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd), "bash %s/tests/kafka/cluster.sh stop-broker %s 6 >/dev/null 2>&1",
+             getenv("BALLAST_SOURCE_ROOT"), getenv("CLUSTER_DIR"));
+    CHECK_INT_EQ(system(cmd), 0);
+    /* the open connection fails with a named broker and cause, and is dropped */
+    struct kafka_config_entry *e = NULL;
+    int ne = 0;
+    int rc = kafka_describe_configs(b6, KAFKA_RESOURCE_BROKER, "6", NULL, 0, &e, &ne, &err);
+    CHECK(rc < 0);
+    CHECK(kafka_retriable(rc));
+    CHECK_STR_CONTAINS(err.msg, "127.0.0.1:");
+    kafka_admin_failed(a, b6, rc);
+    /* a new connection is refused, naming the broker */
+    rc = kafka_admin_broker(a, 6, &b6, &err);
+    CHECK(rc < 0);
+    CHECK(kafka_retriable(rc));
+    CHECK_STR_CONTAINS(err.msg, "broker 6: 127.0.0.1:");
+    CHECK_STR_CONTAINS(err.msg, "cannot connect");
+    /* the rest of the cluster still answers */
+    struct kafka_conn *any = NULL;
+    CHECK_INT_EQ(kafka_admin_any(a, &any, &err), 0);
+    struct kafka_ongoing *o = NULL;
+    int n = -1;
+    if (any)
+        CHECK_INT_EQ(kafka_list_reassignments(any, &o, &n, &err), 0);
+    free(o);
+    snprintf(cmd, sizeof(cmd), "bash %s/tests/kafka/cluster.sh start-broker %s 6 >/dev/null 2>&1",
+             getenv("BALLAST_SOURCE_ROOT"), getenv("CLUSTER_DIR"));
+    CHECK_INT_EQ(system(cmd), 0);
+    bool back = false;
+    for (int i = 0; i < 120 && !back; i++) {
+        back = kafka_admin_broker(a, 6, &b6, &err) == 0;
+        if (!back)
+            usleep(500000);
+    }
+    CHECK(back);
+    kafka_admin_close(a);
+}
+
 int main(int argc, char **argv)
 {
     return test_main(argc, argv);
