@@ -585,6 +585,126 @@ static int monitor_weight(struct cp *p, const char *key, yaml_node_t *k, yaml_no
                        "followerBytesIn)", key);
 }
 
+const char *const config_prom_query_keys[CONFIG_PROM_NQUERIES] = {
+    [CONFIG_PROM_BROKER_IN] = "brokerBytesIn",
+    [CONFIG_PROM_BROKER_OUT] = "brokerBytesOut",
+    [CONFIG_PROM_BROKER_REPL_IN] = "brokerReplicationBytesIn",
+    [CONFIG_PROM_TOPIC_IN] = "topicBytesIn",
+    [CONFIG_PROM_TOPIC_OUT] = "topicBytesOut",
+    [CONFIG_PROM_CPU] = "cpu",
+    [CONFIG_PROM_GROWTH] = "partitionSizeGrowth",
+};
+
+static int prom_query(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    for (int i = 0; i < CONFIG_PROM_NQUERIES; i++)
+        if (!strcmp(key, config_prom_query_keys[i])) {
+            int rc = get_string(p, v, key, &p->cfg->monitor.prometheus.queries[i]);
+            if (rc == 0 && i == CONFIG_PROM_BROKER_IN && !p->cfg->monitor.prometheus.queries[i][0])
+                return failn(p, v, "'brokerBytesIn' must not be empty");
+            return rc;
+        }
+    return failn(p, k, "unknown key '%s' in monitor.prometheus.queries (brokerBytesIn, "
+                       "brokerBytesOut, brokerReplicationBytesIn, topicBytesIn, topicBytesOut, "
+                       "cpu, partitionSizeGrowth)", key);
+}
+
+static int prom_instance(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                         void *ctx)
+{
+    struct config_prometheus *pr = &p->cfg->monitor.prometheus;
+    long id;
+    int rc = broker_id_key(p, k, key, "monitor.prometheus.instances", pr->ninstances, &id);
+    if (rc < 0)
+        return rc;
+    pr->instance_ids = xrealloc(pr->instance_ids, (size_t)(pr->ninstances + 1) * sizeof(int32_t));
+    pr->instance_values = xrealloc(pr->instance_values,
+                                   (size_t)(pr->ninstances + 1) * sizeof(char *));
+    pr->instance_ids[pr->ninstances] = (int32_t)id;
+    pr->instance_values[pr->ninstances] = NULL;
+    pr->ninstances++;
+    return get_string(p, v, key, &pr->instance_values[pr->ninstances - 1]);
+}
+
+static int get_ms64(struct cp *p, const yaml_node_t *v, const char *key, int32_t min,
+                    int32_t max, int64_t *out)
+{
+    int32_t ms;
+    int rc = get_int32(p, v, key, min, max, &ms);
+    if (rc == 0)
+        *out = ms;
+    return rc;
+}
+
+static int prom_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct config_prometheus *pr = &p->cfg->monitor.prometheus;
+    if (!strcmp(key, "url"))
+        return get_url(p, v, key, &pr->url);
+    if (!strcmp(key, "queries"))
+        return each_pair(p, v, "monitor.prometheus.queries", prom_query, NULL);
+    if (!strcmp(key, "brokerLabel")) {
+        int rc = get_string(p, v, key, &pr->broker_label);
+        if (rc == 0 && !pr->broker_label[0])
+            return failn(p, v, "'brokerLabel' must not be empty");
+        return rc;
+    }
+    if (!strcmp(key, "instances"))
+        return each_pair(p, v, "monitor.prometheus.instances", prom_instance, NULL);
+    if (!strcmp(key, "stepMs"))
+        return get_ms64(p, v, key, 1000, 86400000, &pr->step_ms);
+    if (!strcmp(key, "lookbackMs"))
+        return get_ms64(p, v, key, 1000, 864000000, &pr->lookback_ms);
+    return failn(p, k, "unknown key '%s' in monitor.prometheus (url, queries, brokerLabel, "
+                       "instances, stepMs, lookbackMs)", key);
+}
+
+static int cc_metrics_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+                           void *ctx)
+{
+    struct config_cc_metrics *cm = &p->cfg->monitor.cc_metrics;
+    if (!strcmp(key, "topic")) {
+        int rc = get_string(p, v, key, &cm->topic);
+        if (rc == 0 && (!cm->topic[0] || strlen(cm->topic) > 249))
+            return failn(p, v, "'topic' must be a topic name (1..249 characters)");
+        return rc;
+    }
+    if (!strcmp(key, "bootstrap"))
+        return get_string(p, v, key, &cm->bootstrap);
+    if (!strcmp(key, "lookbackMs"))
+        return get_ms64(p, v, key, 1000, 864000000, &cm->lookback_ms);
+    return failn(p, k, "unknown key '%s' in monitor.cruiseControlMetrics (topic, bootstrap, "
+                       "lookbackMs)", key);
+}
+
+static int metric_name(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct config_metric_names *n = &p->cfg->monitor.names;
+    static const char *const keys[] = {"bytesIn", "bytesOut", "replicationBytesIn",
+                                       "replicationBytesOut", "logSize", "cpuSeconds",
+                                       "topicLabel", "partitionLabel"};
+    char **fields[] = {&n->bytes_in, &n->bytes_out, &n->repl_bytes_in, &n->repl_bytes_out,
+                       &n->log_size, &n->cpu_seconds, &n->topic_label, &n->partition_label};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!strcmp(key, keys[i])) {
+            int rc = get_string(p, v, key, fields[i]);
+            if (rc < 0)
+                return rc;
+            const char *s = *fields[i];
+            bool ok = *s && !(*s >= '0' && *s <= '9');
+            for (; *s && ok; s++)
+                ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                     (*s >= '0' && *s <= '9') || *s == '_' || (*s == ':' && i < 6);
+            if (!ok)
+                return failn(p, v, "'%s' must be a Prometheus %s name, not '%s'", key,
+                             i < 6 ? "metric" : "label", *fields[i]);
+            return 0;
+        }
+    return failn(p, k, "unknown key '%s' in monitor.metricNames (bytesIn, bytesOut, "
+                       "replicationBytesIn, replicationBytesOut, logSize, cpuSeconds, topicLabel, "
+                       "partitionLabel)", key);
+}
+
 static int monitor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     struct config_monitor *m = &p->cfg->monitor;
@@ -597,8 +717,10 @@ static int monitor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node
             m->sampler = CONFIG_SAMPLER_NONE;
         else if (!strcmp(s, "jmxExporter"))
             m->sampler = CONFIG_SAMPLER_JMX_EXPORTER;
+        else if (!strcmp(s, "prometheus"))
+            m->sampler = CONFIG_SAMPLER_PROMETHEUS;
         else
-            return failn(p, v, "unknown sampler '%s' (none, jmxExporter)", s);
+            return failn(p, v, "unknown sampler '%s' (none, jmxExporter, prometheus)", s);
         return 0;
     }
     if (!strcmp(key, "intervalMs"))
@@ -638,9 +760,16 @@ static int monitor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node
             return failn(p, v, "monitor.cpuWeights must not all be 0");
         return rc;
     }
+    if (!strcmp(key, "metricNames"))
+        return each_pair(p, v, "monitor.metricNames", metric_name, NULL);
+    if (!strcmp(key, "prometheus"))
+        return each_pair(p, v, "monitor.prometheus", prom_pair, NULL);
+    if (!strcmp(key, "cruiseControlMetrics"))
+        return each_pair(p, v, "monitor.cruiseControlMetrics", cc_metrics_pair, NULL);
     return failn(p, k, "unknown key '%s' in monitor (sampler, intervalMs, scrapes, windowMs, "
                        "numWindows, minSamplesPerWindow, timeoutMs, maxBodyBytes, endpoints, "
-                       "endpointTemplate, cpuWeights)", key);
+                       "endpointTemplate, cpuWeights, metricNames, prometheus, "
+                       "cruiseControlMetrics)", key);
 }
 
 static int top_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -670,6 +799,9 @@ static int top_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
             !cfg->monitor.nendpoints && !cfg->monitor.endpoint_template)
             return failn(p, k, "monitor: sampler jmxExporter needs endpoints or "
                                "endpointTemplate");
+        if (rc == 0 && cfg->monitor.sampler == CONFIG_SAMPLER_PROMETHEUS &&
+            !cfg->monitor.prometheus.url)
+            return failn(p, k, "monitor: sampler prometheus needs prometheus.url");
         return rc;
     }
     return failn(p, k, "unknown key '%s' (kafka, capacity, topology, goals, thresholds, "
@@ -703,6 +835,8 @@ struct config *config_default(void)
     cfg->monitor.cpu_weights[0] = 0.7;
     cfg->monitor.cpu_weights[1] = 0.15;
     cfg->monitor.cpu_weights[2] = 0.15;
+    cfg->monitor.prometheus.step_ms = 60000;
+    cfg->monitor.cc_metrics.topic = xstrdup("__CruiseControlMetrics");
     return cfg;
 }
 
@@ -747,6 +881,22 @@ void config_destroy(struct config *cfg)
     free(cfg->monitor.endpoint_ids);
     free(cfg->monitor.endpoint_urls);
     free(cfg->monitor.endpoint_template);
+    struct config_metric_names *mn = &cfg->monitor.names;
+    char *names[] = {mn->bytes_in, mn->bytes_out, mn->repl_bytes_in, mn->repl_bytes_out,
+                     mn->log_size, mn->cpu_seconds, mn->topic_label, mn->partition_label};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        free(names[i]);
+    struct config_prometheus *pr = &cfg->monitor.prometheus;
+    free(pr->url);
+    for (int i = 0; i < CONFIG_PROM_NQUERIES; i++)
+        free(pr->queries[i]);
+    free(pr->broker_label);
+    for (int32_t i = 0; i < pr->ninstances; i++)
+        free(pr->instance_values[i]);
+    free(pr->instance_ids);
+    free(pr->instance_values);
+    free(cfg->monitor.cc_metrics.topic);
+    free(cfg->monitor.cc_metrics.bootstrap);
     free(cfg->path);
     free(cfg);
 }

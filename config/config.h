@@ -50,6 +50,46 @@ struct config_api {
 enum config_sampler {
     CONFIG_SAMPLER_NONE = 0,     /* rates come from the snapshot (or stay 0) */
     CONFIG_SAMPLER_JMX_EXPORTER, /* scrape each broker's JMX exporter /metrics */
+    CONFIG_SAMPLER_PROMETHEUS,   /* query_range on a Prometheus server */
+    CONFIG_SAMPLER_CC_METRICS,   /* consume Cruise Control's __CruiseControlMetrics topic */
+};
+
+/* The Prometheus sampler's queries (monitor/prometheus.c has the defaults). */
+enum config_prom_query {
+    CONFIG_PROM_BROKER_IN,      /* brokerBytesIn: per broker, produce bytes/s */
+    CONFIG_PROM_BROKER_OUT,     /* brokerBytesOut */
+    CONFIG_PROM_BROKER_REPL_IN, /* brokerReplicationBytesIn */
+    CONFIG_PROM_TOPIC_IN,       /* topicBytesIn: per broker and topic */
+    CONFIG_PROM_TOPIC_OUT,      /* topicBytesOut */
+    CONFIG_PROM_CPU,            /* cpu: per broker, cores busy */
+    CONFIG_PROM_GROWTH,         /* partitionSizeGrowth: per broker, topic, partition, bytes/s */
+    CONFIG_PROM_NQUERIES,
+};
+
+/* Their configuration keys ("brokerBytesIn", ...). */
+extern const char *const config_prom_query_keys[CONFIG_PROM_NQUERIES];
+
+struct config_prometheus {
+    char *url;                          /* the server, e.g. http://prometheus:9090 */
+    char *queries[CONFIG_PROM_NQUERIES]; /* NULL = default; "" = not queried */
+    char *broker_label;                 /* label naming the broker: "instance" */
+    int32_t *instance_ids;              /* label value -> broker id */
+    char **instance_values;
+    int32_t ninstances;
+    int64_t step_ms;                    /* query_range step: 60000 */
+    int64_t lookback_ms;                /* first range: 0 = windowMs x numWindows */
+};
+
+struct config_cc_metrics {
+    char *topic;                        /* "__CruiseControlMetrics" */
+    char *bootstrap;                    /* NULL = kafka.bootstrap (or --bootstrap) */
+    int64_t lookback_ms;                /* records newer than this: 0 = windowMs x numWindows */
+};
+
+/* Metric and label names on the JMX exporter's page; NULL = the exporter's Kafka rules. */
+struct config_metric_names {
+    char *bytes_in, *bytes_out, *repl_bytes_in, *repl_bytes_out, *log_size, *cpu_seconds;
+    char *topic_label, *partition_label;
 };
 
 struct config_monitor {
@@ -66,6 +106,9 @@ struct config_monitor {
     int32_t nendpoints;
     char *endpoint_template;   /* "http://{host}:9404/metrics"; {host} and {id} are replaced */
     double cpu_weights[3];     /* leader bytes-in, leader bytes-out, follower bytes-in */
+    struct config_metric_names names;
+    struct config_prometheus prometheus;
+    struct config_cc_metrics cc_metrics;
 };
 
 struct config {

@@ -15,6 +15,8 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "monitor/estimate.h"
+#include "monitor/prometheus.h"
+#include "monitor/rates.h"
 #include "monitor/scrape.h"
 #include "monitor/window.h"
 
@@ -51,6 +53,7 @@ struct mon_monitor {
     struct mon_broker_state *brokers;
     int32_t nbrokers;
     size_t cap_brokers;
+    int64_t prom_next_ms; /* prometheus: start of the next query range; 0 = none asked yet */
 };
 
 static uint64_t hash_str(const char *s)
@@ -224,6 +227,38 @@ static double prev_size(const struct mon_broker_scrape *s, const char *topic, in
     return NAN;
 }
 
+/* The bytes-in and bytes-out entities of topic on broker b, listed in b's topics. */
+static void topic_entities(struct mon_monitor *m, struct mon_broker_state *b, const char *topic,
+                           int32_t *ret_in, int32_t *ret_out)
+{
+    int32_t e = entity(m, K_TOPIC_IN, b->id, topic, -1);
+    int32_t eo = entity(m, K_TOPIC_OUT, b->id, topic, -1);
+    bool known = false;
+    for (int32_t k = 0; k < b->ntopics && !known; k++)
+        known = b->topics[k].e_in == e;
+    if (!known) {
+        xgrow((void **)&b->topics, &b->cap_topics, (size_t)b->ntopics + 1, sizeof(*b->topics));
+        b->topics[b->ntopics++] = (struct btopic){e, eo, xstrdup(topic)};
+    }
+    *ret_in = e;
+    *ret_out = eo;
+}
+
+/* The size growth entity of a partition on broker b, listed in b's partitions. */
+static int32_t part_entity(struct mon_monitor *m, struct mon_broker_state *b, const char *topic,
+                           int32_t part)
+{
+    int32_t e = entity(m, K_GROWTH, b->id, topic, part);
+    bool known = false;
+    for (int32_t k = 0; k < b->nparts && !known; k++)
+        known = b->parts[k].e == e;
+    if (!known) {
+        xgrow((void **)&b->parts, &b->cap_parts, (size_t)b->nparts + 1, sizeof(*b->parts));
+        b->parts[b->nparts++] = (struct bpart){e, xstrdup(topic), part};
+    }
+    return e;
+}
+
 static void record(struct mon_monitor *m, struct mon_broker_state *b, struct mon_broker_scrape *s,
                    double num_cores)
 {
@@ -240,16 +275,8 @@ static void record(struct mon_monitor *m, struct mon_broker_state *b, struct mon
             add_rate(m, entity(m, K_CPU, b->id, NULL, -1), t, 100.0 * cores / num_cores);
         for (int32_t i = 0; i < s->ntopics; i++) {
             const char *topic = s->topics[i].topic;
-            int32_t e = entity(m, K_TOPIC_IN, b->id, topic, -1);
-            int32_t eo = entity(m, K_TOPIC_OUT, b->id, topic, -1);
-            bool known = false;
-            for (int32_t k = 0; k < b->ntopics && !known; k++)
-                known = b->topics[k].e_in == e;
-            if (!known) {
-                xgrow((void **)&b->topics, &b->cap_topics, (size_t)b->ntopics + 1,
-                      sizeof(*b->topics));
-                b->topics[b->ntopics++] = (struct btopic){e, eo, xstrdup(topic)};
-            }
+            int32_t e, eo;
+            topic_entities(m, b, topic, &e, &eo);
             add_rate(m, e, t, counter_rate(prev_topic(p, topic, true), s->topics[i].bytes_in, dt, true));
             add_rate(m, eo, t, counter_rate(prev_topic(p, topic, false), s->topics[i].bytes_out, dt, true));
         }
@@ -258,15 +285,7 @@ static void record(struct mon_monitor *m, struct mon_broker_state *b, struct mon
             double before = prev_size(p, ps->topic, ps->partition);
             if (isnan(before) || dt <= 0)
                 continue;
-            int32_t e = entity(m, K_GROWTH, b->id, ps->topic, ps->partition);
-            bool known = false;
-            for (int32_t k = 0; k < b->nparts && !known; k++)
-                known = b->parts[k].e == e;
-            if (!known) {
-                xgrow((void **)&b->parts, &b->cap_parts, (size_t)b->nparts + 1,
-                      sizeof(*b->parts));
-                b->parts[b->nparts++] = (struct bpart){e, xstrdup(ps->topic), ps->partition};
-            }
+            int32_t e = part_entity(m, b, ps->topic, ps->partition);
             double g = (ps->size - before) / dt;
             add_rate(m, e, t, g > 0 ? g : 0); /* retention shrinks logs: no negative growth */
         }
@@ -284,10 +303,142 @@ static double cores_of(const struct config *cfg, int32_t id)
     return cfg->capacity.dflt.num_cores;
 }
 
+void mon_monitor_add_rates(struct mon_monitor *m, const struct mon_rates *r)
+{
+    for (int32_t i = 0; i < r->n; i++) {
+        const struct mon_rate *x = &r->v[i];
+        struct mon_broker_state *b = broker_state(m, x->broker_id);
+        int32_t e_in, e_out;
+        switch (x->kind) {
+        case MON_RATE_BYTES_IN:
+            add_rate(m, entity(m, K_IN, b->id, NULL, -1), x->t_ms, x->value);
+            break;
+        case MON_RATE_BYTES_OUT:
+            add_rate(m, entity(m, K_OUT, b->id, NULL, -1), x->t_ms, x->value);
+            break;
+        case MON_RATE_REPL_IN:
+            add_rate(m, entity(m, K_REPL_IN, b->id, NULL, -1), x->t_ms, x->value);
+            break;
+        case MON_RATE_CPU_CORES: {
+            double cores = cores_of(m->cfg, b->id);
+            if (cores > 0)
+                add_rate(m, entity(m, K_CPU, b->id, NULL, -1), x->t_ms, 100.0 * x->value / cores);
+            break;
+        }
+        case MON_RATE_CPU_PCT:
+            add_rate(m, entity(m, K_CPU, b->id, NULL, -1), x->t_ms, x->value);
+            break;
+        case MON_RATE_TOPIC_IN:
+        case MON_RATE_TOPIC_OUT:
+            topic_entities(m, b, x->topic, &e_in, &e_out);
+            add_rate(m, x->kind == MON_RATE_TOPIC_IN ? e_in : e_out, x->t_ms, x->value);
+            break;
+        case MON_RATE_GROWTH:
+            add_rate(m, part_entity(m, b, x->topic, x->partition), x->t_ms, x->value);
+            break;
+        }
+    }
+}
+
+/* host:port of an http(s) URL, or NULL. */
+static char *url_authority(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return NULL;
+    p += 3;
+    size_t n = strcspn(p, "/?#");
+    return n ? xstrndup(p, n) : NULL;
+}
+
+/* One query_range round: from the end of the previous one (the first looks back
+ * prometheus.lookbackMs, by default the windows' span) to now. Returns the live brokers of c
+ * that got produce rates. */
+static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *c)
+{
+    const struct config_monitor *mc = &m->cfg->monitor;
+    const struct config_prometheus *pc = &mc->prometheus;
+    struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
+    int64_t now = mon_now_ms(), step = pc->step_ms;
+    int64_t lookback = pc->lookback_ms ? pc->lookback_ms : mc->window_ms * mc->num_windows;
+    int64_t start = m->prom_next_ms ? m->prom_next_ms : now - lookback;
+    if (start > now)
+        return 0; /* no new step since the last round */
+    if ((now - start) / step > 10000)
+        start = now - 10000 * step; /* Prometheus answers at most 11,000 points per series */
+    /* label values: the configured table, then the host:port of each broker's endpoint */
+    int32_t cap = pc->ninstances + c->nbrokers;
+    const char **values = xcalloc((size_t)cap + 1, sizeof(char *));
+    char **owned = xcalloc((size_t)c->nbrokers + 1, sizeof(char *));
+    int32_t *ids = xcalloc((size_t)cap + 1, sizeof(int32_t)), n = 0;
+    for (int32_t i = 0; i < pc->ninstances; i++, n++) {
+        values[n] = pc->instance_values[i];
+        ids[n] = pc->instance_ids[i];
+    }
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        char *url = mon_endpoint_url(mc, c, b);
+        owned[b] = url ? url_authority(url) : NULL;
+        free(url);
+        if (owned[b]) {
+            values[n] = owned[b];
+            ids[n++] = c->brokers[b].id;
+        }
+    }
+    struct mon_prom_broker_map map = {pc->broker_label ? pc->broker_label : "instance", values,
+                                      ids, n};
+    struct mon_rates r = {0};
+    struct mon_prom_stats st = {0};
+    struct error err = {0};
+    int ok = 0;
+    if (mon_prom_sample(pc->url, (const char *const *)pc->queries, &map, start, now, step, &o,
+                        &r, &st, &err) < 0) {
+        log_warn("monitor: prometheus: %s", err.msg);
+        goto out;
+    }
+    m->prom_next_ms = start + ((now - start) / step + 1) * step;
+    if (st.unmapped)
+        log_warn("monitor: prometheus: %d of %d series name no broker (first: %s); map them "
+                 "with monitor.prometheus.instances or brokerLabel", st.unmapped, st.series,
+                 st.unmapped_example);
+    mon_monitor_add_rates(m, &r);
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        bool got = false;
+        for (int32_t i = 0; i < r.n && !got; i++)
+            got = r.v[i].kind == MON_RATE_BYTES_IN && r.v[i].broker_id == c->brokers[b].id;
+        if (got && !(c->brokers[b].flags & BROKER_DEAD))
+            ok++;
+        else if (!(c->brokers[b].flags & BROKER_DEAD))
+            log_warn("monitor: prometheus: no %s samples for broker %d",
+                     config_prom_query_keys[CONFIG_PROM_BROKER_IN], c->brokers[b].id);
+    }
+out:
+    mon_rates_finish(&r);
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        free(owned[b]);
+    free(owned);
+    free(values);
+    free(ids);
+    return ok;
+}
+
 int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
 {
     const struct config_monitor *mc = &m->cfg->monitor;
+    if (mc->sampler == CONFIG_SAMPLER_PROMETHEUS)
+        return sample_prometheus(m, c);
     struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
+    const struct config_metric_names *cn = &mc->names;
+    const struct mon_metric_names *dn = &mon_default_metric_names;
+    struct mon_metric_names names = {
+        cn->bytes_in ? cn->bytes_in : dn->bytes_in,
+        cn->bytes_out ? cn->bytes_out : dn->bytes_out,
+        cn->repl_bytes_in ? cn->repl_bytes_in : dn->repl_bytes_in,
+        cn->repl_bytes_out ? cn->repl_bytes_out : dn->repl_bytes_out,
+        cn->log_size ? cn->log_size : dn->log_size,
+        cn->cpu_seconds ? cn->cpu_seconds : dn->cpu_seconds,
+        cn->topic_label ? cn->topic_label : dn->topic_label,
+        cn->partition_label ? cn->partition_label : dn->partition_label,
+    };
     int ok = 0;
     for (int32_t b = 0; b < c->nbrokers; b++) {
         if (c->brokers[b].flags & BROKER_DEAD)
@@ -300,7 +451,7 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
         }
         struct mon_broker_scrape s;
         struct error err = {0};
-        if (mon_scrape_broker(url, c->brokers[b].id, &o, NULL, &s, &err) < 0) {
+        if (mon_scrape_broker(url, c->brokers[b].id, &o, &names, &s, &err) < 0) {
             log_warn("monitor: broker %d: %s", c->brokers[b].id, err.msg);
         } else {
             record(m, broker_state(m, c->brokers[b].id), &s, cores_of(m->cfg, c->brokers[b].id));

@@ -27,9 +27,15 @@ void mon_monitor_destroy(struct mon_monitor *m); /* accepts NULL */
  * broker's host without port and {id}); heap string, or NULL when there is none. */
 char *mon_endpoint_url(const struct config_monitor *mc, const struct model_cluster *c, int32_t b);
 
-/* Scrapes every live broker of c once. Returns how many brokers answered (0 is not an
- * error: each failure is logged with its reason). */
+/* One sampling round: scrapes every live broker of c once (jmxExporter), or asks the
+ * Prometheus server for the range since the previous round (prometheus). Returns how many
+ * brokers answered (0 is not an error: each failure is logged with its reason). */
 int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c);
+
+/* Files rate samples (from a sampler that reads rates, monitor/rates.h) into the windows, as
+ * mon_monitor_sample does with its own. Samples older than the windows kept are dropped. */
+struct mon_rates;
+void mon_monitor_add_rates(struct mon_monitor *m, const struct mon_rates *r);
 
 /* Measured per-broker rates of the last sample round, for reports (bytes/s, NAN = none). */
 int mon_monitor_broker_rates(const struct mon_monitor *m, int32_t broker_id, int64_t now_ms,

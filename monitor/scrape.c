@@ -58,8 +58,8 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
     return add;
 }
 
-int mon_http_get(const char *url, const struct mon_http_opts *o, char **ret_body,
-                 size_t *ret_len, struct error *err)
+int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *accept,
+                   long *ret_status, char **ret_body, size_t *ret_len, struct error *err)
 {
     long timeout = o && o->timeout_ms ? o->timeout_ms : 5000;
     struct body b = {.max = o && o->max_body ? o->max_body : (size_t)64 << 20};
@@ -78,7 +78,9 @@ int mon_http_get(const char *url, const struct mon_http_opts *o, char **ret_body
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "ballast-monitor");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    struct curl_slist *hdr = curl_slist_append(NULL, "Accept: text/plain;version=0.0.4");
+    char *accept_hdr = xasprintf("Accept: %s", accept ? accept : "text/plain;version=0.0.4");
+    struct curl_slist *hdr = curl_slist_append(NULL, accept_hdr);
+    free(accept_hdr);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     CURLcode cc = curl_easy_perform(h);
     long status = 0;
@@ -94,16 +96,33 @@ int mon_http_get(const char *url, const struct mon_http_opts *o, char **ret_body
         rc = error_set(err, -ECONNREFUSED, "%s: %s", url, cerr[0] ? cerr : curl_easy_strerror(cc));
     else if (cc != CURLE_OK)
         rc = error_set(err, -EIO, "%s: %s", url, cerr[0] ? cerr : curl_easy_strerror(cc));
-    else if (status != 200)
-        rc = error_set(err, -EPROTO, "%s: HTTP status %ld", url, status);
     if (rc < 0) {
         free(b.buf);
         return rc;
     }
     if (!b.buf)
         b.buf = xstrdup("");
+    *ret_status = status;
     *ret_body = b.buf;
     *ret_len = b.len;
+    return 0;
+}
+
+int mon_http_get(const char *url, const struct mon_http_opts *o, char **ret_body,
+                 size_t *ret_len, struct error *err)
+{
+    long status = 0;
+    char *body = NULL;
+    size_t len = 0;
+    int rc = mon_http_fetch(url, o, NULL, &status, &body, &len, err);
+    if (rc < 0)
+        return rc;
+    if (status != 200) {
+        free(body);
+        return error_set(err, -EPROTO, "%s: HTTP status %ld", url, status);
+    }
+    *ret_body = body;
+    *ret_len = len;
     return 0;
 }
 

@@ -36,6 +36,11 @@ struct mon_http_opts {
 
 /* Global libcurl setup; idempotent, not thread-safe. */
 void mon_http_global_init(void);
+/* GET url with header "Accept: accept" (NULL = the exposition format) and any HTTP status:
+ * *ret_status, *ret_body (heap, NUL-terminated, caller frees) and *ret_len. -ETIMEDOUT,
+ * -ECONNREFUSED / -EIO, -EFBIG (body too large). */
+int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *accept,
+                   long *ret_status, char **ret_body, size_t *ret_len, struct error *err);
 /* GET url; *ret_body (heap, NUL-terminated, caller frees) and *ret_len on a 200 reply.
  * -ETIMEDOUT, -ECONNREFUSED / -EIO, -EFBIG (body too large), -EPROTO (other status). */
 int mon_http_get(const char *url, const struct mon_http_opts *o, char **ret_body,

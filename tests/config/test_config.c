@@ -161,7 +161,8 @@ TEST(monitor_section)
     static const struct {
         const char *yaml, *expect;
     } bad[] = {
-        {"monitor:\n  sampler: jmx\n", "t.yaml:2:12: unknown sampler 'jmx' (none, jmxExporter)"},
+        {"monitor:\n  sampler: jmx\n", "t.yaml:2:12: unknown sampler 'jmx' (none, jmxExporter, "
+                                         "prometheus)"},
         {"monitor:\n  sampler: jmxExporter\n", "t.yaml:1:1: monitor: sampler jmxExporter needs "
                                                "endpoints or endpointTemplate"},
         {"monitor:\n  endpoints: {x: 'http://a/metrics'}\n", "t.yaml:2:15: monitor.endpoints keys "
@@ -177,6 +178,79 @@ TEST(monitor_section)
         {"monitor:\n  cpuWeights: {cpu: 1}\n", "t.yaml:2:16: unknown key 'cpu' in monitor.cpuWeights"},
         {"monitor:\n  window: 1\n", "t.yaml:2:3: unknown key 'window' in monitor"},
         {"monitor:\n  maxBodyBytes: 1\n", "t.yaml:2:17: 'maxBodyBytes' must lie in 1KiB..1GiB"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfg = parse(bad[i].yaml, &err);
+        CHECK(cfg == NULL);
+        config_destroy(cfg);
+        CHECK_STR_CONTAINS(err.msg, bad[i].expect);
+    }
+}
+
+TEST(monitor_prometheus_cc_metrics_and_names)
+{
+    struct error err = {0};
+    struct config *cfg = parse("monitor:\n  sampler: prometheus\n  prometheus:\n"
+                               "    url: http://127.0.0.1:9090\n    stepMs: 2000\n"
+                               "    lookbackMs: 20000\n    brokerLabel: broker_id\n"
+                               "    instances: {1: 'kafka-1:9404', 2: 'kafka-2:9404'}\n"
+                               "    queries: {cpu: '', topicBytesIn: 'sum by (broker_id, topic) "
+                               "(x)'}\n"
+                               "  cruiseControlMetrics: {topic: metrics, bootstrap: 'k:9092', "
+                               "lookbackMs: 60000}\n"
+                               "  metricNames: {bytesIn: 'a:b_total', topicLabel: t}\n", &err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    const struct config_prometheus *pr = &cfg->monitor.prometheus;
+    CHECK_INT_EQ(cfg->monitor.sampler, CONFIG_SAMPLER_PROMETHEUS);
+    CHECK_STR_EQ(pr->url, "http://127.0.0.1:9090");
+    CHECK_INT_EQ(pr->step_ms, 2000);
+    CHECK_INT_EQ(pr->lookback_ms, 20000);
+    CHECK_STR_EQ(pr->broker_label, "broker_id");
+    CHECK_INT_EQ(pr->ninstances, 2);
+    CHECK_INT_EQ(pr->instance_ids[1], 2);
+    CHECK_STR_EQ(pr->instance_values[1], "kafka-2:9404");
+    CHECK_STR_EQ(pr->queries[CONFIG_PROM_CPU], "");
+    CHECK_STR_EQ(pr->queries[CONFIG_PROM_TOPIC_IN], "sum by (broker_id, topic) (x)");
+    CHECK(pr->queries[CONFIG_PROM_BROKER_IN] == NULL);
+    CHECK_STR_EQ(cfg->monitor.cc_metrics.topic, "metrics");
+    CHECK_STR_EQ(cfg->monitor.cc_metrics.bootstrap, "k:9092");
+    CHECK_INT_EQ(cfg->monitor.cc_metrics.lookback_ms, 60000);
+    CHECK_STR_EQ(cfg->monitor.names.bytes_in, "a:b_total");
+    CHECK_STR_EQ(cfg->monitor.names.topic_label, "t");
+    CHECK(cfg->monitor.names.bytes_out == NULL);
+    config_destroy(cfg);
+    static const struct {
+        const char *yaml, *expect;
+    } bad[] = {
+        {"monitor:\n  sampler: prometheus\n", "t.yaml:1:1: monitor: sampler prometheus needs "
+                                               "prometheus.url"},
+        {"monitor:\n  prometheus: {url: 'prom:9090'}\n", "t.yaml:2:21: 'url' must be an "
+                                                          "http:// or https:// URL"},
+        {"monitor:\n  prometheus: {queries: {bytesIn: x}}\n", "t.yaml:2:26: unknown key "
+                                                               "'bytesIn' in "
+                                                               "monitor.prometheus.queries"},
+        {"monitor:\n  prometheus: {queries: {brokerBytesIn: ''}}\n",
+         "t.yaml:2:41: 'brokerBytesIn' must not be empty"},
+        {"monitor:\n  prometheus: {instances: {b1: 'x:1'}}\n", "t.yaml:2:28: "
+                                                                "monitor.prometheus.instances "
+                                                                "keys must be broker ids"},
+        {"monitor:\n  prometheus: {stepMs: 10}\n", "t.yaml:2:24: 'stepMs' = 10 is out of range"},
+        {"monitor:\n  prometheus: {brokerLabel: ''}\n", "'brokerLabel' must not be empty"},
+        {"monitor:\n  prometheus: {step: 1}\n", "t.yaml:2:16: unknown key 'step' in "
+                                                 "monitor.prometheus"},
+        {"monitor:\n  cruiseControlMetrics: {topic: ''}\n", "'topic' must be a topic name"},
+        {"monitor:\n  cruiseControlMetrics: {group: x}\n", "unknown key 'group' in "
+                                                            "monitor.cruiseControlMetrics"},
+        {"monitor:\n  metricNames: {bytesIn: 'a-b'}\n", "t.yaml:2:26: 'bytesIn' must be a "
+                                                         "Prometheus metric name, not 'a-b'"},
+        {"monitor:\n  metricNames: {topicLabel: 'a:b'}\n", "'topicLabel' must be a Prometheus "
+                                                            "label name, not 'a:b'"},
+        {"monitor:\n  metricNames: {logsize: x}\n", "unknown key 'logsize' in "
+                                                     "monitor.metricNames"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         cfg = parse(bad[i].yaml, &err);

@@ -14,58 +14,26 @@ scrape intervals of its start, and:
 """
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 
-BALLAST = os.environ["BALLAST_BIN"]
-PRODUCER = os.environ["MON_PRODUCER_BIN"]
-CLUSTER_DIR = os.environ["CLUSTER_DIR"]
-BOOTSTRAP = os.environ["BOOTSTRAP"]
-BROKERS = int(os.environ["BROKERS"])
-HERE = os.path.dirname(os.path.abspath(__file__))
-CLUSTER_SH = os.path.join(HERE, "..", "kafka", "cluster.sh")
+from montest import (BALLAST, BOOTSTRAP, CAPACITY, check, check_snapshot,
+                     create_topics, endpoints_yaml, failures, start_producers)
+
 INTERVAL_MS = 5000
-RATES = {"alpha": 2_000_000, "beta": 500_000}
-PARTS = {"alpha": 4, "beta": 2}
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def within(got, want, tol=0.20):
-    return want > 0 and abs(got - want) <= tol * want
-
-
-def tool(*args):
-    subprocess.run(["bash", CLUSTER_SH, "tool", CLUSTER_DIR, *args], check=True,
-                   stdout=subprocess.DEVNULL)
 
 
 def main():
-    assert BROKERS == 3, "the test expects 3 brokers"
-    tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", BOOTSTRAP, "--create",
-         "--topic", "alpha", "--replica-assignment", "1:2,2:1,1:2,2:1")
-    tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", BOOTSTRAP, "--create",
-         "--topic", "beta", "--replica-assignment", "1:2:3,3:1:2")
+    create_topics()
     work = tempfile.mkdtemp(prefix="ballast-mon.")
     cfg = os.path.join(work, "ballast.yaml")
     with open(cfg, "w") as f:
-        f.write("capacity:\n  default: {cpu: 100, numCores: 1, networkIn: 10MB/s, "
-                "networkOut: 20MB/s}\n")
+        f.write(CAPACITY)
         f.write("monitor:\n  sampler: jmxExporter\n  intervalMs: %d\n  scrapes: 2\n"
-                "  windowMs: 60000\n  numWindows: 5\n  endpoints:\n" % INTERVAL_MS)
-        for b in range(1, BROKERS + 1):
-            f.write("    %d: http://127.0.0.1:%s/metrics\n" % (b, os.environ["JMX_%d" % b]))
-    producers = [subprocess.Popen([PRODUCER, BOOTSTRAP, t, str(PARTS[t]), str(RATES[t]), "45",
-                                   "1000"], stdout=subprocess.PIPE, text=True)
-                 for t in RATES]
+                "  windowMs: 60000\n  numWindows: 5\n" % INTERVAL_MS + endpoints_yaml())
+    producers = start_producers(45)
     try:
         time.sleep(12)  # producers connected and steady
         snap = os.path.join(work, "snap.json")
@@ -86,37 +54,7 @@ def main():
             print("producer:", out.strip())
             check(p.returncode == 0, "producer delivered every record")
 
-    with open(snap) as f:
-        s = json.load(f)
-    check(s.get("load", {}).get("monitoredPartitionsPercentage") == 100,
-          "load: 100%% of partitions monitored (%s)" % s.get("load"))
-    broker_in_model = {b["id"]: 0.0 for b in s["brokers"]}
-    expected = {b["id"]: 0.0 for b in s["brokers"]}
-    for t in s["topics"]:
-        name = t["name"]
-        for p in t["partitions"]:
-            got = p.get("nwInBytesPerSec", 0.0)
-            for b in p["replicas"]:
-                broker_in_model[b] += got
-            if name not in RATES:
-                continue
-            want = RATES[name] / PARTS[name]
-            for b in p["replicas"]:
-                expected[b] += want
-            check(within(got, want), "%s-%d nwIn %.0f B/s within 20%% of %.0f"
-                  % (name, p["partition"], got, want))
-            check(p.get("cpuLeader", 0) > 0, "%s-%d has a leader CPU estimate" % (name, p["partition"]))
-    measured = {}
-    for m in re.finditer(r"monitor: broker (\d+): bytes in (\d+) B/s \(produce\) \+ (\d+) B/s "
-                         r"\(replication\)", r.stderr):
-        measured[int(m.group(1))] = int(m.group(2)) + int(m.group(3))
-    for b in sorted(expected):
-        check(b in measured and within(measured[b], expected[b]),
-              "broker %d measured network-in %.0f B/s within 20%% of produced %.0f"
-              % (b, measured.get(b, -1), expected[b]))
-        check(within(broker_in_model[b], expected[b]),
-              "broker %d model network-in %.0f B/s within 20%% of produced %.0f"
-              % (b, broker_in_model[b], expected[b]))
+    s, broker_in_model = check_snapshot(snap, r.stderr)
 
     # The plan's network goals act on the estimates: broker 3 carries only beta.
     out_json = os.path.join(work, "plan.json")
