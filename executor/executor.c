@@ -1447,11 +1447,12 @@ int exec_resume(const char *bootstrap, const struct kafka_opts *kopts, const cha
         goto out;
     if (rate_changed && !merged.cancel_on_resume) {
         /* a new throttle applies to the moves adopted too */
-        free(x.j.opts.strategies);
+        char *strategies = merged.strategies ? xstrdup(merged.strategies) : NULL;
+        free(x.j.opts.strategies); /* merged.strategies may point here */
         x.j.opts = merged;
-        x.j.opts.strategies = merged.strategies ? xstrdup(merged.strategies) : NULL;
+        x.j.opts.strategies = strategies;
         x.j.opts.progress = NULL;
-        merged.strategies = x.j.opts.strategies;
+        merged.strategies = strategies;
         for (int logdir = 0; logdir < 2; logdir++) {
             struct exec_id_set *own = logdir ? &x.j.logdir_owned : &x.j.rate_owned;
             for (int k = 0; k < own->n; k++) {

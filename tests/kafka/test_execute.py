@@ -6,11 +6,13 @@
    moves are in flight (throttles then in place), and `ballast execute --resume` finishes it:
    placement equals the plan, leaders are the preferred ones, every record is intact, and no
    throttle config is left;
-2. throttle accuracy: one partition of known size moved at R bytes/s; the measured rate is
+2. log dirs: a replica moved between the log dirs of its broker (throttled), and a new replica
+   placed in a named log dir;
+3. throttle accuracy: one partition of known size moved at R bytes/s; the measured rate is
    reported and must be near R;
-3. stop: `ballast execute --stop` while a throttled execution runs: it ends as stopped, no
+4. stop: `ballast execute --stop` while a throttled execution runs: it ends as stopped, no
    reassignment is left in progress, no throttle remains;
-4. a broker stopped mid-execution and started again: the execution completes.
+5. a broker stopped mid-execution and started again: the execution completes.
 
 Prints figures and 'N passed, N failed'."""
 import json
@@ -257,9 +259,52 @@ def scenario_broker_restart(work, re_path, reassign):
     verify("slow", 6, 1800)
 
 
+def ballast_snapshot(work, name):
+    path = os.path.join(work, f"{name}.json")
+    p = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOT, "--out", path],
+                       capture_output=True, text=True, timeout=120)
+    check(f"{name}: ballast snapshot", p.returncode == 0, p.stderr)
+    snap = json.load(open(path))
+    dirs = {b["id"]: [d["path"] for d in b["logDirs"]] for b in snap["brokers"]}
+    parts = {(t["name"], q["partition"]): (q["replicas"], q["logDirs"])
+             for t in snap["topics"] for q in t["partitions"]}
+    return dirs, parts
+
+
+def scenario_intra(work):
+    """A log-dir move inside a broker, throttled, and a replica move plus a named dir."""
+    dirs, parts = ballast_snapshot(work, "intra-before")
+    reps, rdirs = parts[("skewed", 0)]
+    other = next(d for d in dirs[reps[0]] if d != rdirs[0])
+    reps1, rdirs1 = parts[("skewed", 1)]
+    newb = next(b for b in sorted(dirs) if b not in reps1)
+    plan_doc = {"version": 1, "partitions": [
+        {"topic": "skewed", "partition": 0, "replicas": reps,
+         "log_dirs": [other] + ["any"] * (len(reps) - 1)},
+        {"topic": "skewed", "partition": 1, "replicas": [newb] + reps1[1:],
+         "log_dirs": [dirs[newb][1]] + ["any"] * (len(reps1) - 1)}]}
+    path = os.path.join(work, "intra.json")
+    json.dump(plan_doc, open(path, "w"))
+    p = subprocess.run([BALLAST, "execute", path, "--bootstrap", BOOT, "--state-dir",
+                        os.path.join(work, "state-intra"), "--throttle", "20MB",
+                        "--log-dir-throttle", "20MB", "--poll-interval", "0.3"],
+                       capture_output=True, text=True, timeout=300)
+    print(p.stdout + p.stderr[-1500:], file=sys.stderr)
+    check("log-dir moves finish", p.returncode == 0, p.stderr[-1500:])
+    _, after = ballast_snapshot(work, "intra-after")
+    check("the replica moved to the other log dir of its broker",
+          after[("skewed", 0)] == (reps, [other] + rdirs[1:]), (after[("skewed", 0)], other))
+    check("the new replica sits in the named log dir",
+          after[("skewed", 1)][0] == [newb] + reps1[1:] and
+          after[("skewed", 1)][1][0] == dirs[newb][1], after[("skewed", 1)])
+    check("no throttle left after log-dir moves", not throttles_left(), throttles_left()[:3])
+    verify("skewed", 12, 2400)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="ballast-exec.")
     scenario_kill_and_resume(work)
+    scenario_intra(work)
     scenario_throttle_accuracy(work)
     re_path, reassign = scenario_stop(work)
     scenario_broker_restart(work, re_path, reassign)

@@ -1,0 +1,210 @@
+/* The executor's input and state without a cluster: plan parsing (Kafka's reassignment JSON and
+ * Cruise Control's proposals, with every kind of bad input named), strategy names, and the
+ * journal (a round trip, and damaged journals refused with the file and the part named). The
+ * executor on a real cluster is tests/kafka/test_execute.py. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "executor/executor.h"
+#include "executor/journal.h"
+#include "tests/harness.h"
+
+static int parse(const char *json, struct exec_task **t, int *n, struct error *err)
+{
+    return exec_plan_parse(json, strlen(json), "plan.json", t, n, err);
+}
+
+TEST(reassignment_json_with_log_dirs)
+{
+    struct exec_task *t = NULL;
+    int n = 0;
+    struct error err = {0};
+    CHECK_INT_EQ(parse("{\"version\":1,\"partitions\":["
+                       "{\"topic\":\"a\",\"partition\":0,\"replicas\":[3,1,2]},"
+                       "{\"topic\":\"a\",\"partition\":1,\"replicas\":[4,5],"
+                       "\"log_dirs\":[\"/d/1\",\"any\"]}]}", &t, &n, &err), 0);
+    CHECK_INT_EQ(n, 3);
+    if (n == 3) {
+        CHECK_INT_EQ(t[0].type, EXEC_INTER);
+        CHECK_INT_EQ(t[0].nto, 3);
+        CHECK_INT_EQ(t[0].to[0], 3);
+        CHECK_INT_EQ(t[1].type, EXEC_INTER);
+        CHECK_INT_EQ(t[2].type, EXEC_INTRA);
+        CHECK_INT_EQ(t[2].broker, 4);
+        CHECK_STR_EQ(t[2].dir, "/d/1");
+    }
+    exec_tasks_free(t, n);
+}
+
+TEST(cruise_control_proposals)
+{
+    struct exec_task *t = NULL;
+    int n = 0;
+    struct error err = {0};
+    CHECK_INT_EQ(parse("{\"summary\":{},\"proposals\":[{\"topicPartition\":{\"topic\":\"b\","
+                       "\"partition\":7},\"oldLeader\":1,\"oldReplicas\":[1,2],"
+                       "\"newReplicas\":[2,3]}]}", &t, &n, &err), 0);
+    CHECK_INT_EQ(n, 1);
+    if (n == 1) {
+        CHECK_STR_EQ(t[0].topic, "b");
+        CHECK_INT_EQ(t[0].partition, 7);
+        CHECK_INT_EQ(t[0].to[1], 3);
+    }
+    exec_tasks_free(t, n);
+}
+
+TEST(bad_plans_are_named)
+{
+    static const struct {
+        const char *json, *want;
+    } cases[] = {
+        {"{\"partitions\":[", "not valid JSON"},
+        {"[1,2]", "must be a JSON object"},
+        {"{\"version\":1}", "neither a reassignment"},
+        {"{\"partitions\":[{\"partition\":0,\"replicas\":[1]}]}", "partition entry 0: topic"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":-1,\"replicas\":[1]}]}",
+         "partition entry 0: partition must be a non-negative integer"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":1.5,\"replicas\":[1]}]}",
+         "partition must be"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[]}]}", "no replicas"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1,1]}]}",
+         "broker 1 appears twice"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[\"x\"]}]}",
+         "replica ids must be non-negative integers"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1]},"
+         "{\"topic\":\"a\",\"partition\":0,\"replicas\":[2]}]}", "partition entry 1: a-0 appears twice"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1,2],"
+         "\"log_dirs\":[\"any\"]}]}", "log_dirs must be an array as long as replicas"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1],"
+         "\"log_dirs\":[\"data\"]}]}", "'data' is not an absolute path"},
+        {"{\"proposals\":[{\"topicPartition\":{\"topic\":\"a\"},\"newReplicas\":[1]}]}",
+         "proposal 0: topicPartition needs a topic and a partition"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct exec_task *t = NULL;
+        int n = 0;
+        struct error err = {0};
+        CHECK(parse(cases[i].json, &t, &n, &err) < 0);
+        CHECK_STR_CONTAINS(err.msg, cases[i].want);
+        CHECK_STR_CONTAINS(err.msg, "plan.json");
+    }
+    /* more replicas than the model allows */
+    char big[4096] = "{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[0";
+    for (int i = 1; i <= MODEL_MAX_RF; i++)
+        snprintf(big + strlen(big), sizeof(big) - strlen(big), ",%d", i);
+    strcat(big, "]}]}");
+    struct exec_task *t = NULL;
+    int n = 0;
+    struct error err = {0};
+    CHECK(parse(big, &t, &n, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "more than");
+}
+
+TEST(strategy_names)
+{
+    struct error err = {0};
+    CHECK_INT_EQ(exec_strategies_check("PrioritizeLargeReplicaMovementStrategy,"
+                                       "com.linkedin.kafka.cruisecontrol.executor.strategy."
+                                       "PostponeUrpReplicaMovementStrategy", &err), 0);
+    CHECK_INT_EQ(exec_strategies_check(NULL, &err), 0);
+    CHECK(exec_strategies_check("PrioritizeLarge", &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "unknown replica movement strategy 'PrioritizeLarge'");
+}
+
+static char *temp_dir(void)
+{
+    char tmpl[] = "/tmp/ballast-journal.XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? strdup(d) : NULL;
+}
+
+static void write_file(const char *dir, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/execution.json", dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+TEST(journal_round_trip_and_damage)
+{
+    char *dir = temp_dir();
+    if (!dir)
+        return;
+    struct exec_journal j;
+    exec_journal_init(&j, dir);
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_load(&j, &err), -ENOENT);
+    j.status = EXEC_STATUS_RUNNING;
+    j.opts.throttle = 5e6;
+    j.opts.strategies = strdup("PrioritizeSmallReplicaMovementStrategy");
+    exec_ids_add(&j.rate_owned, 3);
+    exec_ids_add(&j.rate_owned, 3);
+    exec_ids_add(&j.rate_foreign, 9);
+    j.tasks = calloc(1, sizeof(*j.tasks));
+    j.ntasks = 1;
+    j.tasks[0] = (struct exec_task){.type = EXEC_INTER, .state = EXEC_INFLIGHT, .partition = 4,
+                                    .nfrom = 2, .nto = 2, .size = 1 << 20, .bytes = 1 << 20};
+    j.tasks[0].topic = strdup("t");
+    j.tasks[0].from[0] = 1, j.tasks[0].from[1] = 2;
+    j.tasks[0].to[0] = 2, j.tasks[0].to[1] = 3;
+    j.tasks[0].throttled_leaders = strdup("4:1,4:2");
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    exec_journal_finish(&j);
+
+    struct exec_journal k;
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    CHECK_INT_EQ(k.status, EXEC_STATUS_RUNNING);
+    CHECK_NEAR(k.opts.throttle, 5e6, 1e-9);
+    CHECK_STR_EQ(k.opts.strategies ? k.opts.strategies : "", "PrioritizeSmallReplicaMovementStrategy");
+    CHECK_INT_EQ(k.rate_owned.n, 1);
+    CHECK(exec_ids_has(&k.rate_foreign, 9));
+    CHECK_INT_EQ(k.ntasks, 1);
+    if (k.ntasks == 1) {
+        CHECK_INT_EQ(k.tasks[0].state, EXEC_INFLIGHT);
+        CHECK_INT_EQ(k.tasks[0].to[1], 3);
+        CHECK_STR_EQ(k.tasks[0].throttled_leaders ? k.tasks[0].throttled_leaders : "", "4:1,4:2");
+        CHECK(k.tasks[0].throttled_followers == NULL);
+    }
+    exec_journal_finish(&k);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"{\"status\":\"running\",\"tasks\":[", "not valid JSON"},
+        {"{\"status\":\"walking\",\"tasks\":[]}", "damaged: status"},
+        {"{\"status\":\"running\"}", "damaged: tasks"},
+        {"{\"status\":\"running\",\"options\":{\"perBroker\":0},\"tasks\":[]}", "damaged: options"},
+        {"{\"status\":\"running\",\"tasks\":[{\"type\":\"inter\",\"state\":\"done\"}]}",
+         "damaged: a task"},
+        {"{\"status\":\"running\",\"tasks\":[{\"type\":\"intra\",\"state\":\"done\",\"topic\":\"t\","
+         "\"from\":[1],\"to\":[1]}]}", "damaged: a task"},
+        {"{\"status\":\"running\",\"throttledBrokers\":{\"replication\":[\"x\"]},\"tasks\":[]}",
+         "damaged: throttledBrokers"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_file(dir, bad[i].text);
+        struct exec_journal b;
+        exec_journal_init(&b, dir);
+        CHECK_INT_EQ(exec_journal_load(&b, &err), -EINVAL);
+        CHECK_STR_CONTAINS(err.msg, bad[i].want);
+        CHECK_STR_CONTAINS(err.msg, "execution.json");
+        exec_journal_finish(&b);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK_INT_EQ(system(cmd), 0);
+    free(dir);
+}
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv);
+}
