@@ -17,9 +17,11 @@
 
 /* With a monitor sampler configured: monitor.scrapes scrapes monitor.intervalMs apart, then
  * the estimates go into c's partitions. Prints each broker's measured rates to stderr. */
-static int sample_loads(const struct config *cfg, struct model_cluster *c, struct error *err)
+static int sample_loads(const struct config *cfg, const char *bootstrap, struct model_cluster *c,
+                        struct error *err)
 {
     struct mon_monitor *m = mon_monitor_create(cfg);
+    mon_monitor_set_bootstrap(m, bootstrap);
     int64_t start = mon_now_ms();
     for (int32_t i = 0; i < cfg->monitor.scrapes; i++) {
         int64_t wait = start + (int64_t)i * cfg->monitor.interval_ms - mon_now_ms();
@@ -131,7 +133,7 @@ int cmd_snapshot(int argc, char **argv)
                         c->brokers[b].capacity[k] = cfg->capacity.per_broker[i].v[k];
                         c->brokers[b].capacity_set |= (uint8_t)(1u << k);
                     }
-    if (cfg->monitor.sampler != CONFIG_SAMPLER_NONE && (rc = sample_loads(cfg, c, &err)) < 0) {
+    if (cfg->monitor.sampler != CONFIG_SAMPLER_NONE && (rc = sample_loads(cfg, bootstrap, c, &err)) < 0) {
         model_cluster_destroy(c);
         config_destroy(cfg);
         return cli_fail(1, "snapshot: %s", err.msg);

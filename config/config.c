@@ -719,8 +719,11 @@ static int monitor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node
             m->sampler = CONFIG_SAMPLER_JMX_EXPORTER;
         else if (!strcmp(s, "prometheus"))
             m->sampler = CONFIG_SAMPLER_PROMETHEUS;
+        else if (!strcmp(s, "cruiseControlMetrics"))
+            m->sampler = CONFIG_SAMPLER_CC_METRICS;
         else
-            return failn(p, v, "unknown sampler '%s' (none, jmxExporter, prometheus)", s);
+            return failn(p, v, "unknown sampler '%s' (none, jmxExporter, prometheus, "
+                               "cruiseControlMetrics)", s);
         return 0;
     }
     if (!strcmp(key, "intervalMs"))

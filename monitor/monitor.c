@@ -14,6 +14,7 @@
 
 #include "common/alloc.h"
 #include "common/log.h"
+#include "monitor/ccmetrics.h"
 #include "monitor/estimate.h"
 #include "monitor/prometheus.h"
 #include "monitor/rates.h"
@@ -54,6 +55,8 @@ struct mon_monitor {
     int32_t nbrokers;
     size_t cap_brokers;
     int64_t prom_next_ms; /* prometheus: start of the next query range; 0 = none asked yet */
+    struct mon_ccm *ccm;  /* cruiseControlMetrics: the consumer, from the first round on */
+    const char *bootstrap; /* borrowed */
 };
 
 static uint64_t hash_str(const char *s)
@@ -139,6 +142,7 @@ void mon_monitor_destroy(struct mon_monitor *m)
         free(b->topics);
         free(b->parts);
     }
+    mon_ccm_destroy(m->ccm);
     for (int32_t i = 0; i < m->nkeys; i++)
         free(m->keys[i]);
     free(m->keys);
@@ -146,6 +150,11 @@ void mon_monitor_destroy(struct mon_monitor *m)
     free(m->brokers);
     mon_windows_destroy(m->win);
     free(m);
+}
+
+void mon_monitor_set_bootstrap(struct mon_monitor *m, const char *bootstrap)
+{
+    m->bootstrap = bootstrap;
 }
 
 static struct mon_broker_state *broker_state(struct mon_monitor *m, int32_t id)
@@ -340,6 +349,25 @@ void mon_monitor_add_rates(struct mon_monitor *m, const struct mon_rates *r)
     }
 }
 
+/* Live brokers of c that got produce rates in r; warns about the others. */
+static int brokers_with_rates(const struct model_cluster *c, const struct mon_rates *r,
+                              const char *sampler)
+{
+    int ok = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (c->brokers[b].flags & BROKER_DEAD)
+            continue;
+        bool got = false;
+        for (int32_t i = 0; i < r->n && !got; i++)
+            got = r->v[i].kind == MON_RATE_BYTES_IN && r->v[i].broker_id == c->brokers[b].id;
+        if (got)
+            ok++;
+        else
+            log_warn("monitor: %s: no bytes-in rates for broker %d", sampler, c->brokers[b].id);
+    }
+    return ok;
+}
+
 /* host:port of an http(s) URL, or NULL. */
 static char *url_authority(const char *url)
 {
@@ -401,16 +429,7 @@ static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *
                  "with monitor.prometheus.instances or brokerLabel", st.unmapped, st.series,
                  st.unmapped_example);
     mon_monitor_add_rates(m, &r);
-    for (int32_t b = 0; b < c->nbrokers; b++) {
-        bool got = false;
-        for (int32_t i = 0; i < r.n && !got; i++)
-            got = r.v[i].kind == MON_RATE_BYTES_IN && r.v[i].broker_id == c->brokers[b].id;
-        if (got && !(c->brokers[b].flags & BROKER_DEAD))
-            ok++;
-        else if (!(c->brokers[b].flags & BROKER_DEAD))
-            log_warn("monitor: prometheus: no %s samples for broker %d",
-                     config_prom_query_keys[CONFIG_PROM_BROKER_IN], c->brokers[b].id);
-    }
+    ok = brokers_with_rates(c, &r, "prometheus");
 out:
     mon_rates_finish(&r);
     for (int32_t b = 0; b < c->nbrokers; b++)
@@ -421,11 +440,45 @@ out:
     return ok;
 }
 
+/* One round of the metrics topic: from the lookback (first round) or where the previous
+ * round stopped to the end. */
+static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *c)
+{
+    const struct config_monitor *mc = &m->cfg->monitor;
+    struct error err = {0};
+    if (!m->ccm) {
+        m->ccm = mon_ccm_create(m->cfg, m->bootstrap, &err);
+        if (!m->ccm) {
+            log_warn("monitor: cruiseControlMetrics: %s", err.msg);
+            return 0;
+        }
+    }
+    struct mon_rates r = {0};
+    struct mon_ccm_stats st = {0};
+    int rc = mon_ccm_poll(m->ccm, mc->timeout_ms, &r, &st, &err);
+    if (rc < 0)
+        log_warn("monitor: cruiseControlMetrics: %s%s", err.msg,
+                 rc == -ETIMEDOUT && r.n ? " (the records read count)" : "");
+    log_info("monitor: cruiseControlMetrics: %lld records read", (long long)st.records);
+    if (st.bad)
+        log_warn("monitor: cruiseControlMetrics: %lld malformed record%s skipped (first: %s)",
+                 (long long)st.bad, st.bad == 1 ? "" : "s", st.first_bad);
+    if (st.unknown)
+        log_warn("monitor: cruiseControlMetrics: %lld record%s of a newer reporter (version or "
+                 "raw type) skipped", (long long)st.unknown, st.unknown == 1 ? "" : "s");
+    mon_monitor_add_rates(m, &r);
+    int ok = brokers_with_rates(c, &r, "cruiseControlMetrics");
+    mon_rates_finish(&r);
+    return ok;
+}
+
 int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
 {
     const struct config_monitor *mc = &m->cfg->monitor;
     if (mc->sampler == CONFIG_SAMPLER_PROMETHEUS)
         return sample_prometheus(m, c);
+    if (mc->sampler == CONFIG_SAMPLER_CC_METRICS)
+        return sample_cc_metrics(m, c);
     struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
     const struct config_metric_names *cn = &mc->names;
     const struct mon_metric_names *dn = &mon_default_metric_names;

@@ -23,6 +23,10 @@ struct mon_monitor;
 struct mon_monitor *mon_monitor_create(const struct config *cfg);
 void mon_monitor_destroy(struct mon_monitor *m); /* accepts NULL */
 
+/* The brokers a sampler that talks Kafka (cruiseControlMetrics) dials when its own section
+ * names none; borrowed, must outlive the monitor. */
+void mon_monitor_set_bootstrap(struct mon_monitor *m, const char *bootstrap);
+
 /* The URL of broker b's metrics (endpoints table, else the template with {host} from the
  * broker's host without port and {id}); heap string, or NULL when there is none. */
 char *mon_endpoint_url(const struct config_monitor *mc, const struct model_cluster *c, int32_t b);

@@ -162,7 +162,7 @@ TEST(monitor_section)
         const char *yaml, *expect;
     } bad[] = {
         {"monitor:\n  sampler: jmx\n", "t.yaml:2:12: unknown sampler 'jmx' (none, jmxExporter, "
-                                         "prometheus)"},
+                                         "prometheus, cruiseControlMetrics)"},
         {"monitor:\n  sampler: jmxExporter\n", "t.yaml:1:1: monitor: sampler jmxExporter needs "
                                                "endpoints or endpointTemplate"},
         {"monitor:\n  endpoints: {x: 'http://a/metrics'}\n", "t.yaml:2:15: monitor.endpoints keys "
@@ -222,6 +222,14 @@ TEST(monitor_prometheus_cc_metrics_and_names)
     CHECK_STR_EQ(cfg->monitor.names.bytes_in, "a:b_total");
     CHECK_STR_EQ(cfg->monitor.names.topic_label, "t");
     CHECK(cfg->monitor.names.bytes_out == NULL);
+    config_destroy(cfg);
+    cfg = parse("monitor:\n  sampler: cruiseControlMetrics\n", &err);
+    CHECK(cfg != NULL);
+    if (cfg) {
+        CHECK_INT_EQ(cfg->monitor.sampler, CONFIG_SAMPLER_CC_METRICS);
+        CHECK_STR_EQ(cfg->monitor.cc_metrics.topic, "__CruiseControlMetrics");
+        CHECK_INT_EQ(cfg->monitor.prometheus.step_ms, 60000);
+    }
     config_destroy(cfg);
     static const struct {
         const char *yaml, *expect;
