@@ -37,6 +37,9 @@ void cmd_execute_help(FILE *out)
             "  --task-timeout S        a move not finished after S seconds is cancelled and\n"
             "                          reported (default: executor.taskTimeout, none)\n"
             "  --poll-interval S       how often progress is checked (default 1)\n"
+            "  --foreign MODE          plan partitions with another tool's reassignment in\n"
+            "                          progress: skip (default; reported), wait (move them once\n"
+            "                          it ends) or cancel (cancel it, then move them)\n"
             "  --resume                continue the execution the state dir holds\n"
             "  --cancel                with --resume: cancel its in-flight moves and stop\n"
             "  --stop                  stop the execution (a running ballast or a dead one's)\n"
@@ -126,6 +129,7 @@ int cmd_execute(int argc, char **argv)
     int concurrency = 0, intra = 0, leaders = 0, cluster = 0;
     double task_timeout = -1, poll = 0;
     bool resume = false, stop = false, cancel = false, quiet = false;
+    const char *foreign = NULL;
     static const struct option opts[] = {
         {"bootstrap", required_argument, NULL, 'b'},
         {"config", required_argument, NULL, 'c'},
@@ -143,6 +147,7 @@ int cmd_execute(int argc, char **argv)
         {"cancel", no_argument, NULL, 'x'},
         {"stop", no_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
+        {"foreign", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -167,6 +172,7 @@ int cmd_execute(int argc, char **argv)
         case 'x': cancel = true; break;
         case 'S': stop = true; break;
         case 'q': quiet = true; break;
+        case 'F': foreign = optarg; break;
         case ':': return cli_fail(EXIT_USAGE, "execute: option '%s' needs a value", argv[optind - 1]);
         default: return cli_fail(EXIT_USAGE, "execute: unknown option '%s' (see --help)", argv[optind - 1]);
         }
@@ -206,6 +212,19 @@ int cmd_execute(int argc, char **argv)
                         : resume ? -1 : cfg->executor.task_timeout_ms;
     o.poll_s = poll > 0 ? poll : resume ? 0 : 1.0;
     o.strategies = (char *)strategy;
+    if (foreign) {
+        if (strcmp(foreign, "skip") == 0)
+            o.foreign = EXEC_FOREIGN_SKIP;
+        else if (strcmp(foreign, "wait") == 0)
+            o.foreign = EXEC_FOREIGN_WAIT;
+        else if (strcmp(foreign, "cancel") == 0)
+            o.foreign = EXEC_FOREIGN_CANCEL;
+        else {
+            exit_code = cli_fail(EXIT_USAGE, "execute: --foreign takes skip, wait or cancel, not "
+                                 "'%s'", foreign);
+            goto out;
+        }
+    }
     o.cancel_on_resume = cancel;
     o.progress = quiet ? NULL : stderr;
     o.tty = !quiet && isatty(STDERR_FILENO);

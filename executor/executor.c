@@ -139,7 +139,17 @@ struct exec {
     double t0, last_save, last_progress;
     int64_t bytes_done_at_start;
     bool stopping;
+    struct kafka_ongoing *ongoing; /* the last list of reassignments in progress (all tools) */
+    int nongoing;
 };
+
+/* Keeps o (heap) as the current list of reassignments in progress. */
+static void set_ongoing(struct exec *x, struct kafka_ongoing *o, int n)
+{
+    free(x->ongoing);
+    x->ongoing = o;
+    x->nongoing = n;
+}
 
 static bool in_list(const int32_t *l, int n, int32_t id)
 {
@@ -290,10 +300,10 @@ static int build_tasks(struct exec *x, const struct exec_task *targets, int ntar
                 t->bytes = size;
             if (t->type == EXEC_LEADER)
                 t->broker = t->to[0];
-            if (foreign) {
+            if (foreign && x->o->foreign == EXEC_FOREIGN_SKIP) {
                 t->state = EXEC_SKIPPED;
                 t->error = xstrdup("another tool's reassignment of this partition is in progress; "
-                                   "left alone");
+                                   "left alone (--foreign wait or cancel to move it)");
             }
         }
     }
@@ -796,7 +806,8 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
     int nc = 0, total_inflight = 0;
     for (int i = 0; i < x->j.ntasks; i++) {
         struct exec_task *t = &x->j.tasks[i];
-        if (t->type == type && t->state == EXEC_PENDING)
+        /* a pending partition listed in progress is another tool's: it waits */
+        if (t->type == type && t->state == EXEC_PENDING && !find_ongoing(x->ongoing, x->nongoing, t))
             cand[nc++] = t;
         total_inflight += t->type == type && t->state == EXEC_INFLIGHT;
     }
@@ -959,6 +970,7 @@ static int run_moves(struct exec *x, enum exec_type type, const char *phase, str
         int no = 0;
         if ((rc = list_ongoing(x, &o, &no, err)) < 0)
             break;
+        set_ongoing(x, o, no);
         double t = now_s();
         struct kafka_reassignment *cancel = xcalloc((size_t)x->j.ntasks + 1, sizeof(*cancel));
         int ncancel = 0;
@@ -984,7 +996,6 @@ static int run_moves(struct exec *x, enum exec_type type, const char *phase, str
                 cancel[ncancel++] = (struct kafka_reassignment){tk->topic, tk->partition, NULL, 0};
             }
         }
-        free(o);
         if (ncancel) {
             struct kafka_conn *c = NULL;
             if ((rc = kafka_admin_any(x->admin, &c, err)) == 0 &&
@@ -1279,10 +1290,40 @@ static int drive(struct exec *x, struct exec_report *rep, struct error *err)
 
 static void exec_finish(struct exec *x)
 {
+    free(x->ongoing);
     kafka_admin_close(x->admin);
     exec_journal_finish(&x->j);
     if (x->lock_fd >= 0)
         close(x->lock_fd);
+}
+
+/* Cancels the other tools' reassignments of the plan's partitions (--foreign cancel). */
+static int cancel_foreign(struct exec *x, struct error *err)
+{
+    struct kafka_reassignment *r = xcalloc((size_t)x->nongoing + 1, sizeof(*r));
+    int n = 0;
+    for (int k = 0; k < x->nongoing; k++) {
+        bool planned = false;
+        for (int i = 0; i < x->j.ntasks && !planned; i++)
+            planned = x->j.tasks[i].partition == x->ongoing[k].partition &&
+                      strcmp(x->j.tasks[i].topic, x->ongoing[k].topic) == 0;
+        if (planned) {
+            r[n++] = (struct kafka_reassignment){x->ongoing[k].topic, x->ongoing[k].partition, NULL, 0};
+            log_warn("cancelling another tool's reassignment of %s-%d (--foreign cancel)",
+                     x->ongoing[k].topic, x->ongoing[k].partition);
+        }
+    }
+    int rc = 0;
+    if (n) {
+        struct kafka_conn *c = NULL;
+        if ((rc = kafka_admin_any(x->admin, &c, err)) == 0 &&
+            (rc = kafka_alter_reassignments(c, r, n, 30000, err)) < 0)
+            kafka_admin_failed(x->admin, c, rc);
+        if (rc == -EINVAL && strstr(err->msg, "NO_REASSIGNMENT_IN_PROGRESS"))
+            rc = 0; /* it ended meanwhile */
+    }
+    free(r);
+    return rc;
 }
 
 int exec_run(const char *bootstrap, const struct kafka_opts *kopts, const char *state_dir,
@@ -1320,8 +1361,10 @@ int exec_run(const char *bootstrap, const struct kafka_opts *kopts, const char *
     if ((rc = list_ongoing(&x, &ongoing, &nongoing, err)) < 0)
         goto out;
     rc = build_tasks(&x, targets, ntargets, ongoing, nongoing, err);
-    free(ongoing);
+    set_ongoing(&x, ongoing, nongoing);
     if (rc < 0)
+        goto out;
+    if (o->foreign == EXEC_FOREIGN_CANCEL && (rc = cancel_foreign(&x, err)) < 0)
         goto out;
     x.j.status = EXEC_STATUS_RUNNING;
     x.j.started = now_s();
@@ -1394,7 +1437,7 @@ static int reconcile(struct exec *x, struct error *err)
             t->state = EXEC_PENDING;
     }
     model_cluster_destroy(c);
-    free(o);
+    set_ongoing(x, o, no);
     log_info("resume: %d in-flight move(s) adopted", adopted);
     save(x, true);
     return 0;

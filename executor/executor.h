@@ -42,6 +42,12 @@ struct exec_task {
     char *error;
 };
 
+enum exec_foreign {
+    EXEC_FOREIGN_SKIP,   /* leave the partition alone and report it (default) */
+    EXEC_FOREIGN_WAIT,   /* move it once the other reassignment has ended */
+    EXEC_FOREIGN_CANCEL, /* cancel the other reassignment, then move it */
+};
+
 struct exec_options {
     double throttle;            /* replication bytes/s per broker; 0 = none */
     double log_dir_throttle;    /* intra-broker bytes/s; 0 = none */
@@ -53,7 +59,7 @@ struct exec_options {
     double poll_s;              /* polling interval (1 s) */
     char *strategies;           /* comma list of strategy names; NULL = base */
     bool cancel_on_resume;      /* resume cancels adopted moves instead of finishing them */
-    bool adopt_foreign;         /* plan partitions with others' reassignments: wait, not skip */
+    enum exec_foreign foreign;  /* plan partitions with another tool's reassignment */
     FILE *progress;             /* progress output, NULL = none */
     bool tty;                   /* progress as a redrawn bar */
 };

@@ -100,6 +100,7 @@ int exec_journal_save(const struct exec_journal *j, struct error *err)
     cJSON_AddNumberToObject(o, "taskTimeoutMs", (double)j->opts.task_timeout_ms);
     cJSON_AddNumberToObject(o, "pollS", j->opts.poll_s);
     add_str(o, "strategies", j->opts.strategies);
+    cJSON_AddNumberToObject(o, "foreign", j->opts.foreign);
     cJSON *th = cJSON_AddObjectToObject(root, "throttledBrokers");
     cJSON_AddItemToObject(th, "replication", ids_json(j->rate_owned.ids, j->rate_owned.n));
     cJSON_AddItemToObject(th, "replicationForeign", ids_json(j->rate_foreign.ids, j->rate_foreign.n));
@@ -252,8 +253,10 @@ int exec_journal_load(struct exec_journal *j, struct error *err)
     j->opts.task_timeout_ms = (int64_t)num(o, "taskTimeoutMs", 0);
     j->opts.poll_s = num(o, "pollS", 1.0);
     j->opts.strategies = str(o, "strategies");
+    j->opts.foreign = (enum exec_foreign)(int)num(o, "foreign", EXEC_FOREIGN_SKIP);
     if (j->opts.per_broker < 1 || j->opts.intra_per_broker < 1 || j->opts.leader_batch < 1 ||
-        j->opts.cluster_cap < 1 || j->opts.poll_s <= 0 || j->opts.poll_s > 3600) {
+        j->opts.cluster_cap < 1 || j->opts.poll_s <= 0 || j->opts.poll_s > 3600 ||
+        j->opts.foreign < EXEC_FOREIGN_SKIP || j->opts.foreign > EXEC_FOREIGN_CANCEL) {
         what = "options";
         goto bad;
     }

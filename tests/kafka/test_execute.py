@@ -12,7 +12,9 @@
    reported and must be near R;
 4. stop: `ballast execute --stop` while a throttled execution runs: it ends as stopped, no
    reassignment is left in progress, no throttle remains;
-5. a broker stopped mid-execution and started again: the execution completes.
+5. a broker stopped mid-execution and started again: the execution completes;
+6. another tool's reassignment of a planned partition is left alone by default and cancelled
+   with --foreign cancel.
 
 Prints figures and 'N passed, N failed'."""
 import json
@@ -301,13 +303,70 @@ def scenario_intra(work):
     verify("skewed", 12, 2400)
 
 
+def scenario_foreign(work):
+    """Another tool's reassignment in progress (Kafka's own tool, throttled to a crawl): Ballast
+    leaves it alone by default, and with --foreign cancel cancels it and carries out its plan."""
+    create("foreign", "1:2")
+    produce("foreign", 1, 300)
+    theirs = os.path.join(work, "theirs.json")
+    json.dump({"version": 1, "partitions": [{"topic": "foreign", "partition": 0,
+                                             "replicas": [1, 2, 6]}]}, open(theirs, "w"))
+    tool("org.apache.kafka.tools.reassign.ReassignPartitionsCommand", "--bootstrap-server", BOOT,
+         "--reassignment-json-file", theirs, "--execute", "--throttle", "1")
+    time.sleep(1)
+    check("the other tool's reassignment is in progress", any("foreign-0" in l for l in ongoing()),
+          ongoing())
+    # ours swaps the preferred leader: no data to copy, so the other tool's throttle is moot
+    ours = os.path.join(work, "ours.json")
+    json.dump({"version": 1, "partitions": [{"topic": "foreign", "partition": 0,
+                                             "replicas": [2, 1]}]}, open(ours, "w"))
+    state = os.path.join(work, "state-foreign")
+    p = subprocess.run([BALLAST, "execute", ours, "--bootstrap", BOOT, "--state-dir", state,
+                        "--quiet"], capture_output=True, text=True, timeout=120)
+    m = re.search(r"(\d+) done, (\d+) failed, (\d+) skipped", p.stdout)
+    check("by default the partition is skipped and reported", p.returncode == 0 and m and
+          m.group(1) == "0" and int(m.group(3)) >= 1, p.stdout + p.stderr)
+    check("the other tool's reassignment is left alone", any("foreign-0" in l for l in ongoing()),
+          ongoing())
+    p = subprocess.run([BALLAST, "execute", ours, "--bootstrap", BOOT, "--state-dir", state,
+                        "--quiet", "--foreign", "cancel"], capture_output=True, text=True,
+                       timeout=180)
+    m = re.search(r"(\d+) done, (\d+) failed, (\d+) skipped", p.stdout)
+    check("--foreign cancel cancels it and carries out the plan", p.returncode == 0 and m and
+          int(m.group(1)) >= 1 and m.group(2) == "0" and m.group(3) == "0" and
+          "cancelling another tool's reassignment of foreign-0" in p.stderr,
+          p.stdout + p.stderr[-1000:])
+    wrong, leaders = placement_is({("foreign", 0): [2, 1]})
+    check("foreign: placement and leader equal the plan", not wrong and not leaders,
+          (wrong, leaders))
+    check("foreign: no reassignment left in progress", not ongoing(), ongoing())
+    # the other tool's throttles are its own: Ballast left them; the operator removes them
+    left = throttles_left()
+    check("the other tool's throttles were not touched", len(left) > 0, left)
+    for entity, names in (("topics", "leader.replication.throttled.replicas,"
+                                     "follower.replication.throttled.replicas"),):
+        tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--alter", "--entity-type",
+             entity, "--entity-name", "foreign", "--delete-config", names, check_rc=False)
+    for b in (1, 2, 6):
+        tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--alter", "--entity-type",
+             "brokers", "--entity-name", str(b), "--delete-config",
+             "leader.replication.throttled.rate,follower.replication.throttled.rate", check_rc=False)
+    verify("foreign", 1, 300)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="ballast-exec.")
+    only = os.environ.get("EXEC_SCENARIOS")  # e.g. "foreign" while developing; all by default
+    if only:
+        for name in only.split(","):
+            globals()["scenario_" + name](work)
+        return
     scenario_kill_and_resume(work)
     scenario_intra(work)
     scenario_throttle_accuracy(work)
     re_path, reassign = scenario_stop(work)
     scenario_broker_restart(work, re_path, reassign)
+    scenario_foreign(work)
 
 
 try:
