@@ -210,7 +210,20 @@ int cmd_execute(int argc, char **argv)
     o.log_dir_throttle = resume ? -1 : 0;
     o.task_timeout_ms = task_timeout >= 0 ? (int64_t)(task_timeout * 1000)
                         : resume ? -1 : cfg->executor.task_timeout_ms;
-    o.poll_s = poll > 0 ? poll : resume ? 0 : 1.0;
+    o.poll_s = poll > 0 ? poll : resume ? 0 : cfg->executor.poll_interval_ms / 1000.0;
+    if (!resume) {
+        o.log_dir_throttle = cfg->executor.log_dir_throttle;
+        if (!strategy && cfg->executor.strategies) {
+            strategy = cfg->executor.strategies;
+            if (exec_strategies_check(strategy, &err) < 0) {
+                exit_code = cli_fail(1, "%s: executor.replicaMovementStrategies: %s",
+                                     config_path ? config_path : "configuration", err.msg);
+                goto out;
+            }
+        }
+        if (!foreign)
+            foreign = cfg->executor.foreign;
+    }
     o.strategies = (char *)strategy;
     if (foreign) {
         if (strcmp(foreign, "skip") == 0)

@@ -538,6 +538,20 @@ static int executor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_nod
         e->task_timeout_ms = (int64_t)d;
         return rc;
     }
+    if (!strcmp(key, "logDirThrottle"))
+        return get_bytes(p, v, key, true, &e->log_dir_throttle);
+    if (!strcmp(key, "replicaMovementStrategies"))
+        return get_string(p, v, key, &e->strategies);
+    if (!strcmp(key, "foreignReassignments")) {
+        int rc = get_string(p, v, key, &e->foreign);
+        if (rc == 0 && strcmp(e->foreign, "skip") && strcmp(e->foreign, "wait") &&
+            strcmp(e->foreign, "cancel"))
+            return failn(p, v, "executor.foreignReassignments must be skip, wait or cancel, not "
+                         "'%s'", e->foreign);
+        return rc;
+    }
+    if (!strcmp(key, "pollIntervalMs"))
+        return get_int32(p, v, key, 50, 3600000, &e->poll_interval_ms);
     return failn(p, k, "unknown key '%s' in executor", key);
 }
 
@@ -826,6 +840,8 @@ struct config *config_default(void)
     cfg->executor.concurrent_leader_movements = 1000;
     cfg->executor.max_cluster_partition_movements = 1250;
     cfg->executor.state_dir = xstrdup("./ballast-state");
+    cfg->executor.foreign = xstrdup("skip");
+    cfg->executor.poll_interval_ms = 1000;
     cfg->api.listen = xstrdup("127.0.0.1");
     cfg->api.port = 9090;
     cfg->monitor.interval_ms = 10000;
@@ -878,6 +894,8 @@ void config_destroy(struct config *cfg)
     free(cfg->excluded_topics);
     free(cfg->min_topic_leaders_topics);
     free(cfg->executor.state_dir);
+    free(cfg->executor.strategies);
+    free(cfg->executor.foreign);
     free(cfg->api.listen);
     for (int32_t i = 0; i < cfg->monitor.nendpoints; i++)
         free(cfg->monitor.endpoint_urls[i]);

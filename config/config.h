@@ -39,6 +39,10 @@ struct config_executor {
     double replication_throttle;                        /* bytes/s; 0 = none */
     char *state_dir;                                    /* "./ballast-state" */
     int64_t task_timeout_ms;                            /* per move, 0 = none */
+    double log_dir_throttle;                            /* bytes/s; 0 = none */
+    char *strategies;            /* comma list of movement strategies, NULL = base */
+    char *foreign;               /* skip | wait | cancel ("skip") */
+    int32_t poll_interval_ms;    /* 1000 */
 };
 
 struct config_api {

@@ -54,6 +54,11 @@ TEST(documented_example_parses)
     CHECK_INT_EQ(cfg->ngoals, 9);
     CHECK_STR_EQ(cfg->goals[0], "RackAwareGoal");
     CHECK_NEAR(cfg->executor.replication_throttle, 50e6, 1e-6);
+    CHECK_NEAR(cfg->executor.log_dir_throttle, 20e6, 1e-6);
+    CHECK_STR_EQ(cfg->executor.strategies ? cfg->executor.strategies : "",
+                 "PrioritizeLargeReplicaMovementStrategy,PostponeUrpReplicaMovementStrategy");
+    CHECK_STR_EQ(cfg->executor.foreign, "wait");
+    CHECK_INT_EQ(cfg->executor.poll_interval_ms, 500);
     char buf[64];
     CHECK_STR_EQ(config_zone_of_rack(cfg, "rack-2", buf, sizeof(buf)), "eu-west-1a");
     CHECK_STR_EQ(config_zone_of_rack(cfg, "eu-west-1c/r07", buf, sizeof(buf)), "eu-west-1c");
@@ -113,6 +118,10 @@ static const struct bad bads[] = {
     {"kafka: [1, 2\n", "t.yaml:"},
     {"- just\n- a list\n", "the configuration must be a mapping"},
     {"executor:\n  stateDir: {a: 1}\n", "'stateDir' must be a single value"},
+    {"executor:\n  foreignReassignments: ignore\n",
+     "t.yaml:2:25: executor.foreignReassignments must be skip, wait or cancel, not 'ignore'"},
+    {"executor:\n  logDirThrottle: fast\n", "logDirThrottle"},
+    {"executor:\n  pollIntervalMs: 10\n", "'pollIntervalMs' = 10 is out of range"},
     {"---\na: 1\n---\nb: 2\n", "only one YAML document"},
 };
 
