@@ -658,6 +658,12 @@ static struct model_summary_stat acc_done(const struct accum *a)
 
 void model_stats_compute(const struct model_cluster *c, struct model_stats *out)
 {
+    model_stats_compute_deficit(c, NULL, out);
+}
+
+void model_stats_compute_deficit(const struct model_cluster *c, const int8_t *deficit,
+                                 struct model_stats *out)
+{
     memset(out, 0, sizeof(*out));
     struct model_broker_load *bl = xmalloc((size_t)(c->nbrokers ? c->nbrokers : 1) * sizeof(*bl));
     model_compute_loads(c, bl, NULL);
@@ -735,7 +741,7 @@ void model_stats_compute(const struct model_cluster *c, struct model_stats *out)
     for (int32_t p = 0; p < c->npartitions; p++) {
         const struct model_partition *part = &c->partitions[p];
         const struct model_replica *rep = model_replicas_of(c, p);
-        if (model_partition_rack_deficit(c, p) > 0)
+        if ((deficit ? deficit[p] : model_partition_rack_deficit(c, p)) > 0)
             out->rack_violations++;
         if (part->leader < 0)
             out->partitions_without_leader++;

@@ -285,6 +285,10 @@ struct model_stats {
 };
 
 void model_stats_compute(const struct model_cluster *c, struct model_stats *out);
+/* The same, with each partition's rack deficit read from deficit[p] (what
+ * model_partition_rack_deficit returns, e.g. kept by the optimizer) instead of recomputed. */
+void model_stats_compute_deficit(const struct model_cluster *c, const int8_t *deficit,
+                                 struct model_stats *out);
 
 /* ---- mutation (placement only; callers keep their own load caches in step) ---- */
 /* Moves the replica in `slot` of p to broker b, log dir `dir` (-1 = let the broker choose).

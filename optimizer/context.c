@@ -295,6 +295,7 @@ void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
     ctx->bversion[src]++;
     ctx->bversion[dst]++;
     ctx->replica_moves_applied++;
+    ctx->changes++;
 }
 
 void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir)
@@ -305,6 +306,7 @@ void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir)
     c->replicas[r].dir = dir;
     account(ctx, r, b, +1);
     ctx->bversion[b]++;
+    ctx->changes++;
 }
 
 bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot)
@@ -341,4 +343,5 @@ void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot)
     if (old >= 0)
         ctx->bversion[c->replicas[first + old].broker]++;
     ctx->leader_moves_applied++;
+    ctx->changes++;
 }

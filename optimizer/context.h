@@ -73,6 +73,7 @@ struct opt_ctx {
     int active;       /* goals[0..active-1] are optimized and constrain later moves */
 
     int64_t bytes_away;               /* bytes of replicas now off their original broker */
+    uint64_t changes;                 /* bumped by every move, dir move and leader change */
     int64_t replica_moves_applied;
     int64_t leader_moves_applied;
 };

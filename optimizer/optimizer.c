@@ -498,6 +498,9 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
     ctx.active = 0;
 
     rc = evacuate(&ctx, err);
+    /* Statistics after each goal; a goal that changed nothing leaves the previous ones. */
+    struct model_stats *last_stats = NULL;
+    uint64_t last_changes = 0;
     if (rc == 0) {
         fix_leadership(&ctx);
         for (int i = 0; i < ngoals && rc == 0; i++) {
@@ -516,7 +519,12 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
             gr->violations_before = g->violations_before;
             gr->time_ms = g->time_ms;
             gr->bytes_moved_after = ctx.bytes_away;
-            model_stats_compute(ctx.c, &gr->stats_after);
+            if (last_stats && ctx.changes == last_changes)
+                gr->stats_after = *last_stats;
+            else
+                model_stats_compute_deficit(ctx.c, ctx.deficit, &gr->stats_after);
+            last_stats = &gr->stats_after;
+            last_changes = ctx.changes;
         }
     }
     if (rc == 0) {
