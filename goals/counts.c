@@ -281,6 +281,54 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
     return true;
 }
 
+/* The mirror of leader_chain for a broker below its band: BFS where an edge u -> v is "u
+ * follows a partition led by v and may take its leadership"; stops at the first broker that
+ * can give one leader and stay at or above its low bound, then transfers leadership along the
+ * path starting at that end (each broker on the way takes one and gives one). Each transfer is
+ * asked again of the earlier goals when it is applied; a refused one ends the chain there.
+ * Returns true when the whole chain was applied. */
+static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, int32_t *prev,
+                              int32_t *via_p, int8_t *via_s, int32_t *queue)
+{
+    struct model_cluster *c = ctx->c;
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        prev[b] = -2;
+    int32_t head = 0, tail = 0, found = -1;
+    prev[dst] = -1;
+    queue[tail++] = dst;
+    while (head < tail && found < 0) {
+        int32_t u = queue[head++];
+        for (int32_t i = 0; i < ctx->blist_n[u] && found < 0; i++) {
+            int64_t r = ctx->blist[u][i];
+            if (opt_rep_is_leader(ctx, r))
+                continue;
+            int32_t p = ctx->rep_part[r];
+            int32_t v = model_partition_leader(c, p);
+            if (v < 0 || prev[v] != -2)
+                continue;
+            int s = opt_rep_slot(ctx, r);
+            if (!opt_leader_ok(ctx, p, s))
+                continue;
+            prev[v] = u;
+            via_p[v] = p;      /* u takes p from v */
+            via_s[v] = (int8_t)s;
+            if (ctx->bl[v].leaders - 1 >= g->lo[v]) {
+                found = v;
+                break;
+            }
+            queue[tail++] = v;
+        }
+    }
+    if (found < 0)
+        return false;
+    for (int32_t v = found; prev[v] >= 0; v = prev[v]) {
+        if (!opt_leader_ok(ctx, via_p[v], via_s[v]))
+            return false;
+        opt_leader_apply(ctx, via_p[v], via_s[v]);
+    }
+    return true;
+}
+
 static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
@@ -329,13 +377,21 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
         while (budget-- > 0 && ctx->bl[b].leaders > g->hi[b] &&
                leader_chain(g, ctx, b, prev, via_p, via_s, queue))
             ;
+    for (int32_t b = 0; b < c->nbrokers && budget > 0; b++)
+        while (ctx->lead_ok[b] && budget-- > 0 && ctx->bl[b].leaders < g->lo[b] &&
+               leader_pull_chain(g, ctx, b, prev, via_p, via_s, queue))
+            ;
     free(prev);
     free(via_p);
     free(via_s);
     free(queue);
-    /* What transfers and chains leave, the exact LP settles where it is small: the fewest
-     * further changes that put every broker in its band (each still judged by earlier goals). */
-    if (ldist_violations(g, ctx) > 0)
+    /* Chains both ways are the augmenting paths of the b-matching that leader counts are:
+     * when they stop with budget left, no assignment the earlier goals accept step by step
+     * reaches the band from here, and the LP (which does not model those goals: its changes
+     * are refused one by one, measured at S and M) would only spend time. When the budget ran
+     * out, the exact LP settles what remains where it is small: the fewest further changes
+     * that put every broker in its band (each still judged by earlier goals). */
+    if (budget <= 0 && ldist_violations(g, ctx) > 0)
         (void)opt_lp_leaders(ctx, g->lo, g->hi, OPT_LP_LEADER_MAX_COLS);
     return 0;
 }
