@@ -4,7 +4,11 @@
  *
  * Records of VALUE_SIZE bytes go round-robin to partitions 0..PARTITIONS-1, paced every 10 ms
  * so that the value bytes per second match BYTES_PER_SEC. Prints "produced N bytes in S s"
- * and exits 0 when every record was delivered. */
+ * and exits 0 when every record was delivered.
+ *
+ * With MON_PRODUCER_LOG=FILE it also appends "EPOCH_SECONDS ACKED_BYTES" every 0.25 s: the
+ * value bytes the brokers have acknowledged so far, so a test can compare estimates with the
+ * rate actually produced over any interval (a loaded machine does not keep the pace). */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +16,25 @@
 #include <time.h>
 
 static long failed;
+static double acked;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk, (void)opaque;
     if (m->err)
         failed++;
+    else
+        acked += (double)m->len;
+}
+
+static void log_acked(FILE *log)
+{
+    if (!log)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    fprintf(log, "%.3f %.0f\n", (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, acked);
+    fflush(log);
 }
 
 static double now_s(void)
@@ -60,9 +77,20 @@ int main(int argc, char **argv)
     char *value = malloc(size);
     for (size_t i = 0; i < size; i++)
         value[i] = (char)('a' + i % 26);
-    double start = now_s(), sent = 0;
+    const char *log_path = getenv("MON_PRODUCER_LOG");
+    FILE *log = log_path && *log_path ? fopen(log_path, "w") : NULL;
+    if (log_path && *log_path && !log) {
+        fprintf(stderr, "mon_producer: cannot write %s\n", log_path);
+        return 2;
+    }
+    double start = now_s(), sent = 0, last_log = 0;
     long n = 0;
+    log_acked(log);
     while (now_s() - start < secs) {
+        if (now_s() - last_log >= 0.25) {
+            log_acked(log);
+            last_log = now_s();
+        }
         double due = rate * (now_s() - start);
         while (sent + (double)size <= due) {
             rd_kafka_resp_err_t e = rd_kafka_producev(
@@ -84,6 +112,9 @@ int main(int argc, char **argv)
     }
     double took = now_s() - start;
     rd_kafka_flush(rk, 30000);
+    log_acked(log);
+    if (log)
+        fclose(log);
     rd_kafka_destroy(rk);
     free(value);
     printf("produced %.0f bytes in %.1f s (%ld records, %ld failed)\n", sent, took, n, failed);

@@ -19,8 +19,8 @@ import sys
 import tempfile
 import time
 
-from montest import (BALLAST, BOOTSTRAP, CAPACITY, check, check_snapshot,
-                     create_topics, endpoints_yaml, failures, start_producers)
+from montest import (BALLAST, BOOTSTRAP, CAPACITY, check, check_snapshot,  # noqa: E402
+                     create_topics, endpoints_yaml, failures, produced_rates, start_producers)
 
 INTERVAL_MS = 5000
 
@@ -33,14 +33,16 @@ def main():
         f.write(CAPACITY)
         f.write("monitor:\n  sampler: jmxExporter\n  intervalMs: %d\n  scrapes: 2\n"
                 "  windowMs: 60000\n  numWindows: 5\n" % INTERVAL_MS + endpoints_yaml())
-    producers = start_producers(45)
+    producers = start_producers(45, work)
     try:
         time.sleep(12)  # producers connected and steady
         snap = os.path.join(work, "snap.json")
         t0 = time.monotonic()
+        wall0 = time.time()
         r = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOTSTRAP, "--config", cfg,
                             "--out", snap], capture_output=True, text=True)
         took = time.monotonic() - t0
+        wall1 = time.time()
         print(r.stderr, end="")
         check(r.returncode == 0, "ballast snapshot with the monitor succeeds")
         if r.returncode != 0:
@@ -54,7 +56,7 @@ def main():
             print("producer:", out.strip())
             check(p.returncode == 0, "producer delivered every record")
 
-    s, broker_in_model = check_snapshot(snap, r.stderr)
+    s, broker_in_model = check_snapshot(snap, r.stderr, produced_rates(work, wall0, wall1))
 
     # The plan's network goals act on the estimates: broker 3 carries only beta.
     out_json = os.path.join(work, "plan.json")

@@ -24,7 +24,7 @@ import time
 import urllib.request
 
 from montest import (BALLAST, BOOTSTRAP, BROKERS, CAPACITY, check, check_snapshot,
-                     create_topics, endpoints_yaml, failures, start_producers)
+                     create_topics, endpoints_yaml, failures, produced_rates, start_producers)
 
 PROMETHEUS = os.environ.get("PROMETHEUS_BIN", "/usr/bin/prometheus")
 LOAD_SECONDS = 100
@@ -95,12 +95,14 @@ def snapshot_and_check(work, port):
     snap = os.path.join(work, "snap.json")
     r = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOTSTRAP, "--config", cfg,
                         "--out", snap], capture_output=True, text=True)
+    end = time.time()
     print(r.stderr, end="")
     check(r.returncode == 0, "ballast snapshot with the prometheus sampler succeeds")
     if r.returncode != 0:
         return
     check("name no broker" not in r.stderr, "every series maps to a broker")
-    check_snapshot(snap, r.stderr)
+    # the rates come from rate(...[1m]) over a 20 s lookback: about the last 80 s
+    check_snapshot(snap, r.stderr, produced_rates(work, end - 80, end))
 
 
 def main():
@@ -115,7 +117,7 @@ def main():
         if failures:
             return
         create_topics()
-        producers = start_producers(LOAD_SECONDS)
+        producers = start_producers(LOAD_SECONDS, work)
         time.sleep(SETTLE_SECONDS)
         check(targets_up(port) == BROKERS, "prometheus scrapes all %d exporters" % BROKERS)
         snapshot_and_check(work, port)
