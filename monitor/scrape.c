@@ -188,7 +188,8 @@ int mon_scrape_extract(const struct mon_expo *e, const struct mon_metric_names *
         }
     }
     /* sort, then merge entries of one topic (in and out come as separate samples) */
-    qsort(s.topics, (size_t)s.ntopics, sizeof(*s.topics), cmp_topic);
+    if (s.ntopics > 0) /* qsort must not see NULL, even for zero elements */
+        qsort(s.topics, (size_t)s.ntopics, sizeof(*s.topics), cmp_topic);
     int32_t k = 0;
     for (int32_t i = 0; i < s.ntopics; i++) {
         if (k > 0 && !strcmp(s.topics[k - 1].topic, s.topics[i].topic)) {
@@ -203,7 +204,8 @@ int mon_scrape_extract(const struct mon_expo *e, const struct mon_metric_names *
         }
     }
     s.ntopics = k;
-    qsort(s.parts, (size_t)s.nparts, sizeof(*s.parts), cmp_part);
+    if (s.nparts > 0)
+        qsort(s.parts, (size_t)s.nparts, sizeof(*s.parts), cmp_part);
     k = 0;
     for (int32_t i = 0; i < s.nparts; i++) {
         if (k > 0 && cmp_part(&s.parts[k - 1], &s.parts[i]) == 0) {
