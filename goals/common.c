@@ -280,19 +280,21 @@ static int32_t largest(const struct balance_spec *s, const struct opt_ctx *ctx, 
 static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int32_t src,
                          int32_t dst, double need, const struct cand *big_in, int32_t nb)
 {
+    /* No room on either side: nothing to scan (the common case when a band is out of reach
+     * for a whole rack or zone). */
+    double sv = s->value(s, ctx, src), dv = s->value(s, ctx, dst);
+    double room = fmin(s->hi[dst] - dv, sv - s->lo[src]);
+    if (room <= s->eps || nb == 0)
+        return false;
     struct cand small[SWAP_SMALL], big[SWAP_LARGE];
     int32_t ns = smallest(s, ctx, dst, src, small, SWAP_SMALL);
-    if (ns == 0 || nb == 0)
+    if (ns == 0)
         return false;
     for (int32_t i = 0; i < nb; i++) {
         big[i] = big_in[i];
         if (big[i].r >= 0 && ctx->c->replicas[big[i].r].broker != src)
             big[i].r = -1;
     }
-    double sv = s->value(s, ctx, src), dv = s->value(s, ctx, dst);
-    double room = fmin(s->hi[dst] - dv, sv - s->lo[src]);
-    if (room <= s->eps)
-        return false;
     double want = fmin(need, room);
     /* fit[i]: -1 unknown, 0 cannot go to dst (rack), 1 can; the same for small[] to src. */
     int8_t bfit[SWAP_LARGE], sfit[SWAP_SMALL];
@@ -514,6 +516,9 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
             if (need <= s->eps)
                 break;
             int32_t src = srcs[si].b;
+            if (fmin(s->hi[dst] - s->value(s, ctx, dst), s->value(s, ctx, src) - s->lo[src]) <=
+                s->eps)
+                continue; /* swap_between would find no room */
             struct cand big[SWAP_LARGE];
             int32_t nbig = largest(s, ctx, src, big);
             while (need > s->eps && swap_between(s, ctx, src, dst, need, big, nbig)) {
