@@ -233,6 +233,18 @@ static bool shed_leader(struct goal *g, struct opt_ctx *ctx, int32_t p, bool nee
     return true;
 }
 
+/* After a chain search found nothing, no broker it reached can reach a target either (what
+ * they reach, it reached): mark them, stamped with the context's change count, so later
+ * searches in the same state skip them. Without this, a cluster where most chains fail
+ * rescans every replica per chain (XL: 1M replicas times thousands of chains). The outcome of
+ * every search is the same with or without the marks. */
+static void mark_dead(const struct opt_ctx *ctx, const int32_t *prev, uint64_t *dead)
+{
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
+        if (prev[b] != -2)
+            dead[b] = ctx->changes + 1;
+}
+
 /* One augmenting chain for a broker above its band: BFS over brokers where an edge u -> v is
  * "a partition led by u has a replica on v that may take leadership"; stops at the first
  * broker with room below its high bound, then transfers leadership along the path (each broker
@@ -240,9 +252,11 @@ static bool shed_leader(struct goal *g, struct opt_ctx *ctx, int32_t p, bool nee
  * leader counts are, so repeated chains reach the band whenever any assignment of leaders to
  * existing replicas does. Returns true when the chain was applied. */
 static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32_t *prev,
-                         int32_t *via_p, int8_t *via_s, int32_t *queue)
+                         int32_t *via_p, int8_t *via_s, int32_t *queue, uint64_t *dead)
 {
     struct model_cluster *c = ctx->c;
+    if (dead[src] == ctx->changes + 1)
+        return false;
     for (int32_t b = 0; b < c->nbrokers; b++)
         prev[b] = -2;
     int32_t head = 0, tail = 0, found = -1;
@@ -258,7 +272,8 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
             const struct model_partition *part = &c->partitions[p];
             for (int s = 0; s < part->rf; s++) {
                 int32_t v = c->replicas[part->first_replica + s].broker;
-                if (s == part->leader || prev[v] != -2 || !ctx->lead_ok[v])
+                if (s == part->leader || prev[v] != -2 || !ctx->lead_ok[v] ||
+                    dead[v] == ctx->changes + 1)
                     continue;
                 if (!opt_leader_ok(ctx, p, s))
                     continue;
@@ -273,8 +288,10 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
             }
         }
     }
-    if (found < 0)
+    if (found < 0) {
+        mark_dead(ctx, prev, dead);
         return false;
+    }
     /* Apply from the end of the path back to src, so each intermediate broker keeps its count. */
     for (int32_t v = found; prev[v] >= 0; v = prev[v])
         opt_leader_apply(ctx, via_p[v], via_s[v]);
@@ -288,9 +305,11 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
  * asked again of the earlier goals when it is applied; a refused one ends the chain there.
  * Returns true when the whole chain was applied. */
 static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, int32_t *prev,
-                              int32_t *via_p, int8_t *via_s, int32_t *queue)
+                              int32_t *via_p, int8_t *via_s, int32_t *queue, uint64_t *dead)
 {
     struct model_cluster *c = ctx->c;
+    if (dead[dst] == ctx->changes + 1)
+        return false;
     for (int32_t b = 0; b < c->nbrokers; b++)
         prev[b] = -2;
     int32_t head = 0, tail = 0, found = -1;
@@ -304,7 +323,7 @@ static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, 
                 continue;
             int32_t p = ctx->rep_part[r];
             int32_t v = model_partition_leader(c, p);
-            if (v < 0 || prev[v] != -2)
+            if (v < 0 || prev[v] != -2 || dead[v] == ctx->changes + 1)
                 continue;
             int s = opt_rep_slot(ctx, r);
             if (!opt_leader_ok(ctx, p, s))
@@ -319,8 +338,10 @@ static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, 
             queue[tail++] = v;
         }
     }
-    if (found < 0)
+    if (found < 0) {
+        mark_dead(ctx, prev, dead);
         return false;
+    }
     for (int32_t v = found; prev[v] >= 0; v = prev[v]) {
         if (!opt_leader_ok(ctx, via_p[v], via_s[v]))
             return false;
@@ -370,21 +391,25 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
     int32_t *prev = xmalloc(nb * sizeof(int32_t)), *via_p = xmalloc(nb * sizeof(int32_t));
     int32_t *queue = xmalloc(nb * sizeof(int32_t));
     int8_t *via_s = xmalloc(nb);
+    /* Separate marks: a broker that cannot pass a leader on may still be able to take one. */
+    uint64_t *dead = xcalloc(nb, sizeof(uint64_t)), *dead_pull = xcalloc(nb, sizeof(uint64_t));
     /* Each chain scans the leaders of the brokers it reaches; bound the total so a huge
      * cluster with a stubborn remainder does not loop for long. */
     int64_t budget = 4 * (int64_t)c->nbrokers + 64;
     for (int32_t b = 0; b < c->nbrokers && budget > 0; b++)
         while (budget-- > 0 && ctx->bl[b].leaders > g->hi[b] &&
-               leader_chain(g, ctx, b, prev, via_p, via_s, queue))
+               leader_chain(g, ctx, b, prev, via_p, via_s, queue, dead))
             ;
     for (int32_t b = 0; b < c->nbrokers && budget > 0; b++)
         while (ctx->lead_ok[b] && budget-- > 0 && ctx->bl[b].leaders < g->lo[b] &&
-               leader_pull_chain(g, ctx, b, prev, via_p, via_s, queue))
+               leader_pull_chain(g, ctx, b, prev, via_p, via_s, queue, dead_pull))
             ;
     free(prev);
     free(via_p);
     free(via_s);
     free(queue);
+    free(dead);
+    free(dead_pull);
     /* Chains both ways are the augmenting paths of the b-matching that leader counts are:
      * when they stop with budget left, no assignment the earlier goals accept step by step
      * reaches the band from here, and the LP (which does not model those goals: its changes
