@@ -22,15 +22,22 @@ static int sample_loads(const struct config *cfg, const char *bootstrap, struct 
 {
     struct mon_monitor *m = mon_monitor_create(cfg);
     mon_monitor_set_bootstrap(m, bootstrap);
-    int64_t start = mon_now_ms();
+    int64_t start = mon_now_ms(), last_end = 0;
     for (int32_t i = 0; i < cfg->monitor.scrapes; i++) {
-        int64_t wait = start + (int64_t)i * cfg->monitor.interval_ms - mon_now_ms();
+        /* on schedule, but at least half an interval after the last round ended: a slow
+         * round (an exporter's first answer can take seconds) must not leave the next one a
+         * moment later, where a rate would rest on a sliver of time */
+        int64_t due = start + (int64_t)i * cfg->monitor.interval_ms;
+        if (i > 0 && due < last_end + cfg->monitor.interval_ms / 2)
+            due = last_end + cfg->monitor.interval_ms / 2;
+        int64_t wait = due - mon_now_ms();
         if (wait > 0) {
             struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
             while (nanosleep(&ts, &ts) != 0)
                 ;
         }
         int ok = mon_monitor_sample(m, c);
+        last_end = mon_now_ms();
         fprintf(stderr, "monitor: scrape %d of %d: %d of %d brokers answered (%.1f s after start)\n",
                 i + 1, cfg->monitor.scrapes, ok, c->nbrokers, (mon_now_ms() - start) / 1000.0);
     }

@@ -14,6 +14,7 @@ scrape intervals of its start, and:
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -56,7 +57,11 @@ def main():
             print("producer:", out.strip())
             check(p.returncode == 0, "producer delivered every record")
 
-    s, broker_in_model = check_snapshot(snap, r.stderr, produced_rates(work, wall0, wall1))
+    # the rates rest on the interval between the two scrape rounds: compare over that
+    ends = [float(x) for x in re.findall(r"monitor: scrape \d+ of \d+: .*\(([\d.]+) s after start\)",
+                                         r.stderr)]
+    a, b = (wall0 + ends[0], wall0 + ends[-1]) if len(ends) >= 2 else (wall0, wall1)
+    s, broker_in_model = check_snapshot(snap, r.stderr, produced_rates(work, a, b))
 
     # The plan's network goals act on the estimates: broker 3 carries only beta.
     out_json = os.path.join(work, "plan.json")
