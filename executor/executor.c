@@ -797,6 +797,32 @@ static void format_ids(char *buf, size_t len, const int32_t *ids, int n)
         snprintf(buf + off, len - off, "]");
 }
 
+/* A new replica the plan puts in a named log dir: telling its broker the dir before the
+ * reassignment creates the replica there (the broker answers REPLICA_NOT_AVAILABLE and keeps
+ * the dir as the replica's preferred one), so no second copy between dirs follows. Failures
+ * only mean the log-dir phase moves it later. */
+static void prefer_log_dirs(struct exec *x, struct exec_task **batch, int nb)
+{
+    for (int i = 0; i < nb; i++) {
+        for (int k = 0; k < x->j.ntasks; k++) {
+            const struct exec_task *d = &x->j.tasks[k];
+            if (d->type != EXEC_INTRA || d->state != EXEC_PENDING ||
+                d->partition != batch[i]->partition || strcmp(d->topic, batch[i]->topic) != 0 ||
+                in_list(batch[i]->from, batch[i]->nfrom, d->broker))
+                continue;
+            struct kafka_conn *bc = NULL;
+            struct error e2 = {0};
+            struct kafka_log_dir_move mv = {d->dir, d->topic, d->partition};
+            int rc = kafka_admin_broker(x->admin, d->broker, &bc, &e2);
+            if (rc == 0 && (rc = kafka_alter_replica_log_dirs(bc, &mv, 1, &e2)) < 0)
+                kafka_admin_failed(x->admin, bc, rc);
+            if (rc < 0 && !strstr(e2.msg, "REPLICA_NOT_AVAILABLE"))
+                log_debug("%s-%d: preferred log dir on broker %d not set: %s", d->topic,
+                          d->partition, d->broker, e2.msg);
+        }
+    }
+}
+
 /* Picks pending tasks of `type` in strategy order within the concurrency limits and sends
  * them (throttles first). Tasks whose throttle cannot be set stay pending. */
 static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, int max_broker,
@@ -852,6 +878,8 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
         goto out;
     if (type == EXEC_INTER && (rc = per_topic(x, batch, nb, throttle_topic, err)) < 0)
         goto undo;
+    if (type == EXEC_INTER)
+        prefer_log_dirs(x, batch, nb);
     double t = now_s();
     for (int i = 0; i < nb; i++) {
         batch[i]->state = EXEC_INFLIGHT;
@@ -939,8 +967,9 @@ static int run_moves(struct exec *x, enum exec_type type, const char *phase, str
 {
     int32_t maxid = max_broker_id(x);
     int *per_broker = xcalloc((size_t)maxid + 1, sizeof(int));
-    int rc = 0;
+    int rc = 0, last_inflight = -1;
     bool moved = false;
+    double wait = 0.1;
     while (any_state(x, type, EXEC_PENDING) || any_state(x, type, EXEC_INFLIGHT)) {
         if (stop_requested(x)) {
             x->stopping = true;
@@ -965,7 +994,16 @@ static int run_moves(struct exec *x, enum exec_type type, const char *phase, str
             rc = 0;
         }
         moved = true;
-        sleep_s(x->o->poll_s);
+        /* Poll soon after a change (small moves finish within a fraction of a second, and the
+         * next batch can start at once), backing off to the interval while nothing ends. */
+        int inflight_now = 0;
+        for (int i = 0; i < x->j.ntasks; i++)
+            inflight_now += x->j.tasks[i].type == type && x->j.tasks[i].state == EXEC_INFLIGHT;
+        if (inflight_now != last_inflight)
+            wait = 0.1;
+        last_inflight = inflight_now;
+        sleep_s(wait < x->o->poll_s ? wait : x->o->poll_s);
+        wait *= 2;
         struct kafka_ongoing *o = NULL;
         int no = 0;
         if ((rc = list_ongoing(x, &o, &no, err)) < 0)
@@ -1047,6 +1085,7 @@ static int run_intra(struct exec *x, struct error *err)
     int32_t maxid = max_broker_id(x);
     int *per_broker = xcalloc((size_t)maxid + 1, sizeof(int));
     int rc = 0;
+    double wait = 0.2; /* each poll is a snapshot: start soon, back off to the interval */
     while (any_state(x, EXEC_INTRA, EXEC_PENDING) || any_state(x, EXEC_INTRA, EXEC_INFLIGHT)) {
         if (stop_requested(x)) {
             x->stopping = true;
@@ -1071,6 +1110,8 @@ static int run_intra(struct exec *x, struct error *err)
                 }
             }
             if (d && strcmp(d, tk->dir) == 0) {
+                if (tk->state == EXEC_PENDING)
+                    tk->bytes = 0; /* created in its dir: nothing was copied between dirs */
                 tk->state = EXEC_DONE;
                 continue;
             }
@@ -1091,8 +1132,10 @@ static int run_intra(struct exec *x, struct error *err)
         if (release_throttles(x, false, &e2) < 0)
             log_warn("%s (retrying)", e2.msg);
         progress(x, "log dirs", false);
-        if (any_state(x, EXEC_INTRA, EXEC_INFLIGHT))
-            sleep_s(x->o->poll_s);
+        if (any_state(x, EXEC_INTRA, EXEC_INFLIGHT)) {
+            sleep_s(wait < x->o->poll_s ? wait : x->o->poll_s);
+            wait *= 2;
+        }
     }
     free(per_broker);
     save(x, true);
