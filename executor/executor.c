@@ -141,22 +141,38 @@ struct exec {
     bool stopping;
     struct kafka_ongoing *ongoing; /* the last list of reassignments in progress (all tools) */
     int nongoing;
+    struct kafka_ongoing *foreign; /* those of ongoing that are not Ballast's in-flight moves */
+    int nforeign;
 };
 
 /* Keeps o (heap) as the current list of reassignments in progress. */
+static const struct kafka_ongoing *find_ongoing(const struct kafka_ongoing *o, int n,
+                                                const struct exec_task *t);
+
+/* Keeps o (heap) as the current list of reassignments in progress, and apart from it the
+ * other tools' ones: a pending task waits while its partition is among those, and the check
+ * runs for every pending task at every poll, so it goes over the (usually empty) short list. */
 static void set_ongoing(struct exec *x, struct kafka_ongoing *o, int n)
 {
     free(x->ongoing);
+    free(x->foreign);
     x->ongoing = o;
     x->nongoing = n;
-}
-
-static bool in_list(const int32_t *l, int n, int32_t id)
-{
-    for (int i = 0; i < n; i++)
-        if (l[i] == id)
-            return true;
-    return false;
+    x->foreign = xcalloc((size_t)n + 1, sizeof(*x->foreign));
+    x->nforeign = 0;
+    struct exec_task **mine = xcalloc((size_t)x->j.ntasks + 1, sizeof(*mine));
+    int nmine = 0;
+    for (int i = 0; i < x->j.ntasks; i++)
+        if (x->j.tasks[i].state == EXEC_INFLIGHT)
+            mine[nmine++] = &x->j.tasks[i];
+    for (int k = 0; k < n; k++) {
+        bool ours = false;
+        for (int i = 0; i < nmine && !ours; i++)
+            ours = find_ongoing(&o[k], 1, mine[i]) != NULL;
+        if (!ours)
+            x->foreign[x->nforeign++] = o[k];
+    }
+    free(mine);
 }
 
 static void save(struct exec *x, bool force)
@@ -168,19 +184,6 @@ static void save(struct exec *x, bool force)
     if (exec_journal_save(&x->j, &err) < 0)
         log_error("%s", err.msg);
     x->last_save = t;
-}
-
-/* The partition p of a snapshot for (topic, partition), or -1. */
-static int32_t find_partition(const struct model_cluster *c, const char *topic, int32_t part)
-{
-    int32_t t = model_topic_find(c, topic);
-    if (t < 0)
-        return -1;
-    for (int32_t p = c->topics[t].first_partition;
-         p < c->topics[t].first_partition + c->topics[t].npartitions; p++)
-        if (c->partitions[p].id == part)
-            return p;
-    return -1;
 }
 
 static void current_replicas(const struct model_cluster *c, int32_t p, int32_t *out, int *ret_n)
@@ -234,7 +237,7 @@ static int build_tasks(struct exec *x, const struct exec_task *targets, int ntar
     int n = 0;
     for (int i = 0; i < ntargets && rc == 0; i++) {
         const struct exec_task *tg = &targets[i];
-        int32_t p = find_partition(c, tg->topic, tg->partition);
+        int32_t p = model_partition_find(c, tg->topic, tg->partition);
         if (p < 0) {
             rc = error_set(err, -ENOENT, "plan: %s-%d is not in the cluster", tg->topic,
                            tg->partition);
@@ -260,7 +263,7 @@ static int build_tasks(struct exec *x, const struct exec_task *targets, int ntar
                 size = model_replicas_of(c, p)[k].size;
         bool same_set = nfrom == tg->nto;
         for (int k = 0; k < tg->nto && same_set; k++)
-            same_set = in_list(from, nfrom, tg->to[k]);
+            same_set = model_id_in(from, nfrom, tg->to[k]);
         bool same_order = same_set && memcmp(from, tg->to, (size_t)nfrom * sizeof(*from)) == 0;
         int32_t leader = model_partition_leader(c, p);
         int32_t leader_id = leader >= 0 ? c->brokers[leader].id : -1;
@@ -295,7 +298,7 @@ static int build_tasks(struct exec *x, const struct exec_task *targets, int ntar
             t->bytes = 0;
             if (t->type == EXEC_INTER)
                 for (int q = 0; q < t->nto; q++)
-                    t->bytes += in_list(from, nfrom, t->to[q]) ? 0 : size;
+                    t->bytes += model_id_in(from, nfrom, t->to[q]) ? 0 : size;
             if (t->type == EXEC_INTRA)
                 t->bytes = size;
             if (t->type == EXEC_LEADER)
@@ -323,8 +326,47 @@ static const char *const RATE_KEYS[] = {"leader.replication.throttled.rate",
                                         "follower.replication.throttled.rate"};
 static const char *const LOGDIR_KEY = "replica.alter.log.dirs.io.max.bytes.per.second";
 
+/* The broker configs of a replication throttle (two) or of a log-dir throttle (one). */
+static int throttle_keys(bool logdir, const char *keys[2])
+{
+    if (logdir) {
+        keys[0] = LOGDIR_KEY;
+        return 1;
+    }
+    keys[0] = RATE_KEYS[0];
+    keys[1] = RATE_KEYS[1];
+    return 2;
+}
+
+/* Sets (value) or deletes (value NULL) the throttle configs of broker id through bc. */
+static int alter_broker_throttle(struct exec *x, struct kafka_conn *bc, int32_t id, bool logdir,
+                                 const char *value, struct error *err)
+{
+    const char *keys[2];
+    int nkeys = throttle_keys(logdir, keys);
+    char idbuf[16];
+    snprintf(idbuf, sizeof(idbuf), "%d", id);
+    struct kafka_config_alter a[2];
+    for (int i = 0; i < nkeys; i++)
+        a[i] = (struct kafka_config_alter){KAFKA_RESOURCE_BROKER, idbuf, keys[i],
+                                           value ? KAFKA_CONFIG_SET : KAFKA_CONFIG_DELETE, value};
+    int rc = kafka_incremental_alter_configs(bc, a, nkeys, err);
+    if (rc < 0)
+        kafka_admin_failed(x->admin, bc, rc);
+    return rc;
+}
+
+/* Sets Ballast's rate on broker id (through its connection bc). */
 static int set_broker_rate(struct exec *x, struct kafka_conn *bc, int32_t id, bool logdir,
-                           struct error *err);
+                           struct error *err)
+{
+    char val[32];
+    snprintf(val, sizeof(val), "%.0f", logdir ? x->o->log_dir_throttle : x->o->throttle);
+    int rc = alter_broker_throttle(x, bc, id, logdir, val, err);
+    if (rc < 0)
+        error_prefix(err, "throttling broker %d", id);
+    return rc;
+}
 
 /* Sets Ballast's rate on broker id unless someone else's dynamic rate is there (then records
  * the broker as foreign and leaves it). The journal names the broker before it is changed. */
@@ -340,11 +382,7 @@ static int throttle_broker(struct exec *x, int32_t id, bool logdir, struct error
     if (rc < 0)
         return rc;
     const char *keys[2];
-    int nkeys = logdir ? 1 : 2;
-    if (logdir)
-        keys[0] = LOGDIR_KEY;
-    else
-        keys[0] = RATE_KEYS[0], keys[1] = RATE_KEYS[1];
+    int nkeys = throttle_keys(logdir, keys);
     struct kafka_config_entry *e = NULL;
     int ne = 0;
     char idbuf[16];
@@ -370,28 +408,6 @@ static int throttle_broker(struct exec *x, int32_t id, bool logdir, struct error
     return set_broker_rate(x, bc, id, logdir, err);
 }
 
-/* Sets Ballast's rate on broker id (through its connection bc). */
-static int set_broker_rate(struct exec *x, struct kafka_conn *bc, int32_t id, bool logdir,
-                           struct error *err)
-{
-    double rate = logdir ? x->o->log_dir_throttle : x->o->throttle;
-    const char *keys[2] = {logdir ? LOGDIR_KEY : RATE_KEYS[0], RATE_KEYS[1]};
-    int nkeys = logdir ? 1 : 2;
-    char idbuf[16];
-    snprintf(idbuf, sizeof(idbuf), "%d", id);
-    char val[32];
-    snprintf(val, sizeof(val), "%.0f", rate);
-    int rc;
-    struct kafka_config_alter a[2];
-    for (int i = 0; i < nkeys; i++)
-        a[i] = (struct kafka_config_alter){KAFKA_RESOURCE_BROKER, idbuf, keys[i], KAFKA_CONFIG_SET, val};
-    if ((rc = kafka_incremental_alter_configs(bc, a, nkeys, err)) < 0) {
-        kafka_admin_failed(x->admin, bc, rc);
-        error_prefix(err, "throttling broker %d", id);
-    }
-    return rc;
-}
-
 static int unthrottle_broker(struct exec *x, int32_t id, bool logdir, struct error *err)
 {
     struct kafka_conn *bc = NULL;
@@ -402,21 +418,8 @@ static int unthrottle_broker(struct exec *x, int32_t id, bool logdir, struct err
     }
     if (rc < 0)
         return rc;
-    char idbuf[16];
-    snprintf(idbuf, sizeof(idbuf), "%d", id);
-    struct kafka_config_alter a[2];
-    int n = 0;
-    if (logdir) {
-        a[n++] = (struct kafka_config_alter){KAFKA_RESOURCE_BROKER, idbuf, LOGDIR_KEY, KAFKA_CONFIG_DELETE, NULL};
-    } else {
-        for (int i = 0; i < 2; i++)
-            a[n++] = (struct kafka_config_alter){KAFKA_RESOURCE_BROKER, idbuf, RATE_KEYS[i],
-                                                 KAFKA_CONFIG_DELETE, NULL};
-    }
-    if ((rc = kafka_incremental_alter_configs(bc, a, n, err)) < 0) {
-        kafka_admin_failed(x->admin, bc, rc);
+    if ((rc = alter_broker_throttle(x, bc, id, logdir, NULL, err)) < 0)
         return rc;
-    }
     exec_ids_del(logdir ? &x->j.logdir_owned : &x->j.rate_owned, id);
     return 0;
 }
@@ -485,7 +488,7 @@ static int throttle_topic(struct exec *x, struct exec_task **ts, int n, struct e
                 append_entry(&t->throttled_leaders, entry);
         }
         for (int k = 0; k < t->nto; k++) {
-            if (in_list(t->from, t->nfrom, t->to[k]))
+            if (model_id_in(t->from, t->nfrom, t->to[k]))
                 continue;
             snprintf(entry, sizeof(entry), "%d:%d", t->partition, t->to[k]);
             if (!list_has(fhave, entry) && !list_has(t->throttled_followers, entry))
@@ -637,8 +640,8 @@ static int release_throttles(struct exec *x, bool all, struct error *err)
                 if (t->state != EXEC_INFLIGHT)
                     continue;
                 busy = logdir ? (t->type == EXEC_INTRA && t->broker == id)
-                              : (t->type == EXEC_INTER && (in_list(t->from, t->nfrom, id) ||
-                                                           in_list(t->to, t->nto, id)));
+                              : (t->type == EXEC_INTER && (model_id_in(t->from, t->nfrom, id) ||
+                                                           model_id_in(t->to, t->nto, id)));
             }
             if (busy)
                 continue;
@@ -808,7 +811,7 @@ static void prefer_log_dirs(struct exec *x, struct exec_task **batch, int nb)
             const struct exec_task *d = &x->j.tasks[k];
             if (d->type != EXEC_INTRA || d->state != EXEC_PENDING ||
                 d->partition != batch[i]->partition || strcmp(d->topic, batch[i]->topic) != 0 ||
-                in_list(batch[i]->from, batch[i]->nfrom, d->broker))
+                model_id_in(batch[i]->from, batch[i]->nfrom, d->broker))
                 continue;
             struct kafka_conn *bc = NULL;
             struct error e2 = {0};
@@ -833,14 +836,14 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
     for (int i = 0; i < x->j.ntasks; i++) {
         struct exec_task *t = &x->j.tasks[i];
         /* a pending partition listed in progress is another tool's: it waits */
-        if (t->type == type && t->state == EXEC_PENDING && !find_ongoing(x->ongoing, x->nongoing, t))
+        if (t->type == type && t->state == EXEC_PENDING && !find_ongoing(x->foreign, x->nforeign, t))
             cand[nc++] = t;
         total_inflight += t->type == type && t->state == EXEC_INFLIGHT;
     }
     qsort(cand, (size_t)nc, sizeof(*cand), task_cmp);
     struct exec_task **batch = xcalloc((size_t)nc + 1, sizeof(*batch));
     int nb = 0;
-    int cap = type == EXEC_INTER ? x->o->cluster_cap : x->o->cluster_cap;
+    int cap = x->o->cluster_cap;
     for (int i = 0; i < nc && total_inflight + nb < cap; i++) {
         struct exec_task *t = cand[i];
         int32_t inv[2 * MODEL_MAX_RF];
@@ -851,7 +854,7 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
             for (int k = 0; k < t->nfrom; k++)
                 inv[ninv++] = t->from[k];
             for (int k = 0; k < t->nto; k++)
-                if (!in_list(t->from, t->nfrom, t->to[k]))
+                if (!model_id_in(t->from, t->nfrom, t->to[k]))
                     inv[ninv++] = t->to[k];
         }
         bool fits = true;
@@ -983,7 +986,7 @@ static int run_moves(struct exec *x, enum exec_type type, const char *phase, str
             for (int k = 0; k < t->nfrom; k++)
                 per_broker[t->from[k]]++;
             for (int k = 0; k < t->nto; k++)
-                if (!in_list(t->from, t->nfrom, t->to[k]))
+                if (!model_id_in(t->from, t->nfrom, t->to[k]))
                     per_broker[t->to[k]]++;
         }
         int limit = type == EXEC_REORDER ? x->o->cluster_cap : x->o->per_broker;
@@ -1059,7 +1062,7 @@ static int run_moves(struct exec *x, enum exec_type type, const char *phase, str
         struct exec_task *tk = &x->j.tasks[i];
         if (tk->type != type || tk->state != EXEC_DONE)
             continue;
-        int32_t p = find_partition(c, tk->topic, tk->partition);
+        int32_t p = model_partition_find(c, tk->topic, tk->partition);
         int32_t cur[MODEL_MAX_RF];
         int ncur = 0;
         if (p >= 0)
@@ -1101,15 +1104,13 @@ static int run_intra(struct exec *x, struct error *err)
             struct exec_task *tk = &x->j.tasks[i];
             if (tk->type != EXEC_INTRA || (tk->state != EXEC_PENDING && tk->state != EXEC_INFLIGHT))
                 continue;
-            int32_t p = find_partition(c, tk->topic, tk->partition);
+            int32_t p = model_partition_find(c, tk->topic, tk->partition);
             const char *d = p >= 0 ? replica_dir(c, p, tk->broker) : NULL;
-            if (p < 0 || (!d && tk->state == EXEC_PENDING && !any_state(x, EXEC_INTER, EXEC_INFLIGHT))) {
-                if (!d) {
-                    fail_task(tk, "", "the replica is not on the broker");
-                    continue;
-                }
+            if (!d) { /* the inter-broker phase has ended: the replica should be there */
+                fail_task(tk, "", "the replica is not on the broker, or its log dir is unknown");
+                continue;
             }
-            if (d && strcmp(d, tk->dir) == 0) {
+            if (strcmp(d, tk->dir) == 0) {
                 if (tk->state == EXEC_PENDING)
                     tk->bytes = 0; /* created in its dir: nothing was copied between dirs */
                 tk->state = EXEC_DONE;
@@ -1192,7 +1193,7 @@ static int run_leaders(struct exec *x, struct error *err)
         }
         for (int i = 0; i < n; i++) {
             struct exec_task *t = batch[i];
-            int32_t p = find_partition(mc, t->topic, t->partition);
+            int32_t p = model_partition_find(mc, t->topic, t->partition);
             int32_t l = p >= 0 ? model_partition_leader(mc, p) : -1;
             if (l >= 0 && mc->brokers[l].id == t->to[0])
                 t->state = EXEC_DONE;
@@ -1249,7 +1250,7 @@ static void fill_report(const struct exec *x, struct exec_report *rep)
         if (t->type != EXEC_INTER)
             continue;
         for (int k = 0; k < t->nto; k++)
-            if (!in_list(t->from, t->nfrom, t->to[k]))
+            if (!model_id_in(t->from, t->nfrom, t->to[k]))
                 in[t->to[k]] += (double)t->size;
         if (t->nfrom > 0)
             out[t->from[0]] += (double)t->bytes;
@@ -1334,6 +1335,7 @@ static int drive(struct exec *x, struct exec_report *rep, struct error *err)
 static void exec_finish(struct exec *x)
 {
     free(x->ongoing);
+    free(x->foreign);
     kafka_admin_close(x->admin);
     exec_journal_finish(&x->j);
     if (x->lock_fd >= 0)
@@ -1455,7 +1457,7 @@ static int reconcile(struct exec *x, struct error *err)
             adopted++;
             continue;
         }
-        int32_t p = find_partition(c, t->topic, t->partition);
+        int32_t p = model_partition_find(c, t->topic, t->partition);
         if (p < 0) {
             fail_task(t, "", "the partition is gone");
             continue;

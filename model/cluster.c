@@ -445,6 +445,20 @@ int32_t model_topic_find(const struct model_cluster *c, const char *name)
     }
 }
 
+int32_t model_partition_find(const struct model_cluster *c, const char *name, int32_t id)
+{
+    int32_t t = model_topic_find(c, name);
+    if (t < 0 || id < 0)
+        return -1;
+    const struct model_topic *tp = &c->topics[t];
+    if (id < tp->npartitions && c->partitions[tp->first_partition + id].id == id)
+        return tp->first_partition + id;
+    for (int32_t p = tp->first_partition; p < tp->first_partition + tp->npartitions; p++)
+        if (c->partitions[p].id == id)
+            return p;
+    return -1;
+}
+
 int32_t model_rack_find(const struct model_cluster *c, const char *name)
 {
     for (int32_t r = 0; r < c->nracks; r++)

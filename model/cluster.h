@@ -210,8 +210,20 @@ void model_capacity_table_finish(struct model_capacity_table *t);
 /* ---- lookups ---- */
 int32_t model_broker_find(const struct model_cluster *c, int32_t id);   /* -1 if absent */
 int32_t model_topic_find(const struct model_cluster *c, const char *name);
+/* The partition index of topic `name`'s partition `id`, or -1. O(1) when a topic's partitions
+ * are numbered 0..n-1 in order (as snapshots of live clusters are), else a scan of the topic. */
+int32_t model_partition_find(const struct model_cluster *c, const char *name, int32_t id);
 int32_t model_rack_find(const struct model_cluster *c, const char *name);
 int32_t model_zone_find(const struct model_cluster *c, const char *name);
+/* Whether id is among ids[0..n): broker id lists are short (a replica list, a plan's target). */
+static inline bool model_id_in(const int32_t *ids, int n, int32_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
 static inline struct model_replica *model_replicas_of(const struct model_cluster *c, int32_t p)
 {
     return &c->replicas[c->partitions[p].first_replica];

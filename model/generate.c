@@ -498,14 +498,6 @@ static void gen_init(struct gen *g, const struct model_generate_opts *o, struct 
         heap_push(&g->bheap[c->brokers[b].rack], &g->bl, b);
 }
 
-static bool in_list(const int32_t *list, int n, int32_t x)
-{
-    for (int i = 0; i < n; i++)
-        if (list[i] == x)
-            return true;
-    return false;
-}
-
 /* Zone for the next replica: the partition's least used zone that still has a free broker,
  * preferring one with a rack the partition does not use yet, then the heap's order. A zone the
  * partition has not used is ideal, and at most `placed` zones come before it, so this pops at
@@ -564,7 +556,7 @@ static int32_t choose_rack(struct gen *g, int32_t z, int placed)
 static int32_t choose_broker(struct gen *g, int32_t r, const int32_t *bro, int placed)
 {
     struct heap *h = &g->bheap[r];
-    if (!in_list(bro, placed, h->item[0]))
+    if (!model_id_in(bro, placed, h->item[0]))
         return h->item[0];
     int32_t popped[MODEL_MAX_RF + 1];
     int np = 0;
@@ -573,7 +565,7 @@ static int32_t choose_broker(struct gen *g, int32_t r, const int32_t *bro, int p
         int32_t b = h->item[0];
         heap_remove(h, &g->bl, b);
         popped[np++] = b;
-        if (!in_list(bro, placed, b))
+        if (!model_id_in(bro, placed, b))
             best = b;
     }
     for (int i = 0; i < np; i++)

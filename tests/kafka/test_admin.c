@@ -33,19 +33,14 @@ static struct model_cluster *snap(void)
 static void replicas_of(const struct model_cluster *c, const char *topic, int32_t part,
                         int32_t *out, int *ret_n, int32_t *ret_leader)
 {
-    int32_t t = model_topic_find(c, topic);
+    int32_t p = model_partition_find(c, topic, part);
     *ret_n = 0;
-    if (t < 0)
+    if (p < 0)
         return;
-    for (int32_t p = c->topics[t].first_partition;
-         p < c->topics[t].first_partition + c->topics[t].npartitions; p++) {
-        if (c->partitions[p].id != part)
-            continue;
-        for (int i = 0; i < c->partitions[p].rf; i++)
-            out[(*ret_n)++] = c->brokers[model_replicas_of(c, p)[i].broker].id;
-        int32_t lb = model_partition_leader(c, p);
-        *ret_leader = lb >= 0 ? c->brokers[lb].id : -1;
-    }
+    for (int i = 0; i < c->partitions[p].rf; i++)
+        out[(*ret_n)++] = c->brokers[model_replicas_of(c, p)[i].broker].id;
+    int32_t lb = model_partition_leader(c, p);
+    *ret_leader = lb >= 0 ? c->brokers[lb].id : -1;
 }
 
 static bool wait_done(struct kafka_conn *kc, int seconds)

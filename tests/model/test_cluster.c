@@ -55,6 +55,32 @@ TEST(build_and_lookup)
     model_cluster_destroy(c);
 }
 
+TEST(partition_lookup)
+{
+    struct model_cluster *c = small_cluster();
+    CHECK_INT_EQ(model_partition_find(c, "t", 2), 2);
+    CHECK_INT_EQ(model_partition_find(c, "t", 3), -1);
+    CHECK_INT_EQ(model_partition_find(c, "t", -1), -1);
+    CHECK_INT_EQ(model_partition_find(c, "nope", 0), -1);
+    model_cluster_destroy(c);
+    /* ids out of order and with gaps: found by the scan */
+    c = model_cluster_create("gaps");
+    model_rack_add(c, "r", model_zone_add(c, "r"));
+    int32_t b, t;
+    CHECK_INT_EQ(model_broker_add(c, 1, 0, "h", &b), 0);
+    CHECK_INT_EQ(model_topic_add(c, "g", &t), 0);
+    int32_t ids[] = {7, 0, 3};
+    for (int i = 0; i < 3; i++) {
+        struct error err = {0};
+        CHECK_INT_EQ(model_partition_add(c, t, ids[i], 1, &b, NULL, NULL, 0, &err, NULL), 0);
+    }
+    CHECK_INT_EQ(model_partition_find(c, "g", 7), 0);
+    CHECK_INT_EQ(model_partition_find(c, "g", 0), 1);
+    CHECK_INT_EQ(model_partition_find(c, "g", 3), 2);
+    CHECK_INT_EQ(model_partition_find(c, "g", 1), -1);
+    model_cluster_destroy(c);
+}
+
 TEST(bad_partitions_rejected)
 {
     struct model_cluster *c = model_cluster_create("bad");
