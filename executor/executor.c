@@ -368,9 +368,12 @@ static int set_broker_rate(struct exec *x, struct kafka_conn *bc, int32_t id, bo
     return rc;
 }
 
-/* Sets Ballast's rate on broker id unless someone else's dynamic rate is there (then records
- * the broker as foreign and leaves it). The journal names the broker before it is changed. */
-static int throttle_broker(struct exec *x, int32_t id, bool logdir, struct error *err)
+/* Claims broker id for Ballast's throttle unless someone else's dynamic rate is there (then
+ * records the broker as foreign and leaves it). A claimed broker goes into `own` and into
+ * *claimed; its rate is set by the caller once the journal names it (one journal write for a
+ * whole batch of brokers). */
+static int claim_broker(struct exec *x, int32_t id, bool logdir, struct exec_id_set *claimed,
+                        struct error *err)
 {
     struct exec_id_set *own = logdir ? &x->j.logdir_owned : &x->j.rate_owned;
     struct exec_id_set *foreign = logdir ? &x->j.logdir_foreign : &x->j.rate_foreign;
@@ -400,12 +403,11 @@ static int throttle_broker(struct exec *x, int32_t id, bool logdir, struct error
         exec_ids_add(foreign, id);
         log_warn("broker %d already has a %s throttle that Ballast did not set: left as it is",
                  id, logdir ? "log-dir" : "replication");
-        save(x, true);
         return 0;
     }
     exec_ids_add(own, id);
-    save(x, true);
-    return set_broker_rate(x, bc, id, logdir, err);
+    exec_ids_add(claimed, id);
+    return 0;
 }
 
 static int unthrottle_broker(struct exec *x, int32_t id, bool logdir, struct error *err)
@@ -455,9 +457,10 @@ static void append_entry(char **list, const char *entry)
     *list = s;
 }
 
-/* Throttles the partition:broker pairs of the inter-broker tasks ts[0..n) (one topic): leaders
- * on the current replicas, followers on the new ones, skipping pairs already listed. */
-static int throttle_topic(struct exec *x, struct exec_task **ts, int n, struct error *err)
+/* Chooses the partition:broker pairs to throttle for the inter-broker tasks ts[0..n) (one
+ * topic): leaders on the current replicas, followers on the new ones, skipping pairs already
+ * listed (someone else's). Recorded in the tasks; append_topic_entries sends them. */
+static int claim_topic_entries(struct exec *x, struct exec_task **ts, int n, struct error *err)
 {
     if (x->o->throttle <= 0 || n == 0)
         return 0;
@@ -478,7 +481,6 @@ static int throttle_topic(struct exec *x, struct exec_task **ts, int n, struct e
     const struct kafka_config_entry *fe = kafka_config_find(e, ne, keys[1]);
     const char *lhave = le && le->source == KAFKA_CONFIG_DYNAMIC_TOPIC ? le->value : NULL;
     const char *fhave = fe && fe->source == KAFKA_CONFIG_DYNAMIC_TOPIC ? fe->value : NULL;
-    char *lall = NULL, *fall = NULL;
     for (int i = 0; i < n; i++) {
         struct exec_task *t = ts[i];
         char entry[32];
@@ -494,21 +496,33 @@ static int throttle_topic(struct exec *x, struct exec_task **ts, int n, struct e
             if (!list_has(fhave, entry) && !list_has(t->throttled_followers, entry))
                 append_entry(&t->throttled_followers, entry);
         }
-        if (t->throttled_leaders)
-            append_entry(&lall, t->throttled_leaders);
-        if (t->throttled_followers)
-            append_entry(&fall, t->throttled_followers);
     }
     kafka_config_entries_free(e, ne);
-    save(x, true); /* the journal names the entries before the cluster has them */
+    return 0;
+}
+
+/* Appends the throttled pairs claim_topic_entries chose for the tasks ts[0..n) (one topic);
+ * called once the journal names them. */
+static int append_topic_entries(struct exec *x, struct exec_task **ts, int n, struct error *err)
+{
+    char *lall = NULL, *fall = NULL;
+    for (int i = 0; i < n; i++) {
+        if (ts[i]->throttled_leaders)
+            append_entry(&lall, ts[i]->throttled_leaders);
+        if (ts[i]->throttled_followers)
+            append_entry(&fall, ts[i]->throttled_followers);
+    }
     struct kafka_config_alter a[2];
     int na = 0;
     if (lall)
-        a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, ts[0]->topic, keys[0], KAFKA_CONFIG_APPEND, lall};
+        a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, ts[0]->topic,
+            "leader.replication.throttled.replicas", KAFKA_CONFIG_APPEND, lall};
     if (fall)
-        a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, ts[0]->topic, keys[1], KAFKA_CONFIG_APPEND, fall};
-    rc = kafka_incremental_alter_configs(c, a, na, err);
-    if (rc < 0)
+        a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, ts[0]->topic,
+            "follower.replication.throttled.replicas", KAFKA_CONFIG_APPEND, fall};
+    struct kafka_conn *c = NULL;
+    int rc = na ? kafka_admin_any(x->admin, &c, err) : 0;
+    if (rc == 0 && na && (rc = kafka_incremental_alter_configs(c, a, na, err)) < 0)
         kafka_admin_failed(x->admin, c, rc);
     free(lall);
     free(fall);
@@ -826,6 +840,37 @@ static void prefer_log_dirs(struct exec *x, struct exec_task **batch, int nb)
     }
 }
 
+/* Sets the rates of the brokers a batch claimed. A broker whose rate cannot be set (it is down)
+ * keeps its tasks out of the batch: they go back to pending and wait. Returns the new count. */
+static int set_claimed_rates(struct exec *x, const struct exec_id_set *claimed, bool logdir,
+                             struct exec_task **batch, int nb)
+{
+    for (int k = 0; k < claimed->n; k++) {
+        int32_t id = claimed->ids[k];
+        struct kafka_conn *bc = NULL;
+        struct error e2 = {0};
+        int rc = kafka_admin_broker(x->admin, id, &bc, &e2);
+        if (rc == 0)
+            rc = set_broker_rate(x, bc, id, logdir, &e2);
+        if (rc == 0)
+            continue;
+        int kept = 0;
+        for (int i = 0; i < nb; i++) {
+            struct exec_task *t = batch[i];
+            bool involved = logdir ? t->broker == id : model_id_in(t->from, t->nfrom, id) ||
+                                                        model_id_in(t->to, t->nto, id);
+            if (involved) {
+                t->state = EXEC_PENDING;
+                log_warn("%s-%d waits: %s", t->topic, t->partition, e2.msg);
+            } else {
+                batch[kept++] = t;
+            }
+        }
+        nb = kept;
+    }
+    return nb;
+}
+
 /* Picks pending tasks of `type` in strategy order within the concurrency limits and sends
  * them (throttles first). Tasks whose throttle cannot be set stay pending. */
 static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, int max_broker,
@@ -844,6 +889,7 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
     struct exec_task **batch = xcalloc((size_t)nc + 1, sizeof(*batch));
     int nb = 0;
     int cap = x->o->cluster_cap;
+    struct exec_id_set claimed = {0}; /* brokers whose rate this batch sets */
     for (int i = 0; i < nc && total_inflight + nb < cap; i++) {
         struct exec_task *t = cand[i];
         int32_t inv[2 * MODEL_MAX_RF];
@@ -865,7 +911,7 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
         /* throttles on every broker involved before anything moves */
         int rc = 0;
         for (int k = 0; k < ninv && rc == 0; k++)
-            rc = throttle_broker(x, inv[k], type == EXEC_INTRA, err);
+            rc = claim_broker(x, inv[k], type == EXEC_INTRA, &claimed, err);
         if (rc < 0) {
             log_warn("%s-%d waits: %s", t->topic, t->partition, err->msg);
             continue;
@@ -879,16 +925,23 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
     int rc = 0;
     if (nb == 0)
         goto out;
-    if (type == EXEC_INTER && (rc = per_topic(x, batch, nb, throttle_topic, err)) < 0)
+    if (type == EXEC_INTER && (rc = per_topic(x, batch, nb, claim_topic_entries, err)) < 0)
         goto undo;
-    if (type == EXEC_INTER)
-        prefer_log_dirs(x, batch, nb);
     double t = now_s();
     for (int i = 0; i < nb; i++) {
         batch[i]->state = EXEC_INFLIGHT;
         batch[i]->started = t;
     }
-    save(x, true); /* the journal has the moves before the cluster does */
+    /* One journal write names the batch's moves, brokers and throttled pairs before the
+     * cluster sees any of them. */
+    save(x, true);
+    nb = set_claimed_rates(x, &claimed, type == EXEC_INTRA, batch, nb);
+    if (nb == 0)
+        goto out;
+    if (type == EXEC_INTER && (rc = per_topic(x, batch, nb, append_topic_entries, err)) < 0)
+        goto undo;
+    if (type == EXEC_INTER)
+        prefer_log_dirs(x, batch, nb);
     if (type == EXEC_INTRA) {
         /* one AlterReplicaLogDirs per broker */
         for (int i = 0; i < nb; i++) {
@@ -939,6 +992,7 @@ undo:
             batch[i]->state = EXEC_PENDING;
 out:
     free(batch);
+    free(claimed.ids);
     save(x, true);
     return rc;
 }
