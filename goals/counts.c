@@ -245,6 +245,20 @@ static void mark_dead(const struct opt_ctx *ctx, const int32_t *prev, uint64_t *
             dead[b] = ctx->changes + 1;
 }
 
+/* Starts a chain search from `start`: false when an earlier search from the same state already
+ * failed through it, else every broker unvisited (prev -2) and start alone in the queue. */
+static bool chain_start(const struct opt_ctx *ctx, int32_t start, int32_t *prev, int32_t *queue,
+                        const uint64_t *dead)
+{
+    if (dead[start] == ctx->changes + 1)
+        return false;
+    for (int32_t b = 0; b < ctx->c->nbrokers; b++)
+        prev[b] = -2;
+    prev[start] = -1;
+    queue[0] = start;
+    return true;
+}
+
 /* One augmenting chain for a broker above its band: BFS over brokers where an edge u -> v is
  * "a partition led by u has a replica on v that may take leadership"; stops at the first
  * broker with room below its high bound, then transfers leadership along the path (each broker
@@ -255,13 +269,9 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
                          int32_t *via_p, int8_t *via_s, int32_t *queue, uint64_t *dead)
 {
     struct model_cluster *c = ctx->c;
-    if (dead[src] == ctx->changes + 1)
+    if (!chain_start(ctx, src, prev, queue, dead))
         return false;
-    for (int32_t b = 0; b < c->nbrokers; b++)
-        prev[b] = -2;
-    int32_t head = 0, tail = 0, found = -1;
-    prev[src] = -1;
-    queue[tail++] = src;
+    int32_t head = 0, tail = 1, found = -1;
     while (head < tail && found < 0) {
         int32_t u = queue[head++];
         for (int32_t i = 0; i < ctx->blist_n[u] && found < 0; i++) {
@@ -308,13 +318,9 @@ static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, 
                               int32_t *via_p, int8_t *via_s, int32_t *queue, uint64_t *dead)
 {
     struct model_cluster *c = ctx->c;
-    if (dead[dst] == ctx->changes + 1)
+    if (!chain_start(ctx, dst, prev, queue, dead))
         return false;
-    for (int32_t b = 0; b < c->nbrokers; b++)
-        prev[b] = -2;
-    int32_t head = 0, tail = 0, found = -1;
-    prev[dst] = -1;
-    queue[tail++] = dst;
+    int32_t head = 0, tail = 1, found = -1;
     while (head < tail && found < 0) {
         int32_t u = queue[head++];
         for (int32_t i = 0; i < ctx->blist_n[u] && found < 0; i++) {
