@@ -54,6 +54,8 @@ enum strategy { ST_LARGE, ST_SMALL, ST_POSTPONE_URP, ST_BASE };
 static const char *const strategy_names[] = {
     "PrioritizeLargeReplicaMovementStrategy", "PrioritizeSmallReplicaMovementStrategy",
     "PostponeUrpReplicaMovementStrategy", "BaseReplicaMovementStrategy"};
+/* How long metadata may lag the controller before a mismatch counts as a failure. */
+#define METADATA_SETTLE_S 15.0
 #define STRATEGY_PREFIX "com.linkedin.kafka.cruisecontrol.executor.strategy."
 
 static int strategy_of(const char *name)
@@ -1108,20 +1110,31 @@ static int run_moves(struct exec *x, enum exec_type type, const char *phase, str
     free(per_broker);
     if (rc < 0 || x->stopping || !moved)
         return rc;
-    /* verify: every finished move has the target replicas in metadata */
-    struct model_cluster *c = NULL;
-    if ((rc = snapshot(x, &c, err)) < 0)
-        return rc;
-    for (int i = 0; i < x->j.ntasks; i++) {
-        struct exec_task *tk = &x->j.tasks[i];
-        if (tk->type != type || tk->state != EXEC_DONE)
-            continue;
-        int32_t p = model_partition_find(c, tk->topic, tk->partition);
-        int32_t cur[MODEL_MAX_RF];
-        int ncur = 0;
-        if (p >= 0)
-            current_replicas(c, p, cur, &ncur);
-        if (p < 0 || ncur != tk->nto || memcmp(cur, tk->to, (size_t)ncur * sizeof(*cur)) != 0) {
+    /* verify: every finished move has the target replicas in metadata. The controller answers
+     * ListPartitionReassignments before every broker's metadata has the new replica set, so a
+     * mismatch is only a failure once metadata had time to catch up. */
+    double deadline = now_s() + METADATA_SETTLE_S;
+    for (;;) {
+        struct model_cluster *c = NULL;
+        if ((rc = snapshot(x, &c, err)) < 0)
+            return rc;
+        bool settled = now_s() >= deadline;
+        int behind = 0;
+        for (int i = 0; i < x->j.ntasks; i++) {
+            struct exec_task *tk = &x->j.tasks[i];
+            if (tk->type != type || tk->state != EXEC_DONE)
+                continue;
+            int32_t p = model_partition_find(c, tk->topic, tk->partition);
+            int32_t cur[MODEL_MAX_RF];
+            int ncur = 0;
+            if (p >= 0)
+                current_replicas(c, p, cur, &ncur);
+            if (p >= 0 && ncur == tk->nto && memcmp(cur, tk->to, (size_t)ncur * sizeof(*cur)) == 0)
+                continue;
+            if (!settled) {
+                behind++;
+                continue;
+            }
             char have[200];
             format_ids(have, sizeof(have), cur, ncur);
             char *why = xasprintf("the reassignment ended without reaching its target: replicas "
@@ -1129,8 +1142,11 @@ static int run_moves(struct exec *x, enum exec_type type, const char *phase, str
             fail_task(tk, "", why);
             free(why);
         }
+        model_cluster_destroy(c);
+        if (behind == 0)
+            break;
+        sleep_s(0.5);
     }
-    model_cluster_destroy(c);
     save(x, true);
     return 0;
 }
@@ -1239,21 +1255,36 @@ static int run_leaders(struct exec *x, struct error *err)
             kafka_admin_failed(x->admin, c, r2);
         free(topics);
         free(parts);
-        /* verify in metadata; a refused election names its reason */
+        /* verify in metadata (which may lag the election for a moment); a refused election
+         * names its reason */
         struct model_cluster *mc = NULL;
-        if ((rc = snapshot(x, &mc, err)) < 0) {
-            free(batch);
-            return rc;
-        }
-        for (int i = 0; i < n; i++) {
-            struct exec_task *t = batch[i];
-            int32_t p = model_partition_find(mc, t->topic, t->partition);
-            int32_t l = p >= 0 ? model_partition_leader(mc, p) : -1;
-            if (l >= 0 && mc->brokers[l].id == t->to[0])
-                t->state = EXEC_DONE;
-            else
-                fail_task(t, "leadership did not move to the preferred replica: ",
-                          r2 < 0 ? e2.msg : "the preferred replica is not in sync");
+        double deadline = now_s() + (r2 < 0 ? 0 : METADATA_SETTLE_S);
+        for (;;) {
+            if ((rc = snapshot(x, &mc, err)) < 0) {
+                free(batch);
+                return rc;
+            }
+            bool settled = now_s() >= deadline;
+            int behind = 0;
+            for (int i = 0; i < n; i++) {
+                struct exec_task *t = batch[i];
+                if (t->state != EXEC_INFLIGHT)
+                    continue;
+                int32_t p = model_partition_find(mc, t->topic, t->partition);
+                int32_t l = p >= 0 ? model_partition_leader(mc, p) : -1;
+                if (l >= 0 && mc->brokers[l].id == t->to[0])
+                    t->state = EXEC_DONE;
+                else if (!settled)
+                    behind++;
+                else
+                    fail_task(t, "leadership did not move to the preferred replica: ",
+                              r2 < 0 ? e2.msg : "the preferred replica is not in sync");
+            }
+            if (behind == 0)
+                break;
+            model_cluster_destroy(mc);
+            mc = NULL;
+            sleep_s(0.5);
         }
         model_cluster_destroy(mc);
         free(batch);

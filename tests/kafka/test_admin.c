@@ -43,6 +43,26 @@ static void replicas_of(const struct model_cluster *c, const char *topic, int32_
     *ret_leader = lb >= 0 ? c->brokers[lb].id : -1;
 }
 
+/* Metadata lags the controller, which answers ListPartitionReassignments: waits up to
+ * `seconds` for the partition to show `want` (and `want_leader`, unless -1), then fills in
+ * what it last saw. */
+static void wait_replicas(const char *topic, int32_t part, const int32_t *want, int nwant,
+                          int32_t want_leader, int seconds, int32_t *got, int *ret_n,
+                          int32_t *ret_leader)
+{
+    for (int i = 0; i < seconds * 4; i++) {
+        struct model_cluster *c = snap();
+        if (!c)
+            return;
+        replicas_of(c, topic, part, got, ret_n, ret_leader);
+        model_cluster_destroy(c);
+        if (*ret_n == nwant && memcmp(got, want, (size_t)nwant * sizeof(*want)) == 0 &&
+            (want_leader < 0 || *ret_leader == want_leader))
+            return;
+        usleep(250000);
+    }
+}
+
 static bool wait_done(struct kafka_conn *kc, int seconds)
 {
     for (int i = 0; i < seconds * 2; i++) {
@@ -84,16 +104,12 @@ TEST(reassign_list_elect_and_errors)
     struct kafka_reassignment ra = {"moves", 0, target, 3};
     CHECK_INT_EQ(kafka_alter_reassignments(kc, &ra, 1, 30000, &err), 0);
     CHECK(wait_done(kc, 60));
-    struct model_cluster *c = snap();
     int32_t got[8], leader = -2;
     int ng = 0;
-    if (c) {
-        replicas_of(c, "moves", 0, got, &ng, &leader);
-        CHECK_INT_EQ(ng, 3);
-        CHECK(ng == 3 && got[0] == 4 && got[1] == 5 && got[2] == 6);
-        CHECK_INT_EQ(leader, 4); /* the old leader left: the first new replica leads */
-        model_cluster_destroy(c);
-    }
+    wait_replicas("moves", 0, target, 3, 4, 15, got, &ng, &leader);
+    CHECK_INT_EQ(ng, 3);
+    CHECK(ng == 3 && got[0] == 4 && got[1] == 5 && got[2] == 6);
+    CHECK_INT_EQ(leader, 4); /* the old leader left: the first new replica leads */
 
     /* reorder: 5 becomes preferred; leadership follows only after an election */
     int32_t reorder[] = {5, 4, 6};
@@ -103,12 +119,8 @@ TEST(reassign_list_elect_and_errors)
     const char *topics[] = {"moves"};
     int32_t parts[] = {0};
     CHECK_INT_EQ(kafka_elect_preferred(kc, topics, parts, 1, 30000, &err), 0);
-    c = snap();
-    if (c) {
-        replicas_of(c, "moves", 0, got, &ng, &leader);
-        CHECK_INT_EQ(leader, 5);
-        model_cluster_destroy(c);
-    }
+    wait_replicas("moves", 0, reorder, 3, 5, 15, got, &ng, &leader);
+    CHECK_INT_EQ(leader, 5);
     /* already preferred: not an error */
     CHECK_INT_EQ(kafka_elect_preferred(kc, topics, parts, 1, 30000, &err), 0);
 
