@@ -51,6 +51,7 @@ struct row {
     int seed;
     int ok;
     char error[1100];
+    char goal_ms[1400]; /* JSON object: each goal's own time, to see where the time goes */
     double wall_ms;
     double peak_rss_mb;
     double maxmean[RES_COUNT];
@@ -291,9 +292,18 @@ static void run_case(struct row *r, const struct size *sz, bool uneven, enum sce
             r->leader_moves = res->num_leader_moves;
             r->lower_bound = (double)res->lower_bound_bytes;
             r->hard_violations = 0;
-            for (int i = 0; i < res->ngoals; i++)
+            size_t off = (size_t)snprintf(r->goal_ms, sizeof(r->goal_ms), "{");
+            for (int i = 0; i < res->ngoals; i++) {
                 if (res->goals[i].hard)
                     r->hard_violations += res->goals[i].violations_after;
+                if (off < sizeof(r->goal_ms))
+                    off += (size_t)snprintf(r->goal_ms + off, sizeof(r->goal_ms) - off,
+                                            "%s\"%s\":%.1f", i ? "," : "", res->goals[i].name,
+                                            res->goals[i].time_ms);
+            }
+            if (off + 2 > sizeof(r->goal_ms))
+                off = 0; /* cut off: leave it empty rather than broken */
+            snprintf(r->goal_ms + off, sizeof(r->goal_ms) - off, off ? "}" : "{}");
             r->ok = 1;
             /* The exact disk-only optimum for small clusters with locked racks. */
             if (c->nbrokers <= 16 && sc == SC_FULL) {
@@ -370,14 +380,15 @@ static void write_json(FILE *f, const struct row *rows, int n)
                 "\"cpuMaxMean\":%.4f,\"replicaSpread\":%.0f,\"leaderSpread\":%.0f,"
                 "\"hardViolations\":%lld,\"rackViolations\":%lld,\"replicasMoved\":%lld,"
                 "\"bytesMoved\":%.0f,\"lowerBoundBytes\":%.0f,\"bytesOverBound\":%.4f,"
-                "\"leaderMoves\":%lld,\"mip\":%d,\"mipBytes\":%.0f,\"mipBound\":%.0f,\"mipMs\":%.0f}%s\n",
+                "\"leaderMoves\":%lld,\"mip\":%d,\"mipBytes\":%.0f,\"mipBound\":%.0f,\"mipMs\":%.0f,"
+                "\"goalMs\":%s}%s\n",
                 r->size, r->layout, r->scenario, r->planner, r->seed, r->ok ? "true" : "false",
                 r->error, r->wall_ms, r->peak_rss_mb, r->maxmean[RES_DISK], r->disk_vs_best,
                 r->maxmean[RES_NW_IN], r->maxmean[RES_NW_OUT], r->maxmean[RES_CPU],
                 r->replica_spread, r->leader_spread, (long long)r->hard_violations,
                 (long long)r->rack_violations, (long long)r->replicas_moved, r->bytes_moved,
                 r->lower_bound, r->ratio, (long long)r->leader_moves, r->mip_state, r->mip_bytes,
-                r->mip_bound, r->mip_ms, i + 1 < n ? "," : "");
+                r->mip_bound, r->mip_ms, r->goal_ms[0] ? r->goal_ms : "{}", i + 1 < n ? "," : "");
     }
     fprintf(f, "]}\n");
 }

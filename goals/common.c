@@ -119,6 +119,7 @@ static int cand_by_bytes_asc(const void *a, const void *b)
 struct bsort {
     int32_t b;
     double key;
+    bool single; /* may a single replica move between this broker and the one at hand? */
 };
 
 static int bsort_asc(const void *a, const void *b)
@@ -379,10 +380,17 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
         bool over = false;
         for (int k = 0; k < RES_COUNT; k++)
             over |= ctx->bl[src].load[k] > ctx->th.capacity[k] * c->brokers[src].capacity[k];
+        /* Pairs an earlier goal refuses whatever the replica (pinned replica counts) are kept
+         * for swaps only; with none left, single moves are not tried at all. */
+        int32_t nsingle = 0;
         for (int32_t b = 0; b < c->nbrokers; b++)
             if (b != src && (ctx->dst_ok[b] || (over && ctx->recv_ok[b])) &&
-                broker_in_scope(ctx, b) && same_group(s, ctx, src, b))
-                dsts[nd++] = (struct bsort){b, s->value(s, ctx, b) / (s->hi[b] > 0 ? s->hi[b] : 1)};
+                broker_in_scope(ctx, b) && same_group(s, ctx, src, b)) {
+                bool single = opt_pair_ok(ctx, src, b);
+                nsingle += single;
+                dsts[nd++] = (struct bsort){b, s->value(s, ctx, b) / (s->hi[b] > 0 ? s->hi[b] : 1),
+                                            single};
+            }
         qsort(dsts, (size_t)nd, sizeof(*dsts), bsort_asc);
         bool progress = true;
         int32_t cursor = 0; /* by_bytes: candidates before it are used or hopeless */
@@ -400,8 +408,8 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                    (cands[cursor].r < 0 || ctx->c->replicas[cands[cursor].r].broker != src))
                 cursor++;
             int32_t tries = 0;
-            for (int32_t oi = s->by_bytes ? cursor : 0; oi < k && !progress && tries < s->max_tries;
-                 oi++) {
+            for (int32_t oi = s->by_bytes ? cursor : 0;
+                 nsingle > 0 && oi < k && !progress && tries < s->max_tries; oi++) {
                 struct cand *cd = &cands[order[oi]];
                 if (cd->r < 0 || ctx->c->replicas[cd->r].broker != src)
                     continue;
@@ -416,7 +424,7 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                      * replica, later ones (as full or fuller) rarely can. */
                     if (dv + a > s->hi[dst] + s->eps)
                         break;
-                    if (!opt_move_ok(ctx, cd->r, dst))
+                    if (!dsts[di].single || !opt_move_ok(ctx, cd->r, dst))
                         continue;
                     opt_move_apply(ctx, cd->r, dst);
                     cd->r = -1;
@@ -468,8 +476,9 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
         int32_t ns = 0;
         for (int32_t b = 0; b < c->nbrokers; b++)
             if (b != dst && broker_in_scope(ctx, b) && same_group(s, ctx, dst, b))
-                srcs[ns++] = (struct bsort){b, -(s->value(s, ctx, b) - s->lo[b]) /
-                                                   (s->hi[b] > 0 ? s->hi[b] : 1)};
+                srcs[ns++] = (struct bsort){
+                    b, -(s->value(s, ctx, b) - s->lo[b]) / (s->hi[b] > 0 ? s->hi[b] : 1),
+                    opt_pair_ok(ctx, b, dst)};
         qsort(srcs, (size_t)ns, sizeof(*srcs), bsort_asc);
         for (int32_t si = 0; si < ns; si++) {
             double need = s->lo[dst] - s->value(s, ctx, dst);
@@ -479,6 +488,8 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
             double sv = s->value(s, ctx, src);
             if (sv <= s->lo[src] + s->eps)
                 break; /* sorted: no later source has room either */
+            if (!srcs[si].single)
+                continue; /* swaps below */
             int32_t n;
             struct cand *cands = cached_collect(s, ctx, cc, src, &n);
             bool progress = true;

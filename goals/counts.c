@@ -84,10 +84,16 @@ static int rcap_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                      ctx->th.max_replicas_per_broker);
 }
 
-static bool rcap_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool rcap_accept_pair(const struct goal *g, const struct opt_ctx *ctx, int32_t src,
                              int32_t dst)
 {
     return ctx->bl[dst].replicas + 1 <= g->hi[dst];
+}
+
+static bool rcap_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                             int32_t dst)
+{
+    return rcap_accept_pair(g, ctx, ctx->c->replicas[r].broker, dst);
 }
 
 /* A swap leaves every broker's replica count as it was. */
@@ -104,6 +110,7 @@ const struct goal_impl goal_replica_capacity = {
     .violations = rcap_violations,
     .optimize = rcap_optimize,
     .accept_move = rcap_accept_move,
+    .accept_pair = rcap_accept_pair,
     .accept_swap = counts_kept,
 };
 
@@ -164,14 +171,19 @@ static bool count_band_ok(const struct goal *g, int32_t a, double va, int32_t b,
     return after <= before;
 }
 
-static bool rdist_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool rdist_accept_pair(const struct goal *g, const struct opt_ctx *ctx, int32_t src,
                               int32_t dst)
 {
-    int32_t src = ctx->c->replicas[r].broker;
     if (!model_broker_usable(ctx->c, src))
         return ctx->bl[dst].replicas + 1 <= g->hi[dst] ||
                goal_outside(ctx->bl[dst].replicas, g->lo[dst], g->hi[dst]) > 0;
     return count_band_ok(g, src, ctx->bl[src].replicas, dst, ctx->bl[dst].replicas);
+}
+
+static bool rdist_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+                              int32_t dst)
+{
+    return rdist_accept_pair(g, ctx, ctx->c->replicas[r].broker, dst);
 }
 
 const struct goal_impl goal_replica_distribution = {
@@ -182,6 +194,7 @@ const struct goal_impl goal_replica_distribution = {
     .violations = rdist_violations,
     .optimize = rdist_optimize,
     .accept_move = rdist_accept_move,
+    .accept_pair = rdist_accept_pair,
     .accept_swap = counts_kept,
 };
 

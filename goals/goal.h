@@ -35,6 +35,10 @@ struct goal_impl {
     int (*optimize)(struct goal *g, struct opt_ctx *ctx, struct error *err);
     /* Would moving replica r to dst make this goal worse? NULL = accept all. */
     bool (*accept_move)(const struct goal *g, const struct opt_ctx *ctx, int64_t r, int32_t dst);
+    /* May any replica of src move to dst, as far as the brokers alone decide (a necessary
+     * condition of accept_move, e.g. replica counts)? Lets the engine skip a pair of brokers
+     * without asking about each replica. NULL = perhaps. */
+    bool (*accept_pair)(const struct goal *g, const struct opt_ctx *ctx, int32_t src, int32_t dst);
     /* Would swapping replica x (to y's broker) with replica y (to x's broker) make this goal
      * worse, judged on the net change? NULL = accept_move(x) and accept_move(y) each. */
     bool (*accept_swap)(const struct goal *g, const struct opt_ctx *ctx, int64_t x, int64_t y);

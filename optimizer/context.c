@@ -205,6 +205,16 @@ bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst)
     return true;
 }
 
+bool opt_pair_ok(const struct opt_ctx *ctx, int32_t src, int32_t dst)
+{
+    for (int i = 0; i < ctx->active; i++) {
+        const struct goal *g = ctx->goals[i];
+        if (g->impl->accept_pair && !g->impl->accept_pair(g, ctx, src, dst))
+            return false;
+    }
+    return true;
+}
+
 bool opt_swap_ok(const struct opt_ctx *ctx, int64_t x, int64_t y)
 {
     const struct model_cluster *c = ctx->c;

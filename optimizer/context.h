@@ -117,6 +117,10 @@ static inline double opt_util(const struct opt_ctx *ctx, int32_t b, int res)
 bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst);
 /* opt_move_allowed plus every active goal's accept_move. */
 bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst);
+/* Could a replica of src move to dst as far as the active goals' broker-level conditions
+ * (accept_pair) go? False means opt_move_ok refuses every replica of src for dst; it stays
+ * false while src only loses and dst only gains replicas. */
+bool opt_pair_ok(const struct opt_ctx *ctx, int32_t src, int32_t dst);
 /* May replica x move to y's broker while y moves to x's broker? Structure for both moves,
  * then every active goal judges the swap as one change (accept_swap, or both moves alone). */
 bool opt_swap_ok(const struct opt_ctx *ctx, int64_t x, int64_t y);
