@@ -130,6 +130,22 @@ static int bsort_asc(const void *a, const void *b)
     return x->b - y->b;
 }
 
+/* Sets .single of each entry: may a single replica move from `from` to the entry's broker
+ * (to_entry) or from the entry's broker to `to` (!to_entry), as far as the brokers alone
+ * decide. Returns how many may. Called again after every single move, which changes replica
+ * counts; swaps keep counts, and accept_pair depends on nothing else. */
+static int32_t mark_single(const struct opt_ctx *ctx, struct bsort *list, int32_t n, int32_t fixed,
+                           bool to_entry)
+{
+    int32_t k = 0;
+    for (int32_t i = 0; i < n; i++) {
+        list[i].single = to_entry ? opt_pair_ok(ctx, fixed, list[i].b)
+                                  : opt_pair_ok(ctx, list[i].b, fixed);
+        k += list[i].single;
+    }
+    return k;
+}
+
 /* Fills cands with the movable replicas of broker b with a positive amount. */
 static int32_t collect(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b,
                        struct cand *cands)
@@ -380,18 +396,14 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
         bool over = false;
         for (int k = 0; k < RES_COUNT; k++)
             over |= ctx->bl[src].load[k] > ctx->th.capacity[k] * c->brokers[src].capacity[k];
-        /* Pairs an earlier goal refuses whatever the replica (pinned replica counts) are kept
-         * for swaps only; with none left, single moves are not tried at all. */
-        int32_t nsingle = 0;
         for (int32_t b = 0; b < c->nbrokers; b++)
             if (b != src && (ctx->dst_ok[b] || (over && ctx->recv_ok[b])) &&
-                broker_in_scope(ctx, b) && same_group(s, ctx, src, b)) {
-                bool single = opt_pair_ok(ctx, src, b);
-                nsingle += single;
-                dsts[nd++] = (struct bsort){b, s->value(s, ctx, b) / (s->hi[b] > 0 ? s->hi[b] : 1),
-                                            single};
-            }
+                broker_in_scope(ctx, b) && same_group(s, ctx, src, b))
+                dsts[nd++] = (struct bsort){b, s->value(s, ctx, b) / (s->hi[b] > 0 ? s->hi[b] : 1)};
         qsort(dsts, (size_t)nd, sizeof(*dsts), bsort_asc);
+        /* Pairs an earlier goal refuses whatever the replica (pinned replica counts) are kept
+         * for swaps only; with none left, single moves are not tried at all. */
+        int32_t nsingle = mark_single(ctx, dsts, nd, src, true);
         bool progress = true;
         int32_t cursor = 0; /* by_bytes: candidates before it are used or hopeless */
         if (s->by_bytes)
@@ -428,6 +440,7 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                         continue;
                     opt_move_apply(ctx, cd->r, dst);
                     cd->r = -1;
+                    nsingle = mark_single(ctx, dsts, nd, src, true);
                     dsts[di].key = s->value(s, ctx, dst) / (s->hi[dst] > 0 ? s->hi[dst] : 1);
                     /* keep dsts sorted: bubble the changed entry up */
                     for (int32_t x = di; x + 1 < nd && bsort_asc(&dsts[x], &dsts[x + 1]) > 0; x++) {
@@ -476,10 +489,10 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
         int32_t ns = 0;
         for (int32_t b = 0; b < c->nbrokers; b++)
             if (b != dst && broker_in_scope(ctx, b) && same_group(s, ctx, dst, b))
-                srcs[ns++] = (struct bsort){
-                    b, -(s->value(s, ctx, b) - s->lo[b]) / (s->hi[b] > 0 ? s->hi[b] : 1),
-                    opt_pair_ok(ctx, b, dst)};
+                srcs[ns++] = (struct bsort){b, -(s->value(s, ctx, b) - s->lo[b]) /
+                                                   (s->hi[b] > 0 ? s->hi[b] : 1)};
         qsort(srcs, (size_t)ns, sizeof(*srcs), bsort_asc);
+        mark_single(ctx, srcs, ns, dst, false);
         for (int32_t si = 0; si < ns; si++) {
             double need = s->lo[dst] - s->value(s, ctx, dst);
             if (need <= s->eps)
@@ -493,7 +506,7 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
             int32_t n;
             struct cand *cands = cached_collect(s, ctx, cc, src, &n);
             bool progress = true;
-            while (progress) {
+            while (progress && srcs[si].single) {
                 need = s->lo[dst] - s->value(s, ctx, dst);
                 if (need <= s->eps)
                     break;
@@ -517,6 +530,7 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
                         continue;
                     opt_move_apply(ctx, cd->r, dst);
                     cd->r = -1;
+                    mark_single(ctx, srcs, ns, dst, false);
                     progress = moved_any = true;
                     break;
                 }
