@@ -246,6 +246,37 @@ static bool shed_leader(struct goal *g, struct opt_ctx *ctx, int32_t p, bool nee
     return true;
 }
 
+/* b takes the leadership of the partition its follower replica r belongs to, when the leader
+ * stays at or above its low bound and the earlier goals accept. */
+static bool pull_one(struct goal *g, struct opt_ctx *ctx, int64_t r)
+{
+    if (opt_rep_is_leader(ctx, r))
+        return false;
+    int32_t p = ctx->rep_part[r];
+    int32_t ob = model_partition_leader(ctx->c, p);
+    if (ob >= 0 && ctx->bl[ob].leaders - 1 < g->lo[ob])
+        return false;
+    int slot = opt_rep_slot(ctx, r);
+    if (!opt_leader_ok(ctx, p, slot))
+        return false;
+    opt_leader_apply(ctx, p, slot);
+    return true;
+}
+
+/* One direct transfer that brings b toward its band: it sheds a leader (above the band) or
+ * takes one (below). */
+static bool direct_transfer(struct goal *g, struct opt_ctx *ctx, int32_t b)
+{
+    bool above = ctx->bl[b].leaders > g->hi[b];
+    for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
+        int64_t r = ctx->blist[b][i];
+        if (above ? opt_rep_is_leader(ctx, r) && shed_leader(g, ctx, ctx->rep_part[r], true)
+                  : pull_one(g, ctx, r))
+            return true;
+    }
+    return false;
+}
+
 /* After a chain search found nothing, no broker it reached can reach a target either (what
  * they reach, it reached): mark them, stamped with the context's change count, so later
  * searches in the same state skip them. Without this, a cluster where most chains fail
@@ -369,6 +400,92 @@ static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, 
     return true;
 }
 
+/* What leading p weighs beyond following it: the extra network out and CPU, each over its
+ * cluster mean per broker (inv[k] = 1 / mean, 0 when the cluster has none). */
+static double lead_weight(const struct opt_ctx *ctx, int32_t p, const double *inv)
+{
+    double d_old[RES_COUNT], d_new[RES_COUNT];
+    const struct model_partition *part = &ctx->c->partitions[p];
+    goal_leader_delta(ctx, p, part->leader >= 0 ? part->leader : 0, d_old, d_new);
+    return d_new[RES_NW_OUT] * inv[RES_NW_OUT] + d_new[RES_CPU] * inv[RES_CPU];
+}
+
+#define ROOM_CANDIDATES 24 /* heaviest (or lightest) leaderships of a broker tried in a swap */
+/* Chain searches after swaps scan up to every replica each: in all, about this many. */
+#define ROOM_CHAIN_REPLICAS 5000000
+
+/* A follower replica of the broker at hand: its partition, slot, leader broker and weight. */
+struct follower {
+    int32_t p;
+    int32_t leader;
+    double w;
+    int slot;
+};
+
+static int follower_by_w(const void *a, const void *b)
+{
+    const struct follower *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? 1 : -1;
+    return x->p - y->p;
+}
+
+/* A broker short of leaders whose chains failed is often at the top of an earlier goal's band
+ * (network out, CPU) and may take no leadership load at all; one with leaders to spare may sit
+ * at the bottom and give none. Makes room with a count-neutral swap: b hands a follower on y
+ * the leadership of q and takes y's leadership of r, q heavier than r when `lower` (b's load
+ * drops) and lighter otherwise. Both transfers are asked of the earlier goals, q first (it
+ * moves load toward the side with room). fl has room for b's replicas. Returns true when a
+ * swap was applied. */
+static bool leader_room(struct opt_ctx *ctx, int32_t b, bool lower, const double *inv,
+                        struct follower *fl)
+{
+    struct model_cluster *c = ctx->c;
+    int32_t q_of[ROOM_CANDIDATES];
+    double w_of[ROOM_CANDIDATES];
+    int nq = 0, nf = 0;
+    double sign = lower ? 1 : -1; /* weights are compared as w * sign: q large, r small */
+    for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
+        int64_t r = ctx->blist[b][i];
+        int32_t p = ctx->rep_part[r];
+        double w = lead_weight(ctx, p, inv) * sign;
+        if (!opt_rep_is_leader(ctx, r)) {
+            fl[nf++] = (struct follower){p, model_partition_leader(c, p), w, opt_rep_slot(ctx, r)};
+            continue;
+        }
+        if (nq == ROOM_CANDIDATES && w <= w_of[nq - 1])
+            continue;
+        int j = nq < ROOM_CANDIDATES ? nq++ : nq - 1;
+        for (; j > 0 && w_of[j - 1] < w; j--) {
+            q_of[j] = q_of[j - 1];
+            w_of[j] = w_of[j - 1];
+        }
+        q_of[j] = p;
+        w_of[j] = w;
+    }
+    qsort(fl, (size_t)nf, sizeof(*fl), follower_by_w);
+    for (int k = 0; k < nq; k++) {
+        int32_t q = q_of[k];
+        const struct model_partition *part = &c->partitions[q];
+        int old = part->leader;
+        for (int s = 0; s < part->rf; s++) {
+            int32_t y = c->replicas[part->first_replica + s].broker;
+            if (s == old || !ctx->lead_ok[y] || !opt_leader_ok(ctx, q, s))
+                continue;
+            opt_leader_apply(ctx, q, s);
+            /* r: led by y, followed on b, the lightest (lower) or heaviest (raise) accepted */
+            for (int32_t i = 0; i < nf && fl[i].w < w_of[k]; i++) {
+                if (fl[i].leader != y || !opt_leader_ok(ctx, fl[i].p, fl[i].slot))
+                    continue;
+                opt_leader_apply(ctx, fl[i].p, fl[i].slot);
+                return true;
+            }
+            opt_leader_apply(ctx, q, old); /* back to the accepted state */
+        }
+    }
+    return false;
+}
+
 static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
@@ -387,20 +504,8 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
         for (int32_t b = 0; b < c->nbrokers; b++) {
             if (!ctx->lead_ok[b])
                 continue;
-            for (int32_t i = 0; i < ctx->blist_n[b] && ctx->bl[b].leaders < g->lo[b]; i++) {
-                int64_t r = ctx->blist[b][i];
-                if (opt_rep_is_leader(ctx, r))
-                    continue;
-                int32_t p = ctx->rep_part[r];
-                int32_t ob = model_partition_leader(c, p);
-                if (ob >= 0 && ctx->bl[ob].leaders - 1 < g->lo[ob])
-                    continue;
-                int slot = opt_rep_slot(ctx, r);
-                if (opt_leader_ok(ctx, p, slot)) {
-                    opt_leader_apply(ctx, p, slot);
-                    moved = true;
-                }
-            }
+            for (int32_t i = 0; i < ctx->blist_n[b] && ctx->bl[b].leaders < g->lo[b]; i++)
+                moved |= pull_one(g, ctx, ctx->blist[b][i]);
         }
         if (!moved)
             break;
@@ -423,6 +528,47 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
         while (ctx->lead_ok[b] && budget-- > 0 && ctx->bl[b].leaders < g->lo[b] &&
                leader_pull_chain(g, ctx, b, prev, via_p, via_s, queue, dead_pull))
             ;
+    /* Where chains failed for want of room under an earlier goal's band, make room on the
+     * stuck broker with a count-neutral leadership swap and try its chain again. */
+    double inv[RES_COUNT] = {0}, total[RES_COUNT] = {0};
+    int32_t leading = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        leading += ctx->lead_ok[b];
+        for (int k = 0; k < RES_COUNT; k++)
+            total[k] += ctx->bl[b].load[k];
+    }
+    for (int k = 0; k < RES_COUNT; k++)
+        inv[k] = total[k] > 0 && leading > 0 ? leading / total[k] : 0;
+    /* A direct transfer is tried after each swap; a chain (a scan of every leader it reaches,
+     * all of them at worst) at most once per broker and ROOM_CHAINS times in all. The phase
+     * has a budget of its own, so the LP's turn below still depends on the chains' alone. */
+    int64_t room_budget = 2 * (int64_t)c->nbrokers + 64;
+    int64_t room_chains = ROOM_CHAIN_REPLICAS / (c->nreplicas + 1) + 4;
+    int32_t maxn = 1;
+    for (int32_t b = 0; b < c->nbrokers; b++)
+        maxn = ctx->blist_n[b] > maxn ? ctx->blist_n[b] : maxn;
+    struct follower *fl = xmalloc((size_t)maxn * sizeof(*fl));
+    for (int32_t b = 0; b < c->nbrokers && room_budget > 0; b++) {
+        bool above = ctx->bl[b].leaders > g->hi[b], below = ctx->bl[b].leaders < g->lo[b];
+        if (!(above || (below && ctx->lead_ok[b])))
+            continue;
+        bool chained = false;
+        for (int tries = 0; tries < 8 && room_budget-- > 0; tries++) {
+            if (ctx->bl[b].leaders <= g->hi[b] && ctx->bl[b].leaders >= g->lo[b])
+                break;
+            if (!leader_room(ctx, b, below, inv, fl))
+                break;
+            if (direct_transfer(g, ctx, b))
+                continue;
+            if (chained || room_chains-- <= 0)
+                break;
+            chained = true;
+            if (!(above ? leader_chain(g, ctx, b, prev, via_p, via_s, queue, dead)
+                        : leader_pull_chain(g, ctx, b, prev, via_p, via_s, queue, dead_pull)))
+                break;
+        }
+    }
+    free(fl);
     free(prev);
     free(via_p);
     free(via_s);
