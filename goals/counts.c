@@ -413,6 +413,7 @@ static double lead_weight(const struct opt_ctx *ctx, int32_t p, const double *in
 #define ROOM_CANDIDATES 24 /* heaviest (or lightest) leaderships of a broker tried in a swap */
 /* Chain searches after swaps scan up to every replica each: in all, about this many. */
 #define ROOM_CHAIN_REPLICAS 5000000
+#define ROOM_FRUITLESS 16 /* brokers in a row the swaps did not help before they stop */
 
 /* A follower replica of the broker at hand: its partition, slot, leader broker and weight. */
 struct follower {
@@ -548,10 +549,15 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
     for (int32_t b = 0; b < c->nbrokers; b++)
         maxn = ctx->blist_n[b] > maxn ? ctx->blist_n[b] : maxn;
     struct follower *fl = xmalloc((size_t)maxn * sizeof(*fl));
-    for (int32_t b = 0; b < c->nbrokers && room_budget > 0; b++) {
+    /* Where earlier goals are far outside their bands (uneven racks) swaps rarely help: the
+     * phase ends after ROOM_FRUITLESS brokers in a row that it could not bring closer. */
+    int fruitless = 0;
+    for (int32_t b = 0; b < c->nbrokers && room_budget > 0 && fruitless < ROOM_FRUITLESS; b++) {
         bool above = ctx->bl[b].leaders > g->hi[b], below = ctx->bl[b].leaders < g->lo[b];
         if (!(above || (below && ctx->lead_ok[b])))
             continue;
+        int32_t start = ctx->bl[b].leaders;
+        fruitless++;
         bool chained = false;
         for (int tries = 0; tries < 8 && room_budget-- > 0; tries++) {
             if (ctx->bl[b].leaders <= g->hi[b] && ctx->bl[b].leaders >= g->lo[b])
@@ -567,6 +573,8 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
                         : leader_pull_chain(g, ctx, b, prev, via_p, via_s, queue, dead_pull)))
                 break;
         }
+        if (ctx->bl[b].leaders != start)
+            fruitless = 0;
     }
     free(fl);
     free(prev);
