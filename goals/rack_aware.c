@@ -4,7 +4,8 @@
  * a partition whose RF exceeds the usable racks makes it fail with a message naming the
  * topic; RackAwareDistributionGoal accepts RF > racks and asks only for the even spread.
  * Repairs move the fewest replicas: one move per unit of deficit, followers before leaders,
- * each to the least disk-utilised broker that lowers the deficit. */
+ * each to the least disk-utilised broker that lowers the deficit; of replicas that tie, the
+ * one on the most utilised broker, so that the repair also sheds load where it is needed. */
 #include <errno.h>
 #include <math.h>
 
@@ -51,13 +52,17 @@ static bool repair_one(struct opt_ctx *ctx, int32_t p, int deficit)
     int64_t best_r = -1;
     int32_t best_b = -1;
     int best_d = deficit;
-    double best_u = INFINITY;
+    double best_u = INFINITY, best_src = 0;
     bool best_follower = false;
     for (int slot = 0; slot < part->rf; slot++) {
         int64_t r = part->first_replica + slot;
         bool follower = slot != part->leader;
         if (best_r >= 0 && best_follower && !follower)
             continue;
+        int32_t src = c->replicas[r].broker;
+        double src_u = model_broker_usable(c, src) ? ctx->bl[src].load[RES_DISK] /
+                                                         c->brokers[src].capacity[RES_DISK]
+                                                   : INFINITY;
         for (int32_t b = 0; b < c->nbrokers; b++) {
             if (!ctx->recv_ok[b])
                 continue;
@@ -66,13 +71,14 @@ static bool repair_one(struct opt_ctx *ctx, int32_t p, int deficit)
                 continue;
             double u = disk_util_after(ctx, b, r);
             bool better = best_r < 0 || (follower && !best_follower) || nd < best_d ||
-                          (nd == best_d && u < best_u);
+                          (nd == best_d && (u < best_u || (u == best_u && src_u > best_src)));
             if (!better || !opt_move_ok(ctx, r, b))
                 continue;
             best_r = r;
             best_b = b;
             best_d = nd;
             best_u = u;
+            best_src = src_u;
             best_follower = follower;
         }
     }

@@ -396,15 +396,9 @@ static int64_t lower_bound(const struct model_cluster *c, const struct model_bro
         umin[g] = fmin(umin[g], u);
     }
     double push = 0, pull = 0, must = 0, rack = 0;
-    for (int32_t b = 0; b < c->nbrokers; b++) {
-        double cap = c->brokers[b].capacity[RES_DISK];
-        if (!model_broker_usable(c, b))
-            continue;
-        int32_t g = bound_group(c, level, b);
-        push += fmax(0, bl0[b].load[RES_DISK] - umax[g] * cap);
-        if (isfinite(umin[g]))
-            pull += fmax(0, umin[g] * cap - bl0[b].load[RES_DISK]);
-    }
+    /* rack_on[b]: bytes on b of partitions that break the rack rule, the most a rack repair
+     * can take off b; what b must shed beyond it needs moves of their own. */
+    double *rack_on = xcalloc((size_t)(c->nbrokers ? c->nbrokers : 1), sizeof(double));
     for (int32_t p = 0; p < c->npartitions; p++) {
         const struct model_partition *part = &c->partitions[p];
         const struct model_replica *rep = model_replicas_of(c, p);
@@ -425,12 +419,30 @@ static int64_t lower_bound(const struct model_cluster *c, const struct model_bro
             /* deficit on the original placement, judged with the request's usable set */
             int d = model_partition_rack_deficit(c, p);
             rack += (double)d * (double)smallest;
+            for (int i = 0; d > 0 && i < part->rf; i++)
+                rack_on[rep[i].broker] += (double)rep[i].size;
         }
     }
+    double beyond_rack = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        double cap = c->brokers[b].capacity[RES_DISK];
+        if (!model_broker_usable(c, b))
+            continue;
+        int32_t g = bound_group(c, level, b);
+        double excess = fmax(0, bl0[b].load[RES_DISK] - umax[g] * cap);
+        push += excess;
+        beyond_rack += fmax(0, excess - rack_on[b]);
+        if (isfinite(umin[g]))
+            pull += fmax(0, umin[g] * cap - bl0[b].load[RES_DISK]);
+    }
+    free(rack_on);
     free(bl1);
     free(umax);
     free(umin);
-    double bound = fmax(must + fmax(push, rack), pull);
+    /* Moves off dead or removed brokers, rack repairs and the other moves off brokers above
+     * the plan's highest utilisation are different replicas, so their bytes add up; a rack
+     * repair may also serve as a broker's shedding, hence max(push, rack + beyond_rack). */
+    double bound = fmax(must + fmax(push, rack + beyond_rack), pull);
     return (int64_t)floor(bound);
 }
 
