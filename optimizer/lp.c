@@ -2,6 +2,7 @@
 #include "optimizer/lp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <glpk.h>
 #include <stdlib.h>
 
@@ -114,6 +115,10 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
     /* The dual simplex: on the leader LP of a 12-broker, 1k-partition cluster it takes a fifth
      * of the primal's instructions (callgrind), so the time limit is rarely near. */
     parm.meth = GLP_DUALP;
+    /* The iteration limit keeps the outcome the same on every machine; the time limit is only
+     * a backstop far above what the iteration limit allows on this one. */
+    int64_t it = OPT_LP_ITERATIONS_PER_ROW * (int64_t)(nparts + c->nbrokers) + 1000;
+    parm.it_lim = it > INT_MAX ? INT_MAX : (int)it;
     parm.tm_lim = OPT_LP_TIME_LIMIT_MS;
     int rc = glp_simplex(lp, &parm);
     int64_t result;

@@ -7,8 +7,8 @@
  * that of a bipartite transportation problem (totally unimodular), so the simplex returns an
  * integral optimum. It moves no data.
  *
- * The LP is solved only when it is small enough (at most max_cols columns) and within a time
- * limit; otherwise, or when GLPK fails or proves the bands infeasible, the caller keeps its
+ * The LP is solved only when it is small enough (at most max_cols columns) and within an
+ * iteration limit (a time limit backs it up); otherwise, or when GLPK fails or proves the bands infeasible, the caller keeps its
  * greedy result. Single-threaded; no I/O. */
 #ifndef OPTIMIZER_LP_H
 #define OPTIMIZER_LP_H
@@ -18,7 +18,8 @@
 #include "optimizer/context.h"
 
 #define OPT_LP_LEADER_MAX_COLS 12000
-#define OPT_LP_TIME_LIMIT_MS 1000
+#define OPT_LP_ITERATIONS_PER_ROW 20 /* simplex iterations allowed per row (deterministic) */
+#define OPT_LP_TIME_LIMIT_MS 5000     /* backstop only */
 
 /* Solves the leader LP and applies its changes with opt_leader_apply, each one checked with
  * opt_leader_ok (so earlier goals still judge them). Returns the number of leadership changes
