@@ -14,19 +14,19 @@ for r in rows:
     groups[(r["size"], r["layout"], r["scenario"], r["planner"])].append(r)
 order = {"S": 0, "M": 1, "L": 2, "XL": 3}
 print("| size | layout | scenario | planner | seeds | max ms | max RSS MB | disk max/best | "
-      "nw-in max/mean | cpu max/mean | replica spread | leader spread | hard viol. | "
+      "nw-in max/mean | nw-out max/mean | cpu max/mean | replica spread | leader spread | hard viol. | "
       "mean GB moved | max moved/bound |")
-print("|" + "---|" * 15)
+print("|" + "---|" * 16)
 for key in sorted(groups, key=lambda k: (order[k[0]], k[1], k[2], k[3])):
     v = groups[key]
     ok = [r for r in v if r["ok"]]
     if not ok:
-        print(f"| {' | '.join(key)} | {len(v)} | failed: {v[0]['error'][:120]} |" + " |" * 10)
+        print(f"| {' | '.join(key)} | {len(v)} | failed: {v[0]['error'][:120]} |" + " |" * 11)
         continue
     mx = lambda f: max(r[f] for r in ok)
     mean = lambda f: sum(r[f] for r in ok) / len(ok)
     bound = "-" if key[3] != "ballast" else f"{mx('bytesOverBound'):.3f}"
     print(f"| {' | '.join(key)} | {len(ok)}/{len(v)} | {mx('wallMs'):.1f} | {mx('peakRssMB'):.0f} | "
-          f"{mx('diskMaxOverBest'):.3f} | {mx('nwInMaxMean'):.3f} | {mx('cpuMaxMean'):.3f} | "
+          f"{mx('diskMaxOverBest'):.3f} | {mx('nwInMaxMean'):.3f} | {mx('nwOutMaxMean'):.3f} | {mx('cpuMaxMean'):.3f} | "
           f"{mx('replicaSpread'):.0f} | {mx('leaderSpread'):.0f} | {mx('hardViolations')} | "
           f"{mean('bytesMoved') / 1e9:.0f} | {bound} |")

@@ -196,12 +196,71 @@ static int64_t dist_violations(const struct goal *g, const struct opt_ctx *ctx)
     return goal_count_outside(&s, ctx);
 }
 
-/* Network out and CPU follow leadership: first move leadership from brokers above the band
- * to followers on brokers below its top (no data moves), then balance with replica moves. */
-static void shift_leadership(struct goal *g, struct opt_ctx *ctx)
+struct lead_cand {
+    int64_t r;
+    double gain;
+};
+
+static int lead_cand_desc(const void *a, const void *b)
+{
+    const struct lead_cand *x = a, *y = b;
+    if (x->gain != y->gain)
+        return x->gain < y->gain ? 1 : -1;
+    return x->r < y->r ? -1 : (x->r > y->r);
+}
+
+/* Brokers below the band take the leadership of partitions they follow from leaders that stay
+ * at or above their own low bound, the heaviest first (few transfers: leader counts are an
+ * later goal's). Returns true if any moved. */
+static bool pull_leadership(struct goal *g, struct opt_ctx *ctx)
 {
     int res = g->impl->res;
     struct model_cluster *c = ctx->c;
+    bool moved = false;
+    struct lead_cand *cand = NULL;
+    int32_t cap = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (!ctx->lead_ok[b] || ctx->bl[b].load[res] >= g->lo[b])
+            continue;
+        if (ctx->blist_n[b] > cap) {
+            cap = ctx->blist_n[b];
+            cand = xrealloc(cand, (size_t)cap * sizeof(*cand));
+        }
+        int32_t n = 0;
+        for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
+            int64_t r = ctx->blist[b][i];
+            if (opt_rep_is_leader(ctx, r))
+                continue;
+            double d_old[RES_COUNT], d_new[RES_COUNT];
+            goal_leader_delta(ctx, ctx->rep_part[r], opt_rep_slot(ctx, r), d_old, d_new);
+            if (d_new[res] > 0)
+                cand[n++] = (struct lead_cand){r, d_new[res]};
+        }
+        qsort(cand, (size_t)n, sizeof(*cand), lead_cand_desc);
+        for (int32_t i = 0; i < n && ctx->bl[b].load[res] < g->lo[b]; i++) {
+            int32_t p = ctx->rep_part[cand[i].r];
+            int32_t ob = model_partition_leader(c, p);
+            int slot = opt_rep_slot(ctx, cand[i].r);
+            double d_old[RES_COUNT], d_new[RES_COUNT];
+            goal_leader_delta(ctx, p, slot, d_old, d_new);
+            if (ob < 0 || ctx->bl[ob].load[res] + d_old[res] < g->lo[ob] ||
+                ctx->bl[b].load[res] + d_new[res] > g->hi[b] || !opt_leader_ok(ctx, p, slot))
+                continue;
+            opt_leader_apply(ctx, p, slot);
+            moved = true;
+        }
+    }
+    free(cand);
+    return moved;
+}
+
+/* Brokers above the band hand leadership to followers with room below its top. Returns true
+ * if any moved. */
+static bool push_leadership(struct goal *g, struct opt_ctx *ctx)
+{
+    int res = g->impl->res;
+    struct model_cluster *c = ctx->c;
+    bool moved = false;
     for (int32_t b = 0; b < c->nbrokers; b++) {
         for (int32_t i = 0; i < ctx->blist_n[b] && ctx->bl[b].load[res] > g->hi[b]; i++) {
             int64_t r = ctx->blist[b][i];
@@ -225,11 +284,28 @@ static void shift_leadership(struct goal *g, struct opt_ctx *ctx)
                 best = sl;
                 best_u = after / c->brokers[nb].capacity[res];
             }
-            if (best >= 0)
+            if (best >= 0) {
                 opt_leader_apply(ctx, p, best);
+                moved = true;
+            }
         }
     }
+    return moved;
 }
+
+/* Network out and CPU follow leadership: first move leadership from brokers above the band
+ * to followers on brokers below its top, and to brokers below the band from leaders with load
+ * to spare (no data moves; what one broker takes makes room for another to give), then
+ * balance with replica moves. */
+static void shift_leadership(struct goal *g, struct opt_ctx *ctx)
+{
+    for (int round = 0; round < 3; round++) {
+        bool pushed = push_leadership(g, ctx);
+        if (!pull_leadership(g, ctx) && !pushed)
+            break;
+    }
+}
+
 
 static int dist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
