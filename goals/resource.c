@@ -236,7 +236,8 @@ static bool pull_leadership(struct goal *g, struct opt_ctx *ctx)
             if (d_new[res] > 0)
                 cand[n++] = (struct lead_cand){r, d_new[res]};
         }
-        qsort(cand, (size_t)n, sizeof(*cand), lead_cand_desc);
+        if (n > 1)
+            qsort(cand, (size_t)n, sizeof(*cand), lead_cand_desc);
         for (int32_t i = 0; i < n && ctx->bl[b].load[res] < g->lo[b]; i++) {
             int32_t p = ctx->rep_part[cand[i].r];
             int32_t ob = model_partition_leader(c, p);
