@@ -327,6 +327,9 @@ static int build_tasks(struct exec *x, const struct exec_task *targets, int ntar
 static const char *const RATE_KEYS[] = {"leader.replication.throttled.rate",
                                         "follower.replication.throttled.rate"};
 static const char *const LOGDIR_KEY = "replica.alter.log.dirs.io.max.bytes.per.second";
+/* The topic configs that list throttled partition:broker pairs, leaders then followers. */
+static const char *const REPLICA_LIST_KEYS[2] = {"leader.replication.throttled.replicas",
+                                                 "follower.replication.throttled.replicas"};
 
 /* The broker configs of a replication throttle (two) or of a log-dir throttle (one). */
 static int throttle_keys(bool logdir, const char *keys[2])
@@ -459,6 +462,18 @@ static void append_entry(char **list, const char *entry)
     *list = s;
 }
 
+/* The pairs the tasks ts[0..n) hold, joined per list (leaders, followers); NULL where none. */
+static void task_entries(struct exec_task **ts, int n, char *ret[2])
+{
+    ret[0] = ret[1] = NULL;
+    for (int i = 0; i < n; i++) {
+        if (ts[i]->throttled_leaders)
+            append_entry(&ret[0], ts[i]->throttled_leaders);
+        if (ts[i]->throttled_followers)
+            append_entry(&ret[1], ts[i]->throttled_followers);
+    }
+}
+
 /* Chooses the partition:broker pairs to throttle for the inter-broker tasks ts[0..n) (one
  * topic): leaders on the current replicas, followers on the new ones, skipping pairs already
  * listed (someone else's). Recorded in the tasks; append_topic_entries sends them. */
@@ -470,8 +485,7 @@ static int claim_topic_entries(struct exec *x, struct exec_task **ts, int n, str
     int rc = kafka_admin_any(x->admin, &c, err);
     if (rc < 0)
         return rc;
-    const char *keys[] = {"leader.replication.throttled.replicas",
-                          "follower.replication.throttled.replicas"};
+    const char *const *keys = REPLICA_LIST_KEYS;
     struct kafka_config_entry *e = NULL;
     int ne = 0;
     if ((rc = kafka_describe_configs(c, KAFKA_RESOURCE_TOPIC, ts[0]->topic, keys, 2, &e, &ne,
@@ -507,41 +521,29 @@ static int claim_topic_entries(struct exec *x, struct exec_task **ts, int n, str
  * called once the journal names them. */
 static int append_topic_entries(struct exec *x, struct exec_task **ts, int n, struct error *err)
 {
-    char *lall = NULL, *fall = NULL;
-    for (int i = 0; i < n; i++) {
-        if (ts[i]->throttled_leaders)
-            append_entry(&lall, ts[i]->throttled_leaders);
-        if (ts[i]->throttled_followers)
-            append_entry(&fall, ts[i]->throttled_followers);
-    }
+    char *ours[2];
+    task_entries(ts, n, ours);
     struct kafka_config_alter a[2];
     int na = 0;
-    if (lall)
-        a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, ts[0]->topic,
-            "leader.replication.throttled.replicas", KAFKA_CONFIG_APPEND, lall};
-    if (fall)
-        a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, ts[0]->topic,
-            "follower.replication.throttled.replicas", KAFKA_CONFIG_APPEND, fall};
+    for (int k = 0; k < 2; k++)
+        if (ours[k])
+            a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, ts[0]->topic,
+                                                  REPLICA_LIST_KEYS[k], KAFKA_CONFIG_APPEND, ours[k]};
     struct kafka_conn *c = NULL;
     int rc = na ? kafka_admin_any(x->admin, &c, err) : 0;
     if (rc == 0 && na && (rc = kafka_incremental_alter_configs(c, a, na, err)) < 0)
         kafka_admin_failed(x->admin, c, rc);
-    free(lall);
-    free(fall);
+    free(ours[0]);
+    free(ours[1]);
     return rc;
 }
 
 /* Removes the throttled pairs of the tasks ts[0..n) (one topic) that Ballast added. */
 static int unthrottle_topic(struct exec *x, struct exec_task **ts, int n, struct error *err)
 {
-    char *lall = NULL, *fall = NULL;
-    for (int i = 0; i < n; i++) {
-        if (ts[i]->throttled_leaders)
-            append_entry(&lall, ts[i]->throttled_leaders);
-        if (ts[i]->throttled_followers)
-            append_entry(&fall, ts[i]->throttled_followers);
-    }
-    if (!lall && !fall)
+    char *ours[2];
+    task_entries(ts, n, ours);
+    if (!ours[0] && !ours[1])
         return 0;
     /* Another task of this topic still holding entries keeps the lists: only a SUBTRACT. */
     bool others = false;
@@ -553,8 +555,7 @@ static int unthrottle_topic(struct exec *x, struct exec_task **ts, int n, struct
         others = !mine && (t->throttled_leaders || t->throttled_followers) &&
                  strcmp(t->topic, ts[0]->topic) == 0;
     }
-    const char *keys[] = {"leader.replication.throttled.replicas",
-                          "follower.replication.throttled.replicas"};
+    const char *const *keys = REPLICA_LIST_KEYS;
     struct kafka_conn *c = NULL;
     int rc = kafka_admin_any(x->admin, &c, err);
     struct kafka_config_entry *e = NULL;
@@ -564,7 +565,6 @@ static int unthrottle_topic(struct exec *x, struct exec_task **ts, int n, struct
     if (rc == 0) {
         struct kafka_config_alter a[2];
         int na = 0;
-        const char *ours[] = {lall, fall};
         for (int k = 0; k < 2; k++) {
             if (!ours[k])
                 continue;
@@ -597,8 +597,8 @@ static int unthrottle_topic(struct exec *x, struct exec_task **ts, int n, struct
             free(ts[i]->throttled_followers);
             ts[i]->throttled_leaders = ts[i]->throttled_followers = NULL;
         }
-    free(lall);
-    free(fall);
+    free(ours[0]);
+    free(ours[1]);
     return rc;
 }
 
