@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
-# Installs what Ballast needs on Debian 12 (as root) and builds it into build/ (or $1).
-# Idempotent: a machine that already has everything only rebuilds.
+# Installs what Ballast and its tests need on Debian 12 (as root) and builds it into build/
+# (or $1). Idempotent: a machine that already has everything only rebuilds. Every program a
+# test or the demo runs comes from one of these packages: java (openjdk-17-jre-headless), mvn
+# (maven, fetches Kafka's jars), openssl, pkill (procps), python3 (standard library only),
+# prometheus (the Prometheus server of the monitor-prometheus-server test).
+# A failing step shows its output (apt-get, meson, ninja) and exits 1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
       librdkafka-dev libglpk-dev libmicrohttpd-dev libcjson-dev libyaml-dev libssl-dev
-      libcurl4-openssl-dev openjdk-17-jre-headless maven openssl procps)
+      libcurl4-openssl-dev openjdk-17-jre-headless maven openssl procps prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+log=$(mktemp /tmp/ballast-setup.XXXXXX)
+trap 'rm -f "$log"' EXIT
+# Runs "$@" with its output in $log; on failure prints that output and the step, exits 1.
+quietly() {
+  local what=$1; shift
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: $what failed (its output is above)" >&2
+    exit 1
+  fi
+}
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}" >&2
+  echo "setup: installing ${missing[*]} (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
+  quietly "apt-get update" apt-get update -qq
+  quietly "apt-get install ${missing[*]}" apt-get install -y -qq "${missing[@]}"
 fi
 if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" "$here" >/dev/null
+  quietly "meson setup $build" meson setup "$build" "$here"
+  # The first build compiles everything (about a minute on 2 cores): show ninja's progress.
+  echo "setup: first build of $build (ninja -j2)" >&2
+  if ! ninja -C "$build" -j2 >&2; then
+    echo "setup: the build failed (ninja's output is above)" >&2
+    exit 1
+  fi
+else
+  quietly "the build (ninja -C $build)" ninja -C "$build" -j2
 fi
-ninja -C "$build" -j2 >/dev/null
 echo "setup: built $build" >&2

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: a normal build and an ASan+UBSan build, every meson suite.
-# Prints one closing line "N passed, N failed" (test counts over both builds).
+# Prints one closing line "N passed, N failed" (test counts over both builds); a build that
+# fails shows its output and counts as one failed test ("0 passed, 1 failed").
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-bash "$here/scripts/setup.sh" "$here/build" || exit 1
+build_failed() { echo "test.sh: $1 failed: no tests ran" >&2; echo "0 passed, 1 failed"; exit 1; }
+bash "$here/scripts/setup.sh" "$here/build" || build_failed "setting up and building build/"
+log=$(mktemp /tmp/ballast-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
 if [ ! -f "$here/build-san/build.ninja" ]; then
   meson setup "$here/build-san" "$here" -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dbuildtype=debug >/dev/null || exit 1
+    -Dbuildtype=debug >"$log" 2>&1 || { cat "$log" >&2; build_failed "meson setup build-san"; }
+  echo "test.sh: first build of build-san (ASan+UBSan, ninja -j2)" >&2
+  ninja -C "$here/build-san" -j2 >&2 || build_failed "the sanitizer build (build-san)"
+else
+  ninja -C "$here/build-san" -j2 >"$log" 2>&1 ||
+    { cat "$log" >&2; build_failed "the sanitizer build (build-san)"; }
 fi
-ninja -C "$here/build-san" -j2 >/dev/null || { echo "sanitizer build failed"; exit 1; }
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
 status=0

@@ -41,8 +41,9 @@ die() { echo "cluster.sh: $*" >&2; exit 1; }
 
 fetch() {
   if [ -f "$CACHE/.complete" ]; then return 0; fi
-  command -v mvn >/dev/null || die "maven (mvn) is needed to fetch Kafka's jars"
+  command -v mvn >/dev/null || die "maven (mvn) is needed to fetch Kafka's jars: install the Debian package maven (scripts/setup.sh does)"
   mkdir -p "$CACHE"
+  echo "cluster.sh: fetching Kafka $KAFKA_VERSION's jars from Maven Central into $CACHE (once; a minute or more)" >&2
   cat > "$CACHE/pom.xml" <<EOF
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -65,8 +66,9 @@ EOF
 
 fetch_jmx_exporter() {
   [ -f "$JMX_JAR" ] && return 0
-  command -v mvn >/dev/null || die "maven (mvn) is needed to fetch the JMX exporter"
+  command -v mvn >/dev/null || die "maven (mvn) is needed to fetch the JMX exporter: install the Debian package maven (scripts/setup.sh does)"
   local dir; dir=$(dirname "$JMX_JAR")
+  echo "cluster.sh: fetching jmx_prometheus_javaagent $JMX_EXPORTER_VERSION from Maven Central into $dir (once)" >&2
   mkdir -p "$dir"
   mvn -q -B dependency:copy -Dartifact="io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION" \
       -DoutputDirectory="$dir" > "$dir/mvn.log" 2>&1 ||
@@ -259,6 +261,7 @@ cmd_start() {
   done
   [[ $NBROKERS =~ ^[0-9]+$ && $NBROKERS -ge 1 && $NBROKERS -le 20 ]] || die "--brokers takes 1..20"
   [[ $NRACKS =~ ^[0-9]+$ && $NRACKS -ge 1 && $NRACKS -le $NBROKERS ]] || die "--racks takes 1..brokers"
+  command -v java >/dev/null || die "java is needed to run Kafka: install the Debian package openjdk-17-jre-headless (scripts/setup.sh does)"
   fetch
   [ $WITH_JMX = 1 ] && fetch_jmx_exporter
   mkdir -p "$DIR"
@@ -272,7 +275,7 @@ cmd_start() {
   CONTROLLER_PORT=${ports[0]}
   local secure_map="" FORMAT_SCRAM=()
   if [ $SECURITY = 1 ]; then
-    command -v openssl >/dev/null || die "--security needs the openssl command"
+    command -v openssl >/dev/null || die "--security needs the openssl command: install the Debian package openssl (scripts/setup.sh does)"
     SCRAM_USER=ballast; SCRAM_PASSWORD=$(openssl rand -hex 12); KEYSTORE_PASSWORD=$(openssl rand -hex 12)
     make_certs
     # 3 more ports per broker, none of those already taken (ask for extra, drop repeats)

@@ -108,6 +108,9 @@ def snapshot_and_check(work, port):
 def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if not os.access(PROMETHEUS, os.X_OK):
+        sys.exit("%s is missing: install the Debian package 'prometheus' (scripts/setup.sh "
+                 "does), or set PROMETHEUS_BIN" % PROMETHEUS)
     work = tempfile.mkdtemp(prefix="ballast-prom.")
     prom = None
     producers = []
