@@ -40,6 +40,26 @@ static const struct size sizes[] = {
     {"XL", 1000, 1000000, 5000},
 };
 
+/* The "loaded" family (issue 16): clusters shaped by network load, with a skewed start near
+ * the disk limit and uneven zones at L. Racks per size; zones are always 3. */
+struct loaded_size {
+    int32_t brokers;
+    int32_t racks;
+    int64_t partitions;
+    int32_t topics;
+};
+
+static const struct loaded_size loaded_sizes[] = {
+    {24, 6, 2000, 60},
+    {60, 6, 10000, 200},
+    {300, 10, 100000, 1000},
+    {1000, 10, 333334, 3000},
+};
+
+enum layout { LAY_EVEN, LAY_UNEVEN, LAY_LOADED, LAY_COUNT };
+static const char *const layout_names[LAY_COUNT] = {"even", "uneven", "loaded"};
+#define LOADED_CHANGED 6 /* brokers added or removed in the loaded family */
+
 enum scenario { SC_FULL, SC_ADD, SC_DECOM, SC_REPAIR, SC_COUNT };
 static const char *const scenario_names[SC_COUNT] = {"full", "add", "decommission", "repair"};
 
@@ -56,6 +76,7 @@ struct row {
     double peak_rss_mb;
     double maxmean[RES_COUNT];
     double disk_vs_best;   /* max over brokers of disk / its achievable share (see below) */
+    double zone_maxmean[RES_COUNT]; /* max over brokers of utilisation / its zone's mean */
     double replica_spread, leader_spread;
     int64_t hard_violations;
     int64_t rack_violations;
@@ -72,9 +93,41 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void fill_generate(struct model_generate_opts *o, const struct size *sz, bool uneven,
-                          enum scenario sc, int seed)
+/* The loaded family: utilisation as a fraction of capacity (network out in consumer bytes),
+ * topic popularity driving rates and lognormal sizes apart from it, brokers weighted
+ * (rank + 1)^-1 and filled to at most 95% of their disk, largest partitions first (so the
+ * fullest brokers hold few, large replicas); add and remove change six brokers. */
+static void fill_loaded(struct model_generate_opts *o, const struct loaded_size *ls,
+                        enum scenario sc, int seed)
 {
+    model_generate_defaults(o);
+    o->seed = (uint64_t)seed * 7919u + 17u;
+    o->brokers = ls->brokers;
+    o->zones = 3;
+    o->racks = ls->racks;
+    o->rf = 3;
+    o->topics = ls->topics;
+    o->partitions = ls->partitions;
+    o->broker_weight_power = 1.0;
+    o->fill_limit = 0.95;
+    o->independent_rates = true;
+    o->disk_util = 0.50;
+    o->nw_in_util = 0.30;
+    o->nw_out_util = 0.30;
+    o->cpu_util = 0.25;
+    o->consumer_fanout = 3.0;
+    if (sc == SC_ADD)
+        o->new_brokers = LOADED_CHANGED;
+}
+
+static void fill_generate(struct model_generate_opts *o, const struct size *sz,
+                          enum layout lay, enum scenario sc, int seed)
+{
+    if (lay == LAY_LOADED) {
+        fill_loaded(o, &loaded_sizes[sz - sizes], sc, seed);
+        return;
+    }
+    bool uneven = lay == LAY_UNEVEN;
     model_generate_defaults(o);
     o->seed = (uint64_t)seed * 7919u + 17u;
     o->brokers = sz->brokers;
@@ -131,6 +184,38 @@ static double disk_vs_best(const struct model_cluster *c)
     return worst;
 }
 
+/* Max over usable brokers of utilisation / the mean utilisation of the broker's zone (its
+ * usable brokers), per resource: balance within zones, which uneven zones leave reachable
+ * when the cluster-wide mean is not. */
+static void zone_balance(const struct model_cluster *c, double out[RES_COUNT])
+{
+    struct model_broker_load *bl = xmalloc((size_t)c->nbrokers * sizeof(*bl));
+    model_compute_loads(c, bl, NULL);
+    double *load = xmalloc((size_t)c->nzones * sizeof(double) + 1);
+    double *cap = xmalloc((size_t)c->nzones * sizeof(double) + 1);
+    for (int k = 0; k < RES_COUNT; k++) {
+        for (int32_t z = 0; z < c->nzones; z++)
+            load[z] = cap[z] = 0;
+        for (int32_t b = 0; b < c->nbrokers; b++) {
+            if (!model_broker_usable(c, b))
+                continue;
+            load[model_broker_zone(c, b)] += bl[b].load[k];
+            cap[model_broker_zone(c, b)] += c->brokers[b].capacity[k];
+        }
+        out[k] = 1;
+        for (int32_t b = 0; b < c->nbrokers; b++) {
+            int32_t z = model_broker_zone(c, b);
+            if (!model_broker_usable(c, b) || load[z] <= 0 || c->brokers[b].capacity[k] <= 0)
+                continue;
+            double u = bl[b].load[k] / c->brokers[b].capacity[k];
+            out[k] = fmax(out[k], u / (load[z] / cap[z]));
+        }
+    }
+    free(bl);
+    free(load);
+    free(cap);
+}
+
 static void stats_into(struct row *r, const struct model_stats *st)
 {
     for (int k = 0; k < RES_COUNT; k++)
@@ -177,21 +262,25 @@ static void bench_request(struct opt_request *req)
 }
 
 /* Runs one case in this (child) process and fills r. */
-static void run_case(struct row *r, const struct size *sz, bool uneven, enum scenario sc,
+static void run_case(struct row *r, const struct size *sz, enum layout lay, enum scenario sc,
                      int seed, bool baseline)
 {
     struct model_generate_opts o;
-    fill_generate(&o, sz, uneven, sc, seed);
+    fill_generate(&o, sz, lay, sc, seed);
     struct model_cluster *c = NULL;
     struct error err = {0};
     if (model_generate(&o, &c, &err) != 0) {
         snprintf(r->error, sizeof(r->error), "generate: %s", err.msg);
         return;
     }
-    int32_t removed[2];
+    int32_t removed[LOADED_CHANGED];
+    int32_t nremoved = 2;
     struct opt_request req;
-    bench_request(&req);
-    if (sc == SC_ADD || sc == SC_DECOM) {
+    if (lay == LAY_LOADED)
+        opt_request_init(&req); /* Cruise Control's defaults: the targets are its bands */
+    else
+        bench_request(&req);
+    if (lay != LAY_LOADED && (sc == SC_ADD || sc == SC_DECOM)) {
         /* Brokers are added to or removed from a balanced cluster: balance it first (not
          * timed), with the new brokers kept out, then run the scenario on the result. */
         struct opt_request pre;
@@ -231,6 +320,16 @@ static void run_case(struct row *r, const struct size *sz, bool uneven, enum sce
         break;
     }
     case SC_DECOM:
+        if (lay == LAY_LOADED) {
+            /* The six heaviest (brokers weigh (rank + 1)^-1), one per rack at M. */
+            nremoved = LOADED_CHANGED;
+            for (int k = 0; k < nremoved; k++)
+                removed[k] = c->brokers[k].id;
+            req.mode = OPT_MODE_REMOVE_BROKERS;
+            req.brokers = removed;
+            req.nbrokers = nremoved;
+            break;
+        }
         /* Two brokers of different racks, from the racks with the most brokers (removing two
          * of a small rack can leave its share without room: a real, reported failure). */
         {
@@ -255,7 +354,7 @@ static void run_case(struct row *r, const struct size *sz, bool uneven, enum sce
         }
         req.mode = OPT_MODE_REMOVE_BROKERS;
         req.brokers = removed;
-        req.nbrokers = 2;
+        req.nbrokers = nremoved;
         break;
     default:
         break;
@@ -274,6 +373,7 @@ static void run_case(struct row *r, const struct size *sz, bool uneven, enum sce
         model_stats_compute(g, &st);
         stats_into(r, &st);
         r->disk_vs_best = disk_vs_best(g);
+        zone_balance(g, r->zone_maxmean);
         moved(c, g, &r->replicas_moved, &r->bytes_moved, &r->leader_moves);
         r->hard_violations = st.rack_violations + st.offline_replicas + st.replicas_on_removed;
         r->ok = 1;
@@ -287,6 +387,7 @@ static void run_case(struct row *r, const struct size *sz, bool uneven, enum sce
         } else {
             stats_into(r, &res->after_stats);
             r->disk_vs_best = disk_vs_best(res->after);
+            zone_balance(res->after, r->zone_maxmean);
             r->replicas_moved = res->num_replica_moves;
             r->bytes_moved = (double)res->data_to_move;
             r->leader_moves = res->num_leader_moves;
@@ -324,13 +425,13 @@ static void run_case(struct row *r, const struct size *sz, bool uneven, enum sce
 }
 
 /* Forks, runs the case in the child, returns its row with wall time and peak RSS. */
-static struct row fork_case(const struct size *sz, bool uneven, enum scenario sc, int seed,
+static struct row fork_case(const struct size *sz, enum layout lay, enum scenario sc, int seed,
                             bool baseline, int time_limit_s)
 {
     struct row r;
     memset(&r, 0, sizeof(r));
     snprintf(r.size, sizeof(r.size), "%s", sz->name);
-    snprintf(r.layout, sizeof(r.layout), "%s", uneven ? "uneven" : "even");
+    snprintf(r.layout, sizeof(r.layout), "%s", layout_names[lay]);
     snprintf(r.scenario, sizeof(r.scenario), "%s", scenario_names[sc]);
     snprintf(r.planner, sizeof(r.planner), "%s", baseline ? "kafka-generate" : "ballast");
     r.seed = seed;
@@ -344,7 +445,7 @@ static struct row fork_case(const struct size *sz, bool uneven, enum scenario sc
     if (pid == 0) {
         close(fds[0]);
         alarm((unsigned)time_limit_s);
-        run_case(&r, sz, uneven, sc, seed, baseline);
+        run_case(&r, sz, lay, sc, seed, baseline);
         ssize_t w = write(fds[1], &r, sizeof(r));
         _exit(w == (ssize_t)sizeof(r) ? 0 : 1);
     }
@@ -381,6 +482,7 @@ static void write_json(FILE *f, const struct row *rows, int n)
                 "\"hardViolations\":%lld,\"rackViolations\":%lld,\"replicasMoved\":%lld,"
                 "\"bytesMoved\":%.0f,\"lowerBoundBytes\":%.0f,\"bytesOverBound\":%.4f,"
                 "\"leaderMoves\":%lld,\"mip\":%d,\"mipBytes\":%.0f,\"mipBound\":%.0f,\"mipMs\":%.0f,"
+                "\"zoneMaxMean\":{\"disk\":%.4f,\"nwIn\":%.4f,\"nwOut\":%.4f,\"cpu\":%.4f},"
                 "\"goalMs\":%s}%s\n",
                 r->size, r->layout, r->scenario, r->planner, r->seed, r->ok ? "true" : "false",
                 r->error, r->wall_ms, r->peak_rss_mb, r->maxmean[RES_DISK], r->disk_vs_best,
@@ -388,7 +490,9 @@ static void write_json(FILE *f, const struct row *rows, int n)
                 r->replica_spread, r->leader_spread, (long long)r->hard_violations,
                 (long long)r->rack_violations, (long long)r->replicas_moved, r->bytes_moved,
                 r->lower_bound, r->ratio, (long long)r->leader_moves, r->mip_state, r->mip_bytes,
-                r->mip_bound, r->mip_ms, r->goal_ms[0] ? r->goal_ms : "{}", i + 1 < n ? "," : "");
+                r->mip_bound, r->mip_ms, r->zone_maxmean[RES_DISK], r->zone_maxmean[RES_NW_IN],
+                r->zone_maxmean[RES_NW_OUT], r->zone_maxmean[RES_CPU],
+                r->goal_ms[0] ? r->goal_ms : "{}", i + 1 < n ? "," : "");
     }
     fprintf(f, "]}\n");
 }
@@ -397,12 +501,12 @@ static void write_md(FILE *f, const struct row *rows, int n)
 {
     fprintf(f, "| size | layout | scenario | planner | seed | time ms | RSS MB | disk max/best | disk max/mean | nw in | "
                "nw out | cpu | replica spread | leader spread | hard viol. | replicas moved | "
-               "GB moved | moved / bound | leader moves |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+               "GB moved | moved / bound | leader moves | zone max/mean disk, in, out, cpu |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         const struct row *r = &rows[i];
         if (!r->ok) {
-            fprintf(f, "| %s | %s | %s | %s | %d | failed: %s |||||||||||||\n", r->size,
+            fprintf(f, "| %s | %s | %s | %s | %d | failed: %s ||||||||||||||\n", r->size,
                     r->layout, r->scenario, r->planner, r->seed, r->error);
             continue;
         }
@@ -411,12 +515,14 @@ static void write_md(FILE *f, const struct row *rows, int n)
             snprintf(ratio, sizeof(ratio), "%.3f", r->ratio);
         fprintf(f,
                 "| %s | %s | %s | %s | %d | %.1f | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f "
-                "| %lld | %lld | %.2f | %s | %lld |\n",
+                "| %lld | %lld | %.2f | %s | %lld | %.3f, %.3f, %.3f, %.3f |\n",
                 r->size, r->layout, r->scenario, r->planner, r->seed, r->wall_ms,
                 r->peak_rss_mb, r->disk_vs_best, r->maxmean[RES_DISK], r->maxmean[RES_NW_IN],
                 r->maxmean[RES_NW_OUT], r->maxmean[RES_CPU], r->replica_spread,
                 r->leader_spread, (long long)r->hard_violations, (long long)r->replicas_moved,
-                r->bytes_moved / 1e9, ratio, (long long)r->leader_moves);
+                r->bytes_moved / 1e9, ratio, (long long)r->leader_moves,
+                r->zone_maxmean[RES_DISK], r->zone_maxmean[RES_NW_IN],
+                r->zone_maxmean[RES_NW_OUT], r->zone_maxmean[RES_CPU]);
     }
 }
 
@@ -464,7 +570,7 @@ static bool listed(const char *list, const char *name)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ballast-bench [--sizes S,M,L,XL] [--seeds N] "
-               "[--scenarios full,add,decommission,repair] [--layouts even,uneven] "
+               "[--scenarios full,add,decommission,repair] [--layouts even,uneven,loaded] "
                "[--out DIR] [--time-limit-s N] [--no-baseline]\n");
 }
 
@@ -499,21 +605,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "ballast-bench: --seeds takes 1..100 and --time-limit-s a positive number\n");
         return 2;
     }
-    int cap = 4 * 2 * SC_COUNT * seeds * 2, n = 0;
+    int cap = 4 * LAY_COUNT * SC_COUNT * seeds * 2, n = 0;
     struct row *rows = xcalloc((size_t)cap, sizeof(*rows));
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         if (!listed(size_list, sizes[s].name))
             continue;
-        for (int lay = 0; lay < 2; lay++) {
-            if (!listed(layout_list, lay ? "uneven" : "even"))
+        for (int lay = 0; lay < LAY_COUNT; lay++) {
+            if (!listed(layout_list, layout_names[lay]))
                 continue;
             for (int sc = 0; sc < SC_COUNT; sc++) {
-                if (!listed(scen_list, scenario_names[sc]))
+                if (!listed(scen_list, scenario_names[sc]) ||
+                    (lay == LAY_LOADED && sc == SC_REPAIR))
                     continue;
                 for (int seed = 1; seed <= seeds; seed++) {
                     for (int base = 0; base <= (baseline ? 1 : 0); base++) {
-                        rows[n] = fork_case(&sizes[s], lay, (enum scenario)sc, seed, base,
-                                            time_limit);
+                        rows[n] = fork_case(&sizes[s], (enum layout)lay, (enum scenario)sc, seed,
+                                            base, time_limit);
                         const struct row *r = &rows[n++];
                         fprintf(stderr, "%s %s %s %s seed %d: %s %.1f ms, disk/best %.3f, moved %.2f GB (bound %.2f)\n",
                                 r->size, r->layout, r->scenario, r->planner, r->seed,

@@ -121,6 +121,13 @@ static const struct opt_def defs[] = {
     {"total-nw-in-mbps", O_DBL, OFF(total_nw_in), 1e6, 0, 1e9},
     {"consumer-fanout", O_DBL, OFF(consumer_fanout), 1, 0, 1000},
     {"non-preferred-leaders", O_DBL, OFF(non_preferred_leaders), 1, 0, 1},
+    {"broker-weight-power", O_DBL, OFF(broker_weight_power), 1, 0, 10},
+    {"fill-limit", O_DBL, OFF(fill_limit), 1, 0, 1},
+    {"independent-rates", O_BOOL, OFF(independent_rates), 1, 0, 1},
+    {"disk-util", O_DBL, OFF(disk_util), 1, 0, 1},
+    {"nw-in-util", O_DBL, OFF(nw_in_util), 1, 0, 1},
+    {"nw-out-util", O_DBL, OFF(nw_out_util), 1, 0, 1},
+    {"cpu-util", O_DBL, OFF(cpu_util), 1, 0, 1},
 };
 #undef OFF
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
@@ -136,7 +143,11 @@ const char *model_generate_usage(void)
            "  --log-dirs N (2)  --disk-capacity-gb X  --nw-in-capacity-mbps X\n"
            "  --nw-out-capacity-mbps X (0 = sized from the load)  --cpu-capacity X (100)\n"
            "  --total-nw-in-mbps X (100)  --consumer-fanout X (2.0)\n"
-           "  --non-preferred-leaders X (0.1, fraction led by their second replica)\n";
+           "  --non-preferred-leaders X (0.1, fraction led by their second replica)\n"
+           "  --broker-weight-power X (0 = off; broker i weighs (i+1)^-X)\n"
+           "  --fill-limit X (0 = off; no broker past X of its disk, largest first)\n"
+           "  --independent-rates  --disk-util X  --nw-in-util X  --nw-out-util X\n"
+           "  --cpu-util X (0 = sized; else capacities give this mean utilisation)\n";
 }
 
 /* The value of a field in the option's own units, for range checks. */
@@ -274,6 +285,10 @@ static int validate(const struct model_generate_opts *o, struct error *err)
     if (o->partitions * o->rf > MAX_REPLICAS)
         return error_set(err, -EINVAL, "--partitions %lld times --rf %d exceeds %lld replicas",
                          (long long)o->partitions, o->rf, MAX_REPLICAS);
+    if (o->fill_limit > 0 && o->disk_util <= 0 && o->disk_capacity <= 0)
+        return error_set(err, -EINVAL,
+                         "--fill-limit needs the disk capacity before placement: give "
+                         "--disk-util or --disk-capacity-gb");
     if (o->rack_violations > o->partitions)
         return error_set(err, -EINVAL, "--rack-violations (%lld) exceed --partitions (%lld)",
                          (long long)o->rack_violations, (long long)o->partitions);
@@ -404,6 +419,7 @@ struct gen {
     int64_t *leaders;          /* per broker */
     double *leader_bytes;      /* per broker: bytes of the partitions it leads */
     int64_t largest;           /* bytes of the largest partition */
+    double fill_bytes;         /* fill_limit x disk capacity, or INFINITY */
 };
 
 static void gen_finish(struct gen *g)
@@ -457,11 +473,14 @@ static void gen_init(struct gen *g, const struct model_generate_opts *o, struct 
     g->dir_count = xcalloc((size_t)nb * (size_t)o->log_dirs, sizeof(int32_t));
     g->leaders = xcalloc((size_t)nb, sizeof(int64_t));
     g->leader_bytes = xcalloc((size_t)nb, sizeof(double));
+    g->fill_bytes = INFINITY;
     double unit = o->mean_partition_bytes >= 1 ? o->mean_partition_bytes : 1;
     g->zl.unit = g->rl.unit = g->bl.unit = unit;
     for (int32_t b = 0; b < nb; b++) {
         int32_t r = c->brokers[b].rack, z = c->racks[r].zone;
-        double w = exp(-SKEW_LAMBDA * o->broker_skew * (double)b / (double)nb);
+        double w = o->broker_weight_power > 0
+                       ? pow((double)b + 1, -o->broker_weight_power)
+                       : exp(-SKEW_LAMBDA * o->broker_skew * (double)b / (double)nb);
         g->bl.v[b].w = w;
         g->rl.v[r].w += w;
         g->zl.v[z].w += w;
@@ -552,25 +571,38 @@ static int32_t choose_rack(struct gen *g, int32_t z, int placed)
     return best;
 }
 
-/* Broker of rack r not yet in the partition (bro[0..placed-1]): the first in heap order. */
-static int32_t choose_broker(struct gen *g, int32_t r, const int32_t *bro, int placed)
+/* Whether broker b can take `size` more bytes under the fill limit. */
+static bool has_room(const struct gen *g, int32_t b, int64_t size)
+{
+    return g->bl.v[b].bytes + (double)size <= g->fill_bytes;
+}
+
+/* Broker of rack r not yet in the partition (bro[0..placed-1]): the first in heap order with
+ * room under the fill limit (none with room: the first). */
+static int32_t choose_broker(struct gen *g, int32_t r, const int32_t *bro, int placed,
+                             int64_t size)
 {
     struct heap *h = &g->bheap[r];
-    if (!model_id_in(bro, placed, h->item[0]))
+    if (!model_id_in(bro, placed, h->item[0]) && has_room(g, h->item[0], size))
         return h->item[0];
-    int32_t popped[MODEL_MAX_RF + 1];
-    int np = 0;
-    int32_t best = -1;
+    int32_t *popped = xmalloc(((size_t)h->n + 1) * sizeof(int32_t));
+    int32_t np = 0;
+    int32_t best = -1, first = -1;
     while (h->n > 0 && best < 0) {
         int32_t b = h->item[0];
         heap_remove(h, &g->bl, b);
         popped[np++] = b;
-        if (!model_id_in(bro, placed, b))
+        if (model_id_in(bro, placed, b))
+            continue;
+        if (first < 0)
+            first = b;
+        if (has_room(g, b, size))
             best = b;
     }
-    for (int i = 0; i < np; i++)
+    for (int32_t i = 0; i < np; i++)
         heap_push(h, &g->bl, popped[i]);
-    return best;
+    free(popped);
+    return best >= 0 ? best : first;
 }
 
 /* Adds (sign 1) or takes back (sign -1) a replica of `size` bytes on broker b: its broker,
@@ -614,7 +646,7 @@ static int place(struct gen *g, int64_t size, bool violate, int32_t *bro)
     for (; placed < (violate ? rf - 1 : rf); placed++) {
         int32_t z = choose_zone(g, placed);
         int32_t r = z < 0 ? -1 : choose_rack(g, z, placed);
-        int32_t b = r < 0 ? -1 : choose_broker(g, r, bro, placed);
+        int32_t b = r < 0 ? -1 : choose_broker(g, r, bro, placed, size);
         if (b < 0) {
             rc = -EINVAL; /* not reached: validate() keeps rf within the brokers */
             break;
@@ -632,10 +664,10 @@ static int place(struct gen *g, int64_t size, bool violate, int32_t *bro)
         if (r < 0) {
             r = g->pair_racks[g->next_pair++ % g->npair_racks];
             charge(g, bro[0], size, -1);
-            bro[0] = choose_broker(g, r, bro + 1, placed - 1);
+            bro[0] = choose_broker(g, r, bro + 1, placed - 1, size);
             charge(g, bro[0], size, 1);
         }
-        bro[placed] = choose_broker(g, r, bro, placed);
+        bro[placed] = choose_broker(g, r, bro, placed, size);
         charge(g, bro[placed], size, 1);
         placed++;
     }
@@ -721,6 +753,85 @@ static bool sample(uint64_t *st, int64_t *want, int64_t left)
     return false;
 }
 
+/* Topic t's weight exp(-popularity * t / topics), normalised to mean 1 over the topics. */
+static double topic_weight(const struct model_generate_opts *o, int32_t t, double wsum)
+{
+    return exp(-o->topic_popularity * (double)t / (double)o->topics) / (wsum / (double)o->topics);
+}
+
+static double topic_weight_sum(const struct model_generate_opts *o)
+{
+    double wsum = 0;
+    for (int32_t t = 0; t < o->topics; t++)
+        wsum += exp(-o->topic_popularity * (double)t / (double)o->topics);
+    return wsum;
+}
+
+/* What is drawn for one partition before it is placed. */
+struct draw {
+    int64_t size;
+    bool violate;
+    bool second_leads; /* led by its second replica */
+};
+
+/* Places one partition: replicas into bro[], the preferred leader first; returns the leader
+ * slot (0, or 1 when the second replica leads). */
+static int place_partition(struct gen *g, const struct draw *d, int32_t *bro)
+{
+    if (place(g, d->size, d->violate, bro) < 0)
+        return -1;
+    choose_leader(g, bro, d->size);
+    if (!d->second_leads)
+        return 0;
+    g->leaders[bro[0]]--;
+    g->leader_bytes[bro[0]] -= (double)d->size;
+    g->leaders[bro[1]]++;
+    g->leader_bytes[bro[1]] += (double)d->size;
+    return 1;
+}
+
+static int add_one(struct gen *g, int32_t ti, int32_t id, const struct draw *d, const int32_t *bro,
+                   int leader, struct error *err)
+{
+    int rf = g->o->rf;
+    int16_t dirs[MODEL_MAX_RF];
+    int64_t sizes[MODEL_MAX_RF];
+    for (int j = 0; j < rf; j++) {
+        dirs[j] = choose_dir(g, bro[j]);
+        sizes[j] = d->size;
+    }
+    int32_t pi;
+    int rc = model_partition_add(g->c, ti, id, rf, bro, dirs, sizes, leader, err, &pi);
+    if (rc < 0)
+        return rc;
+    g->largest = d->size > g->largest ? d->size : g->largest;
+    return 0;
+}
+
+struct size_key {
+    int64_t size;
+    int64_t k; /* partition number over all topics */
+};
+
+/* Largest first, ties by partition number (qsort is not stable). */
+static int by_size_desc(const void *a, const void *b)
+{
+    const struct size_key *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size < y->size ? 1 : -1;
+    return x->k < y->k ? -1 : (x->k > y->k);
+}
+
+static int place_error(const struct model_generate_opts *o, struct error *err)
+{
+    /* not reached: validate() keeps rf within the brokers */
+    return error_set(err, -EINVAL, "cannot place %d replicas of a partition on --brokers %d",
+                     o->rf, o->brokers);
+}
+
+/* Draws every partition (sizes, violations, leaders; one stream each, in topic order), places
+ * them (in topic order, or largest first under a fill limit, which needs every size first)
+ * and adds them in topic order. */
 static int add_partitions(struct gen *g, double *ret_total_bytes, struct error *err)
 {
     const struct model_generate_opts *o = g->o;
@@ -728,54 +839,70 @@ static int add_partitions(struct gen *g, double *ret_total_bytes, struct error *
     uint64_t s_sizes = stream_seed(o->seed, S_SIZES);
     uint64_t s_viol = stream_seed(o->seed, S_VIOLATIONS);
     uint64_t s_lead = stream_seed(o->seed, S_LEADERS);
-    /* Topic weights exp(-popularity * t / topics), normalised to mean 1; sizes lognormal with
-     * mean 1 times the weight times the mean size. */
-    double wsum = 0;
-    for (int32_t t = 0; t < o->topics; t++)
-        wsum += exp(-o->topic_popularity * (double)t / (double)o->topics);
+    /* Sizes lognormal with mean 1 times the mean size, times the topic weight unless rates
+     * are independent of sizes. */
+    double wsum = topic_weight_sum(o);
     double lognorm_mean = exp(o->size_sigma * o->size_sigma / 2);
-    int64_t want = o->rack_violations, k = 0;
+    int64_t want = o->rack_violations;
+    bool largest_first = o->fill_limit > 0;
+    int64_t n = o->partitions;
+    struct draw *draws = largest_first ? xmalloc((size_t)n * sizeof(*draws)) : NULL;
     double total = 0;
     char name[32];
-    for (int32_t t = 0; t < o->topics; t++) {
+    int rc = 0;
+    int64_t k = 0;
+    for (int32_t t = 0; t < o->topics && rc == 0; t++) {
         int32_t ti;
         snprintf(name, sizeof(name), "topic-%04d", t);
         model_topic_add(c, name, &ti);
-        double tw = exp(-o->topic_popularity * (double)t / (double)o->topics) /
-                    (wsum / (double)o->topics);
+        double tw = o->independent_rates ? 1 : topic_weight(o, t, wsum);
         int64_t np = o->partitions / o->topics + (t < o->partitions % o->topics);
-        for (int64_t i = 0; i < np; i++, k++) {
+        for (int64_t i = 0; i < np && rc == 0; i++, k++) {
             double s = o->mean_partition_bytes * tw * exp(o->size_sigma * normal(&s_sizes)) /
                        lognorm_mean;
-            int64_t size = s < (double)MAX_PARTITION_BYTES ? (int64_t)s : MAX_PARTITION_BYTES;
-            bool violate = sample(&s_viol, &want, o->partitions - k);
+            struct draw d;
+            d.size = s < (double)MAX_PARTITION_BYTES ? (int64_t)s : MAX_PARTITION_BYTES;
+            d.violate = sample(&s_viol, &want, o->partitions - k);
+            d.second_leads = o->rf > 1 && unit(&s_lead) < o->non_preferred_leaders;
+            total += (double)d.size;
+            if (largest_first) {
+                draws[k] = d;
+                continue;
+            }
             int32_t bro[MODEL_MAX_RF];
-            int16_t dirs[MODEL_MAX_RF];
-            int64_t sizes[MODEL_MAX_RF];
-            if (place(g, size, violate, bro) < 0)
-                return error_set(err, -EINVAL, "cannot place %d replicas of a partition on "
-                                               "--brokers %d", o->rf, o->brokers);
-            choose_leader(g, bro, size);
-            int leader = o->rf > 1 && unit(&s_lead) < o->non_preferred_leaders ? 1 : 0;
-            if (leader) {
-                g->leaders[bro[0]]--;
-                g->leader_bytes[bro[0]] -= (double)size;
-                g->leaders[bro[1]]++;
-                g->leader_bytes[bro[1]] += (double)size;
-            }
-            for (int j = 0; j < o->rf; j++) {
-                dirs[j] = choose_dir(g, bro[j]);
-                sizes[j] = size;
-            }
-            int32_t pi;
-            int rc = model_partition_add(c, ti, (int32_t)i, o->rf, bro, dirs, sizes, leader, err,
-                                         &pi);
-            if (rc < 0)
-                return rc;
-            total += (double)size;
-            g->largest = size > g->largest ? size : g->largest;
+            int leader = place_partition(g, &d, bro);
+            rc = leader < 0 ? place_error(o, err) : add_one(g, ti, (int32_t)i, &d, bro, leader, err);
         }
     }
+    if (largest_first && rc == 0) {
+        g->fill_bytes = o->fill_limit * (o->disk_capacity > 0
+                                             ? o->disk_capacity
+                                             : total * o->rf / (double)g->nb / o->disk_util);
+        struct size_key *order = xmalloc((size_t)n * sizeof(*order));
+        for (int64_t j = 0; j < n; j++)
+            order[j] = (struct size_key){draws[j].size, j};
+        qsort(order, (size_t)n, sizeof(*order), by_size_desc);
+        int32_t *bros = xmalloc((size_t)n * (size_t)o->rf * sizeof(int32_t));
+        int8_t *leaders = xmalloc((size_t)n);
+        for (int64_t j = 0; j < n && rc == 0; j++) {
+            int64_t q = order[j].k;
+            int leader = place_partition(g, &draws[q], bros + q * o->rf);
+            rc = leader < 0 ? place_error(o, err) : 0;
+            leaders[q] = (int8_t)leader;
+        }
+        k = 0;
+        for (int32_t t = 0; t < o->topics && rc == 0; t++) {
+            int64_t np = o->partitions / o->topics + (t < o->partitions % o->topics);
+            for (int64_t i = 0; i < np && rc == 0; i++, k++)
+                rc = add_one(g, t, (int32_t)i, &draws[k], bros + k * o->rf, leaders[k], err);
+        }
+        free(order);
+        free(bros);
+        free(leaders);
+    }
+    free(draws);
+    if (rc < 0)
+        return rc;
     *ret_total_bytes = total;
     return 0;
 }
@@ -822,9 +949,16 @@ static void add_load(struct gen *g, double total_bytes)
     const struct model_generate_opts *o = g->o;
     struct model_cluster *c = g->c;
     double in_per_byte = total_bytes > 0 ? o->total_nw_in / total_bytes : 0;
+    /* Independent rates: topic t's share of the bytes in is its weight over the partitions'
+     * total weight, split evenly among its partitions. */
+    double wsum = topic_weight_sum(o), psum = 0;
+    for (int32_t t = 0; t < c->ntopics; t++)
+        psum += topic_weight(o, t, wsum) * c->topics[t].npartitions;
     for (int32_t p = 0; p < c->npartitions; p++) {
         struct model_partition *part = &c->partitions[p];
-        part->nw_in = in_per_byte * (double)model_replicas_of(c, p)[0].size;
+        part->nw_in = o->independent_rates
+                          ? o->total_nw_in * topic_weight(o, part->topic, wsum) / psum
+                          : in_per_byte * (double)model_replicas_of(c, p)[0].size;
         part->nw_out = part->nw_in * o->consumer_fanout;
     }
     double max_out = 0;
@@ -846,6 +980,14 @@ static void add_load(struct gen *g, double total_bytes)
                      : fmax(MIN_NW_CAPACITY,
                             out_factor * fmax(total_bytes / (double)g->nb / NW_TARGET,
                                               max_out / SIZED_MAX_UTIL));
+    /* Utilisation targets (means over the existing brokers) override the sizing. */
+    double nb = (double)g->nb;
+    if (o->disk_util > 0 && o->disk_capacity <= 0)
+        disk = total_bytes * o->rf / nb / o->disk_util;
+    if (o->nw_in_util > 0 && o->nw_in_capacity <= 0)
+        in = o->total_nw_in * o->rf / nb / o->nw_in_util;
+    if (o->nw_out_util > 0 && o->nw_out_capacity <= 0)
+        out = o->total_nw_in * o->consumer_fanout / nb / o->nw_out_util;
     double cpu = o->cpu_capacity > 0 ? o->cpu_capacity : 100;
     /* CPU: leader k * (0.7 in + 0.15 consumer out), follower k * 0.15 in. A broker leading 1/rf
      * of its replicas spends k * (in / rf * (0.7 + 0.15 fanout) + in (rf-1)/rf * 0.15); k makes
@@ -853,6 +995,10 @@ static void add_load(struct gen *g, double total_bytes)
     double per_in = (CPU_W_LEADER_IN + CPU_W_OUT * o->consumer_fanout) / o->rf +
                     CPU_W_FOLLOWER_IN * (o->rf - 1) / o->rf;
     double k = cpu / (in * per_in);
+    if (o->cpu_util > 0 && o->total_nw_in > 0)
+        k = o->cpu_util * cpu * nb /
+            (o->total_nw_in * (CPU_W_LEADER_IN + CPU_W_OUT * o->consumer_fanout +
+                               CPU_W_FOLLOWER_IN * (o->rf - 1)));
     for (int32_t p = 0; p < c->npartitions; p++) {
         struct model_partition *part = &c->partitions[p];
         part->cpu_leader = k * (CPU_W_LEADER_IN * part->nw_in + CPU_W_OUT * part->nw_out);

@@ -47,6 +47,16 @@ struct model_generate_opts {
     double total_nw_in;       /* 100e6: bytes/s produced to the cluster, split by size */
     double consumer_fanout;   /* 2.0: consumed bytes per produced byte */
     double non_preferred_leaders; /* 0.1: fraction of partitions led by their second replica */
+    /* Clusters shaped by load rather than bytes (bench's "loaded" family, issue 16): */
+    double broker_weight_power; /* 0: off; else broker i weighs (i + 1)^-power (replaces skew) */
+    double fill_limit;        /* 0: off; else no broker is filled past this fraction of its
+                                 disk, and placement goes largest partition first */
+    bool independent_rates;   /* false: rates follow sizes; true: sizes lognormal only, rates
+                                 follow topic popularity only */
+    double disk_util;         /* 0: sized as above; else capacities give this mean utilisation */
+    double nw_in_util;        /* 0 / mean network-in utilisation (replication in included) */
+    double nw_out_util;       /* 0 / mean network-out utilisation, consumer bytes */
+    double cpu_util;          /* 0 / mean CPU utilisation */
 };
 
 void model_generate_defaults(struct model_generate_opts *o);

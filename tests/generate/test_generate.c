@@ -363,6 +363,52 @@ TEST(capacities_and_cpu_calibration)
     model_cluster_destroy(c);
 }
 
+/* The bench's "loaded" shape: utilisation targets as fractions of capacity (network out in
+ * consumer bytes), rates apart from sizes, brokers weighted (rank + 1)^-1 and filled to at most
+ * 95% of disk, the fullest with few large replicas. */
+TEST(loaded_shape_targets_and_fill_limit)
+{
+    struct model_generate_opts o;
+    model_generate_defaults(&o);
+    o.brokers = 60;
+    o.racks = 6;
+    o.topics = 200;
+    o.partitions = 10000;
+    o.broker_weight_power = 1;
+    o.fill_limit = 0.95;
+    o.independent_rates = true;
+    o.disk_util = 0.5;
+    o.nw_in_util = 0.3;
+    o.nw_out_util = 0.3;
+    o.cpu_util = 0.25;
+    o.consumer_fanout = 3;
+    struct model_cluster *c = gen(&o);
+    if (!c)
+        return;
+    CHECK_INT_EQ(check_invariants(c, &o), 0);
+    struct model_stats s;
+    model_stats_compute(c, &s);
+    CHECK_NEAR(s.util[RES_DISK].avg, 0.5, 1e-9);
+    CHECK_NEAR(s.util[RES_NW_IN].avg, 0.3, 1e-9);
+    CHECK_NEAR(s.util[RES_CPU].avg, 0.25, 1e-9);
+    CHECK_DBL_LE(s.util[RES_DISK].max, 0.95 + 1e-9);
+    CHECK_DBL_LE(0.9, s.util[RES_DISK].max); /* the heaviest broker is near the limit */
+    double consumer = 0;
+    for (int32_t p = 0; p < c->npartitions; p++)
+        consumer += c->partitions[p].nw_out;
+    CHECK_NEAR(consumer / (60 * c->brokers[0].capacity[RES_NW_OUT]), 0.3, 1e-9);
+    /* broker 0 (the heaviest weight) holds fewer replicas than the mean, each larger */
+    int32_t on0 = 0;
+    for (int64_t r = 0; r < c->nreplicas; r++)
+        on0 += c->replicas[r].broker == 0;
+    CHECK_DBL_LE((double)on0, s.replica_count.avg);
+    /* rates follow topics: every partition of a topic has the same bytes in */
+    const struct model_topic *t = &c->topics[0];
+    CHECK_NEAR(c->partitions[t->first_partition].nw_in,
+               c->partitions[t->first_partition + t->npartitions - 1].nw_in, 1e-6);
+    model_cluster_destroy(c);
+}
+
 TEST(leaders_mostly_preferred_and_offline_when_all_dead)
 {
     struct model_generate_opts o;
