@@ -24,7 +24,8 @@ void cmd_execute_help(FILE *out)
             "  --bootstrap LIST        brokers (default: the configuration's kafka.bootstrap)\n"
             "  --config FILE           connection, executor defaults (docs/configuration.md)\n"
             "  --state-dir DIR         journal and lock (default: executor.stateDir)\n"
-            "  --throttle RATE         replication throttle per broker, e.g. 50MB (bytes/s)\n"
+            "  --throttle RATE         replication throttle per broker in bytes/s, e.g. 50MB\n"
+            "                          (MB = 10^6, MiB = 2^20; output uses MB = 10^6)\n"
             "  --log-dir-throttle RATE intra-broker (log dir) move throttle per broker\n"
             "  --concurrency N         inter-broker moves in flight per broker (default 5)\n"
             "  --intra-concurrency N   log-dir moves in flight per broker (default 2)\n"
@@ -35,7 +36,7 @@ void cmd_execute_help(FILE *out)
             "                          PostponeUrpReplicaMovementStrategy,\n"
             "                          BaseReplicaMovementStrategy (chained; Base breaks ties)\n"
             "  --task-timeout S        a move not finished after S seconds is cancelled and\n"
-            "                          reported (default: executor.taskTimeout, none)\n"
+            "                          reported (default: executor.taskTimeoutMs, none)\n"
             "  --poll-interval S       how often progress is checked (default 1)\n"
             "  --foreign MODE          plan partitions with another tool's reassignment in\n"
             "                          progress: skip (default; reported), wait (move them once\n"
@@ -44,7 +45,8 @@ void cmd_execute_help(FILE *out)
             "  --cancel                with --resume: cancel its in-flight moves and stop\n"
             "  --stop                  stop the execution (a running ballast or a dead one's)\n"
             "  --quiet                 no progress output\n\n"
-            "Exit status: 0 every move done, 1 failure or failed moves, 3 stopped.\n");
+            "Exit status: 0 every move done, 1 failure or failed moves, 2 usage error or bad\n"
+            "value, 3 stopped.\n");
 }
 
 static void on_signal(int sig)
@@ -111,10 +113,10 @@ static void print_report(const struct exec_report *r, double throttle)
     fprintf(stdout, "execution %s: %d done, %d failed, %d skipped, %d not done, of %d tasks; "
             "%.1f of %.1f MB moved in %.1f s",
             r->stopped ? "stopped" : "ended", r->done, r->failed, r->skipped, r->pending,
-            r->total, (double)r->bytes_done / 1048576.0, (double)r->bytes_total / 1048576.0,
+            r->total, (double)r->bytes_done / 1e6, (double)r->bytes_total / 1e6,
             r->seconds);
     if (throttle > 0 && r->bound_seconds > 0)
-        fprintf(stdout, " (physical bound at %.1f MB/s per broker: %.1f s)", throttle / 1048576.0,
+        fprintf(stdout, " (physical bound at %.1f MB/s per broker: %.1f s)", throttle / 1e6,
                 r->bound_seconds);
     fprintf(stdout, "\n");
     if (r->throttles_left)

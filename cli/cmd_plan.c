@@ -1,5 +1,6 @@
 /* ballast plan: load a snapshot (and a configuration), plan, print the before/after summary
  * and write Cruise Control's optimization-result JSON and Kafka's reassignment file. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +30,13 @@ void cmd_plan_help(FILE *out)
             "  --excluded-topics REGEX    topics (whole names) whose replicas stay put\n"
             "  --output-json FILE         write Cruise Control's optimization result ('-' = stdout)\n"
             "  --reassignment-json FILE   write kafka-reassign-partitions.sh --execute input\n"
+            "                             ('-' = stdout); with either on stdout, the text summary\n"
+            "                             goes to stderr\n"
             "  --verbose                  the JSON also carries loadBeforeOptimization and proposals\n"
-            "  --quiet                    no text summary\n\n"
-            "exit status: 0 planned, 1 failed (e.g. a hard goal cannot be met), 2 usage error\n");
+            "  --quiet                    no text summary (needs an output file)\n\n"
+            "exit status: 0 planned, 1 failed (e.g. a hard goal cannot be met, a bad snapshot or\n"
+            "configuration file), 2 usage error or bad value (an unknown option, goal or broker,\n"
+            "a bad regex, a capacity for a broker the snapshot does not have)\n");
 }
 
 static int parse_mode(const char *s, enum opt_mode *ret)
@@ -110,6 +115,15 @@ int cmd_plan(int argc, char **argv)
         return cli_fail(EXIT_USAGE, "plan: unexpected argument '%s'", argv[optind]);
     if (!snapshot)
         return cli_fail(EXIT_USAGE, "plan: --snapshot FILE is required");
+    if (quiet && !out_json && !out_reassign)
+        return cli_fail(EXIT_USAGE, "plan: --quiet without --output-json or --reassignment-json "
+                        "would plan and show nothing");
+    /* Data on stdout is the only thing there: one file at most, and the summary on stderr. */
+    bool json_stdout = out_json && strcmp(out_json, "-") == 0;
+    bool reassign_stdout = out_reassign && strcmp(out_reassign, "-") == 0;
+    if (json_stdout && reassign_stdout)
+        return cli_fail(EXIT_USAGE, "plan: --output-json and --reassignment-json cannot both "
+                        "write to stdout ('-'); give one of them a file");
 
     struct opt_request req;
     opt_request_init(&req);
@@ -122,10 +136,12 @@ int cmd_plan(int argc, char **argv)
         free(ids);
         return EXIT_USAGE;
     }
-    if (nids && req.mode == OPT_MODE_FULL) {
+    if (nids && req.mode != OPT_MODE_ADD_BROKERS && req.mode != OPT_MODE_REMOVE_BROKERS &&
+        req.mode != OPT_MODE_DEMOTE) {
         free(ids);
         return cli_fail(EXIT_USAGE, "plan: --brokers goes with --mode add-brokers, "
-                        "remove-brokers or demote");
+                        "remove-brokers or demote, not with --mode %s",
+                        mode_arg ? mode_arg : "full");
     }
     if (!nids && (req.mode == OPT_MODE_ADD_BROKERS || req.mode == OPT_MODE_REMOVE_BROKERS ||
                   req.mode == OPT_MODE_DEMOTE)) {
@@ -154,6 +170,13 @@ int cmd_plan(int argc, char **argv)
         cli_fail(1, "%s", err.msg);
         goto done;
     }
+    for (int32_t i = 0; i < cfg->capacity.n; i++)
+        if (model_broker_find(c, cfg->capacity.broker_ids[i]) < 0) {
+            exit_code = cli_fail(EXIT_USAGE, "%s: capacity.brokers has broker \"%d\", which %s does "
+                                 "not have (a typo, or the configuration of another cluster?)",
+                                 config_path, cfg->capacity.broker_ids[i], snapshot);
+            goto done;
+        }
     if (config_apply_to_cluster(cfg, c, &snap_defaults, &err) < 0) {
         cli_fail(1, "%s", err.msg);
         goto done;
@@ -166,9 +189,8 @@ int cmd_plan(int argc, char **argv)
     req.nbrokers = nids;
     int ngoals = 0;
     if (goals_arg) {
-        goal_list = cli_split(goals_arg, &ngoals);
-        if (ngoals == 0) {
-            exit_code = cli_fail(EXIT_USAGE, "plan: --goals is empty");
+        if (cli_split("plan: --goals", goals_arg, &goal_list, &ngoals) < 0) {
+            exit_code = EXIT_USAGE;
             goto done;
         }
         req.goals = (const char *const *)goal_list;
@@ -178,11 +200,12 @@ int cmd_plan(int argc, char **argv)
         req.ngoals = cfg->ngoals;
     }
     if (opt_plan(c, &req, &res, &err) < 0) {
-        cli_fail(1, "plan: %s", err.msg);
+        /* -EINVAL: the request itself is bad (goal, broker, regex); else planning failed */
+        exit_code = cli_fail(err.code == -EINVAL ? EXIT_USAGE : 1, "plan: %s", err.msg);
         goto done;
     }
     if (!quiet)
-        opt_report_text(stdout, c, res);
+        opt_report_text(json_stdout || reassign_stdout ? stderr : stdout, c, res);
     if (out_json) {
         /* what backed the rates: the snapshot's "load" when a load monitor measured them */
         struct opt_report_opts ro = {verbose, c->load_measured ? c->load_windows : 0,

@@ -61,6 +61,9 @@ int cli_parse_ids(const char *opt, const char *s, int32_t *ids, int max, int *re
             return cli_fail(-1, "%s: '%s' is not a comma-separated list of broker ids", opt, s);
         if (n == max)
             return cli_fail(-1, "%s: more than %d broker ids", opt, max);
+        for (int i = 0; i < n; i++)
+            if (ids[i] == (int32_t)v)
+                return cli_fail(-1, "%s: broker %ld is listed twice in '%s'", opt, v, s);
         ids[n++] = (int32_t)v;
         p = *end ? end + 1 : end;
         if (*end && !*p)
@@ -72,7 +75,7 @@ int cli_parse_ids(const char *opt, const char *s, int32_t *ids, int max, int *re
     return 0;
 }
 
-char **cli_split(const char *s, int *ret_n)
+int cli_split(const char *opt, const char *s, char ***ret_list, int *ret_n)
 {
     int n = 1;
     for (const char *p = s; *p; p++)
@@ -82,15 +85,19 @@ char **cli_split(const char *s, int *ret_n)
     const char *start = s;
     for (const char *p = s;; p++) {
         if (*p == ',' || !*p) {
-            if (p > start)
-                list[k++] = xstrndup(start, (size_t)(p - start));
+            if (p == start) {
+                cli_free_list(list);
+                return cli_fail(-1, "%s: '%s' has an empty item (a stray comma?)", opt, s);
+            }
+            list[k++] = xstrndup(start, (size_t)(p - start));
             if (!*p)
                 break;
             start = p + 1;
         }
     }
+    *ret_list = list;
     *ret_n = k;
-    return list;
+    return 0;
 }
 
 void cli_free_list(char **list)
@@ -100,4 +107,19 @@ void cli_free_list(char **list)
     for (char **p = list; *p; p++)
         free(*p);
     free(list);
+}
+
+int cli_check_repeats(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strncmp(argv[i], "--", 2) != 0)
+            continue;
+        size_t n = strcspn(argv[i], "=");
+        for (int j = 1; j < i; j++)
+            if (strncmp(argv[j], "--", 2) == 0 && strcspn(argv[j], "=") == n &&
+                strncmp(argv[i], argv[j], n) == 0)
+                return cli_fail(-1, "%s: option '%.*s' is given twice", argv[0], (int)n,
+                                argv[i]);
+    }
+    return 0;
 }

@@ -35,10 +35,15 @@ void cli_kafka_opts(const struct config *cfg, int timeout_ms, struct kafka_opts 
 
 /* "ballast: <message>" on stderr; returns 1 (or the code given) for `return cli_fail(...)`. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Parses "1,2,3" into ids (at most max); -1 with a message naming the option on error. */
+/* Parses "1,2,3" into distinct ids (at most max); -1 with a message naming the option on
+ * error (not a number, a repeated id, an empty list). */
 int cli_parse_ids(const char *opt, const char *s, int32_t *ids, int max, int *ret_n);
-/* Splits "a,b,c" into a NULL-terminated heap array of heap strings (cli_free_list frees). */
-char **cli_split(const char *s, int *ret_n);
+/* Splits "a,b,c" into a NULL-terminated heap array of heap strings (cli_free_list frees);
+ * -1 with a message naming the option when an item is empty ("a,,b", "a,"). */
+int cli_split(const char *opt, const char *s, char ***ret_list, int *ret_n);
 void cli_free_list(char **list);
+/* A long option given twice (argv[0] is the command): -1 with a message naming it, else 0.
+ * Every command refuses repeats, which its getopt loop would settle silently. */
+int cli_check_repeats(int argc, char **argv);
 
 #endif

@@ -49,6 +49,8 @@ int main(int argc, char **argv)
                 c->help(stdout);
                 return 0;
             }
+        if (cli_check_repeats(argc - 1, argv + 1) < 0)
+            return EXIT_USAGE;
         return c->run(argc - 1, argv + 1);
     }
     fprintf(stderr, "ballast: unknown command '%s'\n", argv[1]);

@@ -88,8 +88,8 @@ static int resolve_goals(const struct opt_request *req, const struct goal_impl *
             if (h == &goal_rack_aware && in_list(impls, n, &goal_rack_aware_distribution))
                 continue;
             return error_set(err, -EINVAL,
-                             "the goals must include the hard goal %s (or set "
-                             "skip_hard_goal_check)",
+                             "the goals must include the hard goal %s (or skip this "
+                             "check: --skip-hard-goal-check)",
                              h->name);
         }
     }

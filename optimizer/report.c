@@ -277,6 +277,11 @@ char *opt_report_reassignment_json(const struct model_cluster *before,
 static void line_stat(FILE *out, const char *label, const struct model_summary_stat *b,
                       const struct model_summary_stat *a, double scale, const char *unit)
 {
+    if (!(b->avg > 0) && !(a->avg > 0)) {
+        /* ratios of zero would read as perfect balance */
+        fprintf(out, "  %-16s no load data (the snapshot carries none; see docs/monitor.md)\n", label);
+        return;
+    }
     double rb = b->avg > 0 ? b->max / b->avg : 1, ra = a->avg > 0 ? a->max / a->avg : 1;
     double mb = b->avg > 0 ? b->min / b->avg : 1, ma = a->avg > 0 ? a->min / a->avg : 1;
     fprintf(out, "  %-16s max/mean %6.3f -> %6.3f   min/mean %6.3f -> %6.3f   mean %.1f %s\n",
@@ -286,10 +291,15 @@ static void line_stat(FILE *out, const char *label, const struct model_summary_s
 void opt_report_text(FILE *out, const struct model_cluster *before, const struct opt_result *res)
 {
     const struct model_stats *b = &res->before, *a = &res->after_stats;
-    fprintf(out, "Cluster %s: %d brokers, %d topics, %d partitions, %lld replicas\n",
-            before->name, before->nbrokers, before->ntopics, before->npartitions,
-            (long long)before->nreplicas);
-    fprintf(out, "Balance (before -> after, over the %d brokers that keep replicas):\n",
+    /* "cluster" is the snapshot's default name: not worth showing */
+    if (strcmp(before->name, "cluster") == 0)
+        fprintf(out, "Cluster:");
+    else
+        fprintf(out, "Cluster \"%s\":", before->name);
+    fprintf(out, " %d brokers, %d topics, %d partitions, %lld replicas\n", before->nbrokers,
+            before->ntopics, before->npartitions, (long long)before->nreplicas);
+    fprintf(out, "Balance (before -> after, over the %d brokers that keep replicas; "
+                 "GB = 10^9 bytes, MB/s = 10^6 bytes/s):\n",
             a->brokers);
     line_stat(out, "disk", &b->res[RES_DISK], &a->res[RES_DISK], 1e9, "GB");
     line_stat(out, "network in", &b->res[RES_NW_IN], &a->res[RES_NW_IN], 1e6, "MB/s");

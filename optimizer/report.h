@@ -1,7 +1,8 @@
 /* Plan output: Cruise Control's optimization-result JSON (what its REST API, the Strimzi
  * operator and cccli read), the reassignment file kafka-reassign-partitions.sh --execute
- * accepts, Cruise Control's broker-load JSON, and a readable text summary. Units follow
- * Cruise Control: disk in MB (2^20 bytes), network in KB/s (2^10 bytes), CPU in percent.
+ * accepts, Cruise Control's broker-load JSON, and a readable text summary. JSON units follow
+ * Cruise Control: disk in MB (2^20 bytes), network in KB/s (2^10 bytes), CPU in percent. The
+ * text summary is decimal and says so: GB = 10^9 bytes, MB/s = 10^6 bytes/s.
  * Output is deterministic (model order). Returned cJSON trees and strings belong to the
  * caller. */
 #ifndef OPTIMIZER_REPORT_H

@@ -125,11 +125,11 @@ with tempfile.TemporaryDirectory() as d:
     rc, out, err = run("plan", "--snapshot", snap, "--mode", "remove-brokers", "--brokers", "1,x")
     check("bad broker list", rc == 2 and "--brokers" in err, err)
     rc, out, err = run("plan", "--snapshot", snap, "--mode", "remove-brokers", "--brokers", "99")
-    check("unknown broker", rc == 1 and "broker 99 does not exist." in err, err)
+    check("unknown broker", rc == 2 and "broker 99 does not exist." in err, err)
     rc, out, err = run("plan", "--snapshot", os.path.join(d, "nope.json"))
     check("missing file", rc == 1 and "nope.json" in err, err)
     rc, out, err = run("plan", "--snapshot", snap, "--goals", "RackAwareGoal,FooGoal")
-    check("unknown goal", rc == 1 and "unknown goal 'FooGoal'; supported goals:" in err, err)
+    check("unknown goal", rc == 2 and "unknown goal 'FooGoal'; supported goals:" in err, err)
     rc, out, err = run("plan", "--snapshot", snap, "--bogus")
     check("unknown option", rc == 2 and "--bogus" in err, err)
     bad = os.path.join(d, "bad.json")
@@ -142,6 +142,77 @@ with tempfile.TemporaryDirectory() as d:
     check("bad config located", rc == 1 and "c.yaml:2:" in err, err)
     rc, out, err = run("generate", "--brokers", "-3", "--out", "-")
     check("bad generator option", rc == 2 and "--brokers" in err, err)
+    rc, out, err = run("plan", "--snapshot", snap, "--excluded-topics", "(")
+    check("bad regex is a bad value", rc == 2 and "excluded topics regex '('" in err, err)
+    rc, out, err = run("plan", "--snapshot", snap, "--goals", "RackAwareGoal")
+    check("hard goal error names the option", rc == 2 and "--skip-hard-goal-check" in err, err)
+
+    # bad input refused with exit 2 and a message naming it, never accepted silently
+    refusals = [
+        (["--mode", "fix-offline", "--brokers", "3"], "not with --mode fix-offline"),
+        (["--goals", "RackAwareGoal,,DiskCapacityGoal"], "empty item"),
+        (["--goals", "RackAwareGoal,"], "empty item"),
+        (["--mode", "remove-brokers", "--brokers", "1,1"], "broker 1 is listed twice"),
+        (["--mode", "full", "--mode", "full"], "option '--mode' is given twice"),
+        (["--quiet", "--quiet"], "option '--quiet' is given twice"),
+        (["--quiet"], "--quiet without --output-json"),
+        (["--output-json", "-", "--reassignment-json", "-"], "cannot both write to stdout"),
+    ]
+    for args, want in refusals:
+        rc, out, err = run("plan", "--snapshot", snap, *args)
+        check("refused: " + " ".join(args), rc == 2 and want in err and out == "", (rc, err))
+    rc, out, err = run("generate", "--brokers", "3", "--brokers", "4", "--out", "-")
+    check("generate: repeated option", rc == 2 and "'--brokers' is given twice" in err, err)
+    capcfg = os.path.join(d, "cap.yaml")
+    open(capcfg, "w").write('capacity:\n  brokers:\n    "99": {cpu: 100}\n')
+    rc, out, err = run("plan", "--snapshot", snap, "--config", capcfg)
+    check("capacity for a missing broker", rc == 2 and "cap.yaml" in err and '"99"' in err, err)
+    rc, out, err = run("execute", "--help")
+    check("execute --help: exit 2 and taskTimeoutMs", rc == 0 and "2 usage error" in out
+          and "executor.taskTimeoutMs" in out, out[-300:])
+
+    # data on stdout is the only thing there; the summary goes to stderr
+    rc, out, err = run("plan", "--snapshot", snap, "--output-json", "-")
+    try:
+        j = json.loads(out)
+        check("--output-json - is pure JSON", rc == 0 and "summary" in j)
+    except ValueError as e:
+        check("--output-json - is pure JSON", False, (e, out[:200]))
+    check("summary on stderr with --output-json -", "Goals (priority order)" in err, err[:200])
+    rc, out, err = run("plan", "--snapshot", snap, "--reassignment-json", "-", "--quiet")
+    try:
+        check("--reassignment-json - is pure JSON", rc == 0 and json.loads(out)["version"] == 1)
+    except ValueError as e:
+        check("--reassignment-json - is pure JSON", False, (e, out[:200]))
+
+    # units: the summary is decimal and says so; the JSON is Cruise Control's MB = 2^20
+    rc, out, err = run("plan", "--snapshot", snap, "--output-json", pj)
+    s2 = json.load(open(pj))["summary"]
+    check("summary names its units", "GB = 10^9 bytes, MB/s = 10^6 bytes/s" in out, out[:300])
+    gb = "%.2f GB" % (s2["ballast"]["dataToMoveBytes"] / 1e9)
+    check("summary bytes are decimal GB", ("(" + gb) in out, (gb, out))
+    check("JSON MB are 2^20 bytes",
+          abs(s2["dataToMoveMB"] - s2["ballast"]["dataToMoveBytes"] / 2**20) < 1,
+          (s2["dataToMoveMB"], s2["ballast"]["dataToMoveBytes"]))
+    check("header names the cluster", out.startswith('Cluster "generated": 15 brokers'), out[:80])
+
+    # a snapshot without load data says so instead of showing perfect balance
+    noload = json.load(open(snap))
+    noload.pop("cluster", None)
+    for t in noload["topics"]:
+        for p in t["partitions"]:
+            for k in ("nwInBytesPerSec", "nwOutBytesPerSec", "cpuLeader", "cpuFollower"):
+                p.pop(k, None)
+    nl = os.path.join(d, "noload.json")
+    json.dump(noload, open(nl, "w"))
+    rc, out, err = run("plan", "--snapshot", nl)
+    lines = {l.split()[0] + (" " + l.split()[1] if l.split()[0] == "network" else ""): l
+             for l in out.splitlines() if l.startswith("  ")}
+    check("no load data", rc == 0 and all("no load data" in lines.get(k, "")
+                                          for k in ("network in", "network out", "cpu"))
+          and "no load data" not in lines.get("disk", "x"), out[:600])
+    check("default name not shown", out.startswith("Cluster: 15 brokers"), out[:80])
+
     rc, out, err = run("plan", "--help")
     check("plan --help", rc == 0 and "--reassignment-json" in out)
     rc, out, err = run("--version")
