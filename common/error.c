@@ -7,13 +7,22 @@
 
 int error_set(struct error *err, int code, const char *fmt, ...)
 {
-    if (!err)
-        return code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    error_vset(err, code, fmt, ap);
     va_end(ap);
+    return code;
+}
+
+int error_vset(struct error *err, int code, const char *fmt, va_list ap)
+{
+    if (!err)
+        return code;
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     err->code = code;
+    err->kafka.code = 0;
+    err->kafka.retriable = false;
+    err->kafka.name = NULL;
     return code;
 }
 
@@ -44,6 +53,9 @@ void error_clear(struct error *err)
 {
     if (err) {
         err->code = 0;
+        err->kafka.code = 0;
+        err->kafka.retriable = false;
+        err->kafka.name = NULL;
         err->msg[0] = '\0';
     }
 }

@@ -355,10 +355,7 @@ static int alter_broker_throttle(struct exec *x, struct kafka_conn *bc, int32_t 
     for (int i = 0; i < nkeys; i++)
         a[i] = (struct kafka_config_alter){KAFKA_RESOURCE_BROKER, idbuf, keys[i],
                                            value ? KAFKA_CONFIG_SET : KAFKA_CONFIG_DELETE, value};
-    int rc = kafka_incremental_alter_configs(bc, a, nkeys, err);
-    if (rc < 0)
-        kafka_admin_failed(x->admin, bc, rc);
-    return rc;
+    return kafka_incremental_alter_configs(bc, a, nkeys, err);
 }
 
 /* Sets Ballast's rate on broker id (through its connection bc). */
@@ -397,7 +394,6 @@ static int claim_broker(struct exec *x, int32_t id, bool logdir, struct exec_id_
     snprintf(idbuf, sizeof(idbuf), "%d", id);
     if ((rc = kafka_describe_configs(bc, KAFKA_RESOURCE_BROKER, idbuf, keys, nkeys, &e, &ne,
                                      err)) < 0) {
-        kafka_admin_failed(x->admin, bc, rc);
         return rc;
     }
     bool theirs = false;
@@ -490,7 +486,6 @@ static int claim_topic_entries(struct exec *x, struct exec_task **ts, int n, str
     int ne = 0;
     if ((rc = kafka_describe_configs(c, KAFKA_RESOURCE_TOPIC, ts[0]->topic, keys, 2, &e, &ne,
                                      err)) < 0) {
-        kafka_admin_failed(x->admin, c, rc);
         return rc;
     }
     const struct kafka_config_entry *le = kafka_config_find(e, ne, keys[0]);
@@ -531,8 +526,8 @@ static int append_topic_entries(struct exec *x, struct exec_task **ts, int n, st
                                                   REPLICA_LIST_KEYS[k], KAFKA_CONFIG_APPEND, ours[k]};
     struct kafka_conn *c = NULL;
     int rc = na ? kafka_admin_any(x->admin, &c, err) : 0;
-    if (rc == 0 && na && (rc = kafka_incremental_alter_configs(c, a, na, err)) < 0)
-        kafka_admin_failed(x->admin, c, rc);
+    if (rc == 0 && na)
+        rc = kafka_incremental_alter_configs(c, a, na, err);
     free(ours[0]);
     free(ours[1]);
     return rc;
@@ -587,10 +582,8 @@ static int unthrottle_topic(struct exec *x, struct exec_task **ts, int n, struct
         rc = kafka_incremental_alter_configs(c, a, na, err);
     }
     kafka_config_entries_free(e, ne);
-    if (rc == -EINVAL && strstr(err->msg, "UNKNOWN_TOPIC_OR_PARTITION"))
+    if (rc < 0 && kafka_error_is(err, KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION))
         rc = 0; /* the topic is gone, and its configs with it */
-    if (rc < 0)
-        kafka_admin_failed(x->admin, c, rc);
     if (rc == 0)
         for (int i = 0; i < n; i++) {
             free(ts[i]->throttled_leaders);
@@ -759,11 +752,10 @@ static int cancel_inflight(struct exec *x, struct error *err)
                 (rc = kafka_alter_reassignments(c, r, n, 30000, err)) == 0)
                 break;
             /* a partition that finished meanwhile has nothing to cancel */
-            if (rc == -EINVAL && strstr(err->msg, "NO_REASSIGNMENT_IN_PROGRESS")) {
+            if (rc < 0 && kafka_error_is(err, KAFKA_ERR_NO_REASSIGNMENT_IN_PROGRESS)) {
                 rc = 0;
                 break;
             }
-            kafka_admin_failed(x->admin, c, rc);
             if (!kafka_retriable(rc))
                 break;
             sleep_s(1.0);
@@ -789,7 +781,6 @@ static int list_ongoing(struct exec *x, struct kafka_ongoing **ret, int *ret_n, 
         if ((rc = kafka_admin_any(x->admin, &c, err)) == 0 &&
             (rc = kafka_list_reassignments(c, ret, ret_n, err)) == 0)
             return 0;
-        kafka_admin_failed(x->admin, c, rc);
         if (!kafka_retriable(rc) && rc != -EPROTO)
             return rc;
         log_warn("listing reassignments: %s (retrying)", err->msg);
@@ -833,9 +824,9 @@ static void prefer_log_dirs(struct exec *x, struct exec_task **batch, int nb)
             struct error e2 = {0};
             struct kafka_log_dir_move mv = {d->dir, d->topic, d->partition};
             int rc = kafka_admin_broker(x->admin, d->broker, &bc, &e2);
-            if (rc == 0 && (rc = kafka_alter_replica_log_dirs(bc, &mv, 1, &e2)) < 0)
-                kafka_admin_failed(x->admin, bc, rc);
-            if (rc < 0 && !strstr(e2.msg, "REPLICA_NOT_AVAILABLE"))
+            if (rc == 0)
+                rc = kafka_alter_replica_log_dirs(bc, &mv, 1, &e2);
+            if (rc < 0 && !kafka_error_is(&e2, KAFKA_ERR_REPLICA_NOT_AVAILABLE))
                 log_debug("%s-%d: preferred log dir on broker %d not set: %s", d->topic,
                           d->partition, d->broker, e2.msg);
         }
@@ -949,9 +940,8 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
         for (int i = 0; i < nb; i++) {
             struct kafka_conn *bc = NULL;
             struct kafka_log_dir_move mv = {batch[i]->dir, batch[i]->topic, batch[i]->partition};
-            if ((rc = kafka_admin_broker(x->admin, batch[i]->broker, &bc, err)) == 0 &&
-                (rc = kafka_alter_replica_log_dirs(bc, &mv, 1, err)) < 0)
-                kafka_admin_failed(x->admin, bc, rc);
+            if ((rc = kafka_admin_broker(x->admin, batch[i]->broker, &bc, err)) == 0)
+                rc = kafka_alter_replica_log_dirs(bc, &mv, 1, err);
             if (rc < 0 && !kafka_retriable(rc)) {
                 fail_task(batch[i], "AlterReplicaLogDirs: ", err->msg);
                 rc = 0;
@@ -967,9 +957,8 @@ static int admit(struct exec *x, enum exec_type type, int *inflight_per_broker, 
         r[i] = (struct kafka_reassignment){batch[i]->topic, batch[i]->partition, batch[i]->to,
                                            batch[i]->nto};
     struct kafka_conn *c = NULL;
-    if ((rc = kafka_admin_any(x->admin, &c, err)) == 0 &&
-        (rc = kafka_alter_reassignments(c, r, nb, 30000, err)) < 0)
-        kafka_admin_failed(x->admin, c, rc);
+    if ((rc = kafka_admin_any(x->admin, &c, err)) == 0)
+        rc = kafka_alter_reassignments(c, r, nb, 30000, err);
     free(r);
     if (rc == -EINVAL) {
         /* some partitions were refused: send one at a time to learn which */
@@ -1251,8 +1240,8 @@ static int run_leaders(struct exec *x, struct error *err)
         struct kafka_conn *c = NULL;
         struct error e2 = {0};
         int r2 = kafka_admin_any(x->admin, &c, &e2);
-        if (r2 == 0 && (r2 = kafka_elect_preferred(c, topics, parts, n, 30000, &e2)) < 0)
-            kafka_admin_failed(x->admin, c, r2);
+        if (r2 == 0)
+            r2 = kafka_elect_preferred(c, topics, parts, n, 30000, &e2);
         free(topics);
         free(parts);
         /* verify in metadata (which may lag the election for a moment); a refused election
@@ -1446,10 +1435,9 @@ static int cancel_foreign(struct exec *x, struct error *err)
     int rc = 0;
     if (n) {
         struct kafka_conn *c = NULL;
-        if ((rc = kafka_admin_any(x->admin, &c, err)) == 0 &&
-            (rc = kafka_alter_reassignments(c, r, n, 30000, err)) < 0)
-            kafka_admin_failed(x->admin, c, rc);
-        if (rc == -EINVAL && strstr(err->msg, "NO_REASSIGNMENT_IN_PROGRESS"))
+        if ((rc = kafka_admin_any(x->admin, &c, err)) == 0)
+            rc = kafka_alter_reassignments(c, r, n, 30000, err);
+        if (rc < 0 && kafka_error_is(err, KAFKA_ERR_NO_REASSIGNMENT_IN_PROGRESS))
             rc = 0; /* it ended meanwhile */
     }
     free(r);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "kafka/errors.h"
 #include "kafka/wire.h"
 
 enum {
@@ -23,37 +24,11 @@ enum {
     API_DESCRIBE_CLUSTER = 60,
 };
 
-/* Kafka error codes a caller should retry after a pause. */
-static bool code_retriable(int16_t ec)
-{
-    switch (ec) {
-    case 5:  /* LEADER_NOT_AVAILABLE */
-    case 6:  /* NOT_LEADER_OR_FOLLOWER */
-    case 7:  /* REQUEST_TIMED_OUT */
-    case 8:  /* BROKER_NOT_AVAILABLE */
-    case 13: /* NETWORK_EXCEPTION */
-    case 14: /* COORDINATOR_LOAD_IN_PROGRESS */
-    case 15: /* COORDINATOR_NOT_AVAILABLE */
-    case 19: /* NOT_ENOUGH_REPLICAS */
-    case 41: /* NOT_CONTROLLER */
-    case 56: /* KAFKA_STORAGE_ERROR */
-    case 89: /* THROTTLING_QUOTA_EXCEEDED */
-        return true;
-    default:
-        return false;
-    }
-}
-
-static int code_rc(int16_t ec)
-{
-    return code_retriable(ec) ? -EAGAIN : -EINVAL;
-}
-
 /* The error for a Kafka error code: -EAGAIN when retriable, -EINVAL otherwise. */
 static int code_error(struct error *err, int16_t ec, const char *msg, const char *what)
 {
-    return error_set(err, code_rc(ec), "%s: %s (%d)%s%s", what, kafka_error_name(ec), ec,
-                     msg && *msg ? ": " : "", msg ? msg : "");
+    return kafka_error_set(err, ec, "%s: %s (%d)%s%s", what, kafka_error_name(ec), ec,
+                           msg && *msg ? ": " : "", msg ? msg : "");
 }
 
 /* The prologue most replies share: ThrottleTimeMs, ErrorCode, ErrorMessage (msg may be NULL
@@ -119,7 +94,7 @@ static int parse_partition_results(struct kafka_rd *r, const char *what, bool el
             char msg[300];
             bool has = kafka_rd_compact_str(r, "ErrorMessage", msg, sizeof(msg));
             kafka_rd_tags(r, "Partitions tags");
-            if (ec == 0 || (elect && ec == 84))
+            if (ec == 0 || (elect && ec == KAFKA_ERR_ELECTION_NOT_NEEDED))
                 continue;
             if (bad++ == 0) {
                 first_ec = ec;
@@ -133,7 +108,7 @@ static int parse_partition_results(struct kafka_rd *r, const char *what, bool el
     if (!kafka_rd_ok(r))
         return error_set(err, -EPROTO, "%s reply: %s", what, r->err);
     if (bad)
-        return error_set(err, code_rc(first_ec), "%s: %s%s", what, first,
+        return kafka_error_set(err, first_ec, "%s: %s%s", what, first,
                          bad > 1 ? " (and more partitions failed)" : "");
     return 0;
 }
@@ -503,7 +478,7 @@ static int parse_alter_configs(struct kafka_rd *rd, struct error *err)
     if (!kafka_rd_ok(rd))
         return error_set(err, -EPROTO, "IncrementalAlterConfigs reply: %s", rd->err);
     if (bad)
-        return error_set(err, code_rc(first_ec), "IncrementalAlterConfigs: %s%s", first,
+        return kafka_error_set(err, first_ec, "IncrementalAlterConfigs: %s%s", first,
                          bad > 1 ? " (and more resources failed)" : "");
     return 0;
 }
@@ -573,7 +548,7 @@ static int parse_alter_log_dirs(struct kafka_rd *rd, struct error *err)
     if (!kafka_rd_ok(rd))
         return error_set(err, -EPROTO, "AlterReplicaLogDirs reply: %s", rd->err);
     if (bad)
-        return error_set(err, code_rc(first_ec), "AlterReplicaLogDirs: %s%s", first,
+        return kafka_error_set(err, first_ec, "AlterReplicaLogDirs: %s%s", first,
                          bad > 1 ? " (and more partitions failed)" : "");
     return 0;
 }
@@ -753,8 +728,19 @@ const struct kafka_cluster_info *kafka_admin_cluster(const struct kafka_admin *a
     return &a->info;
 }
 
+/* Closes *slot if a call on it failed, so that the next use reconnects: callers never have to
+ * report failures. */
+static void drop_if_broken(struct kafka_conn **slot)
+{
+    if (*slot && kafka_conn_broken(*slot)) {
+        kafka_conn_close(*slot);
+        *slot = NULL;
+    }
+}
+
 static int open_index(struct kafka_admin *a, int i, struct error *err)
 {
+    drop_if_broken(&a->conns[i]);
     if (a->conns[i])
         return 0;
     return kafka_conn_open(a->info.brokers[i].host, a->info.brokers[i].port, a->opts,
@@ -763,6 +749,9 @@ static int open_index(struct kafka_admin *a, int i, struct error *err)
 
 int kafka_admin_any(struct kafka_admin *a, struct kafka_conn **ret, struct error *err)
 {
+    if (a->last >= 0)
+        drop_if_broken(&a->conns[a->last]);
+    drop_if_broken(&a->boot);
     if (a->last >= 0 && a->conns[a->last]) {
         *ret = a->conns[a->last];
         return 0;
@@ -807,36 +796,14 @@ int kafka_admin_refresh(struct kafka_admin *a, struct error *err)
 {
     struct kafka_conn *c = NULL;
     int rc = kafka_admin_any(a, &c, err);
-    if (rc == 0 && (rc = learn(a, c, err)) < 0)
-        kafka_admin_failed(a, c, rc);
+    if (rc == 0)
+        rc = learn(a, c, err);
     return rc;
-}
-
-static bool connection_failure(int rc)
-{
-    return rc < 0 && rc != -EINVAL && rc != -EAGAIN && rc != -ENOENT && rc != -EPROTONOSUPPORT;
-}
-
-void kafka_admin_failed(struct kafka_admin *a, struct kafka_conn *c, int rc)
-{
-    if (!c || !connection_failure(rc))
-        return;
-    for (int i = 0; i < a->info.nbrokers; i++)
-        if (a->conns[i] == c) {
-            kafka_conn_close(c);
-            a->conns[i] = NULL;
-            if (a->last == i)
-                a->last = -1;
-            return;
-        }
-    if (c == a->boot) {
-        kafka_conn_close(c);
-        a->boot = NULL;
-    }
 }
 
 bool kafka_retriable(int rc)
 {
     return rc == -EAGAIN || rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -ECONNREFUSED ||
+           rc == -ENOTCONN ||
            rc == -EPIPE || rc == -EHOSTUNREACH || rc == -ENETUNREACH || rc == -ECONNABORTED;
 }

@@ -5,9 +5,9 @@
  * one connection per broker with routing (any broker, or the broker a request concerns) and
  * reconnection after I/O failures, so a caller can retry.
  *
- * Replies are untrusted (kafka/wire.h). Kafka errors come back as -EINVAL with Kafka's error
- * name and message ("broker 3: INVALID_CONFIG (40): ...") — -EAGAIN when Kafka calls the error
- * retriable —; I/O failures as negative errno. */
+ * Replies are untrusted (kafka/wire.h). Kafka errors come back typed (kafka/errors.h: err->kafka
+ * holds the code, name and retriability; the message reads "broker 3: INVALID_CONFIG (40): ...")
+ * with -EAGAIN when retriable and -EINVAL otherwise; I/O failures as negative errno. */
 #ifndef KAFKA_ADMIN_H
 #define KAFKA_ADMIN_H
 
@@ -140,8 +140,9 @@ int kafka_elect_preferred(struct kafka_conn *c, const char *const *topics,
 int kafka_decode_reply(int16_t api, int version, const uint8_t *body, size_t len,
                        struct error *err);
 
-/* Per broker connections. Connections are opened on first use and dropped after an I/O or
- * framing failure (kafka_admin_failed), so the next use reconnects. */
+/* Per broker connections. Connections are opened on first use; one on which a call failed
+ * (kafka_conn_broken) is closed and reopened by the next kafka_admin_any/kafka_admin_broker,
+ * so callers just retry. */
 struct kafka_admin;
 
 /* Connects to the bootstrap list and learns the brokers with DescribeCluster. opts is copied
@@ -158,11 +159,9 @@ int kafka_admin_any(struct kafka_admin *a, struct kafka_conn **ret, struct error
 /* A connection to broker id. -ENOENT when the cluster has no such broker. */
 int kafka_admin_broker(struct kafka_admin *a, int32_t id, struct kafka_conn **ret,
                        struct error *err);
-/* Tells the admin that a call on c failed with rc: connection-level failures drop it. */
-void kafka_admin_failed(struct kafka_admin *a, struct kafka_conn *c, int rc);
 /* True for failures worth retrying after a pause: I/O, timeouts, and Kafka's retriable
  * errors (NOT_CONTROLLER, REQUEST_TIMED_OUT, LEADER_NOT_AVAILABLE, ...), which the requests
- * report as -EAGAIN. */
+ * report as -EAGAIN, and -ENOTCONN (a connection that failed earlier). */
 bool kafka_retriable(int rc);
 
 #endif

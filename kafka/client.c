@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "common/alloc.h"
+#include "kafka/errors.h"
 #include "kafka/sasl.h"
 #include "kafka/transport.h"
 #include "kafka/wire.h"
@@ -28,6 +29,7 @@ enum {
 struct kafka_conn {
     struct kafka_transport t;
     int32_t corr;
+    bool broken; /* a call failed mid-stream: the connection is out of step, not to be reused */
     int timeout_ms;
     char name[300];
     char client_id[128];
@@ -40,7 +42,7 @@ static int io_all(struct kafka_conn *c, void *buf, size_t n, bool reading, doubl
     return kafka_transport_io(&c->t, buf, n, reading, deadline, err);
 }
 
-int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, const uint8_t *body,
+static int conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, const uint8_t *body,
                     size_t body_len, bool flexible, uint8_t **ret_body, size_t *ret_len,
                     struct error *err)
 {
@@ -115,6 +117,23 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
     return 0;
 }
 
+int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, const uint8_t *body,
+                    size_t body_len, bool flexible, uint8_t **ret_body, size_t *ret_len,
+                    struct error *err)
+{
+    if (c->broken)
+        return error_set(err, -ENOTCONN, "%s: the connection failed earlier", c->name);
+    int rc = conn_call(c, api_key, version, body, body_len, flexible, ret_body, ret_len, err);
+    if (rc < 0)
+        c->broken = true;
+    return rc;
+}
+
+bool kafka_conn_broken(const struct kafka_conn *c)
+{
+    return c->broken;
+}
+
 static int api_versions(struct kafka_conn *c, struct error *err)
 {
     for (int i = 0; i < MAX_API; i++)
@@ -143,7 +162,8 @@ static int api_versions(struct kafka_conn *c, struct error *err)
         }
         if (ec != 0) {
             free(body);
-            return error_set(err, -EPROTO, "%s: ApiVersions: error code %d", c->name, ec);
+            return kafka_error_set(err, ec, "%s: ApiVersions: %s (%d)", c->name,
+                                   kafka_error_name(ec), ec);
         }
         int32_t n = version == 3 ? kafka_rd_array(&r, "ApiVersions.ApiKeys", 7)
                                  : kafka_rd_i32(&r, "ApiVersions.ApiKeys");
@@ -470,7 +490,8 @@ static int parse_log_dirs(const char *who, const uint8_t *body, size_t len, int 
     if (!kafka_rd_ok(&r))
         rc = error_set(err, -EPROTO, "%s: DescribeLogDirs reply: %s", who, r.err);
     else if (top_ec != 0)
-        rc = error_set(err, -EPROTO, "%s: DescribeLogDirs: error code %d", who, top_ec);
+        rc = kafka_error_set(err, top_ec, "%s: DescribeLogDirs: %s (%d)", who,
+                             kafka_error_name(top_ec), top_ec);
     if (rc == 0 && out->ne > 0)
         qsort(out->e, out->ne, sizeof(*out->e), ld_cmp);
     return rc;
@@ -714,33 +735,4 @@ int kafka_decode_log_dirs(const uint8_t *body, size_t len, int version, int32_t 
         *ret_dirs = out.ndirs;
     ld_free(&out);
     return rc;
-}
-
-/* ---- errors ---- */
-
-const char *kafka_error_name(int16_t code)
-{
-    static const struct {
-        int16_t code;
-        const char *name;
-    } names[] = {
-        {-1, "UNKNOWN_SERVER_ERROR"}, {3, "UNKNOWN_TOPIC_OR_PARTITION"},
-        {5, "LEADER_NOT_AVAILABLE"}, {6, "NOT_LEADER_OR_FOLLOWER"}, {7, "REQUEST_TIMED_OUT"},
-        {14, "COORDINATOR_LOAD_IN_PROGRESS"}, {29, "TOPIC_AUTHORIZATION_FAILED"},
-        {31, "CLUSTER_AUTHORIZATION_FAILED"}, {35, "UNSUPPORTED_VERSION"},
-        {37, "INVALID_PARTITIONS"}, {38, "INVALID_REPLICATION_FACTOR"},
-        {39, "INVALID_REPLICA_ASSIGNMENT"}, {41, "NOT_CONTROLLER"}, {42, "INVALID_REQUEST"},
-        {56, "KAFKA_STORAGE_ERROR"}, {57, "LOG_DIR_NOT_FOUND"}, {83, "ELIGIBLE_LEADERS_NOT_AVAILABLE"},
-        {84, "ELECTION_NOT_NEEDED"}, {85, "NO_REASSIGNMENT_IN_PROGRESS"},
-        {86, "GROUP_SUBSCRIBED_TO_TOPIC"}, {87, "INVALID_RECORD"}, {8, "BROKER_NOT_AVAILABLE"},
-        {9, "REPLICA_NOT_AVAILABLE"},
-        {13, "NETWORK_EXCEPTION"}, {15, "COORDINATOR_NOT_AVAILABLE"}, {19, "NOT_ENOUGH_REPLICAS"},
-        {33, "UNSUPPORTED_SASL_MECHANISM"}, {34, "ILLEGAL_SASL_STATE"}, {40, "INVALID_CONFIG"},
-        {44, "POLICY_VIOLATION"}, {58, "SASL_AUTHENTICATION_FAILED"}, {60, "REASSIGNMENT_IN_PROGRESS"},
-        {89, "THROTTLING_QUOTA_EXCEEDED"}, {100, "UNKNOWN_TOPIC_ID"},
-    };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (names[i].code == code)
-            return names[i].name;
-    return "UNKNOWN";
 }

@@ -12,9 +12,11 @@
 #ifndef KAFKA_CLIENT_H
 #define KAFKA_CLIENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/error.h"
+#include "kafka/errors.h"
 #include "model/cluster.h"
 
 #define KAFKA_MAX_FRAME (100 * 1024 * 1024)
@@ -47,17 +49,19 @@ void kafka_conn_close(struct kafka_conn *c); /* accepts NULL */
 /* Highest version of api_key the broker supports within [lo, hi], or -1. */
 int kafka_conn_version(const struct kafka_conn *c, int16_t api_key, int lo, int hi);
 /* Sends one request (body encoded by the caller for `version`) and returns the response body
- * after its header (heap, caller frees). flexible: the response has header v1. */
+ * after its header (heap, caller frees). flexible: the response has header v1. Any failure
+ * here (I/O, timeout, a bad frame or correlation id) leaves the connection broken: later calls
+ * fail with -ENOTCONN, and struct kafka_admin replaces it on its next use. */
 int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, const uint8_t *body,
                     size_t body_len, bool flexible, uint8_t **ret_body, size_t *ret_len,
                     struct error *err);
 
+/* True once a call on c failed (see kafka_conn_call). */
+bool kafka_conn_broken(const struct kafka_conn *c);
+
 /* Connects to the first reachable broker of a bootstrap list ("host:port,host:port"). */
 int kafka_connect_bootstrap(const char *bootstrap, const struct kafka_opts *opts,
                             struct kafka_conn **ret, struct error *err);
-
-/* Kafka's name for an error code ("INVALID_REPLICA_ASSIGNMENT"), or "UNKNOWN". */
-const char *kafka_error_name(int16_t code);
 
 /* Decodes a Metadata v12 reply body (after the response header), as a fuzz target and for
  * recorded replies; counts what it found. -EPROTO with the field and offset on bad input. */

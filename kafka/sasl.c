@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "common/alloc.h"
+#include "kafka/errors.h"
 #include "kafka/wire.h"
 
 enum { API_SASL_HANDSHAKE = 17, API_SASL_AUTHENTICATE = 36 };
@@ -380,6 +381,8 @@ static int handshake(struct kafka_conn *c, const char *name, const char *mech, s
         rc = error_set(err, ec == 33 ? -ENOTSUP : -EACCES, "%s: SaslHandshake %s: %s (%d); the "
                        "broker offers: %s", name, mech, kafka_error_name(ec), ec,
                        *offered ? offered : "nothing");
+    if (ec != 0)
+        kafka_error_tag(err, ec);
     free(body);
     return rc;
 }
@@ -429,6 +432,8 @@ static int authenticate(struct kafka_conn *c, const char *name, const void *tok,
     else if (ec != 0)
         rc = error_set(err, -EACCES, "%s: %s (%d): %s", name, kafka_error_name(ec), ec,
                        has && *msg ? msg : "(no message)");
+    if (rc < 0 && ec != 0)
+        kafka_error_tag(err, ec);
     if (rc < 0) {
         free(body);
         return rc;

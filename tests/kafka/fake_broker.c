@@ -1,0 +1,229 @@
+/* The scripted broker of fake_broker.h. Requests are read whole (4-byte size, then header:
+ * api key, version, correlation id, client id, tagged fields for flexible headers); replies
+ * are built with kafka/wire.h's writer. */
+#include "tests/kafka/fake_broker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kafka/wire.h"
+
+static int read_all(int fd, void *buf, size_t n)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static void write_all(int fd, const void *buf, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t r = write(fd, (const char *)buf + done, n - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return;
+        done += (size_t)r;
+    }
+}
+
+/* Sends w (whose first 4 bytes are a placeholder) with its size patched in. */
+static void send_frame(int fd, struct kafka_wr *w)
+{
+    uint32_t size = htonl((uint32_t)(w->len - 4));
+    memcpy(w->p, &size, 4);
+    write_all(fd, w->p, w->len);
+}
+
+static void reply_api_versions(int fd, int32_t corr)
+{
+    static const int16_t apis[][3] = {{3, 12, 12}, {18, 0, 3}, {46, 0, 0}, {60, 0, 1}};
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_i32(&w, corr); /* response header v0 */
+    kafka_wr_i16(&w, 0);
+    kafka_wr_uvarint(&w, sizeof(apis) / sizeof(apis[0]) + 1);
+    for (size_t i = 0; i < sizeof(apis) / sizeof(apis[0]); i++) {
+        kafka_wr_i16(&w, apis[i][0]);
+        kafka_wr_i16(&w, apis[i][1]);
+        kafka_wr_i16(&w, apis[i][2]);
+        kafka_wr_tags(&w);
+    }
+    kafka_wr_i32(&w, 0);
+    kafka_wr_tags(&w);
+    send_frame(fd, &w);
+    kafka_wr_finish(&w);
+}
+
+static void reply_describe_cluster(int fd, int32_t corr, int16_t version, int port)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_i32(&w, corr);
+    kafka_wr_tags(&w);
+    kafka_wr_i32(&w, 0);  /* ThrottleTimeMs */
+    kafka_wr_i16(&w, 0);  /* ErrorCode */
+    kafka_wr_compact_str(&w, NULL);
+    if (version >= 1)
+        kafka_wr_i8(&w, 1);
+    kafka_wr_compact_str(&w, "fake");
+    kafka_wr_i32(&w, 1); /* ControllerId */
+    kafka_wr_uvarint(&w, 2);
+    kafka_wr_i32(&w, 1);
+    kafka_wr_compact_str(&w, "127.0.0.1");
+    kafka_wr_i32(&w, port);
+    kafka_wr_compact_str(&w, NULL);
+    kafka_wr_tags(&w);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_tags(&w);
+    send_frame(fd, &w);
+    kafka_wr_finish(&w);
+}
+
+static void reply_list(int fd, int32_t corr, int16_t ec, int conn_no)
+{
+    struct kafka_wr w;
+    kafka_wr_init(&w);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_i32(&w, corr);
+    kafka_wr_tags(&w);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_i16(&w, ec);
+    kafka_wr_compact_str(&w, ec ? "scripted" : NULL);
+    if (ec) {
+        kafka_wr_uvarint(&w, 1);
+    } else {
+        char topic[32];
+        snprintf(topic, sizeof(topic), "conn-%d", conn_no);
+        kafka_wr_uvarint(&w, 2);
+        kafka_wr_compact_str(&w, topic);
+        kafka_wr_uvarint(&w, 2);
+        kafka_wr_i32(&w, 0);
+        for (int k = 0; k < 3; k++) /* Replicas, AddingReplicas, RemovingReplicas */
+            kafka_wr_uvarint(&w, 1);
+        kafka_wr_tags(&w);
+        kafka_wr_tags(&w);
+    }
+    kafka_wr_tags(&w);
+    send_frame(fd, &w);
+    kafka_wr_finish(&w);
+}
+
+/* Serves one connection until the peer closes or the script says so. */
+static void serve(int fd, enum fake_kind kind, const int16_t *script, int nscript, int *nlist,
+                  int conn_no, int port)
+{
+    for (;;) {
+        uint8_t hdr[4];
+        if (read_all(fd, hdr, 4) < 0)
+            return;
+        uint32_t n = ntohl(*(uint32_t *)hdr);
+        if (n < 8 || n > (1u << 20))
+            return;
+        uint8_t *buf = malloc(n);
+        if (!buf || read_all(fd, buf, n) < 0) {
+            free(buf);
+            return;
+        }
+        int16_t api = (int16_t)((buf[0] << 8) | buf[1]);
+        int16_t version = (int16_t)((buf[2] << 8) | buf[3]);
+        int32_t corr = (int32_t)ntohl(*(uint32_t *)(buf + 4));
+        free(buf);
+        if (kind == FAKE_SILENT)
+            continue;
+        if (kind == FAKE_HTTP) {
+            static const char page[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+            write_all(fd, page, sizeof(page) - 1);
+            return;
+        }
+        if (api == 18) {
+            reply_api_versions(fd, corr);
+        } else if (api == 60) {
+            reply_describe_cluster(fd, corr, version, port);
+        } else if (api == 46) {
+            int k = __atomic_fetch_add(nlist, 1, __ATOMIC_SEQ_CST);
+            int16_t ec = k < nscript ? script[k] : 0;
+            if (ec == FAKE_CLOSE)
+                return;
+            reply_list(fd, corr, ec, conn_no);
+        } else {
+            return;
+        }
+    }
+}
+
+int fake_broker_start(struct fake_broker *f, enum fake_kind kind, const int16_t *script,
+                      int nscript)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 16) < 0 ||
+        getsockname(lfd, (struct sockaddr *)&a, &al) < 0) {
+        if (lfd >= 0)
+            close(lfd);
+        return -errno;
+    }
+    f->port = ntohs(a.sin_port);
+    f->pid = fork();
+    if (f->pid < 0) {
+        close(lfd);
+        return -errno;
+    }
+    if (f->pid > 0) {
+        setpgid(f->pid, f->pid); /* also here: no race with fake_broker_stop */
+        close(lfd);
+        return 0;
+    }
+    /* one process per connection (a client keeps several open), in one process group that
+     * fake_broker_stop kills; the count of ListPartitionReassignments is shared */
+    setpgid(0, 0);
+    signal(SIGCHLD, SIG_IGN); /* connection processes reap themselves */
+    int *nlist = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                      -1, 0);
+    if (nlist == MAP_FAILED)
+        _exit(1);
+    *nlist = 0;
+    for (int conn_no = 1;; conn_no++) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(1);
+        }
+        if (fork() == 0) {
+            close(lfd);
+            serve(fd, kind, script, nscript, nlist, conn_no, f->port);
+            close(fd);
+            _exit(0);
+        }
+        close(fd);
+    }
+}
+
+void fake_broker_stop(struct fake_broker *f)
+{
+    if (f->pid > 0) {
+        kill(-f->pid, SIGKILL); /* the server's process group: it and its connections */
+        kill(f->pid, SIGKILL);
+        waitpid(f->pid, NULL, 0);
+        f->pid = 0;
+    }
+}
