@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "common/alloc.h"
+#include "common/file.h"
 #include "model/snapshot.h"
 
 #define MAX_LIST 4096
@@ -252,20 +253,18 @@ static int kafka_sasl(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t
         int rc = get_string(p, v, key, &path);
         if (rc < 0)
             return rc;
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            rc = failn(p, v, "passwordFile '%s': %s", path, strerror(errno));
+        char *buf = NULL;
+        size_t n = 0;
+        struct error ferr = {0};
+        if ((rc = file_read(path, 4096, &buf, &n, &ferr)) < 0) {
+            rc = failn(p, v, "passwordFile: %s", ferr.msg);
             free(path);
             return rc;
         }
-        char buf[1024];
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
         while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
             buf[--n] = '\0';
         free(kf->sasl_password);
-        kf->sasl_password = xstrdup(buf);
+        kf->sasl_password = buf;
         free(path);
         return 0;
     }
@@ -1002,20 +1001,12 @@ int config_parse(const char *buf, size_t len, const char *name, struct config **
 
 int config_load(const char *path, struct config **ret, struct error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, -errno, "%s: %s", path, strerror(errno));
-    char *buf = xmalloc(CONFIG_MAX_BYTES + 1);
-    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    int rc;
-    if (bad)
-        rc = error_set(err, -EIO, "%s: read error", path);
-    else if (n > CONFIG_MAX_BYTES)
-        rc = error_set(err, -EFBIG, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
-    else
-        rc = config_parse(buf, n, path, ret, err);
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = file_read(path, CONFIG_MAX_BYTES, &buf, &n, err);
+    if (rc < 0)
+        return rc;
+    rc = config_parse(buf, n, path, ret, err);
     free(buf);
     return rc;
 }

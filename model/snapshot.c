@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/file.h"
 
 #define EXACT_LIMIT 0x1p53 /* doubles hold every integer below this exactly */
 
@@ -1083,62 +1084,12 @@ int model_snapshot_parse_ex(const char *buf, size_t len, const char *name,
     return parse(buf, len, name, ret_defaults, false, ret_cluster, err);
 }
 
-/* Reads a whole file (or standard input) of at most MODEL_SNAPSHOT_MAX_BYTES. */
-static int read_all(const char *path, char **ret_buf, size_t *ret_len, struct error *err)
-{
-    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return error_set(err, -errno, "%s: %s", path, strerror(errno));
-    struct stat st;
-    size_t cap = 1 << 16, len = 0;
-    int rc = 0;
-    char *buf = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        if ((unsigned long long)st.st_size > MODEL_SNAPSHOT_MAX_BYTES) {
-            rc = error_set(err, -EFBIG, "%s: %lld bytes, more than the %llu a snapshot may have",
-                           path, (long long)st.st_size, MODEL_SNAPSHOT_MAX_BYTES);
-            goto close;
-        }
-        cap = (size_t)st.st_size + 1;
-    }
-    buf = xmalloc(cap);
-    for (;;) {
-        if (len == cap)
-            xgrow((void **)&buf, &cap, cap + 1, 1);
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = error_set(err, -errno, "%s: %s", path, strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > MODEL_SNAPSHOT_MAX_BYTES) {
-            rc = error_set(err, -EFBIG, "%s: more than the %llu bytes a snapshot may have",
-                           path, MODEL_SNAPSHOT_MAX_BYTES);
-            break;
-        }
-    }
-    if (rc < 0) {
-        free(buf);
-    } else {
-        *ret_buf = buf;
-        *ret_len = len;
-    }
-close:
-    if (fd != STDIN_FILENO)
-        close(fd);
-    return rc;
-}
-
 static int load(const char *path, struct model_capacity_table *ret_defaults, bool apply,
                 struct model_cluster **ret_cluster, struct error *err)
 {
     char *buf;
     size_t len;
-    int rc = read_all(path, &buf, &len, err);
+    int rc = file_read(path, MODEL_SNAPSHOT_MAX_BYTES, &buf, &len, err);
     if (rc < 0)
         return rc;
     rc = parse(buf, len, path, ret_defaults, apply, ret_cluster, err);
@@ -1449,55 +1400,12 @@ char *model_snapshot_dump(const struct model_cluster *c)
     return model_snapshot_dump_ex(c, NULL);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int model_snapshot_save_ex(const struct model_cluster *c,
                            const struct model_capacity_table *defaults, const char *path,
                            struct error *err)
 {
     char *text = model_snapshot_dump_ex(c, defaults);
-    size_t len = strlen(text);
-    int rc;
-    if (strcmp(path, "-") == 0) {
-        if ((rc = write_all(STDOUT_FILENO, text, len)) < 0)
-            error_set(err, rc, "standard output: %s", strerror(-rc));
-        free(text);
-        return rc;
-    }
-    static unsigned serial;
-    char *tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), serial++);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        rc = error_set(err, -errno, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    rc = write_all(fd, text, len);
-    if (rc == 0 && fsync(fd) < 0)
-        rc = -errno;
-    if (rc < 0) {
-        error_set(err, rc, "%s: %s", tmp, strerror(-rc));
-        close(fd);
-        unlink(tmp);
-        goto out;
-    }
-    if (close(fd) < 0 || rename(tmp, path) < 0) {
-        rc = error_set(err, -errno, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-out:
-    free(tmp);
+    int rc = file_write_atomic(path, text, strlen(text), err);
     free(text);
     return rc;
 }
