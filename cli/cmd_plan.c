@@ -178,7 +178,11 @@ int cmd_plan(int argc, char **argv)
             goto done;
         }
     if (config_apply_to_cluster(cfg, c, &snap_defaults, &err) < 0) {
-        cli_fail(1, "%s", err.msg);
+        /* a capacity missing or not positive: say where capacities come from */
+        cli_fail(1, "%s%s%s: %s; give one in the snapshot (brokers[].capacity or "
+                 "defaultCapacity, docs/snapshot.md) or in a --config file (capacity.default or "
+                 "capacity.brokers, docs/configuration.md)", snapshot,
+                 config_path ? " with " : "", config_path ? config_path : "", err.msg);
         goto done;
     }
     req.th = cfg->thresholds;
@@ -209,7 +213,8 @@ int cmd_plan(int argc, char **argv)
     if (out_json) {
         /* what backed the rates: the snapshot's "load" when a load monitor measured them */
         struct opt_report_opts ro = {verbose, c->load_measured ? c->load_windows : 0,
-                                     c->load_measured ? c->load_monitored_pct : 100.0};
+                                     c->load_measured ? c->load_monitored_pct : 100.0,
+                                     &req.th};
         cJSON *j = opt_report_optimization_result(c, res, &ro);
         char *text = cJSON_Print(j);
         cJSON_Delete(j);

@@ -84,7 +84,7 @@ static int get_number(struct cp *p, const yaml_node_t *n, const char *key, doubl
     if (end == s || *end || errno || !isfinite(v))
         return failn(p, n, "'%s' must be a number, not '%s'", key, s);
     if (v < min || v > max)
-        return failn(p, n, "'%s' = %s is out of range %g..%g", key, s, min, max);
+        return failn(p, n, "'%s' = %s is out of range %.15g..%.15g", key, s, min, max);
     *out = v;
     return 0;
 }
@@ -156,7 +156,7 @@ static int get_bytes(struct cp *p, const yaml_node_t *n, const char *key, bool r
         return rc;
     if (config_parse_bytes(s, rate, out) < 0)
         return failn(p, n, "'%s': '%s' is not a size (a number with an optional unit: B, KB, "
-                           "MB, GB, TB, KiB, MiB, GiB, TiB%s)",
+                           "MB, GB, TB, PB, KiB, MiB, GiB, TiB, PiB%s)",
                      key, s, rate ? ", optionally /s" : "");
     return 0;
 }
@@ -268,7 +268,8 @@ static int kafka_sasl(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t
         free(path);
         return 0;
     }
-    return failn(p, k, "unknown key '%s' in kafka.security.sasl", key);
+    return failn(p, k, "unknown key '%s' in kafka.security.sasl (mechanism, username, "
+                 "password, passwordFile)", key);
 }
 
 static int kafka_ssl(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -282,7 +283,8 @@ static int kafka_ssl(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t 
         return get_string(p, v, key, &kf->ssl_key_file);
     if (!strcmp(key, "verifyHostname"))
         return get_bool(p, v, key, &kf->ssl_verify_hostname);
-    return failn(p, k, "unknown key '%s' in kafka.security.ssl", key);
+    return failn(p, k, "unknown key '%s' in kafka.security.ssl (caFile, certFile, keyFile, "
+                 "verifyHostname)", key);
 }
 
 static int kafka_security(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
@@ -302,7 +304,7 @@ static int kafka_security(struct cp *p, const char *key, yaml_node_t *k, yaml_no
         return each_pair(p, v, "kafka.security.sasl", kafka_sasl, NULL);
     if (!strcmp(key, "ssl"))
         return each_pair(p, v, "kafka.security.ssl", kafka_ssl, NULL);
-    return failn(p, k, "unknown key '%s' in kafka.security", key);
+    return failn(p, k, "unknown key '%s' in kafka.security (protocol, sasl, ssl)", key);
 }
 
 static int kafka_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -316,7 +318,8 @@ static int kafka_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t
         return get_int32(p, v, key, 100, 3600000, &kf->request_timeout_ms);
     if (!strcmp(key, "security"))
         return each_pair(p, v, "kafka.security", kafka_security, NULL);
-    return failn(p, k, "unknown key '%s' in kafka", key);
+    return failn(p, k, "unknown key '%s' in kafka (bootstrap, clientId, requestTimeoutMs, "
+                 "security)", key);
 }
 
 static int capacity_fields(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
@@ -456,7 +459,7 @@ static int per_resource(struct cp *p, yaml_node_t *v, const char *key, double *a
         return rc;
     for (int r = 0; r < RES_COUNT; r++)
         if (arr[r] < min || arr[r] > max)
-            return failn(p, v, "'%s' values must lie in %g..%g", key, min, max);
+            return failn(p, v, "'%s' values must lie in %.15g..%.15g", key, min, max);
     return 0;
 }
 
@@ -512,7 +515,10 @@ static int thresholds_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_n
             double lo = cc_props[i].kind == 0 ? 1.0 : 0.0, hi = cc_props[i].kind == 0 ? 100 : 1;
             return get_number(p, v, key, lo, hi, &arr[cc_props[i].res]);
         }
-    return failn(p, k, "unknown key '%s' in thresholds", key);
+    return failn(p, k, "unknown key '%s' in thresholds (balance, capacity, lowUtilization, "
+                 "balanceMargin, maxReplicasPerBroker, replicaCountBalance, "
+                 "leaderReplicaCountBalance, topicReplicaCountBalance, "
+                 "minTopicLeadersPerBroker, or Cruise Control's property names)", key);
 }
 
 static int executor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
@@ -551,7 +557,11 @@ static int executor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_nod
     }
     if (!strcmp(key, "pollIntervalMs"))
         return get_int32(p, v, key, 50, 3600000, &e->poll_interval_ms);
-    return failn(p, k, "unknown key '%s' in executor", key);
+    return failn(p, k, "unknown key '%s' in executor (concurrentPartitionMovementsPerBroker, "
+                 "concurrentIntraBrokerPartitionMovements, concurrentLeaderMovements, "
+                 "maxClusterPartitionMovements, replicationThrottle, logDirThrottle, "
+                 "stateDir, taskTimeoutMs, replicaMovementStrategies, "
+                 "foreignReassignments, pollIntervalMs)", key);
 }
 
 static int api_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -560,7 +570,7 @@ static int api_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
         return get_string(p, v, key, &p->cfg->api.listen);
     if (!strcmp(key, "port"))
         return get_int32(p, v, key, 1, 65535, &p->cfg->api.port);
-    return failn(p, k, "unknown key '%s' in api", key);
+    return failn(p, k, "unknown key '%s' in api (listen, port)", key);
 }
 
 static int get_url(struct cp *p, const yaml_node_t *n, const char *key, char **out)

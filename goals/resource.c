@@ -101,22 +101,28 @@ static int capacity_optimize(struct goal *g, struct opt_ctx *ctx, struct error *
             if (model_broker_usable(c, b))
                 glim += g->hi[b];
         }
+        char keep[48], allow[48];
         if (gl > glim)
             return error_set(err, -ENOSPC,
-                             "%s: %s '%s' must keep %.6g of %s load (every partition has one "
-                             "replica per %s) but its remaining brokers allow %.6g at %.0f%% of "
-                             "capacity",
+                             "%s: %s '%s' must keep %s of %s load (every partition has one "
+                             "replica per %s) but its remaining brokers allow %s at %.0f%% of "
+                             "capacity; add brokers to it or raise their capacity",
                              g->impl->name, level == 2 ? "rack" : "zone",
-                             level == 2 ? c->racks[group].name : c->zones[group].name, gl,
-                             model_res_names[res], level == 2 ? "rack" : "zone", glim,
+                             level == 2 ? c->racks[group].name : c->zones[group].name,
+                             model_res_format(keep, sizeof(keep), res, gl),
+                             model_res_names[res], level == 2 ? "rack" : "zone",
+                             model_res_format(allow, sizeof(allow), res, glim),
                              ctx->th.capacity[res] * 100);
     }
+    char load_s[48], limit_s[48];
     if (total > limit)
         return error_set(err, -ENOSPC,
-                         "%s: the cluster's %s load %.6g exceeds %.0f%% of its capacity "
-                         "(limit %.6g); add brokers or capacity",
-                         g->impl->name, model_res_names[res], total,
-                         ctx->th.capacity[res] * 100, limit);
+                         "%s: the cluster's %s load %s exceeds %.0f%% of its capacity "
+                         "(limit %s); add brokers or capacity",
+                         g->impl->name, model_res_names[res],
+                         model_res_format(load_s, sizeof(load_s), res, total),
+                         ctx->th.capacity[res] * 100,
+                         model_res_format(limit_s, sizeof(limit_s), res, limit));
     return error_set(err, -ENOSPC,
                      "%s: broker %d stays at %.1f%% of its %s capacity (limit %.0f%%) and no "
                      "allowed move brings it down",

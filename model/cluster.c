@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,17 @@
 
 const char *const model_res_names[RES_COUNT] = {"cpu", "networkInbound", "networkOutbound",
                                                 "disk"};
+
+const char *model_res_format(char *buf, size_t size, enum model_res r, double v)
+{
+    if (r == RES_DISK)
+        snprintf(buf, size, "%.1f GB", v / 1e9);
+    else if (r == RES_CPU)
+        snprintf(buf, size, "%.1f%%", v);
+    else
+        snprintf(buf, size, "%.1f MB/s", v / 1e6);
+    return buf;
+}
 
 /* ---- hashing ---- */
 

@@ -39,6 +39,9 @@ enum model_res {
 };
 
 extern const char *const model_res_names[RES_COUNT]; /* "cpu", "networkInbound", ... */
+/* An amount of resource r as messages show it, in decimal units: "154.5 MB/s", "140.7 GB",
+ * "82.8%" (CPU load is in percent of a broker's CPU capacity of 100). Returns buf. */
+const char *model_res_format(char *buf, size_t size, enum model_res r, double v);
 
 enum model_broker_flags {
     BROKER_DEAD = 1u << 0,          /* not alive: its replicas are offline and must move */

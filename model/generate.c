@@ -213,7 +213,7 @@ int model_generate_parse_args(struct model_generate_opts *o, int argc, char **ar
         if (errno || end == val || *end || !isfinite(v))
             return error_set(err, -EINVAL, "option '--%s': '%s' is not a number", d->name, val);
         if (v < d->min || v > d->max)
-            return error_set(err, -EINVAL, "option '--%s': %s is out of range %g..%g", d->name,
+            return error_set(err, -EINVAL, "option '--%s': %s is out of range %.15g..%.15g", d->name,
                              val, d->min, d->max);
         if (d->type != O_DBL && v != floor(v))
             return error_set(err, -EINVAL, "option '--%s': '%s' is not a whole number", d->name,
@@ -252,7 +252,7 @@ static int validate(const struct model_generate_opts *o, struct error *err)
             continue;
         double v = field_value(o, d);
         if (!(v >= d->min && v <= d->max))
-            return error_set(err, -EINVAL, "option '--%s': %g is out of range %g..%g", d->name,
+            return error_set(err, -EINVAL, "option '--%s': %.15g is out of range %.15g..%.15g", d->name,
                              v, d->min, d->max);
     }
     if (o->zones > o->racks)

@@ -243,6 +243,17 @@ static cJSON *leaf(struct parser *ps, struct span v, int *rc)
     return j;
 }
 
+/* "unknown field 'x' (a, b, c)": the message lists what the object accepts. */
+static int unknown_field(struct parser *ps, const char *key, const char *const *keys, int n)
+{
+    char names[512];
+    size_t at = 0;
+    names[0] = '\0';
+    for (int i = 0; i < n && at < sizeof(names); i++)
+        at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", i ? ", " : "", keys[i]);
+    return fail(ps, NULL, -1, "unknown field '%s' (%s)", key, names);
+}
+
 /* Walks the object starting at `start` (a '{'): its syntax, every key one of keys[n] (unknown
  * and repeated keys are errors), each member's value span stored in vals[] (start == end when
  * absent). *ret_end: past its '}'. */
@@ -289,7 +300,7 @@ static int walk_object(struct parser *ps, size_t start, const char *const *keys,
         while (i < n && strcmp(keys[i], key) != 0)
             i++;
         if (i == n)
-            return fail(ps, NULL, -1, "unknown field '%s'", key);
+            return unknown_field(ps, key, keys, n);
         if (vals[i].end > 0)
             return fail(ps, NULL, -1, "field '%s' appears twice", key);
         vals[i] = val;
@@ -424,7 +435,7 @@ static int fields(struct parser *ps, const cJSON *obj, const char *const *keys, 
         while (i < n && strcmp(keys[i], it->string) != 0)
             i++;
         if (i == n)
-            return fail(ps, NULL, -1, "unknown field '%s'", it->string);
+            return unknown_field(ps, it->string, keys, n);
         if (slots[i])
             return fail(ps, NULL, -1, "field '%s' appears twice", it->string);
         slots[i] = it;
@@ -977,8 +988,11 @@ static int parse_document(struct parser *ps, struct model_capacity_table *defaul
     int rc;
     if (pos >= ps->len)
         return syntax(ps, pos, "the snapshot is empty");
-    if (ps->buf[pos] != '{')
-        return fail(ps, NULL, -1, "the top level must be an object, not %s", kind_at(ps, pos));
+    if (ps->buf[pos] != '{') {
+        char what[80];
+        snprintf(what, sizeof(what), "the top level must be an object, not %s", kind_at(ps, pos));
+        return syntax(ps, pos, what); /* located: binary garbage names line and column */
+    }
     if ((rc = walk_object(ps, pos, top_keys, T_N, s, &end)) < 0)
         return rc;
     if ((pos = skip_ws(ps, end)) < ps->len)

@@ -156,13 +156,86 @@ static const char *provision(const struct opt_result *res)
     return "RIGHT_SIZED";
 }
 
+/* provisionRecommendation: for each capacity goal left violated, the usable broker furthest over
+ * its limit and the capacity it would need, and how many brokers like it the whole load needs;
+ * "" when every capacity goal holds. Heap string. */
+static char *recommendation(const struct opt_result *res, const struct opt_thresholds *th)
+{
+    static const struct {
+        const char *goal;
+        enum model_res res;
+    } cap_goals[] = {{"DiskCapacityGoal", RES_DISK},
+                     {"NetworkInboundCapacityGoal", RES_NW_IN},
+                     {"NetworkOutboundCapacityGoal", RES_NW_OUT},
+                     {"CpuCapacityGoal", RES_CPU}};
+    const struct model_cluster *c = res->after;
+    struct model_broker_load *bl = NULL;
+    char *out = xstrdup("");
+    for (size_t k = 0; k < sizeof(cap_goals) / sizeof(cap_goals[0]); k++) {
+        bool violated = false;
+        for (int i = 0; i < res->ngoals; i++)
+            violated |= strcmp(res->goals[i].name, cap_goals[k].goal) == 0 &&
+                        res->goals[i].status == GOAL_VIOLATED;
+        if (!violated)
+            continue;
+        enum model_res r = cap_goals[k].res;
+        if (!bl) {
+            bl = xmalloc((size_t)c->nbrokers * sizeof(*bl));
+            model_compute_loads(c, bl, NULL);
+        }
+        int32_t worst = -1, usable = 0;
+        double total = 0, worst_util = 0;
+        for (int32_t b = 0; b < c->nbrokers; b++) {
+            total += bl[b].load[r];
+            if (!model_broker_usable(c, b) || !(c->brokers[b].capacity[r] > 0))
+                continue;
+            usable++;
+            double u = bl[b].load[r] / c->brokers[b].capacity[r];
+            if (worst < 0 || u > worst_util) {
+                worst = b;
+                worst_util = u;
+            }
+        }
+        if (worst < 0)
+            continue;
+        const struct model_broker *br = &c->brokers[worst];
+        double limit = th->capacity[r];
+        char need[48];
+        model_res_format(need, sizeof(need), r, bl[worst].load[r] / limit);
+        int more = (int)ceil(total / (limit * br->capacity[r])) - usable;
+        char *line = xasprintf(
+            "%s%s%s: broker %d (rack '%s') is at %.0f%% of its capacity, over the %.0f%% limit: "
+            "raise its %s capacity to at least %s or add brokers to rack '%s'%s",
+            out, *out ? "; " : "", model_res_names[r], br->id, c->racks[br->rack].name,
+            worst_util * 100, limit * 100, model_res_names[r], need, c->racks[br->rack].name,
+            more > 0 ? "" : " (the cluster as a whole has room: the load is uneven)");
+        free(out);
+        out = line;
+        if (more > 0) {
+            line = xasprintf("%s; the whole %s load needs at least %d more broker%s like "
+                             "broker %d", out, model_res_names[r], more, more == 1 ? "" : "s",
+                             br->id);
+            free(out);
+            out = line;
+        }
+    }
+    free(bl);
+    return out;
+}
+
 cJSON *opt_report_optimization_result(const struct model_cluster *before,
                                       const struct opt_result *res,
                                       const struct opt_report_opts *o)
 {
-    struct opt_report_opts dflt = {false, 0, 100.0};
+    struct opt_report_opts dflt = {false, 0, 100.0, NULL};
     if (!o)
         o = &dflt;
+    struct opt_thresholds th_default;
+    const struct opt_thresholds *th = o->th;
+    if (!th) {
+        opt_thresholds_default(&th_default);
+        th = &th_default;
+    }
     cJSON *root = cJSON_CreateObject();
     cJSON *sum = cJSON_AddObjectToObject(root, "summary");
     cJSON_AddNumberToObject(sum, "numIntraBrokerReplicaMovements", (double)res->num_intra_moves);
@@ -170,7 +243,9 @@ cJSON *opt_report_optimization_result(const struct model_cluster *before,
     cJSON_AddNumberToObject(sum, "onDemandBalancednessScoreAfter", r3(res->balancedness_after));
     cJSON_AddNumberToObject(sum, "intraBrokerDataToMoveMB", round(res->intra_data_to_move / MB));
     cJSON_AddNumberToObject(sum, "monitoredPartitionsPercentage", r3(o->monitored_partitions_pct));
-    cJSON_AddStringToObject(sum, "provisionRecommendation", "");
+    char *rec = recommendation(res, th);
+    cJSON_AddStringToObject(sum, "provisionRecommendation", rec);
+    free(rec);
     cJSON *exr = cJSON_AddArrayToObject(sum, "excludedBrokersForReplicaMove");
     cJSON *exl = cJSON_AddArrayToObject(sum, "excludedBrokersForLeadership");
     for (int32_t b = 0; b < res->after->nbrokers; b++) {

@@ -19,6 +19,7 @@ struct opt_report_opts {
     bool verbose;                  /* add loadBeforeOptimization and proposals */
     int recent_windows;            /* what backed the load (0 when only disk sizes did) */
     double monitored_partitions_pct; /* 100 unless a sampler says otherwise */
+    const struct opt_thresholds *th; /* the plan's; NULL = the defaults (provisionRecommendation) */
 };
 
 /* `before` is the cluster that was planned (opt_plan's input). */

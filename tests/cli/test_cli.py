@@ -213,6 +213,51 @@ with tempfile.TemporaryDirectory() as d:
           and "no load data" not in lines.get("disk", "x"), out[:600])
     check("default name not shown", out.startswith("Cluster: 15 brokers"), out[:80])
 
+    # messages: units instead of raw numbers, real paths, locations, the alternatives
+    tight = os.path.join(d, "tight.json")
+    run("generate", "--brokers", "6", "--nw-out-capacity-mbps", "60", "--out", tight)
+    rc, out, err = run("plan", "--snapshot", tight)
+    check("capacity failure in MB/s", rc == 1 and " MB/s of networkOutbound load" in err
+          and "e+" not in err, err)
+    rc, out, err = run("plan", "--snapshot", tight, "--skip-hard-goal-check", "--output-json", pj,
+                       "--quiet")
+    s3 = json.load(open(pj))["summary"]
+    check("provisionRecommendation says what to add",
+          rc == 0 and s3["provisionStatus"] == "UNDER_PROVISIONED"
+          and "raise its networkOutbound capacity to at least" in s3["provisionRecommendation"]
+          and "more brokers like broker" in s3["provisionRecommendation"], s3["provisionRecommendation"])
+    check("no recommendation when it fits", plan["summary"]["provisionRecommendation"] == "")
+    rc, out, err = run("generate", "--brokers", "99999999999", "--out", "-")
+    check("generator range without exponent", rc == 2 and "1..100000" in err, err)
+    rc, out, err = run("generate", "--out", "/nonexistent-dir/x.json")
+    check("generate names the real path", rc == 1 and "/nonexistent-dir/x.json: " in err
+          and ".tmp" not in err, err)
+    garbage = os.path.join(d, "garbage.json")
+    open(garbage, "wb").write(bytes(range(200, 256)) * 4)
+    rc, out, err = run("plan", "--snapshot", garbage)
+    check("binary garbage located", rc == 1 and "garbage.json:1:1:" in err, err)
+    extra = json.load(open(snap))
+    extra["brokers"][0]["capacity"]["cpuu"] = 1
+    ex = os.path.join(d, "extra.json")
+    json.dump(extra, open(ex, "w"))
+    rc, out, err = run("plan", "--snapshot", ex)
+    check("nested unknown field lists the fields", rc == 1 and "unknown field 'cpuu' (cpu," in err, err)
+    for yaml, want in [("executor:\n  taskTimeout: 5\n", "(concurrentPartitionMovementsPerBroker,"),
+                       ("kafka:\n  sasl: 1\n", "(bootstrap, clientId"),
+                       ("thresholds:\n  foo: 1\n", "(balance, capacity"),
+                       ("capacity:\n  default: {disk: 5XB}\n", "TiB, PiB")]:
+        open(cfg, "w").write(yaml)
+        rc, out, err = run("plan", "--snapshot", snap, "--config", cfg)
+        check("config message: " + yaml.split(":")[0], rc == 1 and want in err, err)
+    nocpu = json.load(open(snap))
+    for b in nocpu["brokers"]:
+        b["capacity"].pop("cpu")
+    nc = os.path.join(d, "nocpu.json")
+    json.dump(nocpu, open(nc, "w"))
+    rc, out, err = run("plan", "--snapshot", nc)
+    check("missing capacity names file and fix", rc == 1 and "nocpu.json" in err
+          and "no cpu capacity" in err and "capacity.default" in err, err)
+
     rc, out, err = run("plan", "--help")
     check("plan --help", rc == 0 and "--reassignment-json" in out)
     rc, out, err = run("--version")
