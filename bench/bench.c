@@ -259,6 +259,9 @@ static void bench_request(struct opt_request *req)
     req->th.balance_margin = 1.0;
     req->th.replica_balance = 1.0;
     req->th.leader_balance = 1.0;
+    /* Network out with replication bytes, as these families were built and measured (their
+     * sized capacities count both); the loaded family uses the default, consumer bytes. */
+    req->th.nw_out_replication = true;
 }
 
 /* Runs one case in this (child) process and fills r. */

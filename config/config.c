@@ -505,6 +505,8 @@ static int thresholds_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_n
     if (!strcmp(key, "topicReplicaCountBalance") ||
         !strcmp(key, "topic.replica.count.balance.threshold"))
         return get_number(p, v, key, 1.0, 100.0, &th->topic_replica_balance);
+    if (!strcmp(key, "nwOutReplication"))
+        return get_bool(p, v, key, &th->nw_out_replication);
     if (!strcmp(key, "minTopicLeadersPerBroker") || !strcmp(key, "min.topic.leaders.per.broker"))
         return get_int32(p, v, key, 0, 100000, &th->min_topic_leaders);
     for (size_t i = 0; i < sizeof(cc_props) / sizeof(cc_props[0]); i++)

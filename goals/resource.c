@@ -423,8 +423,7 @@ static double pnw_value(const struct balance_spec *s, const struct opt_ctx *ctx,
 
 static double pnw_amount(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r)
 {
-    const struct model_partition *part = &ctx->c->partitions[ctx->rep_part[r]];
-    return part->nw_out + part->nw_in * (part->rf - 1);
+    return model_lead_nw_out(ctx->c, &ctx->c->partitions[ctx->rep_part[r]]);
 }
 
 static void pnw_spec(const struct goal *g, struct balance_spec *s)
@@ -457,14 +456,20 @@ static int pnw_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
     return 0;
 }
 
+/* A soft goal that no broker may be able to satisfy (on a busy cluster every broker's
+ * potential network out can exceed the limit) must not veto a move that leaves it no worse:
+ * accept when the two brokers' total excess over the limit does not grow (band_ok, the rule
+ * every distribution goal follows). The old rule, "the destination stays under the limit or
+ * below the source", froze the brokers with the fewest, largest replicas (issue 16). */
 static bool pnw_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
                             int32_t dst)
 {
     struct balance_spec s;
     pnw_spec(g, &s);
     double a = pnw_amount(&s, ctx, r);
-    return a <= 0 || ctx->bl[dst].pnw_out + a <= g->hi[dst] + 1e-9 ||
-           ctx->bl[dst].pnw_out + a <= ctx->bl[ctx->c->replicas[r].broker].pnw_out;
+    int32_t src = ctx->c->replicas[r].broker;
+    return a <= 0 ||
+           band_ok(g, src, ctx->bl[src].pnw_out, -a, dst, ctx->bl[dst].pnw_out, a);
 }
 
 static bool pnw_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x, int64_t y)
@@ -472,10 +477,8 @@ static bool pnw_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int
     struct balance_spec s;
     pnw_spec(g, &s);
     int32_t a = ctx->c->replicas[x].broker, b = ctx->c->replicas[y].broker;
-    double net = pnw_amount(&s, ctx, x) - pnw_amount(&s, ctx, y);
-    if (net > 0)
-        return ctx->bl[b].pnw_out + net <= fmax(g->hi[b], ctx->bl[a].pnw_out) + 1e-9;
-    return ctx->bl[a].pnw_out - net <= fmax(g->hi[a], ctx->bl[b].pnw_out) + 1e-9;
+    double net = pnw_amount(&s, ctx, x) - pnw_amount(&s, ctx, y); /* a loses net, b gains it */
+    return band_ok(g, a, ctx->bl[a].pnw_out, -net, b, ctx->bl[b].pnw_out, net);
 }
 
 const struct goal_impl goal_potential_nw_out = {

@@ -515,7 +515,7 @@ void model_replica_load(const struct model_cluster *c, int32_t p, int slot, bool
     out[RES_NW_IN] = part->nw_in;
     if (as_leader) {
         out[RES_CPU] = part->cpu_leader;
-        out[RES_NW_OUT] = part->nw_out + part->nw_in * (part->rf - 1);
+        out[RES_NW_OUT] = model_lead_nw_out(c, part);
     } else {
         out[RES_CPU] = part->cpu_follower;
         out[RES_NW_OUT] = 0;
@@ -531,7 +531,7 @@ void model_compute_loads(const struct model_cluster *c, struct model_broker_load
     for (int32_t p = 0; p < c->npartitions; p++) {
         const struct model_partition *part = &c->partitions[p];
         const struct model_replica *rep = model_replicas_of(c, p);
-        double lead_out = part->nw_out + part->nw_in * (part->rf - 1);
+        double lead_out = model_lead_nw_out(c, part);
         for (int i = 0; i < part->rf; i++) {
             struct model_broker_load *l = &bl[rep[i].broker];
             bool leader = i == part->leader;
@@ -544,6 +544,7 @@ void model_compute_loads(const struct model_cluster *c, struct model_broker_load
             if (leader) {
                 l->leaders++;
                 l->leader_nw_in += part->nw_in;
+                l->repl_out += part->nw_in * (part->rf - 1);
             }
             if (disk_used && rep[i].dir >= 0)
                 disk_used[c->brokers[rep[i].broker].first_disk + rep[i].dir] +=

@@ -143,6 +143,11 @@ struct model_cluster {
     bool load_measured;
     int32_t load_windows;
     double load_monitored_pct;
+    /* What RES_NW_OUT (and potential network out) counts. false (the default): consumer bytes
+     * only, a leader's nw_out, as Cruise Control's NwOutRate and network-out goals do; the
+     * leader's replication bytes out (nw_in per follower) are the separate figure repl_out.
+     * true: both. A planning setting (opt_thresholds.nw_out_replication), not snapshot data. */
+    bool nw_out_replication;
 
     /* private: capacities of the arrays, lookup tables */
     size_t cap_zones, cap_racks, cap_brokers, cap_disks, cap_topics, cap_partitions, cap_replicas;
@@ -243,14 +248,22 @@ int model_partition_slot(const struct model_cluster *c, int32_t p, int32_t b);
 /* ---- load ---- */
 /* Load that the replica in `slot` of partition p puts on its broker, if it were leader
  * (as_leader) or a follower:
- *   leader:   cpu_leader, nw_in, nw_out + nw_in * (rf - 1) (replication to followers), size
+ *   leader:   cpu_leader, nw_in, model_lead_nw_out(), size
  *   follower: cpu_follower, nw_in, 0, size */
 void model_replica_load(const struct model_cluster *c, int32_t p, int slot, bool as_leader,
                         double out[RES_COUNT]);
+/* Network out a leader of partition `part` carries as RES_NW_OUT: its consumer bytes, plus its
+ * replication bytes to the followers when c->nw_out_replication. */
+static inline double model_lead_nw_out(const struct model_cluster *c,
+                                       const struct model_partition *part)
+{
+    return part->nw_out + (c->nw_out_replication ? part->nw_in * (part->rf - 1) : 0);
+}
 
 struct model_broker_load {
     double load[RES_COUNT];
     double pnw_out;      /* potential network out: as if it led all its replicas */
+    double repl_out;     /* replication bytes out: nw_in x followers of the partitions it leads */
     double leader_nw_in; /* bytes/s produced to the partitions it leads */
     int32_t replicas;
     int32_t leaders;

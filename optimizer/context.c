@@ -267,11 +267,12 @@ static void account(struct opt_ctx *ctx, int64_t r, int32_t b, int sign)
     struct model_broker_load *l = &ctx->bl[b];
     for (int k = 0; k < RES_COUNT; k++)
         l->load[k] += sign * load[k];
-    l->pnw_out += sign * (part->nw_out + part->nw_in * (part->rf - 1));
+    l->pnw_out += sign * model_lead_nw_out(c, part);
     l->replicas += sign;
     if (leader) {
         l->leaders += sign;
         l->leader_nw_in += sign * part->nw_in;
+        l->repl_out += sign * part->nw_in * (part->rf - 1);
     }
     const struct model_replica *rep = &c->replicas[r];
     if (rep->dir >= 0)

@@ -36,6 +36,9 @@ struct opt_thresholds {
     double topic_replica_balance;   /* 3.0 */
     double low_utilization[RES_COUNT]; /* 0: below this average utilisation nothing is balanced */
     int32_t min_topic_leaders;      /* 1: leaders of each matching topic per broker */
+    bool nw_out_replication;        /* false: network out (capacity and distribution goals,
+                                       PotentialNwOutGoal) counts consumer bytes only, as Cruise
+                                       Control does; true: leaders' replication bytes out too */
 };
 
 void opt_thresholds_default(struct opt_thresholds *th);

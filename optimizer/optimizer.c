@@ -471,6 +471,7 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
         return rc;
     struct opt_result *res = xcalloc(1, sizeof(*res));
     struct model_cluster *work = model_cluster_clone(c);
+    work->nw_out_replication = req->th.nw_out_replication;
     rc = apply_request(work, req, &res->excluded_topics, err);
     if (rc < 0) {
         model_cluster_destroy(work);

@@ -44,6 +44,7 @@ static void add_load_fields(cJSON *o, const struct model_broker_load *l, double 
     cJSON_AddNumberToObject(o, "FollowerNwInRate", r3(follower_in / KB));
     cJSON_AddNumberToObject(o, "NwOutRate", r3(l->load[RES_NW_OUT] / KB));
     cJSON_AddNumberToObject(o, "PnwOutRate", r3(l->pnw_out / KB));
+    cJSON_AddNumberToObject(o, "ReplicationNwOutRate", r3(l->repl_out / KB));
     cJSON_AddNumberToObject(o, "Replicas", l->replicas);
     cJSON_AddNumberToObject(o, "Leaders", l->leaders);
     cJSON_AddNumberToObject(o, "DiskCapacityMB", r3(cap[RES_DISK] / MB));
@@ -79,6 +80,7 @@ cJSON *opt_report_broker_stats(const struct model_cluster *c)
                 cap[r] += c->brokers[o].capacity[r];
             }
             sum.pnw_out += bl[o].pnw_out;
+            sum.repl_out += bl[o].repl_out;
             sum.leader_nw_in += bl[o].leader_nw_in;
             sum.replicas += bl[o].replicas;
             sum.leaders += bl[o].leaders;

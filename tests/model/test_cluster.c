@@ -135,10 +135,19 @@ TEST(loads_and_stats)
     struct model_broker_load bl[6];
     double du[12];
     model_compute_loads(c, bl, du);
-    CHECK_NEAR(bl[0].load[RES_NW_OUT], 20 + 10 * 2, 1e-9);
+    /* network out is consumer bytes; replication out is its own figure */
+    CHECK_NEAR(bl[0].load[RES_NW_OUT], 20, 1e-9);
+    CHECK_NEAR(bl[0].repl_out, 10 * 2, 1e-9);
     CHECK_NEAR(bl[1].load[RES_NW_OUT], 0, 1e-9);
+    CHECK_NEAR(bl[1].repl_out, 0, 1e-9);
     CHECK_NEAR(bl[1].load[RES_NW_IN], 10, 1e-9);
+    CHECK_NEAR(bl[1].pnw_out, 20, 1e-9);
+    c->nw_out_replication = true; /* ... unless asked to count both */
+    model_compute_loads(c, bl, du);
+    CHECK_NEAR(bl[0].load[RES_NW_OUT], 20 + 10 * 2, 1e-9);
     CHECK_NEAR(bl[1].pnw_out, 40, 1e-9);
+    c->nw_out_replication = false;
+    model_compute_loads(c, bl, du);
     CHECK_NEAR(bl[0].load[RES_CPU], 5, 1e-9);
     CHECK_NEAR(bl[0].load[RES_DISK], 200, 1e-9);
     CHECK_INT_EQ(bl[0].leaders, 2);

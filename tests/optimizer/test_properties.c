@@ -225,6 +225,7 @@ TEST(leader_counts_reach_one_under_tight_network_and_cpu_bands)
         req.th.balance_margin = 1.0;
         req.th.replica_balance = 1.0;
         req.th.leader_balance = 1.0;
+        req.th.nw_out_replication = true; /* as the benchmark's even family counts it */
         struct opt_result *res = NULL;
         CHECK_INT_EQ(opt_plan(c, &req, &res, &err), 0);
         if (res) {
