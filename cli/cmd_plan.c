@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "common/alloc.h"
 #include "config/config.h"
+#include "goals/goal.h"
 #include "model/snapshot.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/report.h"
@@ -27,7 +28,9 @@ void cmd_plan_help(FILE *out)
             "  --mode MODE                full (default), add-brokers, remove-brokers, demote,\n"
             "                             fix-offline\n"
             "  --brokers 1,2,...          broker ids for add-brokers, remove-brokers, demote\n"
-            "  --excluded-topics REGEX    topics (whole names) whose replicas stay put\n"
+            "  --excluded-topics REGEX    topics (whole names) whose replicas stay put (except\n"
+            "                             off dead or removed brokers); their leadership may\n"
+            "                             still move between their replicas (no data moves)\n"
             "  --output-json FILE         write Cruise Control's optimization result ('-' = stdout)\n"
             "  --reassignment-json FILE   write kafka-reassign-partitions.sh --execute input\n"
             "                             ('-' = stdout); with either on stdout, the text summary\n"
@@ -200,6 +203,17 @@ int cmd_plan(int argc, char **argv)
         req.goals = (const char *const *)goal_list;
         req.ngoals = ngoals;
     } else if (cfg->ngoals) {
+        /* name the file: the planner's own message would not say where the goal came from */
+        for (int32_t i = 0; i < cfg->ngoals; i++)
+            if (!goal_find(cfg->goals[i])) {
+                fprintf(stderr, "ballast: %s: goals: unknown goal '%s'; supported goals:",
+                        config_path, cfg->goals[i]);
+                for (int k = 0; goal_registry[k]; k++)
+                    fprintf(stderr, "%s %s", k ? "," : "", goal_registry[k]->name);
+                fprintf(stderr, "\n");
+                exit_code = 1; /* as any other bad configuration file */
+                goto done;
+            }
         req.goals = (const char *const *)cfg->goals;
         req.ngoals = cfg->ngoals;
     }

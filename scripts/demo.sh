@@ -5,12 +5,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$here/build}
 bash "$here/scripts/setup.sh" "$build"
-out=${DEMO_OUT:-$(mktemp -d /tmp/ballast-demo.XXXXXX)}
+# Everything the demo writes stays in one folder (nothing is left in /tmp): $DEMO_OUT, by
+# default build/demo, emptied first.
+if [ -z "${DEMO_OUT:-}" ]; then rm -rf "$build/demo"; fi
+out=${DEMO_OUT:-$build/demo}
+mkdir -p "$out"
 "$build/cli/ballast" generate --seed 7 --brokers 48 --zones 3 --racks 6 --topics 120 \
   --partitions 10000 --rf 3 --broker-skew 1 --rack-violations 300 --out "$out/cluster.json"
 "$build/cli/ballast" plan --snapshot "$out/cluster.json" \
   --output-json "$out/plan.json" --reassignment-json "$out/reassignment.json"
-echo "demo: snapshot, plan and reassignment files are in $out"
+echo "demo: the generated cluster's snapshot, plan and reassignment are in $out"
 
 # Then on a real cluster: a local 6-broker, 3-rack Kafka (Maven Central jars, 127.0.0.1),
 # skewed topics with a rack violation, Ballast's plan executed by `ballast execute` (throttled,
@@ -19,5 +23,11 @@ echo "demo: snapshot, plan and reassignment files are in $out"
 # stopped afterwards whatever happens.
 echo
 echo "demo: now proposing and executing a rebalance on a local multi-rack Kafka"
-BALLAST_BIN="$build/cli/ballast" KAFKA_RECORDS_BIN="$build/tests/kafka/kafka_records" \
-  bash "$here/tests/kafka/with-cluster.sh" - -- python3 "$here/tests/kafka/test_e2e_rebalance.py"
+status=0
+E2E_WORK="$out/live" BALLAST_BIN="$build/cli/ballast" \
+  KAFKA_RECORDS_BIN="$build/tests/kafka/kafka_records" \
+  bash "$here/tests/kafka/with-cluster.sh" - -- python3 "$here/tests/kafka/test_e2e_rebalance.py" ||
+  status=$?
+echo "demo: the live cluster's snapshot (snapshot.json), plan (plan.json), reassignment"
+echo "demo: (reassign.json) and execution journal (state/) are in $out/live"
+exit $status

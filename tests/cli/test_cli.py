@@ -250,6 +250,13 @@ with tempfile.TemporaryDirectory() as d:
         open(cfg, "w").write(yaml)
         rc, out, err = run("plan", "--snapshot", snap, "--config", cfg)
         check("config message: " + yaml.split(":")[0], rc == 1 and want in err, err)
+    open(cfg, "w").write("goals:\n  - RackAwareGoal\n  - FooGoal\n")
+    rc, out, err = run("plan", "--snapshot", snap, "--config", cfg)
+    check("unknown goal in the configuration names the file", rc == 1
+          and "c.yaml: goals: unknown goal 'FooGoal'; supported goals: RackAwareGoal" in err, err)
+    rc, out, err = run("plan", "--help")
+    check("--help says excluded topics' leadership may move",
+          "leadership may" in out and "still move" in out, out)
     nocpu = json.load(open(snap))
     for b in nocpu["brokers"]:
         b["capacity"].pop("cpu")

@@ -59,6 +59,10 @@ TEST(read_limits)
     CHECK_INT_EQ(n, 0);
     CHECK_STR_EQ(buf, "");
     free(buf);
+    unlink(path); /* the test leaves nothing in /tmp */
+    snprintf(path, sizeof(path), "%s/a.txt", dir);
+    unlink(path);
+    rmdir(dir);
 }
 
 TEST(atomic_write)

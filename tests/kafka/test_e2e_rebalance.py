@@ -107,7 +107,10 @@ def show_before_after(before, after, rk):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="ballast-e2e.")
+    # E2E_WORK (the demo's): keep the snapshot, plan and reassignment there; else a temporary
+    # folder (inside the cluster's, under with-cluster.sh)
+    work = os.environ.get("E2E_WORK") or tempfile.mkdtemp(prefix="ballast-e2e.")
+    os.makedirs(work, exist_ok=True)
     r = racks()
     check("cluster has every broker with its rack", len(r) == NBROKERS and
           set(r.values()) == {"r0", "r1", "r2"}, r)

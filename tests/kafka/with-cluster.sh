@@ -8,8 +8,8 @@
 # --require checks, before any cluster starts, that PROGRAM (a command name or an absolute path;
 # $ENVVAR instead when that is set) can be run, else fails naming the Debian PACKAGE.
 # DIR '-' (or none) uses a new temporary directory, removed afterwards. The command runs with
-# DIR/cluster.env exported (BOOTSTRAP, BROKERS, RACKS, ...) and CLUSTER_DIR set. The exit
-# status is the command's.
+# DIR/cluster.env exported (BOOTSTRAP, BROKERS, RACKS, ...), CLUSTER_DIR set and TMPDIR=DIR/tmp
+# (its temporary files go with the cluster). The exit status is the command's.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dir=-
@@ -45,4 +45,8 @@ set -a
 . "$dir/cluster.env"
 set +a
 export CLUSTER_DIR=$dir
+# The command's own temporary files (tempfile.mkdtemp, mktemp) go inside the cluster's
+# directory, so a temporary cluster takes them along when it is removed.
+mkdir -p "$dir/tmp"
+export TMPDIR=$dir/tmp
 "$@"
