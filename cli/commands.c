@@ -35,6 +35,7 @@ void cli_kafka_opts(const struct config *cfg, int timeout_ms, struct kafka_opts 
         .ssl_verify_hostname = k->ssl_verify_hostname,
         .client_id = k->client_id,
         .timeout_ms = timeout_ms > 0 ? timeout_ms : k->request_timeout_ms,
+        .connect_timeout_ms = k->connect_timeout_ms,
     };
 }
 

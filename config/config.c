@@ -316,6 +316,8 @@ static int kafka_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t
         return get_string(p, v, key, &kf->client_id);
     if (!strcmp(key, "requestTimeoutMs"))
         return get_int32(p, v, key, 100, 3600000, &kf->request_timeout_ms);
+    if (!strcmp(key, "connectTimeoutMs"))
+        return get_int32(p, v, key, 100, 3600000, &kf->connect_timeout_ms);
     if (!strcmp(key, "security"))
         return each_pair(p, v, "kafka.security", kafka_security, NULL);
     return failn(p, k, "unknown key '%s' in kafka (bootstrap, clientId, requestTimeoutMs, "

@@ -29,6 +29,7 @@ struct config_kafka {
     bool ssl_verify_hostname;
     char *client_id;
     int32_t request_timeout_ms;
+    int32_t connect_timeout_ms; /* opening a connection; 0: the client's default (10 s) */
 };
 
 struct config_executor {

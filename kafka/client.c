@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "common/alloc.h"
+#include "common/map.h"
 #include "kafka/errors.h"
 #include "kafka/sasl.h"
 #include "kafka/transport.h"
@@ -77,6 +78,9 @@ static int conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, con
     if ((rc = io_all(c, hdr, 4, true, deadline, err)) < 0)
         return rc;
     uint32_t n = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
+    if (memcmp(hdr, "HTTP", 4) == 0)
+        return error_set(err, -EPROTO, "an HTTP server answered at %s, not a Kafka broker "
+                         "(is this the port of a web or metrics endpoint?)", c->name);
     if (n < 4 || n > KAFKA_MAX_FRAME)
         return error_set(err, -EPROTO, "%s: reply frame of %u bytes refused%s", c->name, n,
                          (hdr[0] == 0x15 || hdr[0] == 0x16) && hdr[1] == 3
@@ -200,29 +204,42 @@ int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
                     struct kafka_conn **ret, struct error *err)
 {
     int timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : KAFKA_DEFAULT_TIMEOUT_MS;
+    int connect_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+                     : timeout_ms < KAFKA_DEFAULT_CONNECT_TIMEOUT_MS
+                         ? timeout_ms : KAFKA_DEFAULT_CONNECT_TIMEOUT_MS;
     const char *proto = opts && opts->security_protocol ? opts->security_protocol : "PLAINTEXT";
     bool tls = !strcmp(proto, "SSL") || !strcmp(proto, "SASL_SSL");
     bool sasl = !strcmp(proto, "SASL_PLAINTEXT") || !strcmp(proto, "SASL_SSL");
-    if (!tls && !sasl && strcmp(proto, "PLAINTEXT") != 0)
-        return error_set(err, -EINVAL, "%s:%d: unknown security protocol '%s' (PLAINTEXT, SSL, "
-                         "SASL_PLAINTEXT, SASL_SSL)", host, port, proto);
     struct kafka_conn *c = xcalloc(1, sizeof(*c));
     c->t.fd = -1;
-    c->timeout_ms = timeout_ms;
+    c->timeout_ms = connect_ms; /* every step of opening shares one deadline */
     snprintf(c->client_id, sizeof(c->client_id), "%s",
              opts && opts->client_id && *opts->client_id ? opts->client_id : "ballast");
-    snprintf(c->name, sizeof(c->name), "%s:%d", host, port);
-    int rc = sasl ? kafka_sasl_check(c->name, opts, err) : 0;
+    snprintf(c->name, sizeof(c->name), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+    int rc = 0;
+    if (!tls && !sasl && strcmp(proto, "PLAINTEXT") != 0)
+        rc = error_set(err, -EINVAL, "%s: unknown security protocol '%s' (PLAINTEXT, SSL, "
+                       "SASL_PLAINTEXT, SASL_SSL)", c->name, proto);
+    if (rc == 0 && sasl)
+        rc = kafka_sasl_check(c->name, opts, err);
     if (rc == 0)
-        rc = kafka_transport_open(&c->t, host, port, tls, opts, kafka_now_ms() + timeout_ms, err);
+        rc = kafka_transport_open(&c->t, host, port, tls, opts, kafka_now_ms() + connect_ms, err);
     if (rc == 0)
         rc = api_versions(c, err);
     if (rc == 0 && sasl)
         rc = kafka_sasl_authenticate(c, c->name, opts, err);
+    if (rc == -ETIMEDOUT && err) {
+        char was[ERROR_MSG_MAX];
+        snprintf(was, sizeof(was), "%s", err->msg);
+        error_set(err, rc, "%s after %d ms (kafka.connectTimeoutMs): is %s a Kafka listener, "
+                  "and is the broker up?", was, connect_ms, c->name);
+    }
     if (rc < 0) {
         kafka_conn_close(c);
         return rc;
     }
+    c->timeout_ms = timeout_ms;
+    c->broken = false;
     *ret = c;
     return 0;
 }
@@ -262,6 +279,7 @@ struct metadata {
     int32_t nbrokers;
     struct md_topic *topics;
     int32_t ntopics;
+    struct map topic_index; /* name -> index in topics, once they are sorted */
 };
 
 static void metadata_free(struct metadata *m)
@@ -275,6 +293,7 @@ static void metadata_free(struct metadata *m)
     }
     free(m->topics);
     free(m->brokers);
+    map_finish(&m->topic_index);
 }
 
 static int32_t *read_ids(struct kafka_rd *r, const char *field, int32_t *ret_n)
@@ -404,12 +423,20 @@ static int ld_cmp(const void *a, const void *b)
     return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
+static int32_t topic_index(const struct metadata *m, const char *name)
+{
+    struct map_iter it;
+    for (int32_t t = map_first(&m->topic_index, map_hash_str(name), &it); t >= 0;
+         t = map_next(&m->topic_index, &it))
+        if (strcmp(m->topics[t].name, name) == 0)
+            return t;
+    return -1;
+}
+
 static const char *intern_topic(const struct metadata *m, const char *name)
 {
-    for (int32_t t = 0; t < m->ntopics; t++)
-        if (strcmp(m->topics[t].name, name) == 0)
-            return m->topics[t].name;
-    return NULL;
+    int32_t t = topic_index(m, name);
+    return t >= 0 ? m->topics[t].name : NULL;
 }
 
 static int parse_log_dirs(const char *who, const uint8_t *body, size_t len, int v,
@@ -451,8 +478,11 @@ static int parse_log_dirs(const char *who, const uint8_t *body, size_t len, int 
     int32_t nd = kafka_rd_array(&r, "Results", 5);
     if (nd < 0)
         nd = 0;
-    if (nd > 4096)
+    if (nd > KAFKA_MAX_LOG_DIRS) {
+        rc = error_set(err, -ENOTSUP, "%s: DescribeLogDirs lists %d log dirs; Ballast handles "
+                       "at most %d per broker", who, nd, KAFKA_MAX_LOG_DIRS);
         nd = 0;
+    }
     out->dirs = xcalloc((size_t)(nd ? nd : 1), sizeof(*out->dirs));
     out->total = xcalloc((size_t)(nd ? nd : 1), sizeof(int64_t));
     out->offline = xcalloc((size_t)(nd ? nd : 1), sizeof(bool));
@@ -487,6 +517,8 @@ static int parse_log_dirs(const char *who, const uint8_t *body, size_t len, int 
         out->ndirs++;
     }
     kafka_rd_tags(&r, "tags");
+    if (rc < 0)
+        return rc;
     if (!kafka_rd_ok(&r))
         rc = error_set(err, -EPROTO, "%s: DescribeLogDirs reply: %s", who, r.err);
     else if (top_ec != 0)
@@ -538,28 +570,101 @@ static int add_rack_broker(struct model_cluster *c, int32_t id, const char *rack
     return model_broker_add(c, id, r, host, ret);
 }
 
+/* One item of a bootstrap list, [p, e). */
+static int parse_endpoint(const char *p, const char *e, int item, struct kafka_endpoint *out,
+                          struct error *err)
+{
+    while (p < e && (*p == ' ' || *p == '\t'))
+        p++;
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    int len = (int)(e - p);
+    if (len == 0)
+        return error_set(err, -EINVAL, "bootstrap item %d is empty", item);
+    const char *host = p, *host_end, *colon;
+    if (*p == '[') {
+        host = p + 1;
+        host_end = memchr(host, ']', (size_t)(e - host));
+        if (!host_end || host_end + 1 >= e || host_end[1] != ':')
+            return error_set(err, -EINVAL, "bootstrap item %d '%.*s': expected [address]:port",
+                             item, len, p);
+        colon = host_end + 1;
+    } else {
+        colon = NULL;
+        for (const char *q = p; q < e; q++)
+            if (*q == ':') {
+                if (colon)
+                    return error_set(err, -EINVAL, "bootstrap item %d '%.*s': an IPv6 address "
+                                     "needs brackets: [address]:port", item, len, p);
+                colon = q;
+            }
+        if (!colon)
+            return error_set(err, -EINVAL, "bootstrap item %d '%.*s': expected host:port", item,
+                             len, p);
+        host_end = colon;
+    }
+    if (host_end == host)
+        return error_set(err, -EINVAL, "bootstrap item %d '%.*s': the host is empty", item, len,
+                         p);
+    if ((size_t)(host_end - host) >= sizeof(out->host))
+        return error_set(err, -EINVAL, "bootstrap item %d: the host is longer than %zu bytes",
+                         item, sizeof(out->host) - 1);
+    long port = 0;
+    const char *d = colon + 1;
+    bool ok = d < e && e - d <= 5;
+    for (const char *q = d; ok && q < e; q++) {
+        ok = *q >= '0' && *q <= '9';
+        port = port * 10 + (*q - '0');
+    }
+    if (!ok || port < 1 || port > 65535)
+        return error_set(err, -EINVAL, "bootstrap item %d '%.*s': the port '%.*s' is not a "
+                         "number in 1..65535", item, len, p, (int)(e - d), d);
+    memcpy(out->host, host, (size_t)(host_end - host));
+    out->host[host_end - host] = '\0';
+    out->port = (int)port;
+    return 0;
+}
+
+int kafka_bootstrap_parse(const char *bootstrap, struct kafka_endpoint **ret, int *ret_n,
+                          struct error *err)
+{
+    struct kafka_endpoint *out = NULL;
+    size_t cap = 0;
+    int n = 0, rc = 0;
+    for (const char *p = bootstrap;; n++) {
+        const char *e = strchr(p, ',');
+        if (!e)
+            e = p + strlen(p);
+        xgrow((void **)&out, &cap, (size_t)n + 1, sizeof(*out));
+        if ((rc = parse_endpoint(p, e, n + 1, &out[n], err)) < 0)
+            break;
+        if (!*e) {
+            n++;
+            break;
+        }
+        p = e + 1;
+    }
+    if (rc < 0) {
+        free(out);
+        return rc;
+    }
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
+
 int kafka_connect_bootstrap(const char *bootstrap, const struct kafka_opts *opts,
                             struct kafka_conn **ret, struct error *err)
 {
+    struct kafka_endpoint *ep = NULL;
+    int n = 0;
+    int rc = kafka_bootstrap_parse(bootstrap, &ep, &n, err);
+    if (rc < 0)
+        return rc;
     struct kafka_conn *c = NULL;
-    char *list = xstrdup(bootstrap);
-    int rc = error_set(err, -EINVAL, "bootstrap '%s' names no broker", bootstrap);
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && !c;
-         tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strrchr(tok, ':');
-        if (!colon) {
-            rc = error_set(err, -EINVAL, "bootstrap '%s': expected host:port", tok);
-            continue;
-        }
-        *colon = '\0';
-        int port = atoi(colon + 1);
-        if (port <= 0 || port > 65535) {
-            rc = error_set(err, -EINVAL, "bootstrap '%s': bad port", colon + 1);
-            continue;
-        }
-        rc = kafka_conn_open(tok, port, opts, &c, err);
-    }
-    free(list);
+    for (int i = 0; i < n && !c; i++)
+        rc = kafka_conn_open(ep[i].host, ep[i].port, opts, &c, err);
+    free(ep);
     if (!c)
         return rc;
     *ret = c;
@@ -580,6 +685,9 @@ int kafka_snapshot(const char *bootstrap, const struct kafka_opts *opts,
         return rc;
     qsort(m.brokers, (size_t)m.nbrokers, sizeof(*m.brokers), md_broker_cmp);
     qsort(m.topics, (size_t)m.ntopics, sizeof(*m.topics), md_topic_cmp);
+    map_reserve(&m.topic_index, (size_t)m.ntopics);
+    for (int32_t t = 0; t < m.ntopics; t++)
+        map_put(&m.topic_index, map_hash_str(m.topics[t].name), t);
     struct ld_broker *ld = xcalloc((size_t)(m.nbrokers ? m.nbrokers : 1), sizeof(*ld));
     for (int32_t i = 0; i < m.nbrokers && rc == 0; i++) {
         struct kafka_conn *bc = NULL;
@@ -651,8 +759,12 @@ int kafka_snapshot(const char *bootstrap, const struct kafka_opts *opts,
         for (int32_t p = 0; p < mt->nparts && rc == 0; p++) {
             struct md_partition *mp = &mt->parts[p];
             int rf = mp->nreplicas;
-            if (rf < 1 || rf > MODEL_MAX_RF)
-                continue;
+            if (rf < 1 || rf > MODEL_MAX_RF) {
+                rc = error_set(err, -ENOTSUP, "topic '%s' partition %d has %d replicas in the "
+                               "metadata; Ballast models 1..%d", mt->name, mp->id, rf,
+                               MODEL_MAX_RF);
+                break;
+            }
             int32_t bro[MODEL_MAX_RF];
             int16_t dirs[MODEL_MAX_RF];
             int64_t sizes[MODEL_MAX_RF];
@@ -663,15 +775,17 @@ int kafka_snapshot(const char *bootstrap, const struct kafka_opts *opts,
                 sizes[k] = 0;
                 if (mp->replicas[k] == mp->leader)
                     leader = k;
-                for (int32_t i = 0; i < m.nbrokers; i++) {
-                    if (m.brokers[i].id != mp->replicas[k])
-                        continue;
-                    struct ld_entry key = {mt->name, mp->id, 0, 0};
-                    struct ld_entry *hit = bsearch(&key, ld[i].e, ld[i].ne, sizeof(key), ld_cmp);
-                    if (hit) {
-                        dirs[k] = hit->dir;
-                        sizes[k] = hit->size;
-                    }
+                struct md_broker bkey = {.id = mp->replicas[k]};
+                const struct md_broker *mb = bsearch(&bkey, m.brokers, (size_t)m.nbrokers,
+                                                     sizeof(bkey), md_broker_cmp);
+                if (!mb)
+                    continue; /* a broker that is down: no log dirs */
+                const struct ld_broker *lb = &ld[mb - m.brokers];
+                struct ld_entry key = {mt->name, mp->id, 0, 0};
+                struct ld_entry *hit = bsearch(&key, lb->e, lb->ne, sizeof(key), ld_cmp);
+                if (hit) {
+                    dirs[k] = hit->dir;
+                    sizes[k] = hit->size;
                 }
             }
             int32_t pi;

@@ -20,6 +20,7 @@
 #include "model/cluster.h"
 
 #define KAFKA_MAX_FRAME (100 * 1024 * 1024)
+#define KAFKA_MAX_LOG_DIRS 4096 /* per broker, in a snapshot */
 
 struct kafka_conn;
 
@@ -35,8 +36,25 @@ struct kafka_opts {
     bool ssl_verify_hostname;      /* the certificate must name the host (or IP) dialled */
     const char *client_id;         /* NULL: "ballast" */
     int timeout_ms;                /* per request; 0: KAFKA_DEFAULT_TIMEOUT_MS */
+    /* Opening a connection (TCP, TLS, ApiVersions, SASL) as a whole; 0: the smaller of
+     * KAFKA_DEFAULT_CONNECT_TIMEOUT_MS and timeout_ms. */
+    int connect_timeout_ms;
 };
 #define KAFKA_DEFAULT_TIMEOUT_MS 30000
+#define KAFKA_DEFAULT_CONNECT_TIMEOUT_MS 10000
+
+/* One "host:port" of a bootstrap list; IPv6 addresses in brackets ("[::1]:9092"). */
+struct kafka_endpoint {
+    char host[256]; /* without brackets */
+    int port;       /* 1..65535 */
+};
+
+/* Parses a bootstrap list "host:port,host:port" strictly: every item needs a host and a
+ * decimal port in 1..65535 with nothing after it; spaces around items are allowed, empty
+ * items are not. *ret (heap, caller frees) gets the endpoints in order. -EINVAL with the item
+ * named: "bootstrap item 2 'b:9092x': the port '9092x' is not a number in 1..65535". */
+int kafka_bootstrap_parse(const char *bootstrap, struct kafka_endpoint **ret, int *ret_n,
+                          struct error *err);
 
 /* Connects to host:port: TCP, the TLS handshake for SSL and SASL_SSL, ApiVersions, then SASL
  * authentication for SASL_PLAINTEXT and SASL_SSL, each step within opts' timeout. An unknown
@@ -59,7 +77,9 @@ int kafka_conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, cons
 /* True once a call on c failed (see kafka_conn_call). */
 bool kafka_conn_broken(const struct kafka_conn *c);
 
-/* Connects to the first reachable broker of a bootstrap list ("host:port,host:port"). */
+/* Connects to the first reachable broker of a bootstrap list (kafka_bootstrap_parse; the whole
+ * list is checked before any connection). A broker that does not answer within the connect
+ * timeout, or an HTTP server on the port, is named as such. */
 int kafka_connect_bootstrap(const char *bootstrap, const struct kafka_opts *opts,
                             struct kafka_conn **ret, struct error *err);
 
@@ -75,7 +95,8 @@ int kafka_decode_log_dirs(const uint8_t *body, size_t len, int version, int32_t 
  * broker ("host:port,host:port"), DescribeLogDirs from every broker. Brokers without a rack are
  * racks of their own; replicas on brokers missing from metadata go on brokers marked dead;
  * each log dir's capacity is its TotalBytes; capacities other than disk are left unset for the
- * configuration to fill. */
+ * configuration to fill. A partition with no replicas or more than MODEL_MAX_RF, or a broker
+ * with more than KAFKA_MAX_LOG_DIRS log dirs, fails the snapshot naming it (-ENOTSUP). */
 int kafka_snapshot(const char *bootstrap, const struct kafka_opts *opts,
                    struct model_cluster **ret, struct error *err);
 

@@ -47,6 +47,7 @@ TEST(documented_example_parses)
     }
     CHECK_STR_EQ(cfg->kafka.security_protocol, "SASL_SSL");
     CHECK_STR_EQ(cfg->kafka.sasl_mechanism, "SCRAM-SHA-512");
+    CHECK_INT_EQ(cfg->kafka.connect_timeout_ms, 5000);
     CHECK_NEAR(cfg->capacity.dflt.v[RES_DISK], 2.0 * 1099511627776.0, 1);
     CHECK_NEAR(cfg->capacity.dflt.v[RES_NW_IN], 125e6, 1e-6);
     CHECK_INT_EQ(cfg->capacity.n, 1);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,21 +43,32 @@ static void write_all(int fd, const void *buf, size_t n)
     }
 }
 
-/* Sends w (whose first 4 bytes are a placeholder) with its size patched in. */
-static void send_frame(int fd, struct kafka_wr *w)
+/* Starts a reply: a size placeholder, the correlation id, and for response header v1 (every
+ * flexible reply but ApiVersions') its tagged fields. */
+static void reply_start(struct kafka_wr *w, int32_t corr, bool header_v1)
+{
+    kafka_wr_init(w);
+    kafka_wr_i32(w, 0);
+    kafka_wr_i32(w, corr);
+    if (header_v1)
+        kafka_wr_tags(w);
+}
+
+/* Sends the reply with its size patched in, and frees it. */
+static void reply_send(int fd, struct kafka_wr *w)
 {
     uint32_t size = htonl((uint32_t)(w->len - 4));
     memcpy(w->p, &size, 4);
     write_all(fd, w->p, w->len);
+    kafka_wr_finish(w);
 }
 
 static void reply_api_versions(int fd, int32_t corr)
 {
-    static const int16_t apis[][3] = {{3, 12, 12}, {18, 0, 3}, {46, 0, 0}, {60, 0, 1}};
+    static const int16_t apis[][3] = {{3, 12, 12}, {18, 0, 3}, {35, 0, 4}, {46, 0, 0},
+                                      {60, 0, 1}};
     struct kafka_wr w;
-    kafka_wr_init(&w);
-    kafka_wr_i32(&w, 0);
-    kafka_wr_i32(&w, corr); /* response header v0 */
+    reply_start(&w, corr, false);
     kafka_wr_i16(&w, 0);
     kafka_wr_uvarint(&w, sizeof(apis) / sizeof(apis[0]) + 1);
     for (size_t i = 0; i < sizeof(apis) / sizeof(apis[0]); i++) {
@@ -67,17 +79,13 @@ static void reply_api_versions(int fd, int32_t corr)
     }
     kafka_wr_i32(&w, 0);
     kafka_wr_tags(&w);
-    send_frame(fd, &w);
-    kafka_wr_finish(&w);
+    reply_send(fd, &w);
 }
 
 static void reply_describe_cluster(int fd, int32_t corr, int16_t version, int port)
 {
     struct kafka_wr w;
-    kafka_wr_init(&w);
-    kafka_wr_i32(&w, 0);
-    kafka_wr_i32(&w, corr);
-    kafka_wr_tags(&w);
+    reply_start(&w, corr, true);
     kafka_wr_i32(&w, 0);  /* ThrottleTimeMs */
     kafka_wr_i16(&w, 0);  /* ErrorCode */
     kafka_wr_compact_str(&w, NULL);
@@ -93,17 +101,13 @@ static void reply_describe_cluster(int fd, int32_t corr, int16_t version, int po
     kafka_wr_tags(&w);
     kafka_wr_i32(&w, 0);
     kafka_wr_tags(&w);
-    send_frame(fd, &w);
-    kafka_wr_finish(&w);
+    reply_send(fd, &w);
 }
 
 static void reply_list(int fd, int32_t corr, int16_t ec, int conn_no)
 {
     struct kafka_wr w;
-    kafka_wr_init(&w);
-    kafka_wr_i32(&w, 0);
-    kafka_wr_i32(&w, corr);
-    kafka_wr_tags(&w);
+    reply_start(&w, corr, true);
     kafka_wr_i32(&w, 0);
     kafka_wr_i16(&w, ec);
     kafka_wr_compact_str(&w, ec ? "scripted" : NULL);
@@ -122,14 +126,84 @@ static void reply_list(int fd, int32_t corr, int16_t ec, int conn_no)
         kafka_wr_tags(&w);
     }
     kafka_wr_tags(&w);
-    send_frame(fd, &w);
-    kafka_wr_finish(&w);
+    reply_send(fd, &w);
+}
+
+static void reply_metadata(int fd, int32_t corr, const struct fake_broker *f)
+{
+    struct kafka_wr w;
+    reply_start(&w, corr, true);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_uvarint(&w, 2); /* one broker */
+    kafka_wr_i32(&w, 1);
+    kafka_wr_compact_str(&w, "127.0.0.1");
+    kafka_wr_i32(&w, f->port);
+    kafka_wr_compact_str(&w, "r1");
+    kafka_wr_tags(&w);
+    kafka_wr_compact_str(&w, "fake");
+    kafka_wr_i32(&w, 1);
+    kafka_wr_uvarint(&w, 2); /* one topic */
+    kafka_wr_i16(&w, 0);
+    kafka_wr_compact_str(&w, "t");
+    for (int i = 0; i < 4; i++)
+        kafka_wr_i32(&w, 0x11111111); /* TopicId */
+    kafka_wr_i8(&w, 0);
+    kafka_wr_uvarint(&w, 2); /* one partition */
+    kafka_wr_i16(&w, 0);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_i32(&w, 1);
+    kafka_wr_i32(&w, 0);
+    for (int list = 0; list < 2; list++) { /* replicas, ISR */
+        kafka_wr_uvarint(&w, (uint64_t)f->rf + 1);
+        for (int k = 0; k < f->rf; k++)
+            kafka_wr_i32(&w, 1);
+    }
+    kafka_wr_uvarint(&w, 1); /* no offline replicas */
+    kafka_wr_tags(&w);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_tags(&w);
+    kafka_wr_tags(&w);
+    reply_send(fd, &w);
+}
+
+static void reply_log_dirs(int fd, int32_t corr, const struct fake_broker *f)
+{
+    struct kafka_wr w;
+    reply_start(&w, corr, true);
+    kafka_wr_i32(&w, 0);
+    kafka_wr_i16(&w, 0);
+    kafka_wr_uvarint(&w, (uint64_t)f->ndirs + 1);
+    for (int d = 0; d < f->ndirs; d++) {
+        char dir[32];
+        snprintf(dir, sizeof(dir), "/data/%d", d);
+        kafka_wr_i16(&w, 0);
+        kafka_wr_compact_str(&w, dir);
+        if (d == 0) { /* topic t partition 0 in the first dir */
+            kafka_wr_uvarint(&w, 2);
+            kafka_wr_compact_str(&w, "t");
+            kafka_wr_uvarint(&w, 2);
+            kafka_wr_i32(&w, 0);
+            kafka_wr_i64(&w, 1000);
+            kafka_wr_i64(&w, 0);
+            kafka_wr_i8(&w, 0);
+            kafka_wr_tags(&w);
+            kafka_wr_tags(&w);
+        } else {
+            kafka_wr_uvarint(&w, 1);
+        }
+        kafka_wr_i64(&w, 1000000000);
+        kafka_wr_i64(&w, 500000000);
+        kafka_wr_tags(&w);
+    }
+    kafka_wr_tags(&w);
+    reply_send(fd, &w);
 }
 
 /* Serves one connection until the peer closes or the script says so. */
 static void serve(int fd, enum fake_kind kind, const int16_t *script, int nscript, int *nlist,
-                  int conn_no, int port)
+                  int conn_no, const struct fake_broker *f)
 {
+    int port = f->port;
     for (;;) {
         uint8_t hdr[4];
         if (read_all(fd, hdr, 4) < 0)
@@ -157,6 +231,10 @@ static void serve(int fd, enum fake_kind kind, const int16_t *script, int nscrip
             reply_api_versions(fd, corr);
         } else if (api == 60) {
             reply_describe_cluster(fd, corr, version, port);
+        } else if (api == 3) {
+            reply_metadata(fd, corr, f);
+        } else if (api == 35) {
+            reply_log_dirs(fd, corr, f);
         } else if (api == 46) {
             int k = __atomic_fetch_add(nlist, 1, __ATOMIC_SEQ_CST);
             int16_t ec = k < nscript ? script[k] : 0;
@@ -210,7 +288,7 @@ int fake_broker_start(struct fake_broker *f, enum fake_kind kind, const int16_t 
         }
         if (fork() == 0) {
             close(lfd);
-            serve(fd, kind, script, nscript, nlist, conn_no, f->port);
+            serve(fd, kind, script, nscript, nlist, conn_no, f);
             close(fd);
             _exit(0);
         }

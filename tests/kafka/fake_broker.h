@@ -25,9 +25,12 @@ enum fake_kind {
 struct fake_broker {
     pid_t pid;
     int port;
+    /* Metadata v12: broker 1 (itself) and topic "t" with one partition of `rf` replicas, all
+     * on broker 1 (set before fake_broker_start). DescribeLogDirs v4: `ndirs` dirs of 1 GB. */
+    int rf, ndirs;
 };
 
-/* Starts the child; 0 or -errno. */
+/* Starts the child (f->rf and f->ndirs set by the caller); 0 or -errno. */
 int fake_broker_start(struct fake_broker *f, enum fake_kind kind, const int16_t *script,
                       int nscript);
 /* Kills the child and waits for it. */

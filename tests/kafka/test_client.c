@@ -6,6 +6,7 @@
 
 #include "kafka/admin.h"
 #include "kafka/errors.h"
+#include "kafka/transport.h"
 #include "tests/harness.h"
 #include "tests/kafka/fake_broker.h"
 
@@ -127,6 +128,134 @@ TEST(typed_errors_and_dropped_connections)
     CHECK_INT_EQ(err.kafka.code, 130);
     kafka_admin_close(a);
     fake_broker_stop(&f);
+}
+
+TEST(bootstrap_parsing)
+{
+    struct kafka_endpoint *ep = NULL;
+    int n = 0;
+    struct error err = {0};
+    CHECK_INT_EQ(kafka_bootstrap_parse(" a.example.com:1 , [::1]:9092,10.0.0.1:65535", &ep, &n,
+                                       &err), 0);
+    CHECK_INT_EQ(n, 3);
+    if (n == 3) {
+        CHECK_STR_EQ(ep[0].host, "a.example.com");
+        CHECK_INT_EQ(ep[0].port, 1);
+        CHECK_STR_EQ(ep[1].host, "::1");
+        CHECK_INT_EQ(ep[1].port, 9092);
+        CHECK_INT_EQ(ep[2].port, 65535);
+    }
+    free(ep);
+    static const struct {
+        const char *in, *msg;
+    } bad[] = {
+        {"host:41043x", "bootstrap item 1 'host:41043x': the port '41043x' is not a number in "
+                        "1..65535"},
+        {"a:1,host:0", "bootstrap item 2 'host:0': the port '0' is not a number"},
+        {"host:65536", "the port '65536'"},
+        {"host:-1", "the port '-1'"},
+        {"host:+9", "the port '+9'"},
+        {"host:0009092", "the port '0009092'"},
+        {"host:", "the port ''"},
+        {":9092", "bootstrap item 1 ':9092': the host is empty"},
+        {"host", "bootstrap item 1 'host': expected host:port"},
+        {"::1:9092", "an IPv6 address needs brackets"},
+        {"[::1]9092", "expected [address]:port"},
+        {"[::1", "expected [address]:port"},
+        {"a:1,,b:2", "bootstrap item 2 is empty"},
+        {"a:1,", "bootstrap item 2 is empty"},
+        {"", "bootstrap item 1 is empty"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ep = NULL;
+        int rc = kafka_bootstrap_parse(bad[i].in, &ep, &n, &err);
+        if (rc != -EINVAL || !strstr(err.msg, bad[i].msg))
+            test_fail(__FILE__, __LINE__, "'%s': rc %d, '%s' (expected '%s')", bad[i].in, rc,
+                      err.msg, bad[i].msg);
+        CHECK(ep == NULL);
+    }
+    /* connecting checks the whole list first: a bad later item is not hidden by a good one */
+    struct kafka_conn *c = NULL;
+    CHECK_INT_EQ(kafka_connect_bootstrap("127.0.0.1:1,host:41043x", NULL, &c, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "item 2 'host:41043x'");
+}
+
+TEST(an_http_server_is_named)
+{
+    struct fake_broker f = {0};
+    CHECK_INT_EQ(fake_broker_start(&f, FAKE_HTTP, NULL, 0), 0);
+    struct kafka_conn *c = NULL;
+    struct error err = {0};
+    struct kafka_opts o = {.timeout_ms = 5000};
+    CHECK_INT_EQ(kafka_conn_open("127.0.0.1", f.port, &o, &c, &err), -EPROTO);
+    char want[128];
+    snprintf(want, sizeof(want), "an HTTP server answered at 127.0.0.1:%d, not a Kafka broker",
+             f.port);
+    CHECK_STR_CONTAINS(err.msg, want);
+    CHECK(!strstr(err.msg, "1213486160"));
+    fake_broker_stop(&f);
+}
+
+TEST(a_silent_endpoint_is_named_with_the_timeout)
+{
+    struct fake_broker f = {0};
+    CHECK_INT_EQ(fake_broker_start(&f, FAKE_SILENT, NULL, 0), 0);
+    struct kafka_conn *c = NULL;
+    struct error err = {0};
+    struct kafka_opts o = {.timeout_ms = 30000, .connect_timeout_ms = 300};
+    char boot[64];
+    snprintf(boot, sizeof(boot), "127.0.0.1:%d", f.port);
+    double t0 = kafka_now_ms();
+    CHECK_INT_EQ(kafka_connect_bootstrap(boot, &o, &c, &err), -ETIMEDOUT);
+    double took = kafka_now_ms() - t0;
+    CHECK_DBL_LE(took, 3000);
+    char want[128];
+    snprintf(want, sizeof(want), "after 300 ms (kafka.connectTimeoutMs): is 127.0.0.1:%d a "
+             "Kafka listener", f.port);
+    CHECK_STR_CONTAINS(err.msg, want);
+    /* without a connect timeout, the default (10 s) or the request timeout if smaller */
+    o = (struct kafka_opts){.timeout_ms = 200};
+    CHECK_INT_EQ(kafka_connect_bootstrap(boot, &o, &c, &err), -ETIMEDOUT);
+    CHECK_STR_CONTAINS(err.msg, "after 200 ms");
+    fake_broker_stop(&f);
+}
+
+/* kafka_snapshot against the fake broker with a partition of rf replicas and ndirs log dirs. */
+static int fake_snapshot(int rf, int ndirs, struct model_cluster **ret, struct error *err)
+{
+    struct fake_broker f = {.rf = rf, .ndirs = ndirs};
+    if (fake_broker_start(&f, FAKE_KAFKA, NULL, 0) < 0)
+        return -EIO;
+    char boot[64];
+    snprintf(boot, sizeof(boot), "127.0.0.1:%d", f.port);
+    struct kafka_opts o = {.timeout_ms = 5000};
+    int rc = kafka_snapshot(boot, &o, ret, err);
+    fake_broker_stop(&f);
+    return rc;
+}
+
+TEST(snapshot_limits_are_errors_not_silent_drops)
+{
+    struct model_cluster *mc = NULL;
+    struct error err = {0};
+    CHECK_INT_EQ(fake_snapshot(1, 2, &mc, &err), 0);
+    if (mc) {
+        CHECK_INT_EQ(mc->nbrokers, 1);
+        CHECK_INT_EQ(mc->ndisks, 2);
+        CHECK_INT_EQ(mc->npartitions, 1);
+        model_cluster_destroy(mc);
+        mc = NULL;
+    }
+    CHECK_INT_EQ(fake_snapshot(0, 1, &mc, &err), -ENOTSUP);
+    CHECK_STR_CONTAINS(err.msg, "topic 't' partition 0 has 0 replicas in the metadata; Ballast "
+                                "models 1..32");
+    CHECK_INT_EQ(fake_snapshot(33, 1, &mc, &err), -ENOTSUP);
+    CHECK_STR_CONTAINS(err.msg, "has 33 replicas");
+    CHECK_INT_EQ(fake_snapshot(1, 4097, &mc, &err), -ENOTSUP);
+    CHECK_STR_CONTAINS(err.msg, "DescribeLogDirs lists 4097 log dirs; Ballast handles at most "
+                                "4096 per broker");
+    CHECK_STR_CONTAINS(err.msg, "broker 1");
+    CHECK(mc == NULL);
 }
 
 int main(int argc, char **argv)
