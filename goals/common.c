@@ -392,10 +392,9 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
         int32_t n = collect(s, ctx, src, cands);
         int32_t nd = 0;
         /* A broker above a capacity limit may shed to any broker that can receive (hard goals
-         * hold in every mode); otherwise the mode's destinations. opt_move_ok decides. */
-        bool over = false;
-        for (int k = 0; k < RES_COUNT; k++)
-            over |= ctx->bl[src].load[k] > ctx->th.capacity[k] * c->brokers[src].capacity[k];
+         * hold in every mode) but in add-brokers mode, where the new brokers take it;
+         * otherwise the mode's destinations. opt_move_ok decides. */
+        bool over = ctx->mode != OPT_MODE_ADD_BROKERS && opt_over_capacity(ctx, src);
         for (int32_t b = 0; b < c->nbrokers; b++)
             if (b != src && (ctx->dst_ok[b] || (over && ctx->recv_ok[b])) &&
                 broker_in_scope(ctx, b) && same_group(s, ctx, src, b))

@@ -167,6 +167,14 @@ bool opt_rep_must_move(const struct opt_ctx *ctx, int64_t r)
     return rep->dir >= 0 && ctx->c->disks[b->first_disk + rep->dir].offline;
 }
 
+bool opt_over_capacity(const struct opt_ctx *ctx, int32_t b)
+{
+    for (int k = 0; k < RES_COUNT; k++)
+        if (ctx->bl[b].load[k] > ctx->th.capacity[k] * ctx->c->brokers[b].capacity[k])
+            return true;
+    return false;
+}
+
 bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
 {
     const struct model_cluster *c = ctx->c;
@@ -185,10 +193,10 @@ bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
     /* Going home undoes an earlier move of this plan: it moves no data. */
     if (ctx->dst_ok[dst] || ctx->orig->replicas[r].broker == dst)
         return true;
-    /* Hard limits hold in every mode: a broker above a capacity limit may shed replicas. */
-    for (int k = 0; k < RES_COUNT; k++)
-        if (ctx->bl[src].load[k] > ctx->th.capacity[k] * c->brokers[src].capacity[k])
-            return true;
+    /* Hard limits hold in every mode: a broker above a capacity limit may shed replicas, in
+     * add-brokers mode only onto the new brokers (dst_ok above; docs/cli.md promises that). */
+    if (ctx->mode != OPT_MODE_ADD_BROKERS && opt_over_capacity(ctx, src))
+        return true;
     int slot = opt_rep_slot(ctx, r);
     return model_partition_rack_deficit_if(c, p, slot, dst) < ctx->deficit[p];
 }

@@ -113,11 +113,14 @@ static inline double opt_util(const struct opt_ctx *ctx, int32_t b, int res)
 /* Structural checks for moving replica r to broker dst: dst may receive, does not hold the
  * partition already, and the mode allows the move. Replicas that must move (dead or removed
  * broker, offline dir) may go to any receiving broker. Otherwise full mode allows every move,
- * add-brokers moves onto new brokers, and every mode but demote allows a move that lowers
- * the partition's rack deficit, a move off a broker above a capacity limit, and a move back to
- * the replica's original broker (hard goals hold in every mode; going home costs nothing). Replicas of excluded
- * topics move only when they must. Does not ask the goals. */
+ * add-brokers moves onto new brokers only, and every mode but demote allows a move that lowers
+ * the partition's rack deficit and a move back to the replica's original broker (going home
+ * costs nothing); every mode but demote and add-brokers also a move off a broker above a
+ * capacity limit (hard goals hold; in add-brokers mode the new brokers take that load).
+ * Replicas of excluded topics move only when they must. Does not ask the goals. */
 bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst);
+/* Whether broker b's load exceeds a capacity threshold in any resource. */
+bool opt_over_capacity(const struct opt_ctx *ctx, int32_t b);
 /* opt_move_allowed plus every active goal's accept_move. */
 bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst);
 /* Could a replica of src move to dst as far as the active goals' broker-level conditions

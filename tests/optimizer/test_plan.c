@@ -229,6 +229,38 @@ TEST(add_brokers_moves_only_onto_new)
     model_cluster_destroy(c);
 }
 
+/* Issue 16 finding 3: in add-brokers mode a broker above a capacity limit sheds onto the new
+ * brokers only. Broker 1 holds 950 of 1000 (limit 800) in ten replicas of 95, brokers 2-5 one
+ * replica of 50 each, broker 6 is new. Once broker 6 held the first 95 it was no longer the
+ * least loaded, and the second replica used to go to an old broker at 5%. */
+TEST(add_brokers_capacity_relief_only_onto_new)
+{
+    struct model_cluster *c = tb_cluster(6, 3, 1000);
+    int32_t ids[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 4, 5};
+    int64_t sizes[] = {95, 95, 95, 95, 95, 95, 95, 95, 95, 95, 50, 50, 50, 50};
+    tb_topic(c, "t", 14, 1, ids, sizes);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.mode = OPT_MODE_ADD_BROKERS;
+    int32_t added[] = {6};
+    req.brokers = added;
+    req.nbrokers = 1;
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    for (int32_t p = 0; p < c->npartitions; p++) {
+        int32_t was = model_replicas_of(c, p)[0].broker, now = model_replicas_of(res->after, p)[0].broker;
+        CHECK(now == was || res->after->brokers[now].id == 6);
+    }
+    struct model_broker_load bl[6];
+    model_compute_loads(res->after, bl, NULL);
+    CHECK_DBL_LE(bl[0].load[RES_DISK], 800);
+    CHECK_INT_EQ(tb_check_plan(c, res->after), 0);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
 /* Remove broker 6; broker 2 is already above its 80% disk limit. Hard goals hold in every
  * mode, so the plan also moves replicas off broker 2 instead of failing. */
 TEST(capacity_relief_in_remove_mode)
