@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static long fail_countdown = -1;
+static _Thread_local long fail_countdown = -1; /* see alloc_fail_after */
 
 static void check(void *p, size_t size)
 {

@@ -1,7 +1,9 @@
 /* Allocation choke point: every heap allocation in Ballast goes through these.
  * On exhaustion they print the size and abort; callers never check for NULL.
- * A test may set alloc_fail_after(n) so that the n-th later allocation aborts,
- * which proves the abort path prints the size (death tests only). */
+ * A test may call alloc_fail_after(n) so that the n-th later allocation of the calling thread
+ * aborts, which proves the abort path prints the size (death tests only). The countdown is
+ * per thread (_Thread_local): no state shared between threads, and other threads'
+ * allocations never count. */
 #ifndef COMMON_ALLOC_H
 #define COMMON_ALLOC_H
 

@@ -4,6 +4,7 @@
 #include "kafka/client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "common/alloc.h"
+#include "common/file.h"
 #include "common/map.h"
 #include "kafka/errors.h"
 #include "kafka/sasl.h"
@@ -31,6 +33,7 @@ struct kafka_conn {
     struct kafka_transport t;
     int32_t corr;
     bool broken; /* a call failed mid-stream: the connection is out of step, not to be reused */
+    int record_seq; /* BALLAST_KAFKA_RECORD_DIR: replies recorded on this connection */
     int timeout_ms;
     char name[300];
     char client_id[128];
@@ -108,14 +111,19 @@ static int conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, con
     /* BALLAST_KAFKA_RECORD_DIR: keep every reply body, named by API and version, as a fuzzing
      * corpus of real responses (tests/data/kafka). */
     const char *rec = getenv("BALLAST_KAFKA_RECORD_DIR");
-    if (rec && *rec) {
-        static int seq;
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/api%d-v%d-%03d.bin", rec, api_key, version, ++seq);
-        FILE *f = fopen(path, "wb");
-        if (f) {
-            fwrite(buf, 1, n - off, f);
-            fclose(f);
+    if (rec && *rec) { /* the first free number: no counter shared between connections */
+        for (int tries = 0; tries < 100000; tries++) {
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/api%d-v%d-%03d.bin", rec, api_key, version,
+                     ++c->record_seq);
+            int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (fd < 0 && errno == EEXIST)
+                continue;
+            if (fd >= 0) {
+                file_write_fd(fd, buf, n - off);
+                close(fd);
+            }
+            break;
         }
     }
     return 0;
@@ -147,7 +155,7 @@ static int api_versions(struct kafka_conn *c, struct error *err)
         kafka_wr_init(&w);
         if (version == 3) {
             kafka_wr_compact_str(&w, "ballast");
-            kafka_wr_compact_str(&w, "0.1.0");
+            kafka_wr_compact_str(&w, BALLAST_VERSION);
             kafka_wr_tags(&w);
         }
         uint8_t *body;

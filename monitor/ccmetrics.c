@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/log.h"
 #include "monitor/scrape.h"
 
 /* ---- the record format ---- */
@@ -240,6 +241,16 @@ struct mon_ccm {
     rd_kafka_topic_partition_list_t *assigned; /* offsets = next to read; NULL before round 1 */
 };
 
+/* librdkafka's log lines (syslog levels) go through Ballast's log. */
+static void rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    enum log_level l = level <= 3 ? LOG_ERROR : level == 4 ? LOG_WARN : level <= 6 ? LOG_INFO
+                                                                                  : LOG_DEBUG;
+    char origin[64];
+    snprintf(origin, sizeof(origin), "librdkafka %s", fac);
+    log_write_from(l, origin, buf);
+}
+
 static int set(rd_kafka_conf_t *conf, const char *k, const char *v, struct error *err)
 {
     char e[256];
@@ -264,6 +275,7 @@ struct mon_ccm *mon_ccm_create(const struct config *cfg, const char *bootstrap,
     snprintf(proto, sizeof(proto), "%s", k->security_protocol ? k->security_protocol : "PLAINTEXT");
     for (char *c = proto; *c; c++)
         *c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    rd_kafka_conf_set_log_cb(conf, rdkafka_log);
     int rc = set(conf, "bootstrap.servers", bs, err);
     rc = rc ? rc : set(conf, "client.id", k->client_id ? k->client_id : "ballast", err);
     rc = rc ? rc : set(conf, "group.id", "ballast-monitor", err); /* never joined */

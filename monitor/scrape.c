@@ -2,6 +2,7 @@
 #include "monitor/scrape.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -28,13 +29,15 @@ int64_t mon_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 void mon_http_global_init(void)
 {
-    static int done;
-    if (!done) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        done = 1;
-    }
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, curl_init_once);
 }
 
 struct body {

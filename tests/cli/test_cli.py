@@ -270,6 +270,26 @@ with tempfile.TemporaryDirectory() as d:
     check("plan --help", rc == 0 and "--reassignment-json" in out)
     rc, out, err = run("--version")
     check("version", rc == 0 and out.startswith("ballast "))
+    meson_build = open(os.path.join(os.environ["BALLAST_SOURCE_ROOT"], "meson.build")).read()
+    want = meson_build.split("version: '", 1)[1].split("'", 1)[0]
+    check("version is meson's", out.strip() == "ballast " + want, out)
+
+    # --log-level anywhere on the line, and BALLAST_LOG; bad values are usage errors
+    rc, out, err = run("plan", "--log-level", "debug", "--help")
+    check("--log-level is taken before the command sees it", rc == 0 and "--reassignment-json" in out, err)
+    rc, out, err = run("--log-level=warn", "--version")
+    check("--log-level=LEVEL", rc == 0 and out.startswith("ballast "), err)
+    rc, out, err = run("--log-level", "loud", "--version")
+    check("bad --log-level", rc == 2 and "expected error, warn, info or debug" in err, err)
+    rc, out, err = run("--log-level")
+    check("--log-level without a value", rc == 2 and "needs a value" in err, err)
+    os.environ["BALLAST_LOG"] = "chatty"
+    rc, out, err = run("--version")
+    check("bad BALLAST_LOG", rc == 2 and "BALLAST_LOG='chatty'" in err, err)
+    os.environ["BALLAST_LOG"] = "debug"
+    rc, out, err = run("--version")
+    check("BALLAST_LOG=debug", rc == 0, err)
+    del os.environ["BALLAST_LOG"]
 
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)
