@@ -206,8 +206,8 @@ int cmd_plan(int argc, char **argv)
         /* name the file: the planner's own message would not say where the goal came from */
         for (int32_t i = 0; i < cfg->ngoals; i++)
             if (!goal_find(cfg->goals[i])) {
-                fprintf(stderr, "ballast: %s: goals: unknown goal '%s'; supported goals:",
-                        config_path, cfg->goals[i]);
+                fprintf(stderr, "ballast: %s: unknown goal '%s'; supported goals:",
+                        cfg->goal_places[i], cfg->goals[i]);
                 for (int k = 0; goal_registry[k]; k++)
                     fprintf(stderr, "%s %s", k ? "," : "", goal_registry[k]->name);
                 fprintf(stderr, "\n");

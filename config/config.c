@@ -26,6 +26,7 @@ struct cp {
 
 static int failn(struct cp *p, const yaml_node_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void free_list(char **l);
 
 static int failn(struct cp *p, const yaml_node_t *n, const char *fmt, ...)
 {
@@ -811,8 +812,20 @@ static int top_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
         return each_pair(p, v, "capacity", capacity_pair, NULL);
     if (!strcmp(key, "topology"))
         return each_pair(p, v, "topology", topology_pair, NULL);
-    if (!strcmp(key, "goals"))
-        return get_list(p, v, key, &cfg->goals, &cfg->ngoals);
+    if (!strcmp(key, "goals")) {
+        int rc = get_list(p, v, key, &cfg->goals, &cfg->ngoals);
+        if (rc < 0)
+            return rc;
+        /* where each goal is written, for the caller's "unknown goal" message */
+        free_list(cfg->goal_places);
+        cfg->goal_places = xcalloc((size_t)cfg->ngoals + 1, sizeof(char *));
+        for (int32_t i = 0; i < cfg->ngoals; i++) {
+            const yaml_node_t *item = node(p, v->data.sequence.items.start[i]);
+            cfg->goal_places[i] = xasprintf("%s:%zu:%zu", p->file, item->start_mark.line + 1,
+                                            item->start_mark.column + 1);
+        }
+        return 0;
+    }
     if (!strcmp(key, "thresholds"))
         return each_pair(p, v, "thresholds", thresholds_pair, NULL);
     if (!strcmp(key, "excludedTopics"))
@@ -904,6 +917,7 @@ void config_destroy(struct config *cfg)
     free(cfg->zone_racks);
     free(cfg->zone_names);
     free_list(cfg->goals);
+    free_list(cfg->goal_places);
     free(cfg->excluded_topics);
     free(cfg->min_topic_leaders_topics);
     free(cfg->executor.state_dir);

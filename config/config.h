@@ -126,6 +126,7 @@ struct config {
     int32_t nzone_map;
     char **goals;             /* priority order; NULL/0 = the planner's defaults */
     int32_t ngoals;
+    char **goal_places;       /* "file:line:column" of each goal (NULL without goals) */
     struct opt_thresholds thresholds;
     char *excluded_topics;    /* regex or NULL */
     char *min_topic_leaders_topics; /* regex or NULL */

@@ -253,7 +253,7 @@ with tempfile.TemporaryDirectory() as d:
     open(cfg, "w").write("goals:\n  - RackAwareGoal\n  - FooGoal\n")
     rc, out, err = run("plan", "--snapshot", snap, "--config", cfg)
     check("unknown goal in the configuration names the file", rc == 1
-          and "c.yaml: goals: unknown goal 'FooGoal'; supported goals: RackAwareGoal" in err, err)
+          and "c.yaml:3:5: unknown goal 'FooGoal'; supported goals: RackAwareGoal" in err, err)
     rc, out, err = run("plan", "--help")
     check("--help says excluded topics' leadership may move",
           "leadership may" in out and "still move" in out, out)
