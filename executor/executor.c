@@ -712,12 +712,12 @@ static void progress(struct exec *x, const char *phase, bool force)
             bar[i] = i < fill ? '#' : '.';
         bar[30] = '\0';
         fprintf(x->o->progress, "\r%-10s [%s] %d/%d done, %d in flight, %.1f/%.1f MB, ETA %s   ",
-                phase, bar, done, x->j.ntasks, inflight, (double)bytes / 1048576.0,
-                (double)total / 1048576.0, eta);
+                phase, bar, done, x->j.ntasks, inflight, (double)bytes / 1e6,
+                (double)total / 1e6, eta);
     } else {
         fprintf(x->o->progress, "%s: %d/%d done, %d in flight, %d pending, %d failed, "
                 "%.1f/%.1f MB, %.1f MB/s, ETA %s\n", phase, done, x->j.ntasks, inflight, pending,
-                failed, (double)bytes / 1048576.0, (double)total / 1048576.0, rate / 1048576.0, eta);
+                failed, (double)bytes / 1e6, (double)total / 1e6, rate / 1e6, eta);
     }
     fflush(x->o->progress);
 }

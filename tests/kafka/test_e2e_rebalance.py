@@ -177,7 +177,8 @@ def main():
                         "--throttle", "50MB"], capture_output=True, text=True, timeout=600)
     print(p.stderr[-3000:] + p.stdout, file=sys.stderr)
     check("ballast execute completes the plan", p.returncode == 0, p.stderr[-1500:])
-    print(f"execution of {plan['summary']['dataToMoveMB']} MB took {time.time() - t0:.1f}s",
+    print(f"execution of {plan['summary']['ballast']['dataToMoveBytes'] / 1e6:.1f} MB "
+          f"(10^6 bytes) took {time.time() - t0:.1f}s",
           file=sys.stderr)
     show_before_after(before, describe(), racks())
 
