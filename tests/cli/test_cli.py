@@ -228,8 +228,8 @@ with tempfile.TemporaryDirectory() as d:
           and "raise its networkOutbound capacity to at least" in s3["provisionRecommendation"]
           and "more brokers like broker" in s3["provisionRecommendation"], s3["provisionRecommendation"])
     check("no recommendation when it fits", plan["summary"]["provisionRecommendation"] == "")
-    rc, out, err = run("generate", "--brokers", "99999999999", "--out", "-")
-    check("generator range without exponent", rc == 2 and "1..100000" in err, err)
+    rc, out, err = run("generate", "--partitions", "99999999999", "--out", "-")
+    check("generator range without exponent", rc == 2 and "1..50000000" in err, err)
     rc, out, err = run("generate", "--out", "/nonexistent-dir/x.json")
     check("generate names the real path", rc == 1 and "/nonexistent-dir/x.json: " in err
           and ".tmp" not in err, err)
