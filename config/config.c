@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "common/alloc.h"
+#include "common/map.h"
 #include "common/file.h"
 #include "model/snapshot.h"
 
@@ -22,6 +23,7 @@ struct cp {
     yaml_document_t *doc;
     struct error *err;
     struct config *cfg;
+    size_t cap_ids, cap_per_broker; /* allocated entries of cfg->capacity's two arrays */
 };
 
 static int failn(struct cp *p, const yaml_node_t *n, const char *fmt, ...)
@@ -93,7 +95,7 @@ static int get_number(struct cp *p, const yaml_node_t *n, const char *key, doubl
 static int get_int32(struct cp *p, const yaml_node_t *n, const char *key, int32_t min,
                      int32_t max, int32_t *out)
 {
-    double v;
+    double v = 0;
     int rc = get_number(p, n, key, min, max, &v);
     if (rc < 0)
         return rc;
@@ -217,19 +219,28 @@ static int each_pair(struct cp *p, const yaml_node_t *map, const char *what, pai
 {
     if (map->type != YAML_MAPPING_NODE)
         return failn(p, map, "%s must be a mapping of keys to values", what);
-    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top;
-         pr++) {
+    yaml_node_pair_t *first = map->data.mapping.pairs.start;
+    struct map seen; /* key -> pair index: duplicates found in linear time */
+    map_init(&seen);
+    int rc = 0;
+    for (yaml_node_pair_t *pr = first; pr < map->data.mapping.pairs.top && rc == 0; pr++) {
         yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if (k->type != YAML_SCALAR_NODE)
-            return failn(p, k, "keys in %s must be plain names", what);
-        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pr; q++)
-            if (strcmp(scalar(node(p, q->key)), scalar(k)) == 0)
-                return failn(p, k, "duplicate key '%s' in %s", scalar(k), what);
-        int rc = fn(p, scalar(k), k, v, ctx);
-        if (rc < 0)
-            return rc;
+        if (k->type != YAML_SCALAR_NODE) {
+            rc = failn(p, k, "keys in %s must be plain names", what);
+            break;
+        }
+        uint64_t h = map_hash_str(scalar(k));
+        struct map_iter it;
+        for (int32_t q = map_first(&seen, h, &it); q >= 0 && rc == 0; q = map_next(&seen, &it))
+            if (strcmp(scalar(node(p, first[q].key)), scalar(k)) == 0)
+                rc = failn(p, k, "duplicate key '%s' in %s", scalar(k), what);
+        if (rc == 0) {
+            map_put(&seen, h, (int32_t)(pr - first));
+            rc = fn(p, scalar(k), k, v, ctx);
+        }
     }
-    return 0;
+    map_finish(&seen);
+    return rc;
 }
 
 /* ---- sections ---- */
@@ -359,11 +370,16 @@ static int capacity_fields(struct cp *p, const char *key, yaml_node_t *k, yaml_n
 static int broker_id_key(struct cp *p, const yaml_node_t *k, const char *key,
                          const char *section, int32_t count, long *ret)
 {
-    char *end;
-    errno = 0;
-    long id = strtol(key, &end, 10);
-    if (!*key || *end || errno || id < 0 || id > INT32_MAX)
+    long id = 0;
+    bool digits = *key != '\0' && strlen(key) <= 10;
+    for (const char *c = key; digits && *c; c++)
+        digits = *c >= '0' && *c <= '9';
+    if (digits)
+        id = strtol(key, NULL, 10);
+    if (!digits || id > INT32_MAX)
         return failn(p, k, "%s keys must be broker ids, not '%s'", section, key);
+    if (key[0] == '0' && key[1]) /* "01" and "1" would name one broker two ways */
+        return failn(p, k, "%s: broker id '%s' has a leading zero; write %ld", section, key, id);
     if (count >= 100000)
         return failn(p, k, "more than 100000 brokers in %s", section);
     *ret = id;
@@ -374,12 +390,13 @@ static int capacity_broker(struct cp *p, const char *key, yaml_node_t *k, yaml_n
                            void *ctx)
 {
     struct model_capacity_table *t = &p->cfg->capacity;
-    long id;
+    long id = 0;
     int rc = broker_id_key(p, k, key, "capacity.brokers", t->n, &id);
     if (rc < 0)
         return rc;
-    t->broker_ids = xrealloc(t->broker_ids, (size_t)(t->n + 1) * sizeof(int32_t));
-    t->per_broker = xrealloc(t->per_broker, (size_t)(t->n + 1) * sizeof(*t->per_broker));
+    /* capacities of their own, for the tables filled here: amortised growth */
+    xgrow((void **)&t->broker_ids, &p->cap_ids, (size_t)t->n + 1, sizeof(int32_t));
+    xgrow((void **)&t->per_broker, &p->cap_per_broker, (size_t)t->n + 1, sizeof(*t->per_broker));
     memset(&t->per_broker[t->n], 0, sizeof(*t->per_broker));
     t->broker_ids[t->n] = (int32_t)id;
     t->n++;
@@ -590,7 +607,7 @@ static int monitor_endpoint(struct cp *p, const char *key, yaml_node_t *k, yaml_
                             void *ctx)
 {
     struct config_monitor *m = &p->cfg->monitor;
-    long id;
+    long id = 0;
     int rc = broker_id_key(p, k, key, "monitor.endpoints", m->nendpoints, &id);
     if (rc < 0)
         return rc;
@@ -641,7 +658,7 @@ static int prom_instance(struct cp *p, const char *key, yaml_node_t *k, yaml_nod
                          void *ctx)
 {
     struct config_prometheus *pr = &p->cfg->monitor.prometheus;
-    long id;
+    long id = 0;
     int rc = broker_id_key(p, k, key, "monitor.prometheus.instances", pr->ninstances, &id);
     if (rc < 0)
         return rc;
@@ -956,7 +973,7 @@ static int check_events(const char *buf, size_t len, const char *name, struct er
     yaml_event_t ev;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-    int rc = 0, docs = 0;
+    int rc = 0, docs = 0, depth = 0;
     for (;;) {
         if (!yaml_parser_parse(&parser, &ev)) {
             rc = error_set(err, -EINVAL, "%s:%zu:%zu: %s", name, parser.problem_mark.line + 1,
@@ -974,6 +991,17 @@ static int check_events(const char *buf, size_t len, const char *name, struct er
             rc = error_set(err, -EINVAL, "%s:%zu:%zu: anchors and aliases are not supported",
                            name, line, col);
             break;
+        }
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            /* libyaml's cost per token grows with the nesting (200 KB of '[' took minutes):
+             * stop early, before it matters */
+            if (++depth > CONFIG_MAX_DEPTH) {
+                rc = error_set(err, -EINVAL, "%s:%zu:%zu: nested more than %d levels deep", name,
+                               line, col, CONFIG_MAX_DEPTH);
+                break;
+            }
+        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+            depth--;
         }
         if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
             rc = error_set(err, -EINVAL, "%s:%zu:%zu: only one YAML document is allowed", name,

@@ -3,7 +3,8 @@
  * thresholds with Cruise Control's defaults, and executor and API settings.
  *
  * Loading is strict: unknown keys, wrong types, out-of-range values, bad units, bad regexes,
- * duplicate keys, anchors/aliases, and files over CONFIG_MAX_BYTES are errors whose message
+ * duplicate keys, anchors/aliases, nesting deeper than CONFIG_MAX_DEPTH, broker ids written
+ * with a leading zero, and files over CONFIG_MAX_BYTES are errors whose message
  * names file:line:column and the key ("ballast.yaml:12:3: unknown key 'capactiy'").
  * The struct is plain data; config_destroy frees it. */
 #ifndef CONFIG_CONFIG_H
@@ -18,6 +19,7 @@
 #include "optimizer/context.h"
 
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
+#define CONFIG_MAX_DEPTH 64 /* nesting of mappings and lists */
 
 struct config_kafka {
     char *bootstrap;          /* "host:port,host:port" */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/map.h"
 
 const char *const model_res_names[RES_COUNT] = {"cpu", "networkInbound", "networkOutbound",
                                                 "disk"};
@@ -388,12 +389,23 @@ done:
 int model_capacities_apply(struct model_cluster *c, const struct model_capacity_table *t,
                            struct error *err)
 {
-    for (int32_t b = 0; b < c->nbrokers; b++) {
+    /* broker id -> the last table entry for it: one pass over each, not brokers x entries */
+    struct map by_id;
+    map_init(&by_id);
+    for (int32_t i = 0; t && i < t->n; i++)
+        map_put(&by_id, map_hash_int(t->broker_ids[i]), i);
+    int rc = 0;
+    for (int32_t b = 0; b < c->nbrokers && rc == 0; b++) {
         struct model_broker *br = &c->brokers[b];
         const struct model_capacity *over = NULL;
-        for (int32_t i = 0; t && i < t->n; i++)
-            if (t->broker_ids[i] == br->id)
-                over = &t->per_broker[i];
+        int32_t last = -1;
+        struct map_iter it;
+        for (int32_t i = map_first(&by_id, map_hash_int(br->id), &it); i >= 0;
+             i = map_next(&by_id, &it))
+            if (t->broker_ids[i] == br->id && i > last)
+                last = i;
+        if (last >= 0)
+            over = &t->per_broker[last];
         for (int r = 0; r < RES_COUNT; r++) {
             if (over && over->set[r]) {
                 br->capacity[r] = over->v[r];
@@ -402,13 +414,17 @@ int model_capacities_apply(struct model_cluster *c, const struct model_capacity_
                 br->capacity[r] = t->dflt.v[r];
                 br->capacity_set |= (uint8_t)(1u << r);
             }
-            if (!(br->capacity_set & (1u << r)))
-                return error_set(err, -EINVAL,
-                                 "broker %d has no %s capacity and there is no default", br->id,
-                                 model_res_names[r]);
-            if (!(br->capacity[r] > 0) || !isfinite(br->capacity[r]))
-                return error_set(err, -EINVAL, "broker %d: %s capacity must be positive",
-                                 br->id, model_res_names[r]);
+            if (!(br->capacity_set & (1u << r))) {
+                rc = error_set(err, -EINVAL,
+                               "broker %d has no %s capacity and there is no default", br->id,
+                               model_res_names[r]);
+                break;
+            }
+            if (!(br->capacity[r] > 0) || !isfinite(br->capacity[r])) {
+                rc = error_set(err, -EINVAL, "broker %d: %s capacity must be positive", br->id,
+                               model_res_names[r]);
+                break;
+            }
         }
         if (over && over->num_cores > 0)
             br->num_cores = over->num_cores;
@@ -417,7 +433,8 @@ int model_capacities_apply(struct model_cluster *c, const struct model_capacity_
         if (br->num_cores <= 0)
             br->num_cores = 1;
     }
-    return 0;
+    map_finish(&by_id);
+    return rc;
 }
 
 void model_capacity_table_finish(struct model_capacity_table *t)

@@ -568,7 +568,7 @@ static int parse_log_dirs(struct parser *ps, const cJSON *dirs, int32_t b, const
         if (d >= MODEL_SNAPSHOT_MAX_LOG_DIRS)
             return fail(ps, NULL, -1, "more than %d log dirs", MODEL_SNAPSHOT_MAX_LOG_DIRS);
         const cJSON *s[3];
-        const char *path;
+        const char *path = NULL;
         double cap = 0;
         if ((rc = fields(ps, dj, keys, 3, s)) < 0)
             return rc;

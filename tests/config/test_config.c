@@ -1,6 +1,8 @@
 /* Configuration: Cruise Control's defaults, the documented example, units, zone mapping,
  * capacity precedence, and located errors for bad input. */
+#include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "config/config.h"
 #include "tests/harness.h"
@@ -276,6 +278,86 @@ TEST(monitor_prometheus_cc_metrics_and_names)
         config_destroy(cfg);
         CHECK_STR_CONTAINS(err.msg, bad[i].expect);
     }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Input limits: many per-broker capacities load in linear time (40,000 took 27 s), deep
+ * nesting stops at CONFIG_MAX_DEPTH with a location (200 KB of '[' took minutes), and a
+ * broker id with a leading zero is refused ("1" and "01" were both taken). */
+TEST(input_limits)
+{
+    enum { N = 40000 };
+    size_t cap = (size_t)N * 48 + 64, len = 0;
+    char *buf = malloc(cap);
+    len += (size_t)snprintf(buf + len, cap - len, "capacity:\n  brokers:\n");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "    %d: {cpu: 100, disk: 1TiB}\n", i + 1);
+    struct config *cfg = NULL;
+    struct error err = {0};
+    double t0 = now_s();
+    int rc = config_parse(buf, len, "many.yaml", &cfg, &err);
+    double took = now_s() - t0;
+    CHECK_INT_EQ(rc, 0);
+    CHECK_DBL_LE(took, 3.0);
+    if (cfg) {
+        CHECK_INT_EQ(cfg->capacity.n, N);
+        CHECK_INT_EQ(cfg->capacity.broker_ids[N - 1], N);
+        /* applying them is linear too */
+        struct model_cluster *c = model_cluster_create("many");
+        int32_t rack = model_rack_add(c, "r", model_zone_add(c, "r"));
+        for (int i = 0; i < N; i++) {
+            int32_t b;
+            model_broker_add(c, i + 1, rack, NULL, &b);
+        }
+        cfg->capacity.dflt.v[RES_NW_IN] = cfg->capacity.dflt.v[RES_NW_OUT] = 1e9;
+        cfg->capacity.dflt.set[RES_NW_IN] = cfg->capacity.dflt.set[RES_NW_OUT] = true;
+        t0 = now_s();
+        CHECK_INT_EQ(model_capacities_apply(c, &cfg->capacity, &err), 0);
+        CHECK_DBL_LE(now_s() - t0, 1.0);
+        CHECK_NEAR(c->brokers[N - 1].capacity[RES_CPU], 100, 0);
+        model_cluster_destroy(c);
+        config_destroy(cfg);
+        cfg = NULL;
+    }
+    /* a duplicate among many is still found, named */
+    len += (size_t)snprintf(buf + len, cap - len, "    %d: {cpu: 1}\n", N / 2);
+    CHECK_INT_EQ(config_parse(buf, len, "many.yaml", &cfg, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "duplicate key '20000' in capacity.brokers");
+    free(buf);
+
+    size_t deep = 200 * 1024;
+    buf = malloc(deep);
+    memset(buf, '[', deep);
+    t0 = now_s();
+    CHECK_INT_EQ(config_parse(buf, deep, "deep.yaml", &cfg, &err), -EINVAL);
+    CHECK_DBL_LE(now_s() - t0, 1.0);
+    CHECK_STR_CONTAINS(err.msg, "deep.yaml:1:65: nested more than 64 levels deep");
+    free(buf);
+    /* 64 levels are fine as YAML (the key is then unknown) */
+    char ok[512] = "x: ";
+    for (int i = 0; i < 63; i++)
+        strcat(ok, "[");
+    for (int i = 0; i < 63; i++)
+        strcat(ok, "]");
+    CHECK_INT_EQ(config_parse(ok, strlen(ok), "ok.yaml", &cfg, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "unknown key 'x'");
+
+    const char *zero = "capacity:\n  brokers:\n    1: {cpu: 1}\n    01: {cpu: 2}\n";
+    CHECK_INT_EQ(config_parse(zero, strlen(zero), "z.yaml", &cfg, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "z.yaml:4:5: capacity.brokers: broker id '01' has a leading "
+                                "zero; write 1");
+    const char *plus = "capacity:\n  brokers:\n    +1: {cpu: 1}\n";
+    CHECK_INT_EQ(config_parse(plus, strlen(plus), "z.yaml", &cfg, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "capacity.brokers keys must be broker ids, not '+1'");
+    const char *zero_ok = "capacity:\n  brokers:\n    0: {cpu: 1}\n";
+    CHECK_INT_EQ(config_parse(zero_ok, strlen(zero_ok), "z.yaml", &cfg, &err), 0);
+    config_destroy(cfg);
 }
 
 TEST(truncation_never_crashes)
