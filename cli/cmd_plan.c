@@ -223,7 +223,7 @@ int cmd_plan(int argc, char **argv)
         goto done;
     }
     if (!quiet)
-        opt_report_text(json_stdout || reassign_stdout ? stderr : stdout, c, res);
+        opt_report_text(json_stdout || reassign_stdout ? stderr : stdout, c, res, &req.th);
     if (out_json) {
         /* what backed the rates: the snapshot's "load" when a load monitor measured them */
         struct opt_report_opts ro = {verbose, c->load_measured ? c->load_windows : 0,

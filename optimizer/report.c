@@ -365,7 +365,8 @@ static void line_stat(FILE *out, const char *label, const struct model_summary_s
             label, rb, ra, mb, ma, a->avg / scale, unit);
 }
 
-void opt_report_text(FILE *out, const struct model_cluster *before, const struct opt_result *res)
+void opt_report_text(FILE *out, const struct model_cluster *before, const struct opt_result *res,
+                     const struct opt_thresholds *th)
 {
     const struct model_stats *b = &res->before, *a = &res->after_stats;
     /* "cluster" is the snapshot's default name: not worth showing */
@@ -414,4 +415,14 @@ void opt_report_text(FILE *out, const struct model_cluster *before, const struct
     }
     fprintf(out, "Balancedness score %.1f -> %.1f\n", res->balancedness_before,
             res->balancedness_after);
+    if (strcmp(provision(res), "RIGHT_SIZED") != 0) {
+        struct opt_thresholds th_default;
+        if (!th) {
+            opt_thresholds_default(&th_default);
+            th = &th_default;
+        }
+        char *rec = recommendation(res, th);
+        fprintf(out, "Provision: %s%s%s\n", provision(res), *rec ? ": " : "", rec);
+        free(rec);
+    }
 }

@@ -34,6 +34,9 @@ cJSON *opt_report_cluster_stats(const struct model_stats *st);
  * partitions only, new leader first. */
 char *opt_report_reassignment_json(const struct model_cluster *before,
                                    const struct opt_result *res);
-void opt_report_text(FILE *out, const struct model_cluster *before, const struct opt_result *res);
+/* The before/after summary; th (NULL = the defaults) sizes the provisioning advice printed
+ * when a capacity goal is left violated. */
+void opt_report_text(FILE *out, const struct model_cluster *before, const struct opt_result *res,
+                     const struct opt_thresholds *th);
 
 #endif

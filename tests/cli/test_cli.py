@@ -227,6 +227,9 @@ with tempfile.TemporaryDirectory() as d:
           rc == 0 and s3["provisionStatus"] == "UNDER_PROVISIONED"
           and "raise its networkOutbound capacity to at least" in s3["provisionRecommendation"]
           and "more brokers like broker" in s3["provisionRecommendation"], s3["provisionRecommendation"])
+    rc, out, err = run("plan", "--snapshot", tight, "--skip-hard-goal-check")
+    check("the summary says what to add", rc == 0 and "\nProvision: UNDER_PROVISIONED: "
+          "networkOutbound: broker" in out, out[-600:])
     check("no recommendation when it fits", plan["summary"]["provisionRecommendation"] == "")
     rc, out, err = run("generate", "--partitions", "99999999999", "--out", "-")
     check("generator range without exponent", rc == 2 and "1..50000000" in err, err)
