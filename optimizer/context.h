@@ -137,6 +137,9 @@ void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir);
 
 /* May leadership of partition p go to `slot`? (lead_ok, replica online, active goals.) */
 bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot);
+/* Swaps slots a and b of p's replica list (preference order; the leader follows its replica),
+ * keeping the per-broker replica lists exact. Loads do not change. */
+void opt_slots_swap(struct opt_ctx *ctx, int32_t p, int a, int b);
 void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot);
 
 /* True when the replica must leave its broker (dead broker, offline dir, removed broker). */

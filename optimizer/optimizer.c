@@ -279,36 +279,81 @@ static bool same_set(const struct model_replica *a, const struct model_replica *
     return true;
 }
 
-/* Puts the leader first in each changed partition and, in demote mode, brokers that may not
- * lead last; then records the changes and counts. */
-static void diff(const struct model_cluster *before, struct model_cluster *after,
+/* Puts the leader first in each changed partition (Kafka's preferred leader) and brokers
+ * that may not lead last, keeping the others' order. Done on the working cluster before the
+ * goals are judged, so that PreferredLeaderElectionGoal is judged on the plan written. */
+static void order_replicas(struct opt_ctx *ctx, const struct model_cluster *before)
+{
+    struct model_cluster *after = ctx->c;
+    for (int32_t p = 0; p < after->npartitions; p++) {
+        struct model_partition *part = &after->partitions[p];
+        const struct model_replica *old = model_replicas_of(before, p);
+        const struct model_replica *cur = model_replicas_of(after, p);
+        int rf = part->rf;
+        bool demoted = false;
+        for (int i = 0; i < rf; i++)
+            demoted |= (after->brokers[cur[i].broker].flags & BROKER_EXCL_LEADER) != 0;
+        if (!demoted && same_set(old, cur, rf) &&
+            model_partition_leader(before, p) == model_partition_leader(after, p))
+            continue;
+        if (part->leader > 0)
+            opt_slots_swap(ctx, p, 0, part->leader);
+        for (int i = rf - 1, last = rf - 1; i >= 1; i--)
+            if (after->brokers[cur[i].broker].flags & BROKER_EXCL_LEADER) {
+                for (int j = i; j < last; j++)
+                    opt_slots_swap(ctx, p, j, j + 1);
+                last--;
+            }
+    }
+}
+
+/* Why goal i, satisfied before planning, is violated after: the moves of earlier goals left
+ * it violated when its turn came (it may make no move that worsens an earlier goal), or later
+ * goals' moves, each accepted as leaving it no worse overall, or the recomputed band. */
+static void explain(struct opt_result *res, int i)
+{
+    struct opt_goal_result *gr = &res->goals[i];
+    if (gr->violations_at_start == 0) {
+        snprintf(gr->why, sizeof(gr->why),
+                 "satisfied after its own turn; later goals' moves (each judged as leaving it "
+                 "no worse overall) and its band recomputed on the final placement leave %lld",
+                 (long long)gr->violations_after);
+        return;
+    }
+    size_t off = (size_t)snprintf(gr->why, sizeof(gr->why),
+                                  "the moves of earlier goals left %lld violations before its "
+                                  "turn (",
+                                  (long long)gr->violations_at_start);
+    int named = 0;
+    for (int k = 0; k < i && off < sizeof(gr->why); k++) {
+        if (!res->goals[k].changed)
+            continue;
+        if (named == 3) {
+            off += (size_t)snprintf(gr->why + off, sizeof(gr->why) - off, ", ...");
+            break;
+        }
+        off += (size_t)snprintf(gr->why + off, sizeof(gr->why) - off, "%s%s", named ? ", " : "",
+                                res->goals[k].name);
+        named++;
+    }
+    if (off < sizeof(gr->why))
+        snprintf(gr->why + off, sizeof(gr->why) - off,
+                 "); each move that would fix one makes an earlier goal worse, so it may not");
+}
+
+/* Records the changes and counts (the replicas are in their final order already). */
+static void diff(const struct model_cluster *before, const struct model_cluster *after,
                  struct opt_result *res)
 {
     res->proposals = xmalloc((size_t)(after->npartitions ? after->npartitions : 1) *
                              sizeof(*res->proposals));
     for (int32_t p = 0; p < after->npartitions; p++) {
-        struct model_partition *part = &after->partitions[p];
         const struct model_replica *old = model_replicas_of(before, p);
-        struct model_replica *cur = model_replicas_of(after, p);
-        int rf = part->rf;
+        const struct model_replica *cur = model_replicas_of(after, p);
+        int rf = after->partitions[p].rf;
         bool set_changed = !same_set(old, cur, rf);
-        int32_t old_leader = model_partition_leader(before, p);
         int32_t new_leader = model_partition_leader(after, p);
-        bool leader_changed = old_leader != new_leader;
-        bool demoted = false;
-        for (int i = 0; i < rf; i++)
-            demoted |= (after->brokers[cur[i].broker].flags & BROKER_EXCL_LEADER) != 0;
-        if (set_changed || leader_changed || demoted) {
-            if (part->leader > 0)
-                model_slots_swap(after, p, 0, part->leader);
-            /* Brokers that may not lead go last, keeping the others' order. */
-            for (int i = rf - 1, last = rf - 1; i >= 1; i--)
-                if (after->brokers[cur[i].broker].flags & BROKER_EXCL_LEADER) {
-                    for (int j = i; j < last; j++)
-                        model_slots_swap(after, p, j, j + 1);
-                    last--;
-                }
-        }
+        bool leader_changed = model_partition_leader(before, p) != new_leader;
         uint32_t ch = 0;
         if (set_changed)
             ch |= OPT_CHANGE_REPLICAS;
@@ -520,6 +565,8 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
             struct goal *g = goals[i];
             double t0 = now_ms();
             g->impl->prepare(g, &ctx);
+            int64_t at_start = g->impl->violations(g, &ctx);
+            uint64_t changes0 = ctx.changes;
             int grc = g->impl->optimize(g, &ctx, err);
             g->time_ms = now_ms() - t0;
             g->violations_after = g->impl->violations(g, &ctx);
@@ -530,6 +577,8 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
             gr->name = g->impl->name;
             gr->hard = g->hard;
             gr->violations_before = g->violations_before;
+            gr->violations_at_start = at_start;
+            gr->changed = ctx.changes != changes0;
             gr->time_ms = g->time_ms;
             gr->bytes_moved_after = ctx.bytes_away;
             if (last_stats && ctx.changes == last_changes)
@@ -541,8 +590,9 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
         }
     }
     if (rc == 0) {
-        /* Judge every goal on the final placement: a later goal's moves were accepted by the
-         * earlier ones, so this is the honest end state. */
+        /* Judge every goal on the final placement, replicas in the order written: a later
+         * goal's moves were accepted by the earlier ones, so this is the honest end state. */
+        order_replicas(&ctx, before);
         for (int i = 0; i < ngoals; i++) {
             struct opt_goal_result *gr = &res->goals[i];
             gr->violations_after = goals[i]->impl->violations(goals[i], &ctx);
@@ -552,6 +602,8 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
                 gr->status = GOAL_FIXED;
             else
                 gr->status = GOAL_NO_ACTION;
+            if (gr->status == GOAL_VIOLATED && gr->violations_before == 0)
+                explain(res, i);
             if (gr->status == GOAL_VIOLATED && gr->hard && !req->skip_hard_goal_check && rc == 0)
                 rc = error_set(err, -EDOM, "%s: %lld violations remain after planning",
                                gr->name, (long long)gr->violations_after);

@@ -43,7 +43,11 @@ struct opt_goal_result {
     bool hard;
     enum goal_status status;
     int64_t violations_before;
+    int64_t violations_at_start;    /* when its turn came, after the earlier goals' moves */
     int64_t violations_after;
+    bool changed;                   /* it moved replicas or leadership */
+    char why[256];                  /* a soft goal satisfied before and VIOLATED after: why
+                                       (which earlier goals' moves it could not undo); "" */
     double time_ms;
     int64_t bytes_moved_after;      /* bytes off their original broker once this goal ran */
     struct model_stats stats_after; /* cluster statistics after this goal ran */

@@ -281,6 +281,8 @@ cJSON *opt_report_optimization_result(const struct model_cluster *before,
         cJSON_AddStringToObject(go, "status", status_names[g->status]);
         cJSON_AddItemToObject(go, "clusterModelStats", opt_report_cluster_stats(&g->stats_after));
         cJSON_AddNumberToObject(go, "optimizationTimeMs", round(g->time_ms));
+        if (g->why[0])
+            cJSON_AddStringToObject(go, "explanation", g->why); /* Ballast's own */
         cJSON_AddItemToArray(goals, go);
     }
     cJSON_AddItemToObject(root, "loadAfterOptimization", opt_report_broker_stats(res->after));
@@ -412,6 +414,8 @@ void opt_report_text(FILE *out, const struct model_cluster *before, const struct
         fprintf(out, "  %-40s %-4s %-9s violations %lld -> %lld  %.1f ms\n", g->name,
                 g->hard ? "hard" : "soft", status_names[g->status],
                 (long long)g->violations_before, (long long)g->violations_after, g->time_ms);
+        if (g->why[0])
+            fprintf(out, "    why: %s\n", g->why);
     }
     fprintf(out, "Balancedness score %.1f -> %.1f\n", res->balancedness_before,
             res->balancedness_after);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "goals/goal.h"
+#include "model/generate.h"
 #include "optimizer/lp.h"
 #include "optimizer/optimizer.h"
 #include "tests/harness.h"
@@ -23,6 +24,21 @@ static struct opt_result *plan_with(const struct model_cluster *c, const char *g
         return NULL;
     }
     req->goals = NULL;
+    return res;
+}
+
+/* Plans c with exactly these goals (hard goal check skipped); NULL after a failed check. */
+static struct opt_result *plan_only(const struct model_cluster *c, const char **goals, int n)
+{
+    struct opt_request req;
+    opt_request_init(&req);
+    req.goals = goals;
+    req.ngoals = n;
+    req.skip_hard_goal_check = true;
+    struct opt_result *res = NULL;
+    struct error err = {0};
+    if (opt_plan(c, &req, &res, &err) != 0)
+        test_fail(__FILE__, __LINE__, "%s", err.msg);
     return res;
 }
 
@@ -209,15 +225,8 @@ TEST(unsatisfiable_soft_goal_does_not_freeze_lower_goals)
     for (int p = 0; p < 5; p++)
         c->partitions[p].nw_out = out[p];
     double excess_before = pnw_excess(c);
-    struct opt_request req;
-    opt_request_init(&req);
     const char *goals[] = {"PotentialNwOutGoal", "DiskUsageDistributionGoal"};
-    req.goals = goals;
-    req.ngoals = 2;
-    req.skip_hard_goal_check = true;
-    struct opt_result *res = NULL;
-    struct error err = {0};
-    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), 0);
+    struct opt_result *res = plan_only(c, goals, 2);
     if (!res)
         return;
     CHECK_INT_EQ(status(res, "DiskUsageDistributionGoal"), GOAL_FIXED);
@@ -225,6 +234,65 @@ TEST(unsatisfiable_soft_goal_does_not_freeze_lower_goals)
     CHECK_INT_EQ(status(res, "PotentialNwOutGoal"), GOAL_VIOLATED);
     CHECK_DBL_LE(pnw_excess(res->after), excess_before + 1);
     opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+/* Issue 15 item 3: a soft goal that goes from satisfied to VIOLATED says why. Disk ranks
+ * first here; balancing it moves small replicas off broker 1 (its one large replica cannot
+ * help), which leaves replica counts outside their band, and the count goal may not move them
+ * back without making disk worse. */
+TEST(soft_goal_violated_by_earlier_goals_is_explained)
+{
+    struct model_cluster *c = tb_cluster(2, 1, 1000);
+    int32_t ids[] = {1, 1, 1, 1, 2, 2, 2, 2};
+    int64_t sizes[] = {300, 10, 10, 10, 10, 10, 10, 10};
+    tb_topic(c, "t", 8, 1, ids, sizes);
+    tb_finalize(c);
+    const char *goals[] = {"DiskUsageDistributionGoal", "ReplicaDistributionGoal"};
+    struct opt_result *res = plan_only(c, goals, 2);
+    if (!res)
+        return;
+    const struct opt_goal_result *rd = &res->goals[1];
+    CHECK_INT_EQ(rd->violations_before, 0);
+    CHECK_INT_EQ(rd->status, GOAL_VIOLATED);
+    CHECK_STR_CONTAINS(rd->why, "the moves of earlier goals left");
+    CHECK_STR_CONTAINS(rd->why, "DiskUsageDistributionGoal");
+    CHECK_STR_EQ(res->goals[0].why, ""); /* explained only where it went from 0 to violated */
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+/* Issue 15 item 3: PreferredLeaderElectionGoal is judged on the replica order written (each
+ * changed partition lists its leader first), not before that reordering. */
+TEST(preferred_leader_judged_after_final_order)
+{
+    struct model_generate_opts o;
+    model_generate_defaults(&o);
+    o.brokers = 12;
+    o.partitions = 600;
+    o.broker_skew = 0.6;
+    struct model_cluster *c = NULL;
+    struct error err = {0};
+    CHECK_INT_EQ(model_generate(&o, &c, &err), 0);
+    if (!c)
+        return;
+    const char *goals[] = {"RackAwareGoal", "LeaderReplicaDistributionGoal",
+                           "PreferredLeaderElectionGoal"};
+    struct opt_request req;
+    opt_request_init(&req);
+    req.goals = goals;
+    req.ngoals = 3;
+    req.skip_hard_goal_check = true;
+    struct opt_result *res = NULL;
+    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), 0);
+    if (res) {
+        int64_t not_preferred = 0;
+        for (int32_t p = 0; p < res->after->npartitions; p++)
+            not_preferred += res->after->partitions[p].leader > 0;
+        CHECK(res->num_leader_moves > 0);
+        CHECK_INT_EQ(res->goals[2].violations_after, not_preferred);
+        opt_result_destroy(res);
+    }
     model_cluster_destroy(c);
 }
 
