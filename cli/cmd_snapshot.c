@@ -140,6 +140,12 @@ int cmd_snapshot(int argc, char **argv)
                         c->brokers[b].capacity[k] = cfg->capacity.per_broker[i].v[k];
                         c->brokers[b].capacity_set |= (uint8_t)(1u << k);
                     }
+    /* not an error here: a broker that is down is missing from metadata */
+    for (int32_t i = 0; i < cfg->capacity.n; i++)
+        if (model_broker_find(c, cfg->capacity.broker_ids[i]) < 0)
+            fprintf(stderr, "ballast: snapshot: warning: %s: capacity.brokers has broker \"%d\", "
+                    "which the cluster does not have (down, or a typo?)\n", config_path,
+                    cfg->capacity.broker_ids[i]);
     if (cfg->monitor.sampler != CONFIG_SAMPLER_NONE && (rc = sample_loads(cfg, bootstrap, c, &err)) < 0) {
         model_cluster_destroy(c);
         config_destroy(cfg);
