@@ -41,6 +41,8 @@ void cmd_execute_help(FILE *out)
             "  --foreign MODE          plan partitions with another tool's reassignment in\n"
             "                          progress: skip (default; reported), wait (move them once\n"
             "                          it ends) or cancel (cancel it, then move them)\n"
+            "  --allow-concurrent      start although other reassignments (another tool's or\n"
+            "                          another Ballast's) are in progress; refused otherwise\n"
             "  --resume                continue the execution the state dir holds\n"
             "  --cancel                with --resume: cancel its in-flight moves and stop\n"
             "  --stop                  stop the execution (a running ballast or a dead one's)\n"
@@ -130,7 +132,7 @@ int cmd_execute(int argc, char **argv)
     const char *throttle_s = NULL, *logdir_s = NULL, *strategy = NULL;
     int concurrency = 0, intra = 0, leaders = 0, cluster = 0;
     double task_timeout = -1, poll = 0;
-    bool resume = false, stop = false, cancel = false, quiet = false;
+    bool resume = false, stop = false, cancel = false, quiet = false, o_allow = false;
     const char *foreign = NULL;
     static const struct option opts[] = {
         {"bootstrap", required_argument, NULL, 'b'},
@@ -150,6 +152,7 @@ int cmd_execute(int argc, char **argv)
         {"stop", no_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
         {"foreign", required_argument, NULL, 'F'},
+        {"allow-concurrent", no_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -175,6 +178,7 @@ int cmd_execute(int argc, char **argv)
         case 'S': stop = true; break;
         case 'q': quiet = true; break;
         case 'F': foreign = optarg; break;
+        case 'A': o_allow = true; break;
         case ':': return cli_fail(EXIT_USAGE, "execute: option '%s' needs a value", argv[optind - 1]);
         default: return cli_fail(EXIT_USAGE, "execute: unknown option '%s' (see --help)", argv[optind - 1]);
         }
@@ -241,6 +245,7 @@ int cmd_execute(int argc, char **argv)
         }
     }
     o.cancel_on_resume = cancel;
+    o.allow_concurrent = o_allow;
     o.progress = quiet ? NULL : stderr;
     o.tty = !quiet && isatty(STDERR_FILENO);
     if (throttle_s && config_parse_bytes(throttle_s, true, &o.throttle) < 0) {
@@ -286,13 +291,14 @@ int cmd_execute(int argc, char **argv)
     struct kafka_opts kopts;
     cli_kafka_opts(cfg, 0, &kopts);
     struct exec_report rep;
+    struct exec_connect conn = {.bootstrap = bootstrap, .kopts = &kopts};
     int rc;
     if (stop)
-        rc = exec_stop(bootstrap, &kopts, state_dir, 120, &rep, &err);
+        rc = exec_stop(&conn, state_dir, 120, &rep, &err);
     else if (resume)
-        rc = exec_resume(bootstrap, &kopts, state_dir, &o, &rep, &err);
+        rc = exec_resume(&conn, state_dir, &o, &rep, &err);
     else
-        rc = exec_run(bootstrap, &kopts, state_dir, targets, ntargets, &o, &rep, &err);
+        rc = exec_run(&conn, state_dir, targets, ntargets, &o, &rep, &err);
     if (rc < 0) {
         cli_fail(1, "execute: %s", err.msg);
         goto out;

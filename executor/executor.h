@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
+#include "executor/cluster.h"
 #include "kafka/client.h"
 #include "model/cluster.h"
 
@@ -60,6 +61,7 @@ struct exec_options {
     char *strategies;           /* comma list of strategy names; NULL = base */
     bool cancel_on_resume;      /* resume cancels adopted moves instead of finishing them */
     enum exec_foreign foreign;  /* plan partitions with another tool's reassignment */
+    bool allow_concurrent;      /* start although other reassignments are in progress */
     FILE *progress;             /* progress output, NULL = none */
     bool tty;                   /* progress as a redrawn bar */
 };
@@ -68,6 +70,8 @@ struct exec_options {
 void exec_options_default(struct exec_options *o);
 /* Checks a comma list of strategy names (short or fully qualified). */
 int exec_strategies_check(const char *list, struct error *err);
+/* Checks what Kafka could not keep: throttles 0 (none) or 1 B/s .. 2^63 B/s; strategies. */
+int exec_options_check(const struct exec_options *o, struct error *err);
 
 struct exec_report {
     int done, failed, skipped, pending, total;
@@ -85,20 +89,23 @@ int exec_plan_parse(const char *buf, size_t len, const char *name, struct exec_t
                     int *ret_n, struct error *err);
 void exec_tasks_free(struct exec_task *t, int n);
 
-/* Starts a new execution of the plan's targets on the cluster (refuses when the state dir
- * holds an unfinished one) and runs it to the end or a stop. */
-int exec_run(const char *bootstrap, const struct kafka_opts *kopts, const char *state_dir,
+/* Starts a new execution of the plan's targets on the cluster and runs it to the end or a
+ * stop. Refuses when the state dir holds an unfinished one, and while other reassignments
+ * are in progress on the cluster unless o->allow_concurrent. A run that fails before its
+ * first journal leaves no lock file (nor a state dir it made). */
+int exec_run(const struct exec_connect *conn, const char *state_dir,
              const struct exec_task *targets, int ntargets, const struct exec_options *o,
              struct exec_report *rep, struct error *err);
 /* Resumes the unfinished execution of the state dir: adopts (or cancels) its in-flight moves,
  * and continues. The journal's options hold except where o sets one (throttles and timeout
  * >= 0, counts and poll > 0, strategies non-NULL); o NULL keeps them all. */
-int exec_resume(const char *bootstrap, const struct kafka_opts *kopts, const char *state_dir,
+int exec_resume(const struct exec_connect *conn, const char *state_dir,
                 const struct exec_options *o, struct exec_report *rep, struct error *err);
 /* Stops the execution of the state dir: asks a running executor to stop and waits for it, or,
- * when none runs, cancels the journal's in-flight moves and removes its throttles itself. */
-int exec_stop(const char *bootstrap, const struct kafka_opts *kopts, const char *state_dir,
-              int wait_s, struct exec_report *rep, struct error *err);
+ * when none runs, cancels the journal's in-flight moves and removes its throttles itself.
+ * Resume and stop create nothing in a state dir without a journal (-ENOENT). */
+int exec_stop(const struct exec_connect *conn, const char *state_dir, int wait_s,
+              struct exec_report *rep, struct error *err);
 
 /* Set by signal handlers: the running execution stops at its next poll. */
 void exec_request_stop(void);

@@ -305,7 +305,8 @@ def scenario_intra(work):
 
 def scenario_foreign(work):
     """Another tool's reassignment in progress (Kafka's own tool, throttled to a crawl): Ballast
-    leaves it alone by default, and with --foreign cancel cancels it and carries out its plan."""
+    refuses to start beside it unless --allow-concurrent, then leaves it alone by default, and
+    with --foreign cancel cancels it and carries out its plan."""
     create("foreign", "1:2")
     produce("foreign", 1, 300)
     theirs = os.path.join(work, "theirs.json")
@@ -323,6 +324,11 @@ def scenario_foreign(work):
     state = os.path.join(work, "state-foreign")
     p = subprocess.run([BALLAST, "execute", ours, "--bootstrap", BOOT, "--state-dir", state,
                         "--quiet"], capture_output=True, text=True, timeout=120)
+    check("another reassignment in progress: refused without --allow-concurrent",
+          p.returncode == 1 and "--allow-concurrent" in p.stderr, p.stdout + p.stderr)
+    p = subprocess.run([BALLAST, "execute", ours, "--bootstrap", BOOT, "--state-dir", state,
+                        "--quiet", "--allow-concurrent"], capture_output=True, text=True,
+                       timeout=120)
     m = re.search(r"(\d+) done, (\d+) failed, (\d+) skipped", p.stdout)
     check("by default the partition is skipped and reported", p.returncode == 0 and m and
           m.group(1) == "0" and int(m.group(3)) >= 1, p.stdout + p.stderr)

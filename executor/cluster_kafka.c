@@ -1,0 +1,169 @@
+/* The executor's cluster operations on a live cluster: Ballast's admin client (kafka/admin.h)
+ * with its per-broker connections, routed to any broker or to the one a request concerns (a
+ * connection that failed is replaced by the admin on its next use). See executor/cluster.h. */
+#include "executor/cluster.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+
+struct kcluster {
+    struct kafka_admin *admin;
+    const char *bootstrap;
+    const struct kafka_opts *kopts;
+};
+
+#define REQUEST_TIMEOUT_MS 30000
+
+/* A connection to broker `id`, or to any broker when id < 0. */
+static int conn(struct kcluster *k, int32_t id, struct kafka_conn **ret, struct error *err)
+{
+    return id < 0 ? kafka_admin_any(k->admin, ret, err) : kafka_admin_broker(k->admin, id, ret, err);
+}
+
+static int k_reassign(void *ctx, const struct kafka_reassignment *r, int n, struct error *err)
+{
+    struct kcluster *k = ctx;
+    struct kafka_conn *c = NULL;
+    int rc = conn(k, -1, &c, err);
+    if (rc == 0)
+        rc = kafka_alter_reassignments(c, r, n, REQUEST_TIMEOUT_MS, err);
+    return rc;
+}
+
+static int k_list(void *ctx, struct kafka_ongoing **ret, int *ret_n, struct error *err)
+{
+    struct kcluster *k = ctx;
+    struct kafka_conn *c = NULL;
+    int rc = conn(k, -1, &c, err);
+    if (rc == 0)
+        rc = kafka_list_reassignments(c, ret, ret_n, err);
+    return rc;
+}
+
+/* Broker resources go to that broker; topic resources to any. */
+static int32_t route(int8_t type, const char *resource)
+{
+    return type == KAFKA_RESOURCE_BROKER ? (int32_t)strtol(resource, NULL, 10) : -1;
+}
+
+static int k_describe(void *ctx, int8_t type, const char *resource, const char *const *keys,
+                      int nkeys, struct kafka_config_entry **ret, int *ret_n, struct error *err)
+{
+    struct kcluster *k = ctx;
+    struct kafka_conn *c = NULL;
+    int rc = conn(k, route(type, resource), &c, err);
+    if (rc == 0)
+        rc = kafka_describe_configs(c, type, resource, keys, nkeys, ret, ret_n, err);
+    return rc;
+}
+
+static int k_alter(void *ctx, const struct kafka_config_alter *a, int n, struct error *err)
+{
+    struct kcluster *k = ctx;
+    if (n == 0)
+        return 0;
+    struct kafka_conn *c = NULL;
+    int rc = conn(k, route(a[0].type, a[0].resource), &c, err);
+    if (rc == 0)
+        rc = kafka_incremental_alter_configs(c, a, n, err);
+    return rc;
+}
+
+static int k_elect(void *ctx, const char *const *topics, const int32_t *parts, int n,
+                   struct error *err)
+{
+    struct kcluster *k = ctx;
+    struct kafka_conn *c = NULL;
+    int rc = conn(k, -1, &c, err);
+    if (rc == 0)
+        rc = kafka_elect_preferred(c, topics, parts, n, REQUEST_TIMEOUT_MS, err);
+    return rc;
+}
+
+static int k_log_dirs(void *ctx, int32_t broker, const struct kafka_log_dir_move *m, int n,
+                      struct error *err)
+{
+    struct kcluster *k = ctx;
+    struct kafka_conn *c = NULL;
+    int rc = conn(k, broker, &c, err);
+    if (rc == 0)
+        rc = kafka_alter_replica_log_dirs(c, m, n, err);
+    return rc;
+}
+
+static int k_snapshot(void *ctx, struct model_cluster **ret, struct error *err)
+{
+    struct kcluster *k = ctx;
+    return kafka_snapshot(k->bootstrap, k->kopts, ret, err);
+}
+
+static double k_now(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void k_sleep(void *ctx, double s)
+{
+    (void)ctx;
+    if (s <= 0)
+        return;
+    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ; /* a stop signal is seen at the next check */
+}
+
+static void k_destroy(void *ctx)
+{
+    struct kcluster *k = ctx;
+    if (!k)
+        return;
+    kafka_admin_close(k->admin);
+    free(k);
+}
+
+static const struct exec_cluster_ops kafka_ops = {
+    .reassign = k_reassign,
+    .list_reassignments = k_list,
+    .describe_configs = k_describe,
+    .alter_configs = k_alter,
+    .elect_preferred = k_elect,
+    .alter_log_dirs = k_log_dirs,
+    .snapshot = k_snapshot,
+    .now = k_now,
+    .sleep = k_sleep,
+    .destroy = k_destroy,
+};
+
+int exec_cluster_kafka_open(const char *bootstrap, const struct kafka_opts *opts,
+                            struct exec_cluster **ret, struct error *err)
+{
+    struct kcluster *k = xcalloc(1, sizeof(*k));
+    k->bootstrap = bootstrap;
+    k->kopts = opts;
+    int rc = kafka_admin_open(bootstrap, opts, &k->admin, err);
+    if (rc < 0) {
+        k_destroy(k);
+        return rc;
+    }
+    struct exec_cluster *c = xcalloc(1, sizeof(*c));
+    c->ops = &kafka_ops;
+    c->ctx = k;
+    *ret = c;
+    return 0;
+}
+
+void exec_cluster_destroy(struct exec_cluster *c)
+{
+    if (!c)
+        return;
+    c->ops->destroy(c->ctx);
+    free(c);
+}

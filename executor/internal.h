@@ -1,0 +1,100 @@
+/* What the executor's files share (not for other modules): `struct exec`, one execution in
+ * progress, and the functions each file gives the others. The files:
+ *   executor.c  entry points (run, resume, stop), the state-dir lock, the drive and report
+ *   tasks.c     strategies, the tasks of a new execution, the broker index
+ *   throttle.c  replication and log-dir throttles: claim, set, release
+ *   phases.c    the three phases: inter-broker moves, log-dir moves, leadership
+ *   resume.c    reconciling a journal with the cluster after a restart, stop
+ * Single-threaded: everything runs on the thread that called the entry point. */
+#ifndef EXECUTOR_INTERNAL_H
+#define EXECUTOR_INTERNAL_H
+
+#include "executor/cluster.h"
+#include "executor/executor.h"
+#include "executor/journal.h"
+
+/* How long metadata may lag the controller before a mismatch counts as a failure. */
+#define EXEC_METADATA_SETTLE_S 15.0
+#define EXEC_MAX_STRATEGIES 9
+
+struct exec {
+    struct exec_journal j;
+    const struct exec_options *o;
+    const struct exec_connect *conn;
+    struct exec_cluster *cl; /* NULL until first needed (exec_connect_cluster) */
+    bool own_cl;             /* opened here, destroyed at the end */
+    int lock_fd;
+    double t0, last_save, last_progress;
+    int64_t bytes_done_at_start;
+    bool stopping;
+    int strategies[EXEC_MAX_STRATEGIES], nstrategies;
+    struct kafka_ongoing *ongoing; /* the last list of reassignments in progress (all tools) */
+    int nongoing;
+    struct kafka_ongoing *foreign; /* those of ongoing that are not Ballast's in-flight moves */
+    int nforeign;
+    int32_t *bids; /* every broker id the tasks name, sorted: a broker's dense index */
+    int nbids;
+};
+
+/* ---- executor.c ---- */
+double exec_now(struct exec *x);
+void exec_sleep(struct exec *x, double s);
+/* Opens the cluster of x->conn if not yet open. */
+int exec_connect_cluster(struct exec *x, struct error *err);
+void exec_save(struct exec *x, bool force);
+bool exec_stop_requested(struct exec *x);
+void exec_progress(struct exec *x, const char *phase, bool force);
+/* Marks t failed with the message prefix + detail, and logs it. */
+void exec_fail_task(struct exec_task *t, const char *prefix, const char *detail);
+
+/* ---- tasks.c ---- */
+int exec_parse_strategies(const char *list, int *out, int *ret_n, struct error *err);
+/* Sorts ts[0..n) in the order of x's strategies. */
+void exec_sort_by_strategy(struct exec *x, struct exec_task **ts, int n);
+/* Fills x->j.tasks for a new execution from the plan's targets and the cluster's state. */
+int exec_build_tasks(struct exec *x, const struct exec_task *targets, int ntargets,
+                     const struct kafka_ongoing *ongoing, int nongoing, struct error *err);
+/* Builds x->bids from the tasks; exec_broker_index is then the dense index of id or -1. */
+void exec_index_brokers(struct exec *x);
+int exec_broker_index(const struct exec *x, int32_t id);
+int exec_snapshot(struct exec *x, struct model_cluster **ret, struct error *err);
+void exec_current_replicas(const struct model_cluster *c, int32_t p, int32_t *out, int *ret_n);
+const char *exec_replica_dir(const struct model_cluster *c, int32_t p, int32_t broker_id);
+int exec_by_topic(const void *pa, const void *pb);
+/* t's partition among o[0..n) (sorted by exec_set_ongoing), or NULL. */
+const struct kafka_ongoing *exec_find_ongoing(const struct kafka_ongoing *o, int n,
+                                              const struct exec_task *t);
+/* Keeps o (heap; sorted here) as the current list of reassignments in progress, and apart
+ * from it the other tools' ones (those that are not Ballast's in-flight moves). */
+void exec_set_ongoing(struct exec *x, struct kafka_ongoing *o, int n);
+/* The reassignments in progress, retried for a while when the cluster does not answer. */
+int exec_list_ongoing(struct exec *x, struct kafka_ongoing **ret, int *ret_n, struct error *err);
+
+/* ---- throttle.c ---- */
+/* Claims broker id for Ballast's throttle unless another's is there (then it is foreign). */
+int exec_claim_broker(struct exec *x, int32_t id, bool logdir, struct exec_id_set *claimed,
+                      struct error *err);
+int exec_set_broker_rate(struct exec *x, int32_t id, bool logdir, struct error *err);
+int exec_claim_topic_entries(struct exec *x, struct exec_task **ts, int n, struct error *err);
+int exec_append_topic_entries(struct exec *x, struct exec_task **ts, int n, struct error *err);
+/* Removes the throttles nothing in flight needs (all: every throttle of Ballast). */
+int exec_release_throttles(struct exec *x, bool all, struct error *err);
+int exec_count_throttles(const struct exec *x);
+/* Applies fn to ts[0..n) one topic at a time (sorts ts); returns the first error. */
+int exec_per_topic(struct exec *x, struct exec_task **ts, int n,
+                   int (*fn)(struct exec *, struct exec_task **, int, struct error *),
+                   struct error *err);
+
+/* ---- phases.c ---- */
+int exec_run_moves(struct exec *x, enum exec_type type, const char *phase, struct error *err);
+int exec_run_intra(struct exec *x, struct error *err);
+int exec_run_leaders(struct exec *x, struct error *err);
+/* Cancels the in-flight reassignments (they go back to pending). */
+int exec_cancel_inflight(struct exec *x, struct error *err);
+
+/* ---- resume.c ---- */
+int exec_reconcile(struct exec *x, struct error *err);
+/* Stops: cancels in-flight moves and removes every throttle Ballast set. */
+int exec_do_stop(struct exec *x, struct error *err);
+
+#endif

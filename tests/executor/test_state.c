@@ -1,0 +1,512 @@
+/* The executor's state machine on an in-memory cluster (executor/fake_cluster.h): admission
+ * and per-broker concurrency, throttles (Ballast's own, another tool's on a broker, a "*"
+ * topic list, lists shared by several moves), failure reporting, resume adopting in-flight
+ * moves, cancellation putting the replica order back, refusing to run beside other
+ * reassignments, rates Kafka cannot keep, byte totals, and state dirs that do not exist.
+ * Each test names the mistake it is there to catch. */
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "executor/executor.h"
+#include "executor/fake_cluster.h"
+#include "executor/journal.h"
+#include "tests/harness.h"
+
+#define RATE_L "leader.replication.throttled.rate"
+#define RATE_F "follower.replication.throttled.rate"
+#define LIST_L "leader.replication.throttled.replicas"
+#define LIST_F "follower.replication.throttled.replicas"
+
+struct env {
+    struct fake_cluster *f;
+    char root[64];
+    char state[96];
+    struct exec_connect conn;
+    struct exec_options o;
+    struct exec_report rep;
+    struct error err;
+};
+
+/* A fake cluster of brokers 1..nbrokers (dirs "/d0,/d1"), a temporary state dir, defaults
+ * with a short poll. */
+static void env_init(struct env *e, int nbrokers)
+{
+    memset(e, 0, sizeof(*e));
+    e->f = fake_create();
+    for (int b = 1; b <= nbrokers; b++)
+        fake_add_broker(e->f, b, "/d0,/d1");
+    snprintf(e->root, sizeof(e->root), "/tmp/ballast-exec-XXXXXX");
+    if (!mkdtemp(e->root))
+        abort();
+    snprintf(e->state, sizeof(e->state), "%s/state", e->root);
+    e->conn.cluster = fake_ops(e->f);
+    exec_options_default(&e->o);
+    e->o.poll_s = 0.5;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void env_finish(struct env *e)
+{
+    nftw(e->root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    fake_destroy(e->f);
+}
+
+static struct exec_task *plan(const char *json, int *n)
+{
+    struct exec_task *t = NULL;
+    struct error err = {0};
+    if (exec_plan_parse(json, strlen(json), "plan.json", &t, n, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        abort();
+    }
+    return t;
+}
+
+static int run(struct env *e, const char *json)
+{
+    int n = 0;
+    struct exec_task *t = plan(json, &n);
+    int rc = exec_run(&e->conn, e->state, t, n, &e->o, &e->rep, &e->err);
+    exec_tasks_free(t, n);
+    return rc;
+}
+
+static enum exec_status journal_status(const char *dir)
+{
+    struct exec_journal j;
+    exec_journal_init(&j, dir);
+    struct error err = {0};
+    enum exec_status s = exec_journal_load(&j, &err) == 0 ? j.status : EXEC_STATUS_NONE;
+    exec_journal_finish(&j);
+    return s;
+}
+
+static void add(struct env *e, const char *topic, int32_t p, int64_t size, int n, ...)
+{
+    int32_t r[8];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        r[i] = va_arg(ap, int32_t);
+    va_end(ap);
+    fake_add_partition(e->f, topic, p, r, n, size);
+}
+
+/* Another tool's throttle: both configs of a pair (leader and follower) set to value. */
+static void set_pair(struct env *e, int8_t type, const char *res, const char *k1, const char *k2,
+                     const char *value)
+{
+    fake_set_config(e->f, type, res, k1, value);
+    fake_set_config(e->f, type, res, k2, value);
+}
+
+TEST(moves_throttles_and_cleans_up)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1 << 20, 2, 1, 2);
+    e.o.throttle = 1e6;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}"), 0);
+    int32_t r[8];
+    CHECK_INT_EQ(fake_replicas(e.f, "t", 0, r), 2);
+    CHECK_INT_EQ(r[0], 3);
+    CHECK_INT_EQ(fake_leader(e.f, "t", 0), 3);
+    CHECK_INT_EQ(e.rep.done, 2); /* the move and the leadership */
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK_INT_EQ(e.rep.throttles_left, 0);
+    for (int b = 1; b <= 4; b++) {
+        char id[8];
+        snprintf(id, sizeof(id), "%d", b);
+        CHECK(fake_config(e.f, KAFKA_RESOURCE_BROKER, id, RATE_L) == NULL);
+    }
+    CHECK(fake_config(e.f, KAFKA_RESOURCE_TOPIC, "t", LIST_L) == NULL);
+    CHECK(fake_config(e.f, KAFKA_RESOURCE_TOPIC, "t", LIST_F) == NULL);
+    CHECK(fake_topic_alters(e.f) >= 2); /* the lists were set, then removed */
+    CHECK_INT_EQ(journal_status(e.state), EXEC_STATUS_FINISHED);
+    env_finish(&e);
+}
+
+/* Mistake: a "*" topic list (every replica throttled, set by another tool) not taken as
+ * holding every pair: Ballast would add its pairs to the other tool's list. */
+TEST(wildcard_topic_list_is_left_alone)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1 << 20, 2, 1, 2);
+    set_pair(&e, KAFKA_RESOURCE_TOPIC, "t", LIST_L, LIST_F, "*");
+    e.o.throttle = 1e6;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,4]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK_INT_EQ(fake_topic_alters(e.f), 0);
+    CHECK_STR_EQ(fake_config(e.f, KAFKA_RESOURCE_TOPIC, "t", LIST_L), "*");
+    CHECK_STR_EQ(fake_config(e.f, KAFKA_RESOURCE_TOPIC, "t", LIST_F), "*");
+    env_finish(&e);
+}
+
+/* Mistake: per-broker concurrency off by one (more, or fewer, moves in flight per broker). */
+TEST(per_broker_concurrency_is_exact)
+{
+    struct env e;
+    env_init(&e, 4);
+    char json[4096] = "{\"partitions\":[";
+    for (int p = 0; p < 12; p++) {
+        add(&e, "t", p, 1000, 2, 1, 2);
+        char one[96];
+        snprintf(one, sizeof(one), "%s{\"topic\":\"t\",\"partition\":%d,\"replicas\":[3,4]}",
+                 p ? "," : "", p);
+        strcat(json, one);
+    }
+    strcat(json, "]}");
+    fake_track_concurrency(e.f, true);
+    fake_set_move_polls(e.f, 3);
+    e.o.per_broker = 3;
+    CHECK_INT_EQ(run(&e, json), 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK_INT_EQ(fake_max_concurrency(e.f), 3);
+    env_finish(&e);
+}
+
+/* Mistake: a broker rate someone else set not detected: Ballast would overwrite it and then
+ * delete it at the end. */
+TEST(foreign_broker_rate_is_never_touched)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1 << 20, 2, 1, 2);
+    set_pair(&e, KAFKA_RESOURCE_BROKER, "1", RATE_L, RATE_F, "777");
+    e.o.throttle = 1e6;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK_STR_EQ(fake_config(e.f, KAFKA_RESOURCE_BROKER, "1", RATE_L), "777");
+    CHECK_STR_EQ(fake_config(e.f, KAFKA_RESOURCE_BROKER, "1", RATE_F), "777");
+    CHECK(fake_config(e.f, KAFKA_RESOURCE_BROKER, "3", RATE_L) == NULL);
+    CHECK_INT_EQ(e.rep.throttles_left, 0);
+    env_finish(&e);
+}
+
+struct shared_watch {
+    int polls;
+    bool checked, lost;
+};
+
+/* While t-1 is stuck in flight after t-0 is done, t-1's pairs must stay listed. */
+static void watch_shared(struct fake_cluster *f, void *arg)
+{
+    struct shared_watch *w = arg;
+    w->polls++;
+    if (!fake_in_progress(f, "t", 0) && fake_in_progress(f, "t", 1) && fake_leader(f, "t", 0) >= 0) {
+        int32_t r[8];
+        if (fake_replicas(f, "t", 0, r) == 2 && r[0] == 3) {
+            const char *l = fake_config(f, KAFKA_RESOURCE_TOPIC, "t", LIST_L);
+            const char *fl = fake_config(f, KAFKA_RESOURCE_TOPIC, "t", LIST_F);
+            w->checked = true;
+            w->lost |= !l || !strstr(l, "1:1") || !fl || !strstr(fl, "1:4");
+        }
+    }
+    if (w->polls == 12)
+        fake_set_stuck(f, "t", 1, false);
+}
+
+/* Mistake: a topic's throttled-replica list deleted when one move ends while another move
+ * of the topic still needs it. */
+TEST(topic_list_kept_while_other_moves_need_it)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 2, 1, 2);
+    add(&e, "t", 1, 1000, 2, 1, 2);
+    fake_set_stuck(e.f, "t", 1, true);
+    struct shared_watch w = {0};
+    fake_set_poll_hook(e.f, watch_shared, &w);
+    e.o.throttle = 1e6;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]},"
+                         "{\"topic\":\"t\",\"partition\":1,\"replicas\":[4,2]}]}"), 0);
+    CHECK(w.checked);
+    CHECK(!w.lost);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK(fake_config(e.f, KAFKA_RESOURCE_TOPIC, "t", LIST_L) == NULL);
+    env_finish(&e);
+}
+
+/* Mistake: an execution with a failed move reported (and journaled) as finished. */
+TEST(failed_execution_is_reported_failed)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 2, 1, 2);
+    fake_fail(e.f, FAKE_REASSIGN, -EINVAL,
+              "topic t partition 0: INVALID_REPLICA_ASSIGNMENT (39): refused", 2);
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 1);
+    CHECK_INT_EQ(journal_status(e.state), EXEC_STATUS_FAILED);
+    env_finish(&e);
+}
+
+/* A journal of a Ballast killed mid-move, with its move still in progress on the cluster. */
+static void killed_mid_move(struct env *e)
+{
+    add(e, "t", 0, 1000, 2, 1, 2);
+    fake_set_move_polls(e->f, 4);
+    struct exec_journal j;
+    exec_journal_init(&j, e->state);
+    mkdir(e->state, 0755);
+    j.status = EXEC_STATUS_RUNNING;
+    j.started = 1e9;
+    j.tasks = plan("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}",
+                   &j.ntasks);
+    j.tasks[0].from[0] = 1;
+    j.tasks[0].from[1] = 2;
+    j.tasks[0].nfrom = 2;
+    j.tasks[0].state = EXEC_INFLIGHT;
+    j.tasks[0].started = 1e9;
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    exec_journal_finish(&j);
+    int32_t to[] = {3, 2};
+    struct kafka_reassignment r = {"t", 0, to, 2};
+    CHECK_INT_EQ(fake_ops(e->f)->ops->reassign(e->f, &r, 1, &err), 0);
+}
+
+/* Mistake: resume not adopting the moves still in progress (it would send them again). */
+TEST(resume_adopts_moves_in_progress)
+{
+    struct env e;
+    env_init(&e, 4);
+    killed_mid_move(&e);
+    int before = fake_calls(e.f, FAKE_REASSIGN);
+    CHECK_INT_EQ(exec_resume(&e.conn, e.state, NULL, &e.rep, &e.err), 0);
+    if (e.err.msg[0])
+        fprintf(stderr, "%s\n", e.err.msg);
+    CHECK_INT_EQ(fake_calls(e.f, FAKE_REASSIGN), before);
+    CHECK_INT_EQ(e.rep.done, 1);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    int32_t r[8];
+    CHECK_INT_EQ(fake_replicas(e.f, "t", 0, r), 2);
+    CHECK_INT_EQ(r[0], 3);
+    env_finish(&e);
+}
+
+/* Chaos 11: a cancelled move ([3,1,2] led by 3, to [1,2,4] with 4 down) came back as
+ * [1,2,3], and the leadership of the failed move was still changed. */
+TEST(cancelled_move_restores_order_and_leader)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 3, 3, 1, 2);
+    fake_set_down(e.f, 4, true);
+    e.o.task_timeout_ms = 10000;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[1,2,4]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 1);
+    int32_t r[8];
+    CHECK_INT_EQ(fake_replicas(e.f, "t", 0, r), 3);
+    CHECK_INT_EQ(r[0], 3);
+    CHECK_INT_EQ(r[1], 1);
+    CHECK_INT_EQ(r[2], 2);
+    CHECK_INT_EQ(fake_leader(e.f, "t", 0), 3);
+    CHECK_INT_EQ(fake_calls(e.f, FAKE_ELECT), 0);
+    CHECK(!fake_in_progress(e.f, "t", 0));
+    env_finish(&e);
+}
+
+struct stopper {
+    const char *state;
+    int polls;
+};
+
+static void stop_after_polls(struct fake_cluster *f, void *arg)
+{
+    (void)f;
+    struct stopper *s = arg;
+    if (++s->polls == 3) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/stop", s->state);
+        fclose(fopen(path, "w"));
+    }
+}
+
+/* A stop cancels the move in flight; the partition keeps its order and leader. */
+TEST(stop_restores_order)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 3, 3, 1, 2);
+    fake_set_stuck(e.f, "t", 0, true);
+    struct stopper s = {e.state, 0};
+    fake_set_poll_hook(e.f, stop_after_polls, &s);
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[1,2,4]}]}"), 0);
+    CHECK(e.rep.stopped);
+    int32_t r[8];
+    CHECK_INT_EQ(fake_replicas(e.f, "t", 0, r), 3);
+    CHECK_INT_EQ(r[0], 3);
+    CHECK_INT_EQ(r[1], 1);
+    CHECK_INT_EQ(fake_leader(e.f, "t", 0), 3);
+    CHECK(!fake_in_progress(e.f, "t", 0));
+    CHECK_INT_EQ(journal_status(e.state), EXEC_STATUS_STOPPED);
+    env_finish(&e);
+}
+
+/* Chaos 8: a second execution (another tool's, another Ballast's) in progress: refused
+ * unless allowed. */
+TEST(refuses_to_run_beside_other_reassignments)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 2, 1, 2);
+    add(&e, "u", 0, 1000, 2, 1, 2);
+    int32_t to[] = {1, 4};
+    fake_start_foreign(e.f, "u", 0, to, 2, false);
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}"), -EBUSY);
+    CHECK_STR_CONTAINS(e.err.msg, "--allow-concurrent");
+    CHECK_STR_CONTAINS(e.err.msg, "u-0");
+    CHECK_INT_EQ(fake_calls(e.f, FAKE_REASSIGN), 0);
+    e.o.allow_concurrent = true;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}"), 0);
+    CHECK_INT_EQ(e.rep.done, 2);
+    CHECK(fake_in_progress(e.f, "u", 0)); /* theirs, left alone */
+    env_finish(&e);
+}
+
+/* Chaos 10: rates Kafka cannot keep (over 2^63, under 1 B/s) refused up front. */
+TEST(throttles_kafka_cannot_keep_are_refused)
+{
+    double bad[] = {1e30, 9.3e18, 0.5, -1};
+    for (int i = 0; i < 4; i++) {
+        struct env e;
+        env_init(&e, 4);
+        add(&e, "t", 0, 1000, 2, 1, 2);
+        e.o.throttle = bad[i];
+        CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}"), -EINVAL);
+        CHECK_STR_CONTAINS(e.err.msg, "throttle");
+        CHECK_INT_EQ(fake_calls(e.f, FAKE_REASSIGN), 0);
+        env_finish(&e);
+    }
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 2, 1, 2);
+    e.o.throttle = 1;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}"), 0);
+    env_finish(&e);
+}
+
+/* Chaos 12: each failed election shows its own partition's error, not the batch's first. */
+TEST(failed_election_shows_its_own_error)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 2, 1, 2);
+    add(&e, "t", 1, 1000, 2, 1, 3);
+    add(&e, "t", 2, 1000, 2, 1, 2);
+    fake_set_down(e.f, 2, true);
+    fake_set_down(e.f, 3, true);
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[2,1]},"
+                         "{\"topic\":\"t\",\"partition\":1,\"replicas\":[3,1]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 2);
+    struct exec_journal j;
+    exec_journal_init(&j, e.state);
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_load(&j, &err), 0);
+    int seen = 0;
+    for (int i = 0; i < j.ntasks; i++) {
+        if (j.tasks[i].type != EXEC_LEADER)
+            continue;
+        char own[64];
+        snprintf(own, sizeof(own), "partition %d: PREFERRED_LEADER_NOT_AVAILABLE (80)",
+                 j.tasks[i].partition);
+        CHECK(j.tasks[i].error != NULL);
+        if (j.tasks[i].error) {
+            CHECK_STR_CONTAINS(j.tasks[i].error, own);
+            seen++;
+        }
+    }
+    CHECK_INT_EQ(seen, 2);
+    exec_journal_finish(&j);
+    env_finish(&e);
+}
+
+/* Issue 15 item 4: a new replica put in a named dir is created there; its log-dir task must
+ * not count its bytes a second time (the first total was double). */
+TEST(byte_total_counts_each_copy_once)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 10000000, 2, 1, 2);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    e.o.progress = out;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2],"
+                         "\"log_dirs\":[\"/d1\",\"any\"]}]}"), 0);
+    fclose(out);
+    CHECK_STR_CONTAINS(buf, "start: 0/3 done, 0 in flight, 3 pending, 0 failed, 0.0/10.0 MB");
+    CHECK_INT_EQ(e.rep.bytes_total, 10000000);
+    CHECK_INT_EQ(e.rep.bytes_done, 10000000);
+    CHECK_STR_EQ(fake_dir(e.f, "t", 0, 3), "/d1");
+    CHECK_INT_EQ(e.rep.failed, 0);
+    free(buf);
+    env_finish(&e);
+}
+
+/* Issue 15 item 11: --stop and --resume on a state dir that does not exist create nothing;
+ * a run whose connection fails leaves no lock (nor the dir it made). */
+TEST(missing_state_dir_is_not_created)
+{
+    struct env e;
+    env_init(&e, 4);
+    struct stat st;
+    CHECK_INT_EQ(exec_stop(&e.conn, e.state, 1, &e.rep, &e.err), -ENOENT);
+    CHECK_STR_CONTAINS(e.err.msg, "holds no execution");
+    CHECK(stat(e.state, &st) < 0);
+    CHECK_INT_EQ(exec_resume(&e.conn, e.state, NULL, &e.rep, &e.err), -ENOENT);
+    CHECK(stat(e.state, &st) < 0);
+    struct exec_connect refused = {.bootstrap = "127.0.0.1:1"};
+    int n = 0;
+    struct exec_task *t = plan("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,"
+                               "\"replicas\":[3,2]}]}", &n);
+    CHECK(exec_run(&refused, e.state, t, n, &e.o, &e.rep, &e.err) < 0);
+    CHECK(stat(e.state, &st) < 0);
+    mkdir(e.state, 0755);
+    CHECK(exec_run(&refused, e.state, t, n, &e.o, &e.rep, &e.err) < 0);
+    char lock[160];
+    snprintf(lock, sizeof(lock), "%s/lock", e.state);
+    CHECK(stat(lock, &st) < 0);
+    CHECK(stat(e.state, &st) == 0); /* not ours to remove */
+    exec_tasks_free(t, n);
+    env_finish(&e);
+}
+
+/* Broker ids near 2^31 (per-broker counts were arrays indexed by id). */
+TEST(broker_ids_near_int32_max)
+{
+    struct env e;
+    env_init(&e, 0);
+    int32_t ids[] = {2147483600, 2147483601, 2147483646, 5};
+    for (int i = 0; i < 4; i++)
+        fake_add_broker(e.f, ids[i], "/d0");
+    int32_t r[] = {2147483600, 2147483601};
+    fake_add_partition(e.f, "t", 0, r, 2, 1000);
+    e.o.throttle = 1e6;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,"
+                         "\"replicas\":[2147483646,5]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK_INT_EQ(e.rep.done, 2);
+    CHECK_INT_EQ(e.rep.throttles_left, 0);
+    env_finish(&e);
+}
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv);
+}
