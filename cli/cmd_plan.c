@@ -188,7 +188,7 @@ int cmd_plan(int argc, char **argv)
                  config_path ? " with " : "", config_path ? config_path : "", err.msg);
         goto done;
     }
-    req.th = cfg->thresholds;
+    cli_thresholds(&cfg->thresholds, &req.th);
     req.excluded_topics = excluded ? excluded : cfg->excluded_topics;
     req.min_topic_leaders_topics = cfg->min_topic_leaders_topics;
     req.skip_hard_goal_check = skip;

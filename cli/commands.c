@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "common/alloc.h"
 #include "config/config.h"
 #include "kafka/client.h"
+#include "optimizer/context.h"
 
 const struct cli_command cli_commands[] = {
     {"generate", "write a synthetic cluster snapshot", cmd_generate, cmd_generate_help},
@@ -37,6 +39,31 @@ void cli_kafka_opts(const struct config *cfg, int timeout_ms, struct kafka_opts 
         .timeout_ms = timeout_ms > 0 ? timeout_ms : k->request_timeout_ms,
         .connect_timeout_ms = k->connect_timeout_ms,
     };
+}
+
+void cli_thresholds(const struct config_thresholds *from, struct opt_thresholds *th)
+{
+#define OVER(field)                                                                                \
+    do {                                                                                           \
+        if (!isnan(from->field))                                                                   \
+            th->field = from->field;                                                               \
+    } while (0)
+    for (int r = 0; r < RES_COUNT; r++) {
+        OVER(balance[r]);
+        OVER(capacity[r]);
+        OVER(low_utilization[r]);
+    }
+    OVER(balance_margin);
+    OVER(replica_balance);
+    OVER(leader_balance);
+    OVER(topic_replica_balance);
+#undef OVER
+    if (from->max_replicas_per_broker >= 0)
+        th->max_replicas_per_broker = from->max_replicas_per_broker;
+    if (from->min_topic_leaders >= 0)
+        th->min_topic_leaders = from->min_topic_leaders;
+    if (from->nw_out_replication >= 0)
+        th->nw_out_replication = from->nw_out_replication != 0;
 }
 
 int cli_fail(int code, const char *fmt, ...)

@@ -33,6 +33,11 @@ struct kafka_opts;
  * timeout_ms > 0 overrides kafka.requestTimeoutMs. */
 void cli_kafka_opts(const struct config *cfg, int timeout_ms, struct kafka_opts *o);
 
+struct config_thresholds;
+struct opt_thresholds;
+/* Lays the thresholds the configuration sets over th (the planner's defaults). */
+void cli_thresholds(const struct config_thresholds *from, struct opt_thresholds *th);
+
 /* "ballast: <message>" on stderr; returns 1 (or the code given) for `return cli_fail(...)`. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses "1,2,3" into distinct ids (at most max); -1 with a message naming the option on

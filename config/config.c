@@ -506,7 +506,7 @@ static const struct {
 static int thresholds_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
                            void *ctx)
 {
-    struct opt_thresholds *th = &p->cfg->thresholds;
+    struct config_thresholds *th = &p->cfg->thresholds;
     if (!strcmp(key, "balance"))
         return per_resource(p, v, key, th->balance, 1.0, 100.0);
     if (!strcmp(key, "capacity"))
@@ -525,8 +525,12 @@ static int thresholds_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_n
     if (!strcmp(key, "topicReplicaCountBalance") ||
         !strcmp(key, "topic.replica.count.balance.threshold"))
         return get_number(p, v, key, 1.0, 100.0, &th->topic_replica_balance);
-    if (!strcmp(key, "nwOutReplication"))
-        return get_bool(p, v, key, &th->nw_out_replication);
+    if (!strcmp(key, "nwOutReplication")) {
+        bool on = false;
+        int rc = get_bool(p, v, key, &on);
+        th->nw_out_replication = (int8_t)on;
+        return rc;
+    }
     if (!strcmp(key, "minTopicLeadersPerBroker") || !strcmp(key, "min.topic.leaders.per.broker"))
         return get_int32(p, v, key, 0, 100000, &th->min_topic_leaders);
     for (size_t i = 0; i < sizeof(cc_props) / sizeof(cc_props[0]); i++)
@@ -873,7 +877,13 @@ static int top_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
 struct config *config_default(void)
 {
     struct config *cfg = xcalloc(1, sizeof(*cfg));
-    opt_thresholds_default(&cfg->thresholds);
+    struct config_thresholds *th = &cfg->thresholds;
+    for (int r = 0; r < RES_COUNT; r++)
+        th->balance[r] = th->capacity[r] = th->low_utilization[r] = NAN;
+    th->balance_margin = th->replica_balance = th->leader_balance = NAN;
+    th->topic_replica_balance = NAN;
+    th->max_replicas_per_broker = th->min_topic_leaders = -1;
+    th->nw_out_replication = -1;
     cfg->kafka.security_protocol = xstrdup("PLAINTEXT");
     cfg->kafka.client_id = xstrdup("ballast");
     cfg->kafka.request_timeout_ms = 30000;

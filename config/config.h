@@ -16,7 +16,6 @@
 
 #include "common/error.h"
 #include "model/cluster.h"
-#include "optimizer/context.h"
 
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 #define CONFIG_MAX_DEPTH 64 /* nesting of mappings and lists */
@@ -32,6 +31,22 @@ struct config_kafka {
     char *client_id;
     int32_t request_timeout_ms;
     int32_t connect_timeout_ms; /* opening a connection; 0: the client's default (10 s) */
+};
+
+/* The planner's thresholds as the file gives them. What the file leaves out stays unset: NaN
+ * for numbers, -1 for counts and the flag. The caller lays the given ones over the planner's
+ * own defaults (cli_thresholds), so each default is defined once, in the optimizer. */
+struct config_thresholds {
+    double balance[RES_COUNT];
+    double balance_margin;
+    double capacity[RES_COUNT];
+    int32_t max_replicas_per_broker;
+    double replica_balance;
+    double leader_balance;
+    double topic_replica_balance;
+    double low_utilization[RES_COUNT];
+    int32_t min_topic_leaders;
+    int8_t nw_out_replication; /* -1 unset, 0 or 1 */
 };
 
 struct config_executor {
@@ -129,7 +144,7 @@ struct config {
     char **goals;             /* priority order; NULL/0 = the planner's defaults */
     int32_t ngoals;
     char **goal_places;       /* "file:line:column" of each goal (NULL without goals) */
-    struct opt_thresholds thresholds;
+    struct config_thresholds thresholds; /* unset fields: the planner's defaults */
     char *excluded_topics;    /* regex or NULL */
     char *min_topic_leaders_topics; /* regex or NULL */
     struct config_executor executor;

@@ -402,6 +402,21 @@ TEST(dead_broker_is_evacuated)
     model_cluster_destroy(c);
 }
 
+/* The planner's thresholds default to Cruise Control's (the one place they are defined; the
+ * configuration only overrides what a file gives). */
+TEST(threshold_defaults_are_cruise_controls)
+{
+    struct opt_thresholds th;
+    opt_thresholds_default(&th);
+    CHECK_NEAR(th.balance[RES_DISK], 1.10, 1e-12);
+    CHECK_NEAR(th.balance_margin, 0.9, 1e-12);
+    CHECK_NEAR(th.capacity[RES_CPU], 0.7, 1e-12);
+    CHECK_NEAR(th.capacity[RES_DISK], 0.8, 1e-12);
+    CHECK_NEAR(th.capacity[RES_NW_IN], 0.8, 1e-12);
+    CHECK_INT_EQ(th.max_replicas_per_broker, 10000);
+    CHECK_NEAR(th.topic_replica_balance, 3.0, 1e-12);
+}
+
 int main(int argc, char **argv)
 {
     return test_main(argc, argv);
