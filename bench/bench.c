@@ -184,38 +184,6 @@ static double disk_vs_best(const struct model_cluster *c)
     return worst;
 }
 
-/* Max over usable brokers of utilisation / the mean utilisation of the broker's zone (its
- * usable brokers), per resource: balance within zones, which uneven zones leave reachable
- * when the cluster-wide mean is not. */
-static void zone_balance(const struct model_cluster *c, double out[RES_COUNT])
-{
-    struct model_broker_load *bl = xmalloc((size_t)c->nbrokers * sizeof(*bl));
-    model_compute_loads(c, bl, NULL);
-    double *load = xmalloc((size_t)c->nzones * sizeof(double) + 1);
-    double *cap = xmalloc((size_t)c->nzones * sizeof(double) + 1);
-    for (int k = 0; k < RES_COUNT; k++) {
-        for (int32_t z = 0; z < c->nzones; z++)
-            load[z] = cap[z] = 0;
-        for (int32_t b = 0; b < c->nbrokers; b++) {
-            if (!model_broker_usable(c, b))
-                continue;
-            load[model_broker_zone(c, b)] += bl[b].load[k];
-            cap[model_broker_zone(c, b)] += c->brokers[b].capacity[k];
-        }
-        out[k] = 1;
-        for (int32_t b = 0; b < c->nbrokers; b++) {
-            int32_t z = model_broker_zone(c, b);
-            if (!model_broker_usable(c, b) || load[z] <= 0 || c->brokers[b].capacity[k] <= 0)
-                continue;
-            double u = bl[b].load[k] / c->brokers[b].capacity[k];
-            out[k] = fmax(out[k], u / (load[z] / cap[z]));
-        }
-    }
-    free(bl);
-    free(load);
-    free(cap);
-}
-
 static void stats_into(struct row *r, const struct model_stats *st)
 {
     for (int k = 0; k < RES_COUNT; k++)
@@ -223,6 +191,8 @@ static void stats_into(struct row *r, const struct model_stats *st)
     r->replica_spread = st->replica_count.max - st->replica_count.min;
     r->leader_spread = st->leader_count.max - st->leader_count.min;
     r->rack_violations = st->rack_violations;
+    for (int k = 0; k < RES_COUNT; k++)
+        r->zone_maxmean[k] = st->zone_max_mean[k];
 }
 
 /* Moved replicas and bytes between two placements of the same cluster. */
@@ -376,7 +346,6 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
         model_stats_compute(g, &st);
         stats_into(r, &st);
         r->disk_vs_best = disk_vs_best(g);
-        zone_balance(g, r->zone_maxmean);
         moved(c, g, &r->replicas_moved, &r->bytes_moved, &r->leader_moves);
         r->hard_violations = st.rack_violations + st.offline_replicas + st.replicas_on_removed;
         r->ok = 1;
@@ -390,7 +359,6 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
         } else {
             stats_into(r, &res->after_stats);
             r->disk_vs_best = disk_vs_best(res->after);
-            zone_balance(res->after, r->zone_maxmean);
             r->replicas_moved = res->num_replica_moves;
             r->bytes_moved = (double)res->data_to_move;
             r->leader_moves = res->num_leader_moves;

@@ -705,6 +705,47 @@ void model_stats_compute(const struct model_cluster *c, struct model_stats *out)
     model_stats_compute_deficit(c, NULL, out);
 }
 
+/* zone_max_mean and zones of out (model_stats). */
+static void zone_balance(const struct model_cluster *c, const struct model_broker_load *bl,
+                         struct model_stats *out)
+{
+    size_t nz = (size_t)(c->nzones ? c->nzones : 1);
+    double *load = xmalloc(nz * RES_COUNT * sizeof(double));
+    double *cap = xmalloc(nz * RES_COUNT * sizeof(double));
+    bool *used = xcalloc(nz, sizeof(bool));
+    for (size_t i = 0; i < nz * RES_COUNT; i++)
+        load[i] = cap[i] = 0;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (!model_broker_usable(c, b))
+            continue;
+        int32_t z = model_broker_zone(c, b);
+        used[z] = true;
+        for (int r = 0; r < RES_COUNT; r++) {
+            load[z * RES_COUNT + r] += bl[b].load[r];
+            cap[z * RES_COUNT + r] += c->brokers[b].capacity[r];
+        }
+    }
+    out->zones = 0;
+    for (size_t z = 0; z < nz; z++)
+        out->zones += used[z];
+    for (int r = 0; r < RES_COUNT; r++)
+        out->zone_max_mean[r] = 1;
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (!model_broker_usable(c, b))
+            continue;
+        int32_t z = model_broker_zone(c, b);
+        for (int r = 0; r < RES_COUNT; r++) {
+            double zl = load[z * RES_COUNT + r], zc = cap[z * RES_COUNT + r];
+            double bc = c->brokers[b].capacity[r];
+            if (zl > 0 && zc > 0 && bc > 0 && bl[b].load[r] / bc / (zl / zc) > out->zone_max_mean[r])
+                out->zone_max_mean[r] = bl[b].load[r] / bc / (zl / zc);
+        }
+    }
+    free(load);
+    free(cap);
+    free(used);
+}
+
 void model_stats_compute_deficit(const struct model_cluster *c, const int8_t *deficit,
                                  struct model_stats *out)
 {
@@ -740,6 +781,7 @@ void model_stats_compute_deficit(const struct model_cluster *c, const int8_t *de
         out->res[r] = acc_done(&res[r]);
         out->util[r] = acc_done(&util[r]);
     }
+    zone_balance(c, bl, out);
     out->pnw_out = acc_done(&pnw);
     out->replica_count = acc_done(&rc);
     out->leader_count = acc_done(&lc);

@@ -302,6 +302,12 @@ struct model_stats {
     int32_t partitions;
     struct model_summary_stat res[RES_COUNT];   /* absolute load per usable broker */
     struct model_summary_stat util[RES_COUNT];  /* load / capacity */
+    /* Balance within zones: max over usable brokers of utilisation over its own zone's mean
+     * (load over capacity of the zone's usable brokers); where zones are uneven and every
+     * partition keeps a replica per zone, the cluster-wide mean is out of reach and this is
+     * the figure to judge. 1 with one zone (or no load), like max/mean. */
+    double zone_max_mean[RES_COUNT];
+    int32_t zones;                              /* zones holding usable brokers */
     struct model_summary_stat pnw_out;
     struct model_summary_stat replica_count;
     struct model_summary_stat leader_count;

@@ -108,6 +108,17 @@ cJSON *opt_report_broker_stats(const struct model_cluster *c)
     return root;
 }
 
+/* Ballast's own: per resource, max over brokers of utilisation over its zone's mean. */
+static void add_zone_balance(cJSON *obj, const char *key, const struct model_stats *st)
+{
+    cJSON *z = cJSON_AddObjectToObject(obj, key);
+    static const int res[] = {RES_CPU, RES_NW_IN, RES_NW_OUT, RES_DISK};
+    static const char *const keys[] = {"cpu", "networkInbound", "networkOutbound", "disk"};
+    for (int k = 0; k < 4; k++)
+        cJSON_AddNumberToObject(z, keys[k], r3(st->zone_max_mean[res[k]]));
+    cJSON_AddNumberToObject(z, "zones", st->zones);
+}
+
 cJSON *opt_report_cluster_stats(const struct model_stats *st)
 {
     cJSON *root = cJSON_CreateObject();
@@ -137,6 +148,7 @@ cJSON *opt_report_cluster_stats(const struct model_stats *st)
             cJSON_AddNumberToObject(o, keys[k], r3(v / scale[k]));
         }
     }
+    add_zone_balance(root, "zoneMaxMean", st);
     return root;
 }
 
@@ -272,6 +284,8 @@ cJSON *opt_report_optimization_result(const struct model_cluster *before,
     cJSON_AddNumberToObject(bal, "lowerBoundDataToMoveBytes", (double)res->lower_bound_bytes);
     cJSON_AddNumberToObject(bal, "rackViolationsBefore", (double)res->before.rack_violations);
     cJSON_AddNumberToObject(bal, "rackViolationsAfter", (double)res->after_stats.rack_violations);
+    add_zone_balance(bal, "zoneMaxMeanBefore", &res->before);
+    add_zone_balance(bal, "zoneMaxMeanAfter", &res->after_stats);
 
     cJSON *goals = cJSON_AddArrayToObject(root, "goalSummary");
     for (int i = 0; i < res->ngoals; i++) {
@@ -353,9 +367,10 @@ char *opt_report_reassignment_json(const struct model_cluster *before,
     return out;
 }
 
-static void line_stat(FILE *out, const char *label, const struct model_summary_stat *b,
-                      const struct model_summary_stat *a, double scale, const char *unit)
+static void line_stat(FILE *out, const char *label, const struct model_stats *bs,
+                      const struct model_stats *as, int res, double scale, const char *unit)
 {
+    const struct model_summary_stat *b = &bs->res[res], *a = &as->res[res];
     if (!(b->avg > 0) && !(a->avg > 0)) {
         /* ratios of zero would read as perfect balance */
         fprintf(out, "  %-16s no load data (the snapshot carries none; see docs/monitor.md)\n", label);
@@ -363,8 +378,13 @@ static void line_stat(FILE *out, const char *label, const struct model_summary_s
     }
     double rb = b->avg > 0 ? b->max / b->avg : 1, ra = a->avg > 0 ? a->max / a->avg : 1;
     double mb = b->avg > 0 ? b->min / b->avg : 1, ma = a->avg > 0 ? a->min / a->avg : 1;
-    fprintf(out, "  %-16s max/mean %6.3f -> %6.3f   min/mean %6.3f -> %6.3f   mean %.1f %s\n",
+    fprintf(out, "  %-16s max/mean %6.3f -> %6.3f   min/mean %6.3f -> %6.3f   mean %.1f %s",
             label, rb, ra, mb, ma, a->avg / scale, unit);
+    /* Beside the cluster-wide figure, balance against each zone's own mean. */
+    if (as->zones > 1)
+        fprintf(out, "   in-zone max/mean %.3f -> %.3f", bs->zone_max_mean[res],
+                as->zone_max_mean[res]);
+    fprintf(out, "\n");
 }
 
 void opt_report_text(FILE *out, const struct model_cluster *before, const struct opt_result *res,
@@ -381,10 +401,10 @@ void opt_report_text(FILE *out, const struct model_cluster *before, const struct
     fprintf(out, "Balance (before -> after, over the %d brokers that keep replicas; "
                  "GB = 10^9 bytes, MB/s = 10^6 bytes/s):\n",
             a->brokers);
-    line_stat(out, "disk", &b->res[RES_DISK], &a->res[RES_DISK], 1e9, "GB");
-    line_stat(out, "network in", &b->res[RES_NW_IN], &a->res[RES_NW_IN], 1e6, "MB/s");
-    line_stat(out, "network out", &b->res[RES_NW_OUT], &a->res[RES_NW_OUT], 1e6, "MB/s");
-    line_stat(out, "cpu", &b->res[RES_CPU], &a->res[RES_CPU], 1, "%");
+    line_stat(out, "disk", b, a, RES_DISK, 1e9, "GB");
+    line_stat(out, "network in", b, a, RES_NW_IN, 1e6, "MB/s");
+    line_stat(out, "network out", b, a, RES_NW_OUT, 1e6, "MB/s");
+    line_stat(out, "cpu", b, a, RES_CPU, 1, "%");
     fprintf(out, "  %-16s %.0f..%.0f -> %.0f..%.0f\n", "replicas/broker", b->replica_count.min,
             b->replica_count.max, a->replica_count.min, a->replica_count.max);
     fprintf(out, "  %-16s %.0f..%.0f -> %.0f..%.0f\n", "leaders/broker", b->leader_count.min,

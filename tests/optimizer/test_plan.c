@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "model/generate.h"
 #include "optimizer/optimizer.h"
 #include "tests/harness.h"
 #include "tests/optimizer/build.h"
@@ -420,4 +421,37 @@ TEST(threshold_defaults_are_cruise_controls)
 int main(int argc, char **argv)
 {
     return test_main(argc, argv);
+}
+
+/* Issue 16 finding 5: uneven zones (zone 0 holds two racks of four, every partition one
+ * replica per zone) make the cluster-wide disk mean unreachable; the statistics report balance
+ * against each zone's own mean beside it, which the plan brings into the band. */
+TEST(zone_balance_beside_cluster_balance)
+{
+    struct model_generate_opts o;
+    model_generate_defaults(&o);
+    o.brokers = 16;
+    o.racks = 4;
+    o.partitions = 1200;
+    o.broker_skew = 0.6;
+    struct model_cluster *c = NULL;
+    struct error err = {0};
+    CHECK_INT_EQ(model_generate(&o, &c, &err), 0);
+    if (!c)
+        return;
+    struct opt_request req;
+    opt_request_init(&req);
+    struct opt_result *res = plan(c, &req);
+    if (res) {
+        const struct model_stats *a = &res->after_stats;
+        CHECK_INT_EQ(a->zones, 3);
+        double cluster = a->res[RES_DISK].max / a->res[RES_DISK].avg;
+        CHECK_DBL_LE(1.2, cluster); /* zone 0 has twice the brokers for a third of the bytes */
+        CHECK_DBL_LE(a->zone_max_mean[RES_DISK], 1.09 + 1e-6);
+        CHECK_DBL_LE(1.0, a->zone_max_mean[RES_DISK]);
+        CHECK_DBL_LE(a->zone_max_mean[RES_DISK], cluster);
+        CHECK_DBL_LE(a->zone_max_mean[RES_DISK], res->before.zone_max_mean[RES_DISK]);
+        opt_result_destroy(res);
+    }
+    model_cluster_destroy(c);
 }
