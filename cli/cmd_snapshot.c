@@ -22,7 +22,7 @@ static int sample_loads(const struct config *cfg, const char *bootstrap, struct 
 {
     struct mon_monitor *m = mon_monitor_create(cfg);
     mon_monitor_set_bootstrap(m, bootstrap);
-    int64_t start = mon_now_ms(), last_end = 0;
+    int64_t start = clock_wall_ms(), last_end = 0;
     for (int32_t i = 0; i < cfg->monitor.scrapes; i++) {
         /* on schedule, but at least half an interval after the last round ended: a slow
          * round (an exporter's first answer can take seconds) must not leave the next one a
@@ -30,18 +30,18 @@ static int sample_loads(const struct config *cfg, const char *bootstrap, struct 
         int64_t due = start + (int64_t)i * cfg->monitor.interval_ms;
         if (i > 0 && due < last_end + cfg->monitor.interval_ms / 2)
             due = last_end + cfg->monitor.interval_ms / 2;
-        int64_t wait = due - mon_now_ms();
+        int64_t wait = due - clock_wall_ms();
         if (wait > 0) {
             struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
             while (nanosleep(&ts, &ts) != 0)
                 ;
         }
         int ok = mon_monitor_sample(m, c);
-        last_end = mon_now_ms();
+        last_end = clock_wall_ms();
         fprintf(stderr, "monitor: scrape %d of %d: %d of %d brokers answered (%.1f s after start)\n",
-                i + 1, cfg->monitor.scrapes, ok, c->nbrokers, (mon_now_ms() - start) / 1000.0);
+                i + 1, cfg->monitor.scrapes, ok, c->nbrokers, (clock_wall_ms() - start) / 1000.0);
     }
-    int64_t now = mon_now_ms();
+    int64_t now = clock_wall_ms();
     int rc = mon_monitor_apply(m, c, now, err);
     if (rc == 0) {
         for (int32_t b = 0; b < c->nbrokers; b++) {

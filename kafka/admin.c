@@ -10,19 +10,9 @@
 
 #include "common/alloc.h"
 #include "kafka/errors.h"
+#include "kafka/protocol.h"
 #include "kafka/wire.h"
 
-enum {
-    API_METADATA = 3,
-    API_DESCRIBE_CONFIGS = 32,
-    API_ALTER_REPLICA_LOG_DIRS = 34,
-    API_DESCRIBE_LOG_DIRS = 35,
-    API_ELECT_LEADERS = 43,
-    API_INCREMENTAL_ALTER_CONFIGS = 44,
-    API_ALTER_REASSIGNMENTS = 45,
-    API_LIST_REASSIGNMENTS = 46,
-    API_DESCRIBE_CLUSTER = 60,
-};
 
 /* The error for a Kafka error code: -EAGAIN when retriable, -EINVAL otherwise. */
 static int code_error(struct error *err, int16_t ec, const char *msg, const char *what)
@@ -151,7 +141,7 @@ int kafka_alter_reassignments(struct kafka_conn *c, const struct kafka_reassignm
     kafka_wr_tags(&w);
     struct kafka_rd rd;
     uint8_t *body = NULL;
-    int rc = call(c, API_ALTER_REASSIGNMENTS, 0, 0, "AlterPartitionReassignments", &w, &rd, &body,
+    int rc = call(c, KAFKA_API_ALTER_PARTITION_REASSIGNMENTS, 0, 0, "AlterPartitionReassignments", &w, &rd, &body,
                   err);
     if (rc < 0)
         return rc;
@@ -222,7 +212,7 @@ int kafka_list_reassignments(struct kafka_conn *c, struct kafka_ongoing **ret, i
     kafka_wr_tags(&w);
     struct kafka_rd rd;
     uint8_t *body = NULL;
-    int rc = call(c, API_LIST_REASSIGNMENTS, 0, 0, "ListPartitionReassignments", &w, &rd, &body,
+    int rc = call(c, KAFKA_API_LIST_PARTITION_REASSIGNMENTS, 0, 0, "ListPartitionReassignments", &w, &rd, &body,
                   err);
     if (rc < 0)
         return rc;
@@ -260,7 +250,7 @@ int kafka_elect_preferred(struct kafka_conn *c, const char *const *topics,
     kafka_wr_tags(&w);
     struct kafka_rd rd;
     uint8_t *body = NULL;
-    int rc = call(c, API_ELECT_LEADERS, 2, 2, "ElectLeaders", &w, &rd, &body, err);
+    int rc = call(c, KAFKA_API_ELECT_LEADERS, 2, 2, "ElectLeaders", &w, &rd, &body, err);
     if (rc < 0)
         return rc;
     rc = parse_elect(&rd, err);
@@ -307,7 +297,7 @@ int kafka_describe_cluster(struct kafka_conn *c, struct kafka_cluster_info *info
 {
     memset(info, 0, sizeof(*info));
     info->controller = -1;
-    int v = kafka_conn_version(c, API_DESCRIBE_CLUSTER, 0, 1);
+    int v = kafka_conn_version(c, KAFKA_API_DESCRIBE_CLUSTER, 0, 1);
     struct kafka_wr w;
     kafka_wr_init(&w);
     kafka_wr_i8(&w, 0); /* IncludeClusterAuthorizedOperations */
@@ -316,7 +306,7 @@ int kafka_describe_cluster(struct kafka_conn *c, struct kafka_cluster_info *info
     kafka_wr_tags(&w);
     struct kafka_rd rd;
     uint8_t *body = NULL;
-    int rc = call(c, API_DESCRIBE_CLUSTER, v < 0 ? 0 : v, v < 0 ? 1 : v, "DescribeCluster", &w,
+    int rc = call(c, KAFKA_API_DESCRIBE_CLUSTER, v < 0 ? 0 : v, v < 0 ? 1 : v, "DescribeCluster", &w,
                   &rd, &body, err);
     if (rc < 0)
         return rc;
@@ -438,7 +428,7 @@ int kafka_describe_configs(struct kafka_conn *c, int8_t type, const char *resour
     kafka_wr_tags(&w);
     struct kafka_rd rd;
     uint8_t *body = NULL;
-    int rc = call(c, API_DESCRIBE_CONFIGS, 4, 4, "DescribeConfigs", &w, &rd, &body, err);
+    int rc = call(c, KAFKA_API_DESCRIBE_CONFIGS, 4, 4, "DescribeConfigs", &w, &rd, &body, err);
     if (rc < 0)
         return rc;
     rc = parse_describe_configs(&rd, ret, ret_n, err);
@@ -510,7 +500,7 @@ int kafka_incremental_alter_configs(struct kafka_conn *c, const struct kafka_con
     kafka_wr_tags(&w);
     struct kafka_rd rd;
     uint8_t *body = NULL;
-    int rc = call(c, API_INCREMENTAL_ALTER_CONFIGS, 1, 1, "IncrementalAlterConfigs", &w, &rd,
+    int rc = call(c, KAFKA_API_INCREMENTAL_ALTER_CONFIGS, 1, 1, "IncrementalAlterConfigs", &w, &rd,
                   &body, err);
     if (rc < 0)
         return rc;
@@ -586,7 +576,7 @@ int kafka_alter_replica_log_dirs(struct kafka_conn *c, const struct kafka_log_di
     kafka_wr_tags(&w);
     struct kafka_rd rd;
     uint8_t *body = NULL;
-    int rc = call(c, API_ALTER_REPLICA_LOG_DIRS, 2, 2, "AlterReplicaLogDirs", &w, &rd, &body, err);
+    int rc = call(c, KAFKA_API_ALTER_REPLICA_LOG_DIRS, 2, 2, "AlterReplicaLogDirs", &w, &rd, &body, err);
     if (rc < 0)
         return rc;
     rc = parse_alter_log_dirs(&rd, err);
@@ -604,32 +594,32 @@ int kafka_decode_reply(int16_t api, int version, const uint8_t *body, size_t len
     int rc;
     int32_t a, b;
     switch (api) {
-    case API_METADATA:
+    case KAFKA_API_METADATA:
         return version == 12 ? kafka_decode_metadata(body, len, &a, &b, err)
                              : error_set(err, -ENOTSUP, "Metadata v%d is not decoded", version);
-    case API_DESCRIBE_LOG_DIRS:
+    case KAFKA_API_DESCRIBE_LOG_DIRS:
         return kafka_decode_log_dirs(body, len, version, &a, err);
-    case API_ALTER_REASSIGNMENTS:
+    case KAFKA_API_ALTER_PARTITION_REASSIGNMENTS:
         rc = parse_alter_reassignments(&rd, err);
         break;
-    case API_LIST_REASSIGNMENTS: {
+    case KAFKA_API_LIST_PARTITION_REASSIGNMENTS: {
         struct kafka_ongoing *o = NULL;
         int n = 0;
         rc = parse_list_reassignments(&rd, &o, &n, err);
         free(o);
         break;
     }
-    case API_ELECT_LEADERS:
+    case KAFKA_API_ELECT_LEADERS:
         rc = parse_elect(&rd, err);
         break;
-    case API_DESCRIBE_CLUSTER: {
+    case KAFKA_API_DESCRIBE_CLUSTER: {
         struct kafka_cluster_info info;
         rc = parse_describe_cluster(&rd, version, &info, err);
         if (rc == 0)
             kafka_cluster_info_free(&info);
         break;
     }
-    case API_DESCRIBE_CONFIGS: {
+    case KAFKA_API_DESCRIBE_CONFIGS: {
         struct kafka_config_entry *e = NULL;
         int n = 0;
         rc = parse_describe_configs(&rd, &e, &n, err);
@@ -637,10 +627,10 @@ int kafka_decode_reply(int16_t api, int version, const uint8_t *body, size_t len
             kafka_config_entries_free(e, n);
         break;
     }
-    case API_INCREMENTAL_ALTER_CONFIGS:
+    case KAFKA_API_INCREMENTAL_ALTER_CONFIGS:
         rc = parse_alter_configs(&rd, err);
         break;
-    case API_ALTER_REPLICA_LOG_DIRS:
+    case KAFKA_API_ALTER_REPLICA_LOG_DIRS:
         rc = parse_alter_log_dirs(&rd, err);
         break;
     default:

@@ -17,17 +17,11 @@
 #include "common/file.h"
 #include "common/map.h"
 #include "kafka/errors.h"
+#include "kafka/protocol.h"
 #include "kafka/sasl.h"
 #include "kafka/transport.h"
 #include "kafka/wire.h"
 
-enum {
-    API_METADATA = 3,
-    API_API_VERSIONS = 18,
-    API_SASL_AUTHENTICATE = 36,
-    API_DESCRIBE_LOG_DIRS = 35,
-    MAX_API = 128,
-};
 
 struct kafka_conn {
     struct kafka_transport t;
@@ -37,7 +31,7 @@ struct kafka_conn {
     int timeout_ms;
     char name[300];
     char client_id[128];
-    int16_t min_v[MAX_API], max_v[MAX_API]; /* -1: not supported */
+    int16_t min_v[KAFKA_API_KEYS_MAX], max_v[KAFKA_API_KEYS_MAX]; /* -1: not supported */
 };
 
 static int io_all(struct kafka_conn *c, void *buf, size_t n, bool reading, double deadline,
@@ -50,7 +44,7 @@ static int conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, con
                     size_t body_len, bool flexible, uint8_t **ret_body, size_t *ret_len,
                     struct error *err)
 {
-    double deadline = kafka_now_ms() + c->timeout_ms;
+    double deadline = clock_mono_ms() + c->timeout_ms;
     int32_t corr = ++c->corr;
     struct kafka_wr w;
     kafka_wr_init(&w);
@@ -60,7 +54,7 @@ static int conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, con
     kafka_wr_i32(&w, corr);
     kafka_wr_classic_str(&w, c->client_id);
     /* Request header v2 for flexible requests (ApiVersions v3 is one), v1 otherwise. */
-    bool flexible_req = flexible || (api_key == API_API_VERSIONS && version >= 3);
+    bool flexible_req = flexible || (api_key == KAFKA_API_API_VERSIONS && version >= 3);
     if (flexible_req)
         kafka_wr_tags(&w);
     xgrow((void **)&w.p, &w.cap, w.len + body_len, 1);
@@ -72,7 +66,7 @@ static int conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, con
     w.p[2] = (uint8_t)(size >> 8);
     w.p[3] = (uint8_t)size;
     int rc = io_all(c, w.p, w.len, false, deadline, err);
-    if (api_key == API_SASL_AUTHENTICATE) /* the frame holds a password or a proof */
+    if (api_key == KAFKA_API_SASL_AUTHENTICATE) /* the frame holds a password or a proof */
         OPENSSL_cleanse(w.p, w.len);
     kafka_wr_finish(&w);
     if (rc < 0)
@@ -97,7 +91,7 @@ static int conn_call(struct kafka_conn *c, int16_t api_key, int16_t version, con
     kafka_rd_init(&r, buf, n);
     int32_t got = kafka_rd_i32(&r, "correlation id");
     /* The ApiVersions response always has header v0. */
-    if (flexible && api_key != API_API_VERSIONS)
+    if (flexible && api_key != KAFKA_API_API_VERSIONS)
         kafka_rd_tags(&r, "response header");
     if (!kafka_rd_ok(&r) || got != corr) {
         free(buf);
@@ -148,7 +142,7 @@ bool kafka_conn_broken(const struct kafka_conn *c)
 
 static int api_versions(struct kafka_conn *c, struct error *err)
 {
-    for (int i = 0; i < MAX_API; i++)
+    for (int i = 0; i < KAFKA_API_KEYS_MAX; i++)
         c->min_v[i] = c->max_v[i] = -1;
     for (int version = 3; version >= 0; version -= 3) {
         struct kafka_wr w;
@@ -160,7 +154,7 @@ static int api_versions(struct kafka_conn *c, struct error *err)
         }
         uint8_t *body;
         size_t len;
-        int rc = kafka_conn_call(c, API_API_VERSIONS, (int16_t)version, w.p ? w.p : (uint8_t *)"",
+        int rc = kafka_conn_call(c, KAFKA_API_API_VERSIONS, (int16_t)version, w.p ? w.p : (uint8_t *)"",
                                  w.len, false, &body, &len, err);
         kafka_wr_finish(&w);
         if (rc < 0)
@@ -184,7 +178,7 @@ static int api_versions(struct kafka_conn *c, struct error *err)
             int16_t lo = kafka_rd_i16(&r, "MinVersion"), hi = kafka_rd_i16(&r, "MaxVersion");
             if (version == 3)
                 kafka_rd_tags(&r, "ApiKeys tags");
-            if (key >= 0 && key < MAX_API) {
+            if (key >= 0 && key < KAFKA_API_KEYS_MAX) {
                 c->min_v[key] = lo;
                 c->max_v[key] = hi;
             }
@@ -202,7 +196,7 @@ static int api_versions(struct kafka_conn *c, struct error *err)
 
 int kafka_conn_version(const struct kafka_conn *c, int16_t api_key, int lo, int hi)
 {
-    if (api_key < 0 || api_key >= MAX_API || c->max_v[api_key] < 0)
+    if (api_key < 0 || api_key >= KAFKA_API_KEYS_MAX || c->max_v[api_key] < 0)
         return -1;
     int v = c->max_v[api_key] < hi ? c->max_v[api_key] : hi;
     return v >= lo && v >= c->min_v[api_key] ? v : -1;
@@ -231,7 +225,7 @@ int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
     if (rc == 0 && sasl)
         rc = kafka_sasl_check(c->name, opts, err);
     if (rc == 0)
-        rc = kafka_transport_open(&c->t, host, port, tls, opts, kafka_now_ms() + connect_ms, err);
+        rc = kafka_transport_open(&c->t, host, port, tls, opts, clock_mono_ms() + connect_ms, err);
     if (rc == 0)
         rc = api_versions(c, err);
     if (rc == 0 && sasl)
@@ -322,7 +316,7 @@ static int parse_metadata(const char *who, const uint8_t *body, size_t len, stru
 static int get_metadata(struct kafka_conn *c, struct metadata *m, struct error *err)
 {
     memset(m, 0, sizeof(*m));
-    int v = kafka_conn_version(c, API_METADATA, 12, 12);
+    int v = kafka_conn_version(c, KAFKA_API_METADATA, 12, 12);
     if (v < 0)
         return error_set(err, -EPROTONOSUPPORT, "%s: Metadata v12 is not supported (Kafka 2.8 "
                                                 "or later is needed)", c->name);
@@ -334,7 +328,7 @@ static int get_metadata(struct kafka_conn *c, struct metadata *m, struct error *
     kafka_wr_tags(&w);
     uint8_t *body;
     size_t len;
-    int rc = kafka_conn_call(c, API_METADATA, (int16_t)v, w.p, w.len, true, &body, &len, err);
+    int rc = kafka_conn_call(c, KAFKA_API_METADATA, (int16_t)v, w.p, w.len, true, &body, &len, err);
     kafka_wr_finish(&w);
     if (rc < 0)
         return rc;
@@ -454,7 +448,7 @@ static int describe_log_dirs(struct kafka_conn *c, const struct metadata *m, str
                              struct error *err)
 {
     memset(out, 0, sizeof(*out));
-    int v = kafka_conn_version(c, API_DESCRIBE_LOG_DIRS, 2, 4);
+    int v = kafka_conn_version(c, KAFKA_API_DESCRIBE_LOG_DIRS, 2, 4);
     if (v < 0)
         return error_set(err, -EPROTONOSUPPORT, "%s: DescribeLogDirs v2+ is not supported",
                          c->name);
@@ -464,7 +458,7 @@ static int describe_log_dirs(struct kafka_conn *c, const struct metadata *m, str
     kafka_wr_tags(&w);
     uint8_t *body;
     size_t len;
-    int rc = kafka_conn_call(c, API_DESCRIBE_LOG_DIRS, (int16_t)v, w.p, w.len, true, &body, &len,
+    int rc = kafka_conn_call(c, KAFKA_API_DESCRIBE_LOG_DIRS, (int16_t)v, w.p, w.len, true, &body, &len,
                              err);
     kafka_wr_finish(&w);
     if (rc < 0)

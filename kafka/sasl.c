@@ -21,9 +21,9 @@
 
 #include "common/alloc.h"
 #include "kafka/errors.h"
+#include "kafka/protocol.h"
 #include "kafka/wire.h"
 
-enum { API_SASL_HANDSHAKE = 17, API_SASL_AUTHENTICATE = 36 };
 
 #define SCRAM_MAX_MESSAGE 4096 /* a server message longer than this is refused */
 
@@ -348,7 +348,7 @@ static bool rd_str(struct kafka_rd *r, bool compact, const char *field, char *bu
 
 static int handshake(struct kafka_conn *c, const char *name, const char *mech, struct error *err)
 {
-    if (kafka_conn_version(c, API_SASL_HANDSHAKE, 1, 1) < 0)
+    if (kafka_conn_version(c, KAFKA_API_SASL_HANDSHAKE, 1, 1) < 0)
         return error_set(err, -EPROTONOSUPPORT, "%s: the broker does not offer SaslHandshake v1 "
                          "(is this a SASL listener?)", name);
     struct kafka_wr w;
@@ -356,7 +356,7 @@ static int handshake(struct kafka_conn *c, const char *name, const char *mech, s
     kafka_wr_classic_str(&w, mech);
     uint8_t *body;
     size_t len;
-    int rc = kafka_conn_call(c, API_SASL_HANDSHAKE, 1, w.p, w.len, false, &body, &len, err);
+    int rc = kafka_conn_call(c, KAFKA_API_SASL_HANDSHAKE, 1, w.p, w.len, false, &body, &len, err);
     kafka_wr_finish(&w);
     if (rc < 0)
         return rc;
@@ -393,7 +393,7 @@ static int authenticate(struct kafka_conn *c, const char *name, const void *tok,
                         uint8_t **ret_body, const uint8_t **ret_tok, size_t *ret_n,
                         struct error *err)
 {
-    int v = kafka_conn_version(c, API_SASL_AUTHENTICATE, 0, 2);
+    int v = kafka_conn_version(c, KAFKA_API_SASL_AUTHENTICATE, 0, 2);
     if (v < 0)
         return error_set(err, -EPROTONOSUPPORT, "%s: the broker does not offer SaslAuthenticate",
                          name);
@@ -411,7 +411,7 @@ static int authenticate(struct kafka_conn *c, const char *name, const void *tok,
         kafka_wr_tags(&w);
     uint8_t *body;
     size_t len;
-    int rc = kafka_conn_call(c, API_SASL_AUTHENTICATE, (int16_t)v, w.p, w.len, flex, &body, &len,
+    int rc = kafka_conn_call(c, KAFKA_API_SASL_AUTHENTICATE, (int16_t)v, w.p, w.len, flex, &body, &len,
                              err);
     OPENSSL_cleanse(w.p, w.cap);
     kafka_wr_finish(&w);

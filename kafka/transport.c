@@ -22,18 +22,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-double kafka_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Waits for fd to be readable (in) or writable (!in) until deadline. */
 static int wait_fd(int fd, bool in, double deadline)
 {
     for (;;) {
-        int left = (int)(deadline - kafka_now_ms());
+        int left = (int)(deadline - clock_mono_ms());
         if (left <= 0)
             return -ETIMEDOUT;
         struct pollfd p = {fd, in ? POLLIN : POLLOUT, 0};

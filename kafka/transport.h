@@ -1,5 +1,5 @@
 /* The byte stream under a Kafka connection: a non-blocking TCP socket, optionally wrapped in
- * TLS (OpenSSL). Every operation takes an absolute deadline (kafka_now_ms() clock) and waits
+ * TLS (OpenSSL). Every operation takes an absolute deadline (clock_mono_ms()) and waits
  * with poll(), so a silent or slow broker costs at most the request timeout.
  *
  * TLS always verifies the broker's chain (against ssl_ca_file, or the system store without
@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "kafka/client.h"
 
@@ -22,9 +23,6 @@ struct kafka_transport {
     void *ssl;       /* SSL *, NULL for plain TCP */
     char name[300];  /* "host:port", for messages */
 };
-
-/* Monotonic milliseconds, the clock of every deadline. */
-double kafka_now_ms(void);
 
 /* Connects to host:port (every resolved address in turn) and, when tls, runs the handshake
  * with the ssl_* options of opts. On failure t is left closed and err says why. */

@@ -353,7 +353,7 @@ static int first_assignment(struct mon_ccm *c, int timeout_ms, struct error *err
     }
     rd_kafka_topic_partition_list_t *l =
         rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-    int64_t since = mon_now_ms() - c->lookback_ms;
+    int64_t since = clock_wall_ms() - c->lookback_ms;
     for (int i = 0; i < md->topics[0].partition_cnt; i++)
         rd_kafka_topic_partition_list_add(l, c->topic, md->topics[0].partitions[i].id)->offset =
             since;
@@ -375,7 +375,7 @@ static int first_assignment(struct mon_ccm *c, int timeout_ms, struct error *err
 int mon_ccm_poll(struct mon_ccm *c, int64_t timeout_ms, struct mon_rates *out,
                  struct mon_ccm_stats *st, struct error *err)
 {
-    int64_t deadline = mon_now_ms() + timeout_ms;
+    int64_t deadline = clock_wall_ms() + timeout_ms;
     int tmo = (int)(timeout_ms > 60000 ? 60000 : timeout_ms);
     if (!c->assigned) {
         int rc = first_assignment(c, tmo, err);
@@ -420,7 +420,7 @@ int mon_ccm_poll(struct mon_ccm *c, int64_t timeout_ms, struct mon_rates *out,
             done = l->elems[i].offset >= end[i];
         if (done)
             break;
-        int64_t left = deadline - mon_now_ms();
+        int64_t left = deadline - clock_wall_ms();
         if (left <= 0) {
             rc = error_set(err, -ETIMEDOUT, "topic %s: not read to its end within %lld ms",
                            c->topic, (long long)timeout_ms);

@@ -387,7 +387,7 @@ static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *
     const struct config_monitor *mc = &m->cfg->monitor;
     const struct config_prometheus *pc = &mc->prometheus;
     struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
-    int64_t now = mon_now_ms(), step = pc->step_ms;
+    int64_t now = clock_wall_ms(), step = pc->step_ms;
     int64_t lookback = pc->lookback_ms ? pc->lookback_ms : mc->window_ms * mc->num_windows;
     int64_t start = m->prom_next_ms ? m->prom_next_ms : now - lookback;
     if (start > now)

@@ -22,13 +22,6 @@ const struct mon_metric_names mon_default_metric_names = {
     .partition_label = "partition",
 };
 
-int64_t mon_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void curl_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -229,11 +222,11 @@ int mon_scrape_broker(const char *url, int32_t broker_id, const struct mon_http_
 {
     char *body = NULL;
     size_t len = 0;
-    int64_t t0 = mon_now_ms();
+    int64_t t0 = clock_wall_ms();
     int rc = mon_http_get(url, o, &body, &len, err);
     if (rc < 0)
         return rc;
-    int64_t t1 = mon_now_ms();
+    int64_t t1 = clock_wall_ms();
     struct mon_expo *e = NULL;
     struct mon_expo_limits lim = mon_expo_default_limits;
     if (o && o->max_body)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "monitor/expo.h"
 
@@ -78,8 +79,5 @@ int mon_scrape_broker(const char *url, int32_t broker_id, const struct mon_http_
                       const struct mon_metric_names *names, struct mon_broker_scrape *ret,
                       struct error *err);
 void mon_broker_scrape_finish(struct mon_broker_scrape *s); /* accepts zeroed */
-
-/* Wall-clock milliseconds. */
-int64_t mon_now_ms(void);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kafka/protocol.h"
 #include "kafka/wire.h"
 
 static int read_all(int fd, void *buf, size_t n)
@@ -227,15 +228,15 @@ static void serve(int fd, enum fake_kind kind, const int16_t *script, int nscrip
             write_all(fd, page, sizeof(page) - 1);
             return;
         }
-        if (api == 18) {
+        if (api == KAFKA_API_API_VERSIONS) {
             reply_api_versions(fd, corr);
-        } else if (api == 60) {
+        } else if (api == KAFKA_API_DESCRIBE_CLUSTER) {
             reply_describe_cluster(fd, corr, version, port);
-        } else if (api == 3) {
+        } else if (api == KAFKA_API_METADATA) {
             reply_metadata(fd, corr, f);
-        } else if (api == 35) {
+        } else if (api == KAFKA_API_DESCRIBE_LOG_DIRS) {
             reply_log_dirs(fd, corr, f);
-        } else if (api == 46) {
+        } else if (api == KAFKA_API_LIST_PARTITION_REASSIGNMENTS) {
             int k = __atomic_fetch_add(nlist, 1, __ATOMIC_SEQ_CST);
             int16_t ec = k < nscript ? script[k] : 0;
             if (ec == FAKE_CLOSE)

@@ -205,9 +205,9 @@ TEST(a_silent_endpoint_is_named_with_the_timeout)
     struct kafka_opts o = {.timeout_ms = 30000, .connect_timeout_ms = 300};
     char boot[64];
     snprintf(boot, sizeof(boot), "127.0.0.1:%d", f.port);
-    double t0 = kafka_now_ms();
+    double t0 = clock_mono_ms();
     CHECK_INT_EQ(kafka_connect_bootstrap(boot, &o, &c, &err), -ETIMEDOUT);
-    double took = kafka_now_ms() - t0;
+    double took = clock_mono_ms() - t0;
     CHECK_DBL_LE(took, 3000);
     char want[128];
     snprintf(want, sizeof(want), "after 300 ms (kafka.connectTimeoutMs): is 127.0.0.1:%d a "

@@ -44,7 +44,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cc_producer: %s\n", err);
         return 2;
     }
-    int64_t now = mon_now_ms();
+    int64_t now = clock_wall_ms();
     char line[1024];
     long n = 0;
     while (fgets(line, sizeof(line), stdin)) {

@@ -1,0 +1,14 @@
+/* The clocks: monotonic milliseconds for deadlines and durations (never jumps), wall-clock
+ * milliseconds since the epoch for timestamps that leave the process (metrics windows, logs,
+ * journals). Reentrant. */
+#ifndef COMMON_CLOCK_H
+#define COMMON_CLOCK_H
+
+#include <stdint.h>
+
+/* Monotonic milliseconds (CLOCK_MONOTONIC), with sub-millisecond fractions. */
+double clock_mono_ms(void);
+/* Milliseconds since the Unix epoch (CLOCK_REALTIME). */
+int64_t clock_wall_ms(void);
+
+#endif
