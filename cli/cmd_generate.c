@@ -38,7 +38,7 @@ int cmd_generate(int argc, char **argv)
     struct model_cluster *c = NULL;
     if (model_generate(&o, &c, &err) < 0)
         return cli_fail(EXIT_USAGE, "generate: %s", err.msg);
-    int rc = model_snapshot_save(c, out, &err);
+    int rc = cli_snapshot_write(c, NULL, out, &err);
     model_cluster_destroy(c);
     if (rc < 0)
         return cli_fail(1, "generate: %s", err.msg);

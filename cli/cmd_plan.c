@@ -169,7 +169,7 @@ int cmd_plan(int argc, char **argv)
     } else {
         cfg = config_default();
     }
-    if (model_snapshot_load_ex(snapshot, &snap_defaults, &c, &err) < 0) {
+    if (cli_snapshot_read(snapshot, &snap_defaults, &c, &err) < 0) {
         cli_fail(1, "%s", err.msg);
         goto done;
     }

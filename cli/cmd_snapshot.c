@@ -151,7 +151,7 @@ int cmd_snapshot(int argc, char **argv)
         config_destroy(cfg);
         return cli_fail(1, "snapshot: %s", err.msg);
     }
-    rc = model_snapshot_save_ex(c, &cfg->capacity, out, &err);
+    rc = cli_snapshot_write(c, &cfg->capacity, out, &err);
     model_cluster_destroy(c);
     config_destroy(cfg);
     if (rc < 0)

@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/file.h"
 #include "config/config.h"
 #include "kafka/client.h"
+#include "model/snapshot.h"
 #include "optimizer/context.h"
 
 const struct cli_command cli_commands[] = {
@@ -39,6 +41,28 @@ void cli_kafka_opts(const struct config *cfg, int timeout_ms, struct kafka_opts 
         .timeout_ms = timeout_ms > 0 ? timeout_ms : k->request_timeout_ms,
         .connect_timeout_ms = k->connect_timeout_ms,
     };
+}
+
+int cli_snapshot_read(const char *path, struct model_capacity_table *ret_defaults,
+                      struct model_cluster **ret_cluster, struct error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = file_read(path, MODEL_SNAPSHOT_MAX_BYTES, &buf, &len, err);
+    if (rc < 0)
+        return rc;
+    rc = model_snapshot_parse_ex(buf, len, path, ret_defaults, ret_cluster, err);
+    free(buf);
+    return rc;
+}
+
+int cli_snapshot_write(const struct model_cluster *c, const struct model_capacity_table *defaults,
+                       const char *path, struct error *err)
+{
+    char *text = model_snapshot_dump_ex(c, defaults);
+    int rc = file_write_atomic(path, text, strlen(text), err);
+    free(text);
+    return rc;
 }
 
 void cli_thresholds(const struct config_thresholds *from, struct opt_thresholds *th)

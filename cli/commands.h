@@ -33,6 +33,16 @@ struct kafka_opts;
  * timeout_ms > 0 overrides kafka.requestTimeoutMs. */
 void cli_kafka_opts(const struct config *cfg, int timeout_ms, struct kafka_opts *o);
 
+struct model_cluster;
+struct model_capacity_table;
+struct error;
+/* Reads a snapshot file ("-": stdin) and parses it with model_snapshot_parse_ex. */
+int cli_snapshot_read(const char *path, struct model_capacity_table *ret_defaults,
+                      struct model_cluster **ret_cluster, struct error *err);
+/* Writes the snapshot of c (model_snapshot_dump_ex) to path ("-": stdout) atomically. */
+int cli_snapshot_write(const struct model_cluster *c, const struct model_capacity_table *defaults,
+                       const char *path, struct error *err);
+
 struct config_thresholds;
 struct opt_thresholds;
 /* Lays the thresholds the configuration sets over th (the planner's defaults). */

@@ -12,17 +12,13 @@
 
 #include <cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/alloc.h"
-#include "common/file.h"
 
 #define EXACT_LIMIT 0x1p53 /* doubles hold every integer below this exactly */
 
@@ -1098,30 +1094,6 @@ int model_snapshot_parse_ex(const char *buf, size_t len, const char *name,
     return parse(buf, len, name, ret_defaults, false, ret_cluster, err);
 }
 
-static int load(const char *path, struct model_capacity_table *ret_defaults, bool apply,
-                struct model_cluster **ret_cluster, struct error *err)
-{
-    char *buf;
-    size_t len;
-    int rc = file_read(path, MODEL_SNAPSHOT_MAX_BYTES, &buf, &len, err);
-    if (rc < 0)
-        return rc;
-    rc = parse(buf, len, path, ret_defaults, apply, ret_cluster, err);
-    free(buf);
-    return rc;
-}
-
-int model_snapshot_load(const char *path, struct model_cluster **ret_cluster, struct error *err)
-{
-    return load(path, NULL, true, ret_cluster, err);
-}
-
-int model_snapshot_load_ex(const char *path, struct model_capacity_table *ret_defaults,
-                           struct model_cluster **ret_cluster, struct error *err)
-{
-    return load(path, ret_defaults, false, ret_cluster, err);
-}
-
 void model_snapshot_merge_defaults(struct model_capacity_table *into,
                                    const struct model_capacity_table *from)
 {
@@ -1412,19 +1384,4 @@ char *model_snapshot_dump_ex(const struct model_cluster *c,
 char *model_snapshot_dump(const struct model_cluster *c)
 {
     return model_snapshot_dump_ex(c, NULL);
-}
-
-int model_snapshot_save_ex(const struct model_cluster *c,
-                           const struct model_capacity_table *defaults, const char *path,
-                           struct error *err)
-{
-    char *text = model_snapshot_dump_ex(c, defaults);
-    int rc = file_write_atomic(path, text, strlen(text), err);
-    free(text);
-    return rc;
-}
-
-int model_snapshot_save(const struct model_cluster *c, const char *path, struct error *err)
-{
-    return model_snapshot_save_ex(c, NULL, path, err);
 }

@@ -14,19 +14,20 @@
  *
  * Capacities: a broker's own "capacity" sets brokers[b].capacity[r] and bit r of capacity_set;
  * a broker with no "diskBytes" whose log dirs all give capacityBytes gets their sum. The
- * snapshot's "defaultCapacity" fills what a broker leaves out. The plain parse/load apply it at
+ * snapshot's "defaultCapacity" fills what a broker leaves out. The plain parse applies it at
  * once (model_capacities_apply) and so fail when a broker is left without a capacity. The _ex
  * forms apply nothing and hand the default to the caller, who merges it below a configuration
  * table (precedence: table entry for the broker > the broker's own value > table default >
  * snapshot default):
  *
  *     struct model_capacity_table snap = {0};
- *     r = model_snapshot_load_ex(path, &snap, &c, err);
+ *     r = model_snapshot_parse_ex(buf, len, path, &snap, &c, err);
  *     model_snapshot_merge_defaults(&config_table, &snap);
  *     r = model_capacities_apply(c, &config_table, err);
  *
  * Ownership: buffers and names are borrowed; returned clusters and strings belong to the
- * caller (model_cluster_destroy, free). Nothing here logs. */
+ * caller (model_cluster_destroy, free). Nothing here logs or touches files: callers read and
+ * write them (common/file: file_read with MODEL_SNAPSHOT_MAX_BYTES, file_write_atomic). */
 #ifndef MODEL_SNAPSHOT_H
 #define MODEL_SNAPSHOT_H
 
@@ -36,7 +37,7 @@
 #include "model/cluster.h"
 
 #define MODEL_SNAPSHOT_VERSION 1
-#define MODEL_SNAPSHOT_MAX_BYTES (2048ull * 1024 * 1024) /* model_snapshot_load */
+#define MODEL_SNAPSHOT_MAX_BYTES (2048ull * 1024 * 1024) /* the most a reader should accept */
 #define MODEL_SNAPSHOT_MAX_BROKERS 100000
 #define MODEL_SNAPSHOT_MAX_RACKS 10000
 #define MODEL_SNAPSHOT_MAX_LOG_DIRS 256 /* per broker */
@@ -57,12 +58,6 @@ int model_snapshot_parse_ex(const char *buf, size_t len, const char *name,
                             struct model_capacity_table *ret_defaults,
                             struct model_cluster **ret_cluster, struct error *err);
 
-/* Reads the file at `path` ("-" = standard input; at most MODEL_SNAPSHOT_MAX_BYTES) and
- * parses it as above with the path as name. File errors: -ENOENT, -EACCES, -EFBIG, -EIO... */
-int model_snapshot_load(const char *path, struct model_cluster **ret_cluster, struct error *err);
-int model_snapshot_load_ex(const char *path, struct model_capacity_table *ret_defaults,
-                           struct model_cluster **ret_cluster, struct error *err);
-
 /* Copies into into->dflt every default (resource or numCores) it lacks and from->dflt has. */
 void model_snapshot_merge_defaults(struct model_capacity_table *into,
                                    const struct model_capacity_table *from);
@@ -73,12 +68,5 @@ char *model_snapshot_dump(const struct model_cluster *c);
  * may be NULL). */
 char *model_snapshot_dump_ex(const struct model_cluster *c,
                              const struct model_capacity_table *defaults);
-
-/* Writes the dump to `path` ("-" = standard output) through a temporary file in the same
- * directory, fsync and rename: readers see the old file or the new one, never half. */
-int model_snapshot_save(const struct model_cluster *c, const char *path, struct error *err);
-int model_snapshot_save_ex(const struct model_cluster *c,
-                           const struct model_capacity_table *defaults, const char *path,
-                           struct error *err);
 
 #endif

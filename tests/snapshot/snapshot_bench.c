@@ -14,6 +14,7 @@
 
 #include "model/generate.h"
 #include "model/snapshot.h"
+#include "tests/snapshot/snapfile.h"
 
 static double now(void)
 {
@@ -27,7 +28,7 @@ static int load_only(const char *path)
     double t = now();
     struct model_cluster *d = NULL;
     struct error err = {0};
-    if (model_snapshot_load(path, &d, &err) < 0) {
+    if (snapfile_load(path, &d, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
         return 1;
     }
     double t0 = now();
-    if (model_snapshot_save(c, path, &err) < 0) {
+    if (snapfile_save(c, path, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }

@@ -10,6 +10,7 @@
 
 #include "model/generate.h"
 #include "model/snapshot.h"
+#include "tests/snapshot/snapfile.h"
 #include "tests/harness.h"
 
 static char *slurp(const char *path, size_t *ret_len)
@@ -55,7 +56,7 @@ static struct model_cluster *load_ok(const char *path)
 {
     struct model_cluster *c = NULL;
     struct error err = {0};
-    if (model_snapshot_load(path, &c, &err) < 0) {
+    if (snapfile_load(path, &c, &err) < 0) {
         test_fail(__FILE__, __LINE__, "%s", err.msg);
         return NULL;
     }
@@ -251,7 +252,7 @@ TEST(defaults_round_trip_through_the_ex_forms)
     struct model_capacity_table t = {0}, back = {0};
     struct model_cluster *c = NULL;
     struct error err = {0};
-    CHECK_INT_EQ(model_snapshot_load_ex(test_data("snapshot/sample.json"), &t, &c, &err), 0);
+    CHECK_INT_EQ(snapfile_load_ex(test_data("snapshot/sample.json"), &t, &c, &err), 0);
     if (!c)
         return;
     CHECK(t.dflt.set[RES_CPU] && t.dflt.set[RES_DISK]);
@@ -439,7 +440,7 @@ TEST(bad_files_give_their_expected_messages)
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
         struct model_cluster *c = NULL;
         struct error err = {0};
-        int rc = model_snapshot_load(path, &c, &err);
+        int rc = snapfile_load(path, &c, &err);
         if (rc == 0) {
             test_fail(__FILE__, __LINE__, "%s parsed; expected \"%s\"", names[i], want);
             model_cluster_destroy(c);
@@ -561,8 +562,8 @@ TEST(save_is_atomic_and_load_reports_file_errors)
     if (!c)
         return;
     struct error err = {0};
-    CHECK_INT_EQ(model_snapshot_save(c, path, &err), 0);
-    CHECK_INT_EQ(model_snapshot_save(c, path, &err), 0); /* replaces */
+    CHECK_INT_EQ(snapfile_save(c, path, &err), 0);
+    CHECK_INT_EQ(snapfile_save(c, path, &err), 0); /* replaces */
     struct model_cluster *d = load_ok(path);
     if (d) {
         char *a = model_snapshot_dump(c), *b = model_snapshot_dump(d);
@@ -571,7 +572,7 @@ TEST(save_is_atomic_and_load_reports_file_errors)
         free(b);
         model_cluster_destroy(d);
     }
-    CHECK(model_snapshot_save(c, bogus, &err) < 0);
+    CHECK(snapfile_save(c, bogus, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "/no/such/dir/s.json");
     /* no temporary file is left behind */
     DIR *dd = opendir(dir);
@@ -581,9 +582,9 @@ TEST(save_is_atomic_and_load_reports_file_errors)
     if (dd)
         closedir(dd);
     CHECK_INT_EQ(files, 1);
-    CHECK_INT_EQ(model_snapshot_load(bogus, &d, &err), -ENOENT);
+    CHECK_INT_EQ(snapfile_load(bogus, &d, &err), -ENOENT);
     CHECK_STR_CONTAINS(err.msg, "no/such/dir/s.json: No such file or directory");
-    CHECK(model_snapshot_load(dir, &d, &err) < 0); /* a directory */
+    CHECK(snapfile_load(dir, &d, &err) < 0); /* a directory */
     CHECK_STR_CONTAINS(err.msg, dir);
     unlink(path);
     rmdir(dir);
