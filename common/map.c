@@ -24,7 +24,12 @@ void map_clear(struct map *m)
     m->n = 0;
 }
 
-static void place(struct map_slot *slots, size_t size, uint64_t hash, int32_t item)
+static uint32_t fold(uint64_t hash)
+{
+    return (uint32_t)(hash ^ (hash >> 32));
+}
+
+static void place(struct map_slot *slots, size_t size, uint32_t hash, int32_t item)
 {
     size_t i = (size_t)hash & (size - 1);
     while (slots[i].item >= 0)
@@ -55,10 +60,21 @@ void map_reserve(struct map *m, size_t n)
         resize(m, size);
 }
 
+void map_copy(struct map *dst, const struct map *src)
+{
+    map_init(dst);
+    if (!src->size)
+        return;
+    dst->slots = xmalloc(src->size * sizeof(*dst->slots));
+    memcpy(dst->slots, src->slots, src->size * sizeof(*dst->slots));
+    dst->size = src->size;
+    dst->n = src->n;
+}
+
 void map_put(struct map *m, uint64_t hash, int32_t item)
 {
     map_reserve(m, m->n + 1);
-    place(m->slots, m->size, hash, item);
+    place(m->slots, m->size, fold(hash), item);
     m->n++;
 }
 
@@ -79,15 +95,16 @@ int32_t map_next(const struct map *m, struct map_iter *it)
 
 int32_t map_first(const struct map *m, uint64_t hash, struct map_iter *it)
 {
-    it->hash = hash;
-    it->i = m->size ? (size_t)hash & (m->size - 1) : 0;
+    it->hash = fold(hash);
+    it->i = m->size ? (size_t)it->hash & (m->size - 1) : 0;
     return map_next(m, it);
 }
 
-int map_remove(struct map *m, uint64_t hash, int32_t item)
+int map_remove(struct map *m, uint64_t hash64, int32_t item)
 {
     if (!m->size)
         return 0;
+    uint32_t hash = fold(hash64);
     size_t mask = m->size - 1, i = (size_t)hash & mask;
     for (; m->slots[i].item >= 0; i = (i + 1) & mask)
         if (m->slots[i].hash == hash && m->slots[i].item == item)

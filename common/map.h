@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 struct map_slot {
-    uint64_t hash;
-    int32_t item; /* -1: empty */
+    uint32_t hash; /* the 64-bit hash folded to 32 bits: home slot and filter (8 bytes a slot) */
+    int32_t item;  /* -1: empty */
 };
 
 struct map {
@@ -28,7 +28,7 @@ struct map {
 };
 
 struct map_iter {
-    uint64_t hash;
+    uint32_t hash;
     size_t i;
 };
 
@@ -37,6 +37,8 @@ void map_init(struct map *m);
 void map_finish(struct map *m);
 /* Empties the map, keeping its memory. */
 void map_clear(struct map *m);
+/* dst (uninitialised or finished) becomes a copy of src. */
+void map_copy(struct map *dst, const struct map *src);
 /* Sizes the map for n items without growing later (an optimisation; puts grow as needed). */
 void map_reserve(struct map *m, size_t n);
 /* Adds item under hash. Duplicates are the caller's business (find first when keys are
@@ -45,7 +47,7 @@ void map_put(struct map *m, uint64_t hash, int32_t item);
 /* The first item stored under hash, or -1; map_next gives the following ones. */
 int32_t map_first(const struct map *m, uint64_t hash, struct map_iter *it);
 int32_t map_next(const struct map *m, struct map_iter *it);
-/* Removes the entry (hash, item); false when absent. */
+/* Removes the entry (hash, item): 1, or 0 when absent. */
 int map_remove(struct map *m, uint64_t hash, int32_t item);
 
 /* Hashes for the usual keys. */

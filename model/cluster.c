@@ -26,64 +26,12 @@ const char *model_res_format(char *buf, size_t size, enum model_res r, double v)
     return buf;
 }
 
-/* ---- hashing ---- */
-
-static uint64_t hash_u32(uint32_t x)
-{
-    uint64_t h = x * 0x9E3779B97F4A7C15ull;
-    return h ^ (h >> 29);
-}
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static void broker_hash_rebuild(struct model_cluster *c)
-{
-    size_t size = 16;
-    while (size < (size_t)c->nbrokers * 2 + 1)
-        size *= 2;
-    free(c->broker_hash);
-    c->broker_hash = xmalloc(size * sizeof(int32_t));
-    memset(c->broker_hash, 0xff, size * sizeof(int32_t));
-    c->broker_hash_size = size;
-    for (int32_t b = 0; b < c->nbrokers; b++) {
-        size_t i = hash_u32((uint32_t)c->brokers[b].id) & (size - 1);
-        while (c->broker_hash[i] >= 0)
-            i = (i + 1) & (size - 1);
-        c->broker_hash[i] = b;
-    }
-}
-
-static void topic_hash_rebuild(struct model_cluster *c)
-{
-    size_t size = 16;
-    while (size < (size_t)c->ntopics * 2 + 1)
-        size *= 2;
-    free(c->topic_hash);
-    c->topic_hash = xmalloc(size * sizeof(int32_t));
-    memset(c->topic_hash, 0xff, size * sizeof(int32_t));
-    c->topic_hash_size = size;
-    for (int32_t t = 0; t < c->ntopics; t++) {
-        size_t i = hash_str(c->topics[t].name) & (size - 1);
-        while (c->topic_hash[i] >= 0)
-            i = (i + 1) & (size - 1);
-        c->topic_hash[i] = t;
-    }
-}
-
 /* ---- building ---- */
 
 struct model_cluster *model_cluster_create(const char *name)
 {
     struct model_cluster *c = xcalloc(1, sizeof(*c));
     c->name = xstrdup(name ? name : "cluster");
-    broker_hash_rebuild(c);
-    topic_hash_rebuild(c);
     return c;
 }
 
@@ -111,8 +59,8 @@ void model_cluster_destroy(struct model_cluster *c)
     free(c->topics);
     free(c->partitions);
     free(c->replicas);
-    free(c->broker_hash);
-    free(c->topic_hash);
+    map_finish(&c->broker_index);
+    map_finish(&c->topic_index);
     free(c->name);
     free(c);
 }
@@ -158,8 +106,8 @@ struct model_cluster *model_cluster_clone(const struct model_cluster *c)
     d->broker_sets = dup_array(c->broker_sets, (size_t)c->nbroker_sets, sizeof(char *));
     for (int32_t i = 0; i < d->nbroker_sets; i++)
         d->broker_sets[i] = xstrdup(c->broker_sets[i]);
-    d->broker_hash = dup_array(c->broker_hash, c->broker_hash_size, sizeof(int32_t));
-    d->topic_hash = dup_array(c->topic_hash, c->topic_hash_size, sizeof(int32_t));
+    map_copy(&d->broker_index, &c->broker_index);
+    map_copy(&d->topic_index, &c->topic_index);
     return d;
 }
 
@@ -203,14 +151,7 @@ int model_broker_add(struct model_cluster *c, int32_t id, int32_t rack, const ch
     b->first_disk = -1;
     b->broker_set = -1;
     int32_t index = c->nbrokers++;
-    if ((size_t)c->nbrokers * 2 + 1 > c->broker_hash_size)
-        broker_hash_rebuild(c);
-    else {
-        size_t i = hash_u32((uint32_t)id) & (c->broker_hash_size - 1);
-        while (c->broker_hash[i] >= 0)
-            i = (i + 1) & (c->broker_hash_size - 1);
-        c->broker_hash[i] = index;
-    }
+    map_put(&c->broker_index, map_hash_int(id), index);
     if (ret_index)
         *ret_index = index;
     return 0;
@@ -252,14 +193,7 @@ int model_topic_add(struct model_cluster *c, const char *name, int32_t *ret_inde
     t->first_partition = c->npartitions;
     t->npartitions = 0;
     int32_t index = c->ntopics++;
-    if ((size_t)c->ntopics * 2 + 1 > c->topic_hash_size)
-        topic_hash_rebuild(c);
-    else {
-        size_t i = hash_str(name) & (c->topic_hash_size - 1);
-        while (c->topic_hash[i] >= 0)
-            i = (i + 1) & (c->topic_hash_size - 1);
-        c->topic_hash[i] = index;
-    }
+    map_put(&c->topic_index, map_hash_str(name), index);
     if (ret_index)
         *ret_index = index;
     return 0;
@@ -452,26 +386,22 @@ void model_capacity_table_finish(struct model_capacity_table *t)
 
 int32_t model_broker_find(const struct model_cluster *c, int32_t id)
 {
-    size_t mask = c->broker_hash_size - 1;
-    for (size_t i = hash_u32((uint32_t)id) & mask;; i = (i + 1) & mask) {
-        int32_t b = c->broker_hash[i];
-        if (b < 0)
-            return -1;
+    struct map_iter it;
+    for (int32_t b = map_first(&c->broker_index, map_hash_int(id), &it); b >= 0;
+         b = map_next(&c->broker_index, &it))
         if (c->brokers[b].id == id)
             return b;
-    }
+    return -1;
 }
 
 int32_t model_topic_find(const struct model_cluster *c, const char *name)
 {
-    size_t mask = c->topic_hash_size - 1;
-    for (size_t i = hash_str(name) & mask;; i = (i + 1) & mask) {
-        int32_t t = c->topic_hash[i];
-        if (t < 0)
-            return -1;
+    struct map_iter it;
+    for (int32_t t = map_first(&c->topic_index, map_hash_str(name), &it); t >= 0;
+         t = map_next(&c->topic_index, &it))
         if (strcmp(c->topics[t].name, name) == 0)
             return t;
-    }
+    return -1;
 }
 
 int32_t model_partition_find(const struct model_cluster *c, const char *name, int32_t id)

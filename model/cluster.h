@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/map.h"
 
 enum model_res {
     RES_CPU = 0,
@@ -151,10 +152,8 @@ struct model_cluster {
 
     /* private: capacities of the arrays, lookup tables */
     size_t cap_zones, cap_racks, cap_brokers, cap_disks, cap_topics, cap_partitions, cap_replicas;
-    int32_t *broker_hash; /* open addressing, id -> index */
-    size_t broker_hash_size;
-    int32_t *topic_hash;  /* open addressing, name -> index */
-    size_t topic_hash_size;
+    struct map broker_index; /* id -> index in brokers */
+    struct map topic_index;  /* name -> index in topics */
     bool finalized;
     /* Zones and racks holding at least one usable broker; recomputed by
      * model_topology_refresh() (finalize calls it; call it again after changing broker flags). */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/map.h"
 
 #define EXACT_LIMIT 0x1p53 /* doubles hold every integer below this exactly */
 
@@ -44,8 +45,7 @@ struct parser {
     const char *topic_name;
     int32_t part_i;
     /* Rack names -> index (open addressing over c->racks). */
-    int32_t *rack_slots;
-    size_t rack_slots_size;
+    struct map rack_index; /* rack name -> index */
     /* First log dir of each broker in c->disks: a broker's dirs are added together. */
     int32_t *dir_first;
     int64_t replicas;
@@ -441,42 +441,14 @@ static int fields(struct parser *ps, const cJSON *obj, const char *const *keys, 
 
 /* ---- rack names ---- */
 
-static uint64_t hash_name(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static int32_t rack_lookup(const struct parser *ps, const char *name)
 {
-    if (!ps->rack_slots)
-        return -1;
-    size_t mask = ps->rack_slots_size - 1;
-    for (size_t i = hash_name(name) & mask;; i = (i + 1) & mask) {
-        int32_t r = ps->rack_slots[i];
-        if (r < 0 || strcmp(ps->c->racks[r].name, name) == 0)
+    struct map_iter it;
+    for (int32_t r = map_first(&ps->rack_index, map_hash_str(name), &it); r >= 0;
+         r = map_next(&ps->rack_index, &it))
+        if (strcmp(ps->c->racks[r].name, name) == 0)
             return r;
-    }
-}
-
-static void rack_index(struct parser *ps, int32_t r)
-{
-    if ((size_t)ps->c->nracks * 2 >= ps->rack_slots_size) {
-        free(ps->rack_slots);
-        ps->rack_slots_size = ps->rack_slots_size ? ps->rack_slots_size * 2 : 64;
-        ps->rack_slots = xmalloc(ps->rack_slots_size * sizeof(int32_t));
-        memset(ps->rack_slots, 0xff, ps->rack_slots_size * sizeof(int32_t));
-        for (int32_t q = 0; q < ps->c->nracks; q++)
-            if (q != r)
-                rack_index(ps, q);
-    }
-    size_t mask = ps->rack_slots_size - 1;
-    size_t i = hash_name(ps->c->racks[r].name) & mask;
-    while (ps->rack_slots[i] >= 0)
-        i = (i + 1) & mask;
-    ps->rack_slots[i] = r;
+    return -1;
 }
 
 static int rack_new(struct parser *ps, const char *name, const char *zone, int32_t *ret)
@@ -484,7 +456,7 @@ static int rack_new(struct parser *ps, const char *name, const char *zone, int32
     if (ps->c->nracks >= MODEL_SNAPSHOT_MAX_RACKS)
         return fail(ps, "rack", -1, "more than %d racks", MODEL_SNAPSHOT_MAX_RACKS);
     *ret = model_rack_add(ps->c, name, model_zone_add(ps->c, zone));
-    rack_index(ps, *ret);
+    map_put(&ps->rack_index, map_hash_str(name), *ret);
     return 0;
 }
 
@@ -1069,7 +1041,7 @@ static int parse(const char *buf, size_t len, const char *name,
         if ((rc = model_capacities_apply(ps.c, &defaults, &aerr)) < 0)
             rc = error_set(err, rc, "%s: %s", ps.file, aerr.msg);
     }
-    free(ps.rack_slots);
+    map_finish(&ps.rack_index);
     free(ps.dir_first);
     if (rc < 0) {
         model_cluster_destroy(ps.c);

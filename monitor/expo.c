@@ -1,8 +1,8 @@
 /* Prometheus text exposition parser; see expo.h.
  *
  * One pass over the lines. Strings go to an arena of blocks that never move, so the result's
- * pointers stay valid until mon_expo_destroy. Families are found by an open-addressing hash on
- * their names; series (name + sorted labels) by a second hash that exists only while parsing,
+ * pointers stay valid until mon_expo_destroy. Families are found through a common/map on
+ * their names; series (name + sorted labels) by a second map that exists only while parsing,
  * to reject duplicates. */
 #include "monitor/expo.h"
 
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/map.h"
 
 const struct mon_expo_limits mon_expo_default_limits = {
     .max_bytes = 64u << 20,
@@ -45,8 +46,7 @@ struct ep {
     struct mon_expo *e;
     struct fam_lines *fl;
     size_t cap_fl;
-    int32_t *series;
-    size_t series_size;
+    struct map series; /* series (name + labels) -> the first sample of it */
 };
 
 static const char *const suffixes[] = {"_total", "_bucket", "_count", "_sum",
@@ -106,15 +106,6 @@ static char *arena_strn(struct mon_expo *e, const char *s, size_t n)
     return r;
 }
 
-static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-#define HASH_INIT 0xcbf29ce484222325ull
 
 static bool is_ws(char c)
 {
@@ -165,32 +156,19 @@ static size_t skip_ws(const char *s, size_t i, size_t end)
 
 static int32_t family_lookup(const struct mon_expo *e, const char *name, size_t n)
 {
-    if (!e->family_hash_size)
-        return -1;
-    size_t mask = e->family_hash_size - 1;
-    for (size_t h = hash_bytes(HASH_INIT, name, n) & mask;; h = (h + 1) & mask) {
-        int32_t f = e->family_hash[h];
-        if (f < 0)
-            return -1;
+    struct map_iter it;
+    for (int32_t f = map_first(&e->family_index, map_hash_bytes(0, name, n), &it); f >= 0;
+         f = map_next(&e->family_index, &it)) {
         const char *fn = e->families[f].name;
         if (strncmp(fn, name, n) == 0 && fn[n] == '\0')
             return f;
     }
+    return -1;
 }
 
 int32_t mon_expo_family_find(const struct mon_expo *e, const char *name)
 {
     return family_lookup(e, name, strlen(name));
-}
-
-static void family_hash_insert(struct mon_expo *e, int32_t f)
-{
-    size_t mask = e->family_hash_size - 1;
-    const char *name = e->families[f].name;
-    size_t h = hash_bytes(HASH_INIT, name, strlen(name)) & mask;
-    while (e->family_hash[h] >= 0)
-        h = (h + 1) & mask;
-    e->family_hash[h] = f;
 }
 
 static int family_add(struct ep *p, const char *name, size_t n, bool declared, size_t at,
@@ -206,16 +184,7 @@ static int family_add(struct ep *p, const char *name, size_t n, bool declared, s
     e->families[f] = (struct mon_expo_family){arena_strn(e, name, n), NULL, MON_EXPO_UNTYPED,
                                               declared};
     p->fl[f] = (struct fam_lines){0, 0, 0};
-    if ((size_t)e->nfamilies * 2 > e->family_hash_size) {
-        free(e->family_hash);
-        e->family_hash_size = e->family_hash_size ? e->family_hash_size * 2 : 64;
-        e->family_hash = xmalloc(e->family_hash_size * sizeof(int32_t));
-        memset(e->family_hash, 0xff, e->family_hash_size * sizeof(int32_t));
-        for (int32_t i = 0; i < e->nfamilies; i++)
-            family_hash_insert(e, i);
-    } else {
-        family_hash_insert(e, f);
-    }
+    map_put(&e->family_index, map_hash_bytes(0, name, n), f);
     *ret = f;
     return 0;
 }
@@ -325,11 +294,11 @@ static int cmp_label(const struct mon_expo_label *a, const struct mon_expo_label
 
 static uint64_t series_hash(const struct mon_expo *e, const struct mon_expo_sample *s)
 {
-    uint64_t h = hash_bytes(HASH_INIT, s->name, strlen(s->name) + 1);
+    uint64_t h = map_hash_bytes(0, s->name, strlen(s->name) + 1);
     for (int32_t i = 0; i < s->nlabels; i++) {
         const struct mon_expo_label *l = &e->labels[s->first_label + i];
-        h = hash_bytes(h, l->name, strlen(l->name) + 1);
-        h = hash_bytes(h, l->value, strlen(l->value) + 1);
+        h = map_hash_bytes(h, l->name, strlen(l->name) + 1);
+        h = map_hash_bytes(h, l->value, strlen(l->value) + 1);
     }
     return h;
 }
@@ -348,33 +317,16 @@ static bool series_same(const struct mon_expo *e, const struct mon_expo_sample *
     return true;
 }
 
-static void series_insert(struct ep *p, int32_t idx)
-{
-    size_t mask = p->series_size - 1;
-    size_t h = series_hash(p->e, &p->e->samples[idx]) & mask;
-    while (p->series[h] >= 0)
-        h = (h + 1) & mask;
-    p->series[h] = idx;
-}
-
 /* Adds sample idx to the series table; the earlier duplicate's index or -1. */
 static int32_t series_add(struct ep *p, int32_t idx)
 {
     struct mon_expo *e = p->e;
-    if ((size_t)(idx + 1) * 2 > p->series_size) {
-        free(p->series);
-        p->series_size = p->series_size ? p->series_size * 2 : 256;
-        p->series = xmalloc(p->series_size * sizeof(int32_t));
-        memset(p->series, 0xff, p->series_size * sizeof(int32_t));
-        for (int32_t i = 0; i < idx; i++)
-            series_insert(p, i);
-    }
-    size_t mask = p->series_size - 1;
-    size_t h = series_hash(e, &e->samples[idx]) & mask;
-    for (; p->series[h] >= 0; h = (h + 1) & mask)
-        if (series_same(e, &e->samples[p->series[h]], &e->samples[idx]))
-            return p->series[h];
-    p->series[h] = idx;
+    uint64_t h = series_hash(e, &e->samples[idx]);
+    struct map_iter it;
+    for (int32_t q = map_first(&p->series, h, &it); q >= 0; q = map_next(&p->series, &it))
+        if (series_same(e, &e->samples[q], &e->samples[idx]))
+            return q;
+    map_put(&p->series, h, idx);
     return -1;
 }
 
@@ -645,7 +597,7 @@ int mon_expo_parse(const char *text, size_t len, const char *source,
         rc = parse_line(&p, pos, end);
         pos = next;
     }
-    free(p.series);
+    map_finish(&p.series);
     free(p.fl);
     if (rc < 0) {
         mon_expo_destroy(p.e);
@@ -666,7 +618,7 @@ void mon_expo_destroy(struct mon_expo *e)
     free(e->families);
     free(e->samples);
     free(e->labels);
-    free(e->family_hash);
+    map_finish(&e->family_index);
     free(e);
 }
 

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/map.h"
 
 enum mon_expo_type {
     MON_EXPO_UNTYPED = 0,
@@ -65,8 +66,7 @@ struct mon_expo {
     /* private */
     size_t cap_families, cap_samples, cap_labels;
     struct expo_block *blocks;
-    int32_t *family_hash;
-    size_t family_hash_size;
+    struct map family_index; /* name -> family */
 };
 
 struct mon_expo_limits {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/map.h"
 #include "common/log.h"
 #include "monitor/ccmetrics.h"
 #include "monitor/estimate.h"
@@ -49,8 +50,7 @@ struct mon_monitor {
     char **keys; /* entity -> key */
     int32_t nkeys;
     size_t cap_keys;
-    int32_t *hash;
-    size_t hash_size;
+    struct map index; /* key -> entity */
     struct mon_broker_state *brokers;
     int32_t nbrokers;
     size_t cap_brokers;
@@ -59,22 +59,14 @@ struct mon_monitor {
     const char *bootstrap; /* borrowed */
 };
 
-static uint64_t hash_str(const char *s)
+static int32_t lookup(const struct mon_monitor *m, const char *key)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-static void hash_put(struct mon_monitor *m, int32_t e)
-{
-    size_t mask = m->hash_size - 1, h = hash_str(m->keys[e]) & mask;
-    while (m->hash[h] >= 0)
-        h = (h + 1) & mask;
-    m->hash[h] = e;
+    struct map_iter it;
+    for (int32_t e = map_first(&m->index, map_hash_str(key), &it); e >= 0;
+         e = map_next(&m->index, &it))
+        if (!strcmp(m->keys[e], key))
+            return e;
+    return -1;
 }
 
 /* Entity of (kind, broker, topic, partition), created on first use. */
@@ -82,27 +74,15 @@ static int32_t entity(struct mon_monitor *m, enum kind k, int32_t broker, const 
                       int32_t part)
 {
     char *key = xasprintf("%s|%d|%s|%d", kind_names[k], broker, topic ? topic : "", part);
-    if (m->hash_size) {
-        size_t mask = m->hash_size - 1;
-        for (size_t h = hash_str(key) & mask; m->hash[h] >= 0; h = (h + 1) & mask)
-            if (!strcmp(m->keys[m->hash[h]], key)) {
-                free(key);
-                return m->hash[h];
-            }
+    int32_t e = lookup(m, key);
+    if (e >= 0) {
+        free(key);
+        return e;
     }
     xgrow((void **)&m->keys, &m->cap_keys, (size_t)m->nkeys + 1, sizeof(char *));
-    int32_t e = m->nkeys++;
+    e = m->nkeys++;
     m->keys[e] = key;
-    if ((size_t)m->nkeys * 2 > m->hash_size) {
-        free(m->hash);
-        m->hash_size = m->hash_size ? m->hash_size * 2 : 256;
-        m->hash = xmalloc(m->hash_size * sizeof(int32_t));
-        memset(m->hash, 0xff, m->hash_size * sizeof(int32_t));
-        for (int32_t i = 0; i < m->nkeys; i++)
-            hash_put(m, i);
-    } else {
-        hash_put(m, e);
-    }
+    map_put(&m->index, map_hash_str(key), e);
     return e;
 }
 
@@ -110,13 +90,7 @@ static int32_t find_entity(const struct mon_monitor *m, enum kind k, int32_t bro
 {
     char key[64];
     snprintf(key, sizeof(key), "%s|%d||-1", kind_names[k], broker);
-    if (!m->hash_size)
-        return -1;
-    size_t mask = m->hash_size - 1;
-    for (size_t h = hash_str(key) & mask; m->hash[h] >= 0; h = (h + 1) & mask)
-        if (!strcmp(m->keys[m->hash[h]], key))
-            return m->hash[h];
-    return -1;
+    return lookup(m, key);
 }
 
 struct mon_monitor *mon_monitor_create(const struct config *cfg)
@@ -146,7 +120,7 @@ void mon_monitor_destroy(struct mon_monitor *m)
     for (int32_t i = 0; i < m->nkeys; i++)
         free(m->keys[i]);
     free(m->keys);
-    free(m->hash);
+    map_finish(&m->index);
     free(m->brokers);
     mon_windows_destroy(m->win);
     free(m);

@@ -45,8 +45,13 @@ TEST(against_a_model)
     CHECK(has(&m, map_hash_str("a"), 1));
     CHECK(has(&m, map_hash_int(-5), 2));
     CHECK(map_hash_str("a") != map_hash_str("b"));
+    struct map copy;
+    map_copy(&copy, &m);
     map_clear(&m);
     CHECK(!has(&m, map_hash_str("a"), 1));
+    CHECK(has(&copy, map_hash_str("a"), 1)); /* the copy is its own */
+    CHECK(has(&copy, map_hash_int(-5), 2));
+    map_finish(&copy);
     map_finish(&m);
 }
 
