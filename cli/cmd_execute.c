@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "common/file.h"
 #include "executor/executor.h"
 
 void cmd_execute_help(FILE *out)
@@ -76,37 +77,6 @@ static int parse_seconds(const char *opt, const char *s, double lo, double *out)
     if (errno || *end || !(v >= lo) || v > 86400.0 * 30)
         return cli_fail(EXIT_USAGE, "execute: %s takes seconds (at least %g), not '%s'", opt, lo, s);
     *out = v;
-    return 0;
-}
-
-static int read_file(const char *path, char **ret, size_t *ret_len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f)
-        return cli_fail(1, "execute: %s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? cap * 2 : 65536 * 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                if (f != stdin)
-                    fclose(f);
-                return cli_fail(1, "execute: %s: out of memory", path);
-            }
-            buf = nb;
-        }
-        size_t k = fread(buf + len, 1, cap - len, f);
-        len += k;
-        if (k == 0)
-            break;
-    }
-    if (f != stdin)
-        fclose(f);
-    *ret = buf;
-    *ret_len = len;
     return 0;
 }
 
@@ -258,6 +228,14 @@ int cmd_execute(int argc, char **argv)
                              "50MB)", logdir_s);
         goto out;
     }
+    struct exec_options given = o; /* --resume's -1: "keep the journal's" */
+    given.throttle = given.throttle < 0 ? 0 : given.throttle;
+    given.log_dir_throttle = given.log_dir_throttle < 0 ? 0 : given.log_dir_throttle;
+    given.strategies = NULL;
+    if (exec_options_check(&given, &err) < 0) {
+        exit_code = cli_fail(EXIT_USAGE, "execute: %s", err.msg);
+        goto out;
+    }
     if (strategy && exec_strategies_check(strategy, &err) < 0) {
         exit_code = cli_fail(EXIT_USAGE, "execute: --strategy: %s", err.msg);
         goto out;
@@ -274,9 +252,10 @@ int cmd_execute(int argc, char **argv)
     if (plan_path) {
         char *buf = NULL;
         size_t len = 0;
-        if ((exit_code = read_file(plan_path, &buf, &len)) != 0)
+        if (file_read(plan_path, EXEC_MAX_PLAN_BYTES, &buf, &len, &err) < 0) {
+            cli_fail(1, "execute: %s", err.msg);
             goto out;
-        exit_code = 1;
+        }
         int rc = exec_plan_parse(buf, len, plan_path, &targets, &ntargets, &err);
         free(buf);
         if (rc < 0) {

@@ -83,6 +83,9 @@ struct exec_report {
     int throttles_left;   /* throttle entries Ballast could not remove */
 };
 
+/* The largest plan execute reads (bytes). */
+#define EXEC_MAX_PLAN_BYTES (512L * 1024 * 1024)
+
 /* Parses a plan: Kafka's reassignment JSON ({"partitions":[{topic, partition, replicas,
  * log_dirs}]}) or Cruise Control's optimization result with proposals. Errors name the entry. */
 int exec_plan_parse(const char *buf, size_t len, const char *name, struct exec_task **ret,

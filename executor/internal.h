@@ -36,6 +36,17 @@ struct exec {
     int nbids;
 };
 
+/* ---- plan.c: JSON fields checked where they enter ---- */
+struct cJSON;
+/* v as an integer in lo..hi, checked before any conversion; errors name `where`. */
+int exec_json_int(const struct cJSON *v, const char *where, double lo, double hi, int64_t *ret,
+                  struct error *err);
+/* An array of distinct broker ids (0..2^31-1), at most MODEL_MAX_RF. */
+int exec_json_ids(const struct cJSON *a, const char *where, int32_t *out, int *ret_n,
+                  struct error *err);
+/* Kafka's rule for topic names: 1..249 of [a-zA-Z0-9._-], not "." or "..". */
+bool exec_topic_name_ok(const char *s);
+
 /* ---- executor.c ---- */
 double exec_now(struct exec *x);
 void exec_sleep(struct exec *x, double s);

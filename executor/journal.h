@@ -1,7 +1,9 @@
-/* The executor's journal: state_dir/execution.json, the whole execution (options, every task
- * with its state and the throttle entries it added, the brokers whose throttles Ballast set or
- * found set by others). Saved by writing a temporary file, fsync, and rename, so a crash at
- * any instant leaves the previous or the new journal, never a torn one. */
+/* The executor's journal in the state dir: the whole execution (options, every task with its
+ * state and the throttle entries it added, the brokers whose throttles Ballast set or found
+ * set by others) as a base, execution.json, replaced atomically, and the changes since in an
+ * append-only log, execution.log, compacted into a new base when it outgrows it (journal.c).
+ * A crash at any instant leaves a journal that names everything the executor may have
+ * started. */
 #ifndef EXECUTOR_JOURNAL_H
 #define EXECUTOR_JOURNAL_H
 
@@ -24,6 +26,8 @@ bool exec_ids_has(const struct exec_id_set *s, int32_t id);
 void exec_ids_add(struct exec_id_set *s, int32_t id);
 void exec_ids_del(struct exec_id_set *s, int32_t id);
 
+struct journal_log;
+
 struct exec_journal {
     char *dir;
     enum exec_status status;
@@ -32,13 +36,19 @@ struct exec_journal {
     struct exec_id_set rate_owned, rate_foreign, logdir_owned, logdir_foreign;
     struct exec_task *tasks;
     int ntasks;
+    struct journal_log *log; /* private to journal.c: what is on disk */
 };
 
 void exec_journal_init(struct exec_journal *j, const char *dir);
 void exec_journal_finish(struct exec_journal *j);
-/* -ENOENT when there is no journal; -EINVAL naming the field when it is damaged. */
+/* -ENOENT when there is no journal; -EINVAL naming the file, the task and the field when it is
+ * damaged (every field is checked). After a load, saves append to the loaded journal. */
 int exec_journal_load(struct exec_journal *j, struct error *err);
-int exec_journal_save(const struct exec_journal *j, struct error *err);
+/* Writes what changed since the last save (the first save of a journal not loaded writes a
+ * new base). Durable when it returns 0. */
+int exec_journal_save(struct exec_journal *j, struct error *err);
+/* Bytes of the journal on disk (base and log), as last written. */
+size_t exec_journal_bytes(const struct exec_journal *j);
 const char *exec_status_name(enum exec_status s);
 
 #endif

@@ -64,24 +64,33 @@ TEST(bad_plans_are_named)
         {"{\"partitions\":[", "not valid JSON"},
         {"[1,2]", "must be a JSON object"},
         {"{\"version\":1}", "neither a reassignment"},
-        {"{\"partitions\":[{\"partition\":0,\"replicas\":[1]}]}", "partition entry 0: topic"},
+        {"{\"partitions\":[{\"partition\":0,\"replicas\":[1]}]}", "plan.json: partitions[0].topic: must be a topic name"},
         {"{\"partitions\":[{\"topic\":\"a\",\"partition\":-1,\"replicas\":[1]}]}",
-         "partition entry 0: partition must be a non-negative integer"},
+         "partitions[0].partition: -1 out of range 0..2147483647"},
         {"{\"partitions\":[{\"topic\":\"a\",\"partition\":1.5,\"replicas\":[1]}]}",
-         "partition must be"},
+         "partitions[0].partition: 1.5 is not an integer"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":1e20,\"replicas\":[1]}]}",
+         "plan.json: partitions[0].partition: 1e+20 out of range 0..2147483647"},
+        {"{\"partitions\":[{\"topic\":\"a b\",\"partition\":0,\"replicas\":[1]}]}",
+         "partitions[0].topic: must be a topic name"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1,-5]}]}",
+         "partitions[0].replicas[1]: -5 out of range 0..2147483647"},
+        {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1,3e9]}]}",
+         "partitions[0].replicas[1]: 3000000000 out of range"},
+        {"{\"partitions\":[7]}", "partitions[0]: must be an object"},
         {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[]}]}", "no replicas"},
         {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1,1]}]}",
          "broker 1 appears twice"},
         {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[\"x\"]}]}",
-         "replica ids must be non-negative integers"},
+         "partitions[0].replicas[0]: must be an integer"},
         {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1]},"
-         "{\"topic\":\"a\",\"partition\":0,\"replicas\":[2]}]}", "partition entry 1: a-0 appears twice"},
+         "{\"topic\":\"a\",\"partition\":0,\"replicas\":[2]}]}", "partitions[1]: a-0 appears twice"},
         {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1,2],"
-         "\"log_dirs\":[\"any\"]}]}", "log_dirs must be an array as long as replicas"},
+         "\"log_dirs\":[\"any\"]}]}", "partitions[0].log_dirs: must be an array as long as replicas"},
         {"{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"replicas\":[1],"
-         "\"log_dirs\":[\"data\"]}]}", "'data' is not an absolute path"},
+         "\"log_dirs\":[\"data\"]}]}", "partitions[0].log_dirs[0]: 'data' is not an absolute path"},
         {"{\"proposals\":[{\"topicPartition\":{\"topic\":\"a\"},\"newReplicas\":[1]}]}",
-         "proposal 0: topicPartition needs a topic and a partition"},
+         "proposals[0].topicPartition.partition: must be an integer"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct exec_task *t = NULL;
@@ -183,11 +192,27 @@ TEST(journal_round_trip_and_damage)
         {"{\"status\":\"running\"}", "damaged: tasks"},
         {"{\"status\":\"running\",\"options\":{\"perBroker\":0},\"tasks\":[]}", "damaged: options"},
         {"{\"status\":\"running\",\"tasks\":[{\"type\":\"inter\",\"state\":\"done\"}]}",
-         "damaged: a task"},
+         "damaged: tasks[0].topic: must be a topic name"},
         {"{\"status\":\"running\",\"tasks\":[{\"type\":\"intra\",\"state\":\"done\",\"topic\":\"t\","
-         "\"from\":[1],\"to\":[1]}]}", "damaged: a task"},
+         "\"partition\":0,\"broker\":1,\"from\":[1],\"to\":[1]}]}",
+         "damaged: t-0: tasks[0].dir: an intra task needs an absolute log dir"},
+        {"{\"status\":\"running\",\"tasks\":[{\"type\":\"leader\",\"state\":\"done\",\"topic\":\"t\","
+         "\"partition\":0,\"broker\":-5,\"from\":[1],\"to\":[1]}]}",
+         "damaged: t-0: tasks[0].broker: -5 out of range -1..2147483647"},
+        {"{\"status\":\"running\",\"tasks\":[{\"type\":\"inter\",\"state\":\"done\",\"topic\":\"t\","
+         "\"partition\":1e20,\"from\":[1],\"to\":[1]}]}",
+         "tasks[0].partition: 1e+20 out of range 0..2147483647"},
+        {"{\"status\":\"running\",\"tasks\":[{\"type\":\"inter\",\"state\":\"done\",\"topic\":\"t\","
+         "\"partition\":0,\"from\":[-1],\"to\":[1]}]}", "t-0: tasks[0].from[0]: -1 out of range"},
+        {"{\"status\":\"running\",\"tasks\":[{\"type\":\"inter\",\"state\":\"done\",\"topic\":\"t\","
+         "\"partition\":0,\"from\":[1],\"to\":[2],\"throttledLeaders\":\"x\"}]}",
+         "t-0: tasks[0]: throttled pairs must read partition:broker"},
+        {"{\"status\":\"running\",\"options\":{\"throttle\":1e30},\"tasks\":[]}",
+         "damaged: options.throttle"},
         {"{\"status\":\"running\",\"throttledBrokers\":{\"replication\":[\"x\"]},\"tasks\":[]}",
-         "damaged: throttledBrokers"},
+         "damaged: throttledBrokers.replication[0]: must be an integer"},
+        {"{\"status\":\"running\",\"throttledBrokers\":{\"replication\":[-3]},\"tasks\":[]}",
+         "damaged: throttledBrokers.replication[0]: -3 out of range"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         write_file(dir, bad[i].text);
@@ -198,6 +223,127 @@ TEST(journal_round_trip_and_damage)
         CHECK_STR_CONTAINS(err.msg, "execution.json");
         exec_journal_finish(&b);
     }
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK_INT_EQ(system(cmd), 0);
+    free(dir);
+}
+
+static char *log_path(const char *dir)
+{
+    static char path[512];
+    snprintf(path, sizeof(path), "%s/execution.log", dir);
+    return path;
+}
+
+static void append_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "a");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A journal of n inter tasks, saved as a base. */
+static void journal_of(struct exec_journal *j, const char *dir, int n)
+{
+    exec_journal_init(j, dir);
+    j->status = EXEC_STATUS_RUNNING;
+    j->tasks = calloc((size_t)n, sizeof(*j->tasks));
+    j->ntasks = n;
+    for (int i = 0; i < n; i++) {
+        j->tasks[i] = (struct exec_task){.type = EXEC_INTER, .partition = i, .nfrom = 1,
+                                         .nto = 1, .size = 1000, .bytes = 1000, .order = i};
+        j->tasks[i].topic = strdup("t");
+        j->tasks[i].from[0] = 1;
+        j->tasks[i].to[0] = 2;
+    }
+}
+
+/* A poll that changes two tasks of 2,000 appends about two tasks' worth of bytes; a reload
+ * sees base and log together; a torn last line is ignored; a bad record in the middle is not. */
+TEST(journal_appends_what_changed)
+{
+    char *dir = temp_dir();
+    if (!dir)
+        return;
+    struct exec_journal j;
+    journal_of(&j, dir, 2000);
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    size_t base = exec_journal_bytes(&j);
+    CHECK(base > 2000 * 100);
+    j.tasks[7].state = EXEC_INFLIGHT;
+    j.tasks[7].throttled_leaders = strdup("7:1");
+    j.tasks[1999].state = EXEC_DONE;
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    size_t grew = exec_journal_bytes(&j) - base;
+    CHECK(grew > 0);
+    CHECK_INT_LE(grew, 800);
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0); /* nothing changed: nothing written */
+    CHECK_INT_EQ(exec_journal_bytes(&j) - base, grew);
+    j.status = EXEC_STATUS_STOPPED;
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    exec_journal_finish(&j);
+
+    append_text(log_path(dir), "{\"seq\":9,\"tasks\":[{\"i\":3"); /* torn */
+    struct exec_journal k;
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    CHECK_INT_EQ(k.status, EXEC_STATUS_STOPPED);
+    CHECK_INT_EQ(k.ntasks, 2000);
+    if (k.ntasks == 2000) {
+        CHECK_INT_EQ(k.tasks[7].state, EXEC_INFLIGHT);
+        CHECK_STR_EQ(k.tasks[7].throttled_leaders, "7:1");
+        CHECK_INT_EQ(k.tasks[1999].state, EXEC_DONE);
+        CHECK_INT_EQ(k.tasks[8].state, EXEC_PENDING);
+        /* saves after a load append to it (the torn tail cut off) */
+        k.tasks[8].state = EXEC_DONE;
+        CHECK_INT_EQ(exec_journal_save(&k, &err), 0);
+    }
+    exec_journal_finish(&k);
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    CHECK(k.ntasks == 2000 && k.tasks[8].state == EXEC_DONE);
+    exec_journal_finish(&k);
+
+    append_text(log_path(dir), "{\"seq\":4,\"tasks\":[{\"i\":3,\"type\":\"inter\","
+                "\"state\":\"done\",\"topic\":\"t\",\"partition\":3,\"broker\":-7,"
+                "\"from\":[1],\"to\":[2]}]}\n{\"seq\":5}\n");
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "execution.log is damaged: line 4: t-3: tasks[3].broker: -7");
+    exec_journal_finish(&k);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK_INT_EQ(system(cmd), 0);
+    free(dir);
+}
+
+/* The log is folded into a new base once it outgrows the base: the journal stays bounded. */
+TEST(journal_compacts)
+{
+    char *dir = temp_dir();
+    if (!dir)
+        return;
+    struct exec_journal j;
+    journal_of(&j, dir, 50);
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    size_t most = 0;
+    for (int round = 0; round < 4000; round++) {
+        j.tasks[round % 50].started = round + 1;
+        CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+        most = exec_journal_bytes(&j) > most ? exec_journal_bytes(&j) : most;
+    }
+    CHECK_INT_LE(most, 3 * 1024 * 1024);
+    exec_journal_finish(&j);
+    struct exec_journal k;
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    CHECK(k.ntasks == 50 && k.tasks[3999 % 50].started == 4000);
+    exec_journal_finish(&k);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     CHECK_INT_EQ(system(cmd), 0);
