@@ -80,12 +80,12 @@ static int parse_seconds(const char *opt, const char *s, double lo, double *out)
     return 0;
 }
 
-static void print_report(const struct exec_report *r, double throttle)
+static void print_report(const struct exec_report *r, double throttle, bool unfinished)
 {
     fprintf(stdout, "execution %s: %d done, %d failed, %d skipped, %d not done, of %d tasks; "
             "%.1f of %.1f MB moved in %.1f s",
-            r->stopped ? "stopped" : "ended", r->done, r->failed, r->skipped, r->pending,
-            r->total, (double)r->bytes_done / 1e6, (double)r->bytes_total / 1e6,
+            unfinished ? "interrupted" : r->stopped ? "stopped" : "ended", r->done, r->failed,
+            r->skipped, r->pending, r->total, (double)r->bytes_done / 1e6, (double)r->bytes_total / 1e6,
             r->seconds);
     if (throttle > 0 && r->bound_seconds > 0)
         fprintf(stdout, " (physical bound at %.1f MB/s per broker: %.1f s)", throttle / 1e6,
@@ -269,7 +269,7 @@ int cmd_execute(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     struct kafka_opts kopts;
     cli_kafka_opts(cfg, 0, &kopts);
-    struct exec_report rep;
+    struct exec_report rep = {0};
     struct exec_connect conn = {.bootstrap = bootstrap, .kopts = &kopts};
     int rc;
     if (stop)
@@ -280,9 +280,16 @@ int cmd_execute(int argc, char **argv)
         rc = exec_run(&conn, state_dir, targets, ntargets, &o, &rep, &err);
     if (rc < 0) {
         cli_fail(1, "execute: %s", err.msg);
+        if (rep.total > 0 && !stop) {
+            /* it ended half-way (the cluster went away): where it stands, and what next */
+            print_report(&rep, rep.throttle, true);
+            fprintf(stdout, "the execution is unfinished (journal in %s): `ballast execute "
+                    "--resume` continues it, `ballast execute --stop` cancels its moves and "
+                    "removes its throttles\n", state_dir);
+        }
         goto out;
     }
-    print_report(&rep, rep.throttle);
+    print_report(&rep, rep.throttle, false);
     exit_code = rep.stopped ? 3 : (rep.failed || rep.throttles_left) ? 1 : 0;
 out:
     exec_tasks_free(targets, ntargets);

@@ -40,6 +40,9 @@ struct exec_cluster_ops {
     /* AlterReplicaLogDirs on broker. */
     int (*alter_log_dirs)(void *ctx, int32_t broker, const struct kafka_log_dir_move *m, int n,
                           struct error *err);
+    /* The ids of the brokers the cluster has now (DescribeCluster): a broker that is down is
+     * not among them. *ret heap, sorted. */
+    int (*live_brokers)(void *ctx, int32_t **ret, int *ret_n, struct error *err);
     /* The cluster's placement (replicas in Kafka's order, leaders, log dirs, sizes). */
     int (*snapshot)(void *ctx, struct model_cluster **ret, struct error *err);
     /* Wall-clock seconds, and a pause; a fake cluster lets time pass in its own clock. */

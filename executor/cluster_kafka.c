@@ -96,6 +96,28 @@ static int k_log_dirs(void *ctx, int32_t broker, const struct kafka_log_dir_move
     return rc;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int k_live(void *ctx, int32_t **ret, int *ret_n, struct error *err)
+{
+    struct kcluster *k = ctx;
+    int rc = kafka_admin_refresh(k->admin, err);
+    if (rc < 0)
+        return rc;
+    const struct kafka_cluster_info *info = kafka_admin_cluster(k->admin);
+    int32_t *ids = xcalloc((size_t)info->nbrokers + 1, sizeof(*ids));
+    for (int i = 0; i < info->nbrokers; i++)
+        ids[i] = info->brokers[i].id;
+    qsort(ids, (size_t)info->nbrokers, sizeof(*ids), cmp_id);
+    *ret = ids;
+    *ret_n = info->nbrokers;
+    return 0;
+}
+
 static int k_snapshot(void *ctx, struct model_cluster **ret, struct error *err)
 {
     struct kcluster *k = ctx;
@@ -136,6 +158,7 @@ static const struct exec_cluster_ops kafka_ops = {
     .alter_configs = k_alter,
     .elect_preferred = k_elect,
     .alter_log_dirs = k_log_dirs,
+    .live_brokers = k_live,
     .snapshot = k_snapshot,
     .now = k_now,
     .sleep = k_sleep,

@@ -283,6 +283,8 @@ static int drive(struct exec *x, struct exec_report *rep, struct error *err)
     if ((rc = exec_parse_strategies(x->o->strategies, x->strategies, &x->nstrategies, err)) < 0)
         return rc;
     exec_index_brokers(x);
+    free(x->down_since);
+    x->down_since = xcalloc((size_t)x->nbids + 1, sizeof(*x->down_since));
     exec_progress(x, "start", true);
     rc = exec_run_moves(x, EXEC_INTER, "moves", err);
     if (rc == 0 && !x->stopping)
@@ -325,6 +327,7 @@ static void exec_finish(struct exec *x)
     free(x->ongoing);
     free(x->foreign);
     free(x->bids);
+    free(x->down_since);
     if (x->own_cl)
         exec_cluster_destroy(x->cl);
     exec_journal_finish(&x->j);

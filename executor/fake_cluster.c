@@ -791,6 +791,26 @@ static int f_log_dirs(void *ctx, int32_t b, const struct kafka_log_dir_move *m, 
     return rc;
 }
 
+static int f_live(void *ctx, int32_t **ret, int *ret_n, struct error *err)
+{
+    struct fake_cluster *f = ctx;
+    int32_t *ids = xcalloc((size_t)f->nbrokers + 1, sizeof(*ids));
+    int n = 0;
+    (void)err;
+    for (int i = 0; i < f->nbrokers; i++)
+        if (!f->brokers[i].down)
+            ids[n++] = f->brokers[i].id;
+    for (int i = 1; i < n; i++) /* insertion sort: ids are added mostly in order */
+        for (int k = i; k > 0 && ids[k - 1] > ids[k]; k--) {
+            int32_t t = ids[k];
+            ids[k] = ids[k - 1];
+            ids[k - 1] = t;
+        }
+    *ret = ids;
+    *ret_n = n;
+    return 0;
+}
+
 static int f_snapshot(void *ctx, struct model_cluster **ret, struct error *err)
 {
     struct fake_cluster *f = ctx;
@@ -870,6 +890,7 @@ static const struct exec_cluster_ops fake_table = {
     .alter_configs = f_alter,
     .elect_preferred = f_elect,
     .alter_log_dirs = f_log_dirs,
+    .live_brokers = f_live,
     .snapshot = f_snapshot,
     .now = f_now,
     .sleep = f_sleep,

@@ -16,6 +16,10 @@
 /* How long metadata may lag the controller before a mismatch counts as a failure. */
 #define EXEC_METADATA_SETTLE_S 15.0
 #define EXEC_MAX_STRATEGIES 9
+/* A move waiting for a broker that stays down this long is cancelled and failed, timeout or
+ * not; waits are reported every EXEC_DOWN_REPORT_S. */
+#define EXEC_DOWN_TIMEOUT_S 600.0
+#define EXEC_DOWN_REPORT_S 30.0
 
 struct exec {
     struct exec_journal j;
@@ -34,6 +38,8 @@ struct exec {
     int nforeign;
     int32_t *bids; /* every broker id the tasks name, sorted: a broker's dense index */
     int nbids;
+    double *down_since; /* by dense index: when the broker was first seen down, 0 = up */
+    double last_liveness;
 };
 
 /* ---- plan.c: JSON fields checked where they enter ---- */

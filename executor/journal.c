@@ -645,39 +645,28 @@ static int apply_record(const cJSON *rec, struct exec_journal *j, struct error *
     return 0;
 }
 
-/* Replays execution.log over the base; records at or below base_seq are in the base. */
-static int read_log(struct exec_journal *j, uint64_t base_seq, uint64_t *ret_seq,
-                    size_t *ret_bytes, struct error *err)
+/* Replays the log text over the base; records at or below base_seq are in the base. *ret_bytes
+ * is where the last whole record ends (a torn tail after it is ignored). */
+static int read_log(struct exec_journal *j, const char *name, const char *buf, size_t len,
+                    uint64_t base_seq, uint64_t *ret_seq, size_t *ret_bytes, struct error *err)
 {
-    char *path = path_of(j, "execution.log");
-    char *buf = NULL;
-    size_t len = 0;
     struct error e2 = {0};
-    int rc = file_read(path, MAX_JOURNAL_BYTES, &buf, &len, &e2);
+    int rc = 0, line = 0;
     *ret_seq = base_seq;
     *ret_bytes = 0;
-    if (rc == -ENOENT) {
-        free(path);
-        return 0;
-    }
-    if (rc < 0) {
-        *err = e2;
-        free(path);
-        return rc;
-    }
-    int line = 0;
-    for (char *p = buf; p < buf + len;) {
-        char *nl = memchr(p, '\n', (size_t)(buf + len - p));
+    for (const char *p = buf; p < buf + len;) {
+        const char *nl = memchr(p, '\n', (size_t)(buf + len - p));
         line++;
         if (!nl) /* a torn last line: its effects never reached the cluster */
             break;
         cJSON *rec = cJSON_ParseWithLength(p, (size_t)(nl - p));
         int64_t seq = -1;
-        if (!rec || exec_json_int(get(rec, "seq"), "seq", 1, MAX_BYTES_FIELD, &seq, &e2) < 0) {
+        if (!rec || !cJSON_IsObject(rec) ||
+            exec_json_int(get(rec, "seq"), "seq", 1, MAX_BYTES_FIELD, &seq, &e2) < 0) {
             cJSON_Delete(rec);
             if (nl + 1 == buf + len) /* torn at the very end as well */
                 break;
-            rc = error_set(err, -EINVAL, "journal %s is damaged: line %d: not a record", path,
+            rc = error_set(err, -EINVAL, "journal %s is damaged: line %d: not a record", name,
                            line);
             break;
         }
@@ -685,13 +674,13 @@ static int read_log(struct exec_journal *j, uint64_t base_seq, uint64_t *ret_seq
             if ((uint64_t)seq != *ret_seq + 1) {
                 cJSON_Delete(rec);
                 rc = error_set(err, -EINVAL, "journal %s is damaged: line %d: record %lld after "
-                               "%llu", path, line, (long long)seq,
+                               "%llu", name, line, (long long)seq,
                                (unsigned long long)*ret_seq);
                 break;
             }
             if ((rc = apply_record(rec, j, &e2)) < 0) {
                 cJSON_Delete(rec);
-                rc = error_set(err, -EINVAL, "journal %s is damaged: line %d: %s", path, line,
+                rc = error_set(err, -EINVAL, "journal %s is damaged: line %d: %s", name, line,
                                e2.msg);
                 break;
             }
@@ -701,51 +690,64 @@ static int read_log(struct exec_journal *j, uint64_t base_seq, uint64_t *ret_seq
         p = nl + 1;
         *ret_bytes = (size_t)(p - buf);
     }
-    free(buf);
-    free(path);
+    return rc;
+}
+
+int exec_journal_parse(struct exec_journal *j, const char *base, size_t blen, const char *log,
+                       size_t llen, struct error *err)
+{
+    char *bname = path_of(j, "execution.json"), *lname = path_of(j, "execution.log");
+    cJSON *root = cJSON_ParseWithLength(base, blen);
+    struct error e2 = {0};
+    uint64_t base_seq = 0, seq = 0;
+    size_t log_bytes = 0;
+    int rc = root ? read_base(root, j, &base_seq, &e2) : error_set(&e2, -EINVAL, "not valid JSON");
+    cJSON_Delete(root);
+    if (rc < 0)
+        rc = error_set(err, -EINVAL, "journal %s is damaged: %s", bname, e2.msg);
+    else if (log)
+        rc = read_log(j, lname, log, llen, base_seq, &seq, &log_bytes, err);
+    if (rc == 0) {
+        struct journal_log *l = log_of(j);
+        l->seq = seq;
+        l->base_bytes = blen;
+        l->log_bytes = log_bytes;
+        remember_all(l, j, NULL);
+    } else {
+        exec_tasks_free(j->tasks, j->ntasks);
+        j->tasks = NULL;
+        j->ntasks = 0;
+    }
+    free(bname);
+    free(lname);
     return rc;
 }
 
 int exec_journal_load(struct exec_journal *j, struct error *err)
 {
-    char *path = path_of(j, "execution.json");
-    char *buf = NULL;
-    size_t len = 0;
-    int rc = file_read(path, MAX_JOURNAL_BYTES, &buf, &len, err);
-    if (rc < 0) {
-        free(path);
-        return rc; /* -ENOENT: no journal */
+    char *path = path_of(j, "execution.json"), *lpath = path_of(j, "execution.log");
+    char *buf = NULL, *lbuf = NULL;
+    size_t len = 0, llen = 0;
+    int rc = file_read(path, MAX_JOURNAL_BYTES, &buf, &len, err); /* -ENOENT: no journal */
+    if (rc == 0) {
+        rc = file_read(lpath, MAX_JOURNAL_BYTES, &lbuf, &llen, err);
+        if (rc == -ENOENT) {
+            rc = 0;
+            lbuf = NULL;
+        }
     }
-    cJSON *root = cJSON_ParseWithLength(buf, len);
-    free(buf);
-    struct error e2 = {0};
-    uint64_t base_seq = 0, seq = 0;
-    size_t log_bytes = 0;
-    if (!root)
-        rc = error_set(&e2, -EINVAL, "not valid JSON");
-    else
-        rc = read_base(root, j, &base_seq, &e2);
-    cJSON_Delete(root);
-    if (rc < 0) {
-        rc = error_set(err, -EINVAL, "journal %s is damaged: %s", path, e2.msg);
-    } else if ((rc = read_log(j, base_seq, &seq, &log_bytes, err)) == 0) {
-        struct journal_log *l = log_of(j);
-        l->seq = seq;
-        l->base_bytes = len;
-        l->log_bytes = log_bytes;
-        remember_all(l, j, NULL);
+    if (rc == 0)
+        rc = exec_journal_parse(j, buf, len, lbuf ? lbuf : "", llen, err);
+    if (rc == 0) {
         /* appends go on after the last whole record; a torn tail is cut off first */
-        char *lpath = path_of(j, "execution.log");
+        struct journal_log *l = j->log;
         l->fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (l->fd >= 0 && ftruncate(l->fd, (off_t)log_bytes) == 0)
+        if (l->fd >= 0 && ftruncate(l->fd, (off_t)l->log_bytes) == 0)
             l->based = true;
-        free(lpath);
     }
+    free(buf);
+    free(lbuf);
     free(path);
-    if (rc < 0) {
-        exec_tasks_free(j->tasks, j->ntasks);
-        j->tasks = NULL;
-        j->ntasks = 0;
-    }
+    free(lpath);
     return rc;
 }

@@ -44,6 +44,10 @@ void exec_journal_finish(struct exec_journal *j);
 /* -ENOENT when there is no journal; -EINVAL naming the file, the task and the field when it is
  * damaged (every field is checked). After a load, saves append to the loaded journal. */
 int exec_journal_load(struct exec_journal *j, struct error *err);
+/* The same from memory: base (execution.json's text) and log (execution.log's, may be NULL);
+ * nothing is opened. For tests and the fuzz target. */
+int exec_journal_parse(struct exec_journal *j, const char *base, size_t blen, const char *log,
+                       size_t llen, struct error *err);
 /* Writes what changed since the last save (the first save of a journal not loaded writes a
  * new base). Durable when it returns 0. */
 int exec_journal_save(struct exec_journal *j, struct error *err);

@@ -297,11 +297,60 @@ static void format_ids(char *buf, size_t len, const int32_t *ids, int n)
         snprintf(buf + off, len - off, "]");
 }
 
-/* Marks in-flight moves the cluster no longer lists done, fails and cancels those past the
- * task timeout. */
+/* Notes which brokers are down (checked every EXEC_DOWN_REPORT_S while moves have been in
+ * flight that long); a broker back up is forgotten. */
+static bool check_liveness(struct exec *x, double t)
+{
+    if (t - x->last_liveness < EXEC_DOWN_REPORT_S)
+        return false;
+    x->last_liveness = t;
+    int32_t *live = NULL;
+    int nlive = 0;
+    struct error e2 = {0};
+    if (x->cl->ops->live_brokers(x->cl->ctx, &live, &nlive, &e2) < 0) {
+        log_warn("asking which brokers are up: %s", e2.msg);
+        return false;
+    }
+    for (int b = 0; b < x->nbids; b++) {
+        bool up = false;
+        for (int i = 0; i < nlive && !up; i++)
+            up = live[i] == x->bids[b];
+        if (up) {
+            if (x->down_since[b] > 0)
+                log_info("broker %d is back", x->bids[b]);
+            x->down_since[b] = 0;
+        } else if (x->down_since[b] == 0) {
+            x->down_since[b] = t;
+        }
+    }
+    free(live);
+    return true;
+}
+
+/* The broker a move adds that is down, and since when; -1 when none. */
+static int32_t down_target(const struct exec *x, const struct exec_task *t, double *ret_since)
+{
+    for (int k = 0; k < t->nto; k++) {
+        int b = exec_broker_index(x, t->to[k]);
+        if (b >= 0 && x->down_since[b] > 0 && !model_id_in(t->from, t->nfrom, t->to[k])) {
+            *ret_since = x->down_since[b];
+            return t->to[k];
+        }
+    }
+    return -1;
+}
+
+/* Marks in-flight moves the cluster no longer lists done; fails and cancels those past the
+ * task timeout, and those waiting for a broker down for EXEC_DOWN_TIMEOUT_S; says which
+ * moves wait for a broker that is down. */
 static void poll_moves(struct exec *x, enum exec_type type)
 {
     double t = exec_now(x);
+    bool long_waits = false;
+    for (int i = 0; i < x->j.ntasks && !long_waits; i++)
+        long_waits = x->j.tasks[i].type == type && x->j.tasks[i].state == EXEC_INFLIGHT &&
+                     t - x->j.tasks[i].started >= EXEC_DOWN_REPORT_S;
+    bool checked = long_waits && check_liveness(x, t);
     struct kafka_reassignment *cancel = xcalloc((size_t)x->j.ntasks + 1, sizeof(*cancel));
     struct exec_task **cancelled = xcalloc((size_t)x->j.ntasks + 1, sizeof(*cancelled));
     int ncancel = 0;
@@ -315,13 +364,26 @@ static void poll_moves(struct exec *x, enum exec_type type)
             tk->finished = t;
             continue;
         }
-        if (x->o->task_timeout_ms > 0 &&
-            (t - tk->started) * 1000.0 > (double)x->o->task_timeout_ms) {
+        double since = 0;
+        int32_t down = down_target(x, tk, &since);
+        bool timed_out = x->o->task_timeout_ms > 0 &&
+                         (t - tk->started) * 1000.0 > (double)x->o->task_timeout_ms;
+        if (down >= 0 && !timed_out && t - since < EXEC_DOWN_TIMEOUT_S) {
+            if (checked) /* once per check */
+                log_warn("%s-%d waits for broker %d, which has been down for %.0f s (moves "
+                         "to it are cancelled after %.0f s)", tk->topic, tk->partition, down,
+                         t - since, EXEC_DOWN_TIMEOUT_S);
+            continue;
+        }
+        if (timed_out || down >= 0) {
             char add[200], rem[200];
             format_ids(add, sizeof(add), g->adding, g->nadding);
             format_ids(rem, sizeof(rem), g->removing, g->nremoving);
-            char *why = xasprintf("not finished after %.0f s (adding %s, removing %s); "
-                                  "cancelled", t - tk->started, add, rem);
+            char *why = down >= 0 && !timed_out
+                            ? xasprintf("broker %d has been down for %.0f s (adding %s, removing "
+                                        "%s); cancelled", down, t - since, add, rem)
+                            : xasprintf("not finished after %.0f s (adding %s, removing %s); "
+                                        "cancelled", t - tk->started, add, rem);
             exec_fail_task(tk, "", why);
             free(why);
             cancelled[ncancel] = tk;

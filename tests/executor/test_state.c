@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "executor/executor.h"
@@ -355,6 +356,88 @@ TEST(stop_restores_order)
     CHECK_INT_EQ(fake_leader(e.f, "t", 0), 3);
     CHECK(!fake_in_progress(e.f, "t", 0));
     CHECK_INT_EQ(journal_status(e.state), EXEC_STATUS_STOPPED);
+    env_finish(&e);
+}
+
+/* Chaos 9: a destination broker that stays down. Without a task timeout the move used to wait
+ * for ever; it is cancelled (order put back) after EXEC_DOWN_TIMEOUT_S and reported. */
+TEST(move_to_a_broker_that_stays_down_ends)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 3, 3, 1, 2);
+    add(&e, "t", 1, 1000, 2, 1, 2);
+    fake_set_down(e.f, 4, true);
+    e.o.throttle = 0;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[1,2,4]},"
+                         "{\"topic\":\"t\",\"partition\":1,\"replicas\":[3,2]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 1);
+    CHECK_INT_EQ(e.rep.done, 2); /* t-1's move and leadership */
+    CHECK_DBL_LE(e.rep.seconds, 700);
+    CHECK(e.rep.seconds >= 600);
+    int32_t r[8];
+    CHECK_INT_EQ(fake_replicas(e.f, "t", 0, r), 3);
+    CHECK_INT_EQ(r[0], 3);
+    CHECK(!fake_in_progress(e.f, "t", 0));
+    struct exec_journal j;
+    exec_journal_init(&j, e.state);
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_load(&j, &err), 0);
+    CHECK_INT_EQ(j.status, EXEC_STATUS_FAILED);
+    CHECK(j.ntasks > 0 && j.tasks[0].error != NULL);
+    if (j.ntasks > 0 && j.tasks[0].error)
+        CHECK_STR_CONTAINS(j.tasks[0].error, "broker 4 has been down for");
+    exec_journal_finish(&j);
+    env_finish(&e);
+}
+
+static void cluster_goes_away(struct fake_cluster *f, void *arg)
+{
+    int *polls = arg;
+    if (++*polls == 2)
+        fake_fail(f, FAKE_LIST, -ECONNREFUSED, "broker 1: connect: Connection refused", 1000);
+}
+
+/* Chaos 9: the cluster stops answering mid-way: the run fails, but says where it stands (the
+ * report is filled) and leaves the journal running for --resume or --stop. */
+TEST(interrupted_execution_reports_and_stays_resumable)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 2, 1, 2);
+    fake_set_stuck(e.f, "t", 0, true);
+    int polls = 0;
+    fake_set_poll_hook(e.f, cluster_goes_away, &polls);
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}"),
+                 -ECONNREFUSED);
+    CHECK_STR_CONTAINS(e.err.msg, "Connection refused");
+    CHECK_INT_EQ(e.rep.total, 2);
+    CHECK_INT_EQ(e.rep.pending, 2);
+    CHECK_INT_EQ(journal_status(e.state), EXEC_STATUS_RUNNING);
+    env_finish(&e);
+}
+
+/* Chaos 12: --stop of an execution another process ran reports the time since it started
+ * (it reported the time since the epoch). */
+TEST(stop_reports_time_since_start)
+{
+    struct env e;
+    env_init(&e, 4);
+    struct exec_journal j;
+    exec_journal_init(&j, e.state);
+    mkdir(e.state, 0755);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    j.status = EXEC_STATUS_STOPPED;
+    j.started = (double)ts.tv_sec - 42;
+    j.tasks = plan("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}",
+                   &j.ntasks);
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    exec_journal_finish(&j);
+    CHECK_INT_EQ(exec_stop(&e.conn, e.state, 1, &e.rep, &e.err), 0);
+    CHECK(e.rep.stopped);
+    CHECK(e.rep.seconds >= 41 && e.rep.seconds < 60);
     env_finish(&e);
 }
 

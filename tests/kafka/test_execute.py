@@ -101,10 +101,29 @@ def execute(args, **kw):
 
 
 def journal(state):
+    """The journal as the executor reads it: the base (execution.json) with the records of the
+    append-only log (execution.log) that came after it applied in order; a torn last line is
+    ignored (executor/journal.c)."""
     try:
-        return json.load(open(os.path.join(state, "execution.json")))
+        j = json.load(open(os.path.join(state, "execution.json")))
     except (OSError, ValueError):
         return None
+    try:
+        lines = open(os.path.join(state, "execution.log")).read().split("\n")
+    except OSError:
+        lines = []
+    for line in lines[:-1]:  # the last piece is "" or a torn line
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            break
+        if rec.get("seq", 0) <= j.get("seq", 0):
+            continue
+        j.update(rec.get("header", {}))
+        for t in rec.get("tasks", []):
+            j["tasks"][t.pop("i")] = t
+        j["seq"] = rec["seq"]
+    return j
 
 
 def wait_inflight(state, proc, seconds=60):
