@@ -162,10 +162,14 @@ int main(int argc, char **argv)
     log_set_level(LOG_ERROR);
     struct error err = {0};
     struct model_cluster *c = NULL;
-    if (model_snapshot_load(snap, &c, &err) < 0) {
+    char *sbuf = NULL;
+    size_t slen = 0;
+    if (file_read(snap, MODEL_SNAPSHOT_MAX_BYTES, &sbuf, &slen, &err) < 0 ||
+        model_snapshot_parse(sbuf, slen, snap, &c, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
+    free(sbuf);
     struct fake_cluster *f = fake_of(c);
     int64_t nreplicas = c->nreplicas;
     int32_t nbrokers = c->nbrokers;
