@@ -20,8 +20,11 @@
 static int sample_loads(const struct config *cfg, const char *bootstrap, struct model_cluster *c,
                         struct error *err)
 {
-    struct mon_monitor *m = mon_monitor_create(cfg);
-    mon_monitor_set_bootstrap(m, bootstrap);
+    struct kafka_opts kopts;
+    cli_kafka_opts(cfg, 0, &kopts);
+    struct mon_options mo = {&cfg->monitor, &cfg->capacity, &kopts,
+                             bootstrap ? bootstrap : cfg->kafka.bootstrap};
+    struct mon_monitor *m = mon_monitor_create(&mo);
     int64_t start = clock_wall_ms(), last_end = 0;
     for (int32_t i = 0; i < cfg->monitor.scrapes; i++) {
         /* on schedule, but at least half an interval after the last round ended: a slow

@@ -11,6 +11,7 @@
 
 #include "common/alloc.h"
 #include "common/log.h"
+#include "kafka/client.h"
 #include "monitor/scrape.h"
 
 /* ---- the record format ---- */
@@ -259,12 +260,13 @@ static int set(rd_kafka_conf_t *conf, const char *k, const char *v, struct error
     return 0;
 }
 
-struct mon_ccm *mon_ccm_create(const struct config *cfg, const char *bootstrap,
+struct mon_ccm *mon_ccm_create(const struct config_cc_metrics *cm, int64_t default_lookback_ms,
+                               const struct kafka_opts *kafka, const char *bootstrap,
                                struct error *err)
 {
-    const struct config_kafka *k = &cfg->kafka;
-    const struct config_cc_metrics *cm = &cfg->monitor.cc_metrics;
-    const char *bs = cm->bootstrap ? cm->bootstrap : bootstrap ? bootstrap : k->bootstrap;
+    static const struct kafka_opts plaintext;
+    const struct kafka_opts *k = kafka ? kafka : &plaintext;
+    const char *bs = cm->bootstrap ? cm->bootstrap : bootstrap;
     if (!bs) {
         error_set(err, -EINVAL, "monitor.cruiseControlMetrics: no bootstrap servers "
                   "(cruiseControlMetrics.bootstrap, kafka.bootstrap or --bootstrap)");
@@ -312,8 +314,7 @@ struct mon_ccm *mon_ccm_create(const struct config *cfg, const char *bootstrap,
     struct mon_ccm *c = xcalloc(1, sizeof(*c));
     c->rk = rk;
     c->topic = xstrdup(cm->topic);
-    c->lookback_ms = cm->lookback_ms ? cm->lookback_ms
-                                     : cfg->monitor.window_ms * cfg->monitor.num_windows;
+    c->lookback_ms = cm->lookback_ms ? cm->lookback_ms : default_lookback_ms;
     return c;
 }
 

@@ -80,10 +80,13 @@ struct mon_ccm_stats {
     char first_bad[300];   /* "partition 0 offset 17: byte 3: ..." */
 };
 
-/* A consumer of the topic cfg->monitor.cc_metrics.topic (on its bootstrap, else `bootstrap`,
- * else kafka.bootstrap), with cfg->kafka's security settings. No consumer group
- * is joined and no offset committed. NULL with err set when librdkafka refuses the settings. */
-struct mon_ccm *mon_ccm_create(const struct config *cfg, const char *bootstrap,
+/* A consumer of the topic cm->topic (on cm->bootstrap, else `bootstrap`) with k's security
+ * settings (NULL: PLAINTEXT); the first round looks back cm->lookback_ms, or default_lookback_ms
+ * when that is 0. No consumer group is joined and no offset committed. NULL with err set when
+ * there are no brokers or librdkafka refuses the settings. */
+struct kafka_opts;
+struct mon_ccm *mon_ccm_create(const struct config_cc_metrics *cm, int64_t default_lookback_ms,
+                               const struct kafka_opts *k, const char *bootstrap,
                                struct error *err);
 void mon_ccm_destroy(struct mon_ccm *c); /* accepts NULL */
 

@@ -45,7 +45,7 @@ struct mon_broker_state {
 };
 
 struct mon_monitor {
-    const struct config *cfg;
+    struct mon_options o;
     struct mon_windows *win;
     char **keys; /* entity -> key */
     int32_t nkeys;
@@ -56,7 +56,6 @@ struct mon_monitor {
     size_t cap_brokers;
     int64_t prom_next_ms; /* prometheus: start of the next query range; 0 = none asked yet */
     struct mon_ccm *ccm;  /* cruiseControlMetrics: the consumer, from the first round on */
-    const char *bootstrap; /* borrowed */
 };
 
 static int32_t lookup(const struct mon_monitor *m, const char *key)
@@ -93,12 +92,12 @@ static int32_t find_entity(const struct mon_monitor *m, enum kind k, int32_t bro
     return lookup(m, key);
 }
 
-struct mon_monitor *mon_monitor_create(const struct config *cfg)
+struct mon_monitor *mon_monitor_create(const struct mon_options *o)
 {
     struct mon_monitor *m = xcalloc(1, sizeof(*m));
-    m->cfg = cfg;
-    m->win = mon_windows_create(cfg->monitor.window_ms, cfg->monitor.num_windows,
-                                cfg->monitor.min_samples);
+    m->o = *o;
+    m->win = mon_windows_create(o->monitor->window_ms, o->monitor->num_windows,
+                                o->monitor->min_samples);
     return m;
 }
 
@@ -124,11 +123,6 @@ void mon_monitor_destroy(struct mon_monitor *m)
     free(m->brokers);
     mon_windows_destroy(m->win);
     free(m);
-}
-
-void mon_monitor_set_bootstrap(struct mon_monitor *m, const char *bootstrap)
-{
-    m->bootstrap = bootstrap;
 }
 
 static struct mon_broker_state *broker_state(struct mon_monitor *m, int32_t id)
@@ -278,12 +272,14 @@ static void record(struct mon_monitor *m, struct mon_broker_state *b, struct mon
     b->have_prev = true;
 }
 
-static double cores_of(const struct config *cfg, int32_t id)
+static double cores_of(const struct model_capacity_table *t, int32_t id)
 {
-    for (int32_t i = 0; i < cfg->capacity.n; i++)
-        if (cfg->capacity.broker_ids[i] == id && cfg->capacity.per_broker[i].num_cores > 0)
-            return cfg->capacity.per_broker[i].num_cores;
-    return cfg->capacity.dflt.num_cores;
+    if (!t)
+        return 0;
+    for (int32_t i = 0; i < t->n; i++)
+        if (t->broker_ids[i] == id && t->per_broker[i].num_cores > 0)
+            return t->per_broker[i].num_cores;
+    return t->dflt.num_cores;
 }
 
 void mon_monitor_add_rates(struct mon_monitor *m, const struct mon_rates *r)
@@ -303,7 +299,7 @@ void mon_monitor_add_rates(struct mon_monitor *m, const struct mon_rates *r)
             add_rate(m, entity(m, K_REPL_IN, b->id, NULL, -1), x->t_ms, x->value);
             break;
         case MON_RATE_CPU_CORES: {
-            double cores = cores_of(m->cfg, b->id);
+            double cores = cores_of(m->o.capacity, b->id);
             if (cores > 0)
                 add_rate(m, entity(m, K_CPU, b->id, NULL, -1), x->t_ms, 100.0 * x->value / cores);
             break;
@@ -358,7 +354,7 @@ static char *url_authority(const char *url)
  * that got produce rates. */
 static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *c)
 {
-    const struct config_monitor *mc = &m->cfg->monitor;
+    const struct config_monitor *mc = m->o.monitor;
     const struct config_prometheus *pc = &mc->prometheus;
     struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
     int64_t now = clock_wall_ms(), step = pc->step_ms;
@@ -418,10 +414,11 @@ out:
  * round stopped to the end. */
 static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *c)
 {
-    const struct config_monitor *mc = &m->cfg->monitor;
+    const struct config_monitor *mc = m->o.monitor;
     struct error err = {0};
     if (!m->ccm) {
-        m->ccm = mon_ccm_create(m->cfg, m->bootstrap, &err);
+        m->ccm = mon_ccm_create(&mc->cc_metrics, (int64_t)mc->window_ms * mc->num_windows,
+                                m->o.kafka, m->o.bootstrap, &err);
         if (!m->ccm) {
             log_warn("monitor: cruiseControlMetrics: %s", err.msg);
             return 0;
@@ -448,7 +445,7 @@ static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *
 
 int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
 {
-    const struct config_monitor *mc = &m->cfg->monitor;
+    const struct config_monitor *mc = m->o.monitor;
     if (mc->sampler == CONFIG_SAMPLER_PROMETHEUS)
         return sample_prometheus(m, c);
     if (mc->sampler == CONFIG_SAMPLER_CC_METRICS)
@@ -481,7 +478,7 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
         if (mon_scrape_broker(url, c->brokers[b].id, &o, &names, &s, &err) < 0) {
             log_warn("monitor: broker %d: %s", c->brokers[b].id, err.msg);
         } else {
-            record(m, broker_state(m, c->brokers[b].id), &s, cores_of(m->cfg, c->brokers[b].id));
+            record(m, broker_state(m, c->brokers[b].id), &s, cores_of(m->o.capacity, c->brokers[b].id));
             ok++;
         }
         free(url);
@@ -534,17 +531,17 @@ int mon_monitor_apply(struct mon_monitor *m, struct model_cluster *c, int64_t no
         x->nparts = b->nparts;
         n++;
     }
-    struct mon_cpu_weights w = {m->cfg->monitor.cpu_weights[0], m->cfg->monitor.cpu_weights[1],
-                                m->cfg->monitor.cpu_weights[2]};
+    struct mon_cpu_weights w = {m->o.monitor->cpu_weights[0], m->o.monitor->cpu_weights[1],
+                                m->o.monitor->cpu_weights[2]};
     double *cap = xcalloc((size_t)c->nbrokers + 1, sizeof(double));
     for (int32_t b = 0; b < c->nbrokers; b++) {
         cap[b] = c->brokers[b].capacity[RES_NW_IN];
-        for (int32_t i = 0; i < m->cfg->capacity.n; i++)
-            if (m->cfg->capacity.broker_ids[i] == c->brokers[b].id &&
-                m->cfg->capacity.per_broker[i].set[RES_NW_IN])
-                cap[b] = m->cfg->capacity.per_broker[i].v[RES_NW_IN];
-        if (cap[b] <= 0 && m->cfg->capacity.dflt.set[RES_NW_IN])
-            cap[b] = m->cfg->capacity.dflt.v[RES_NW_IN];
+        const struct model_capacity_table *t = m->o.capacity;
+        for (int32_t i = 0; t && i < t->n; i++)
+            if (t->broker_ids[i] == c->brokers[b].id && t->per_broker[i].set[RES_NW_IN])
+                cap[b] = t->per_broker[i].v[RES_NW_IN];
+        if (t && cap[b] <= 0 && t->dflt.set[RES_NW_IN])
+            cap[b] = t->dflt.v[RES_NW_IN];
     }
     struct mon_estimate_stats st;
     int rc = mon_estimate(c, r, n, &w, cap, &st, err);

@@ -18,14 +18,22 @@
 #include "model/cluster.h"
 
 struct mon_monitor;
+struct kafka_opts;
 
-/* cfg is borrowed and must outlive the monitor. */
-struct mon_monitor *mon_monitor_create(const struct config *cfg);
+/* What the monitor works from (not the whole configuration): its own section, the capacity
+ * table (numCores for CPU, network-in capacity for the estimates) and, for a sampler that
+ * consumes a topic (cruiseControlMetrics), how to reach Kafka. Everything is borrowed and
+ * must outlive the monitor. */
+struct mon_options {
+    const struct config_monitor *monitor;
+    const struct model_capacity_table *capacity; /* NULL: none */
+    const struct kafka_opts *kafka;              /* NULL: PLAINTEXT, defaults */
+    const char *bootstrap; /* the brokers to dial when monitor.cruiseControlMetrics names none */
+};
+
+/* o is copied; what it points to is borrowed. */
+struct mon_monitor *mon_monitor_create(const struct mon_options *o);
 void mon_monitor_destroy(struct mon_monitor *m); /* accepts NULL */
-
-/* The brokers a sampler that talks Kafka (cruiseControlMetrics) dials when its own section
- * names none; borrowed, must outlive the monitor. */
-void mon_monitor_set_bootstrap(struct mon_monitor *m, const char *bootstrap);
 
 /* The URL of broker b's metrics (endpoints table, else the template with {host} from the
  * broker's host without port and {id}); heap string, or NULL when there is none. */
