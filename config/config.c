@@ -884,9 +884,8 @@ struct config *config_default(void)
     th->topic_replica_balance = NAN;
     th->max_replicas_per_broker = th->min_topic_leaders = -1;
     th->nw_out_replication = -1;
-    cfg->kafka.security_protocol = xstrdup("PLAINTEXT");
-    cfg->kafka.client_id = xstrdup("ballast");
-    cfg->kafka.request_timeout_ms = 30000;
+    /* security protocol, client id and request timeout stay unset (NULL, 0): the Kafka
+     * client's own defaults (PLAINTEXT, "ballast", 30 s) apply */
     cfg->kafka.ssl_verify_hostname = true;
     cfg->executor.concurrent_partition_movements_per_broker = 5;
     cfg->executor.concurrent_intra_broker_partition_movements = 2;

@@ -22,14 +22,14 @@
 
 struct config_kafka {
     char *bootstrap;          /* "host:port,host:port" */
-    char *security_protocol;  /* PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL */
+    char *security_protocol;  /* PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL; NULL: PLAINTEXT */
     char *sasl_mechanism;     /* PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 */
     char *sasl_username;
     char *sasl_password;      /* from password or passwordFile */
     char *ssl_ca_file, *ssl_cert_file, *ssl_key_file;
     bool ssl_verify_hostname;
-    char *client_id;
-    int32_t request_timeout_ms;
+    char *client_id;            /* NULL: the client's default ("ballast") */
+    int32_t request_timeout_ms; /* 0: the client's default (30 s) */
     int32_t connect_timeout_ms; /* opening a connection; 0: the client's default (10 s) */
 };
 
