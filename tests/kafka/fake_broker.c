@@ -130,6 +130,15 @@ static void reply_list(int fd, int32_t corr, int16_t ec, int conn_no)
     reply_send(fd, &w);
 }
 
+/* Topic t's name: "t", then "t1", "t2"... */
+static const char *topic_name(int t, char *buf)
+{
+    if (t == 0)
+        return "t";
+    snprintf(buf, 32, "t%d", t);
+    return buf;
+}
+
 static void reply_metadata(int fd, int32_t corr, const struct fake_broker *f)
 {
     struct kafka_wr w;
@@ -143,26 +152,29 @@ static void reply_metadata(int fd, int32_t corr, const struct fake_broker *f)
     kafka_wr_tags(&w);
     kafka_wr_compact_str(&w, "fake");
     kafka_wr_i32(&w, 1);
-    kafka_wr_uvarint(&w, 2); /* one topic */
-    kafka_wr_i16(&w, 0);
-    kafka_wr_compact_str(&w, "t");
-    for (int i = 0; i < 4; i++)
-        kafka_wr_i32(&w, 0x11111111); /* TopicId */
-    kafka_wr_i8(&w, 0);
-    kafka_wr_uvarint(&w, 2); /* one partition */
-    kafka_wr_i16(&w, 0);
-    kafka_wr_i32(&w, 0);
-    kafka_wr_i32(&w, 1);
-    kafka_wr_i32(&w, 0);
-    for (int list = 0; list < 2; list++) { /* replicas, ISR */
-        kafka_wr_uvarint(&w, (uint64_t)f->rf + 1);
-        for (int k = 0; k < f->rf; k++)
-            kafka_wr_i32(&w, 1);
+    int ntopics = f->ntopics > 0 ? f->ntopics : 1;
+    kafka_wr_uvarint(&w, (uint64_t)ntopics + 1);
+    for (int t = 0; t < ntopics; t++) {
+        kafka_wr_i16(&w, 0);
+        kafka_wr_compact_str(&w, topic_name(t, (char[32]){0}));
+        for (int i = 0; i < 4; i++)
+            kafka_wr_i32(&w, 0x11111111); /* TopicId */
+        kafka_wr_i8(&w, 0);
+        kafka_wr_uvarint(&w, 2); /* one partition */
+        kafka_wr_i16(&w, 0);
+        kafka_wr_i32(&w, 0);
+        kafka_wr_i32(&w, 1);
+        kafka_wr_i32(&w, 0);
+        for (int list = 0; list < 2; list++) { /* replicas, ISR */
+            kafka_wr_uvarint(&w, (uint64_t)f->rf + 1);
+            for (int k = 0; k < f->rf; k++)
+                kafka_wr_i32(&w, 1);
+        }
+        kafka_wr_uvarint(&w, 1); /* no offline replicas */
+        kafka_wr_tags(&w);
+        kafka_wr_i32(&w, 0);
+        kafka_wr_tags(&w);
     }
-    kafka_wr_uvarint(&w, 1); /* no offline replicas */
-    kafka_wr_tags(&w);
-    kafka_wr_i32(&w, 0);
-    kafka_wr_tags(&w);
     kafka_wr_tags(&w);
     reply_send(fd, &w);
 }
@@ -179,16 +191,19 @@ static void reply_log_dirs(int fd, int32_t corr, const struct fake_broker *f)
         snprintf(dir, sizeof(dir), "/data/%d", d);
         kafka_wr_i16(&w, 0);
         kafka_wr_compact_str(&w, dir);
-        if (d == 0) { /* topic t partition 0 in the first dir */
-            kafka_wr_uvarint(&w, 2);
-            kafka_wr_compact_str(&w, "t");
-            kafka_wr_uvarint(&w, 2);
-            kafka_wr_i32(&w, 0);
-            kafka_wr_i64(&w, 1000);
-            kafka_wr_i64(&w, 0);
-            kafka_wr_i8(&w, 0);
-            kafka_wr_tags(&w);
-            kafka_wr_tags(&w);
+        if (d == 0) { /* every topic's partition 0 in the first dir, the last topic first */
+            int ntopics = f->ntopics > 0 ? f->ntopics : 1;
+            kafka_wr_uvarint(&w, (uint64_t)ntopics + 1);
+            for (int t = ntopics - 1; t >= 0; t--) {
+                kafka_wr_compact_str(&w, topic_name(t, (char[32]){0}));
+                kafka_wr_uvarint(&w, 2);
+                kafka_wr_i32(&w, 0);
+                kafka_wr_i64(&w, 1000);
+                kafka_wr_i64(&w, 0);
+                kafka_wr_i8(&w, 0);
+                kafka_wr_tags(&w);
+                kafka_wr_tags(&w);
+            }
         } else {
             kafka_wr_uvarint(&w, 1);
         }

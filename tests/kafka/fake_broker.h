@@ -25,9 +25,10 @@ enum fake_kind {
 struct fake_broker {
     pid_t pid;
     int port;
-    /* Metadata v12: broker 1 (itself) and topic "t" with one partition of `rf` replicas, all
-     * on broker 1 (set before fake_broker_start). DescribeLogDirs v4: `ndirs` dirs of 1 GB. */
-    int rf, ndirs;
+    /* Metadata v12: broker 1 (itself) and `ntopics` topics ("t", "t1", ...; 0 means 1) of one
+     * partition with `rf` replicas, all on broker 1 (set before fake_broker_start).
+     * DescribeLogDirs v4: `ndirs` dirs of 1 GB, every partition in the first. */
+    int rf, ndirs, ntopics;
 };
 
 /* Starts the child (f->rf and f->ndirs set by the caller); 0 or -errno. */
