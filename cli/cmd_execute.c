@@ -16,6 +16,8 @@
 
 void cmd_execute_help(FILE *out)
 {
+    struct exec_options d; /* the defaults shown are the executor's own */
+    exec_options_default(&d);
     fprintf(out,
             "usage: ballast execute PLAN.json [options]\n"
             "       ballast execute --resume [options]\n"
@@ -28,17 +30,17 @@ void cmd_execute_help(FILE *out)
             "  --throttle RATE         replication throttle per broker in bytes/s, e.g. 50MB\n"
             "                          (MB = 10^6, MiB = 2^20; output uses MB = 10^6)\n"
             "  --log-dir-throttle RATE intra-broker (log dir) move throttle per broker\n"
-            "  --concurrency N         inter-broker moves in flight per broker (default 5)\n"
-            "  --intra-concurrency N   log-dir moves in flight per broker (default 2)\n"
-            "  --leader-concurrency N  leadership movements per batch (default 1000)\n"
-            "  --cluster-concurrency N inter-broker moves in flight cluster-wide (default 1250)\n"
+            "  --concurrency N         inter-broker moves in flight per broker (default %d)\n"
+            "  --intra-concurrency N   log-dir moves in flight per broker (default %d)\n"
+            "  --leader-concurrency N  leadership movements per batch (default %d)\n"
+            "  --cluster-concurrency N inter-broker moves in flight cluster-wide (default %d)\n"
             "  --strategy S1,S2,...    PrioritizeLargeReplicaMovementStrategy,\n"
             "                          PrioritizeSmallReplicaMovementStrategy,\n"
             "                          PostponeUrpReplicaMovementStrategy,\n"
             "                          BaseReplicaMovementStrategy (chained; Base breaks ties)\n"
             "  --task-timeout S        a move not finished after S seconds is cancelled and\n"
             "                          reported (default: executor.taskTimeoutMs, none)\n"
-            "  --poll-interval S       how often progress is checked (default 1)\n"
+            "  --poll-interval S       how often progress is checked (default %g)\n"
             "  --foreign MODE          plan partitions with another tool's reassignment in\n"
             "                          progress: skip (default; reported), wait (move them once\n"
             "                          it ends) or cancel (cancel it, then move them)\n"
@@ -49,7 +51,8 @@ void cmd_execute_help(FILE *out)
             "  --stop                  stop the execution (a running ballast or a dead one's)\n"
             "  --quiet                 no progress output\n\n"
             "Exit status: 0 every move done, 1 failure or failed moves, 2 usage error or bad\n"
-            "value, 3 stopped.\n");
+            "value, 3 stopped.\n",
+            d.per_broker, d.intra_per_broker, d.leader_batch, d.cluster_cap, d.poll_s);
 }
 
 static void on_signal(int sig)
@@ -178,15 +181,27 @@ int cmd_execute(int argc, char **argv)
     struct exec_options o;
     exec_options_default(&o);
     /* --resume keeps the journal's settings except those given here */
-    o.per_broker = concurrency ? concurrency : resume ? 0 : cfg->executor.concurrent_partition_movements_per_broker;
-    o.intra_per_broker = intra ? intra : resume ? 0 : cfg->executor.concurrent_intra_broker_partition_movements;
-    o.leader_batch = leaders ? leaders : resume ? 0 : cfg->executor.concurrent_leader_movements;
-    o.cluster_cap = cluster ? cluster : resume ? 0 : cfg->executor.max_cluster_partition_movements;
+    /* (the configuration leaves what it does not set at 0: the executor's default stays) */
+    const struct config_executor *ce = &cfg->executor;
+    o.per_broker = concurrency ? concurrency : resume ? 0
+                   : ce->concurrent_partition_movements_per_broker
+                       ? ce->concurrent_partition_movements_per_broker : o.per_broker;
+    o.intra_per_broker = intra ? intra : resume ? 0
+                         : ce->concurrent_intra_broker_partition_movements
+                             ? ce->concurrent_intra_broker_partition_movements
+                             : o.intra_per_broker;
+    o.leader_batch = leaders ? leaders : resume ? 0
+                     : ce->concurrent_leader_movements ? ce->concurrent_leader_movements
+                                                       : o.leader_batch;
+    o.cluster_cap = cluster ? cluster : resume ? 0
+                    : ce->max_cluster_partition_movements ? ce->max_cluster_partition_movements
+                                                          : o.cluster_cap;
     o.throttle = resume ? -1 : cfg->executor.replication_throttle;
     o.log_dir_throttle = resume ? -1 : 0;
     o.task_timeout_ms = task_timeout >= 0 ? (int64_t)(task_timeout * 1000)
                         : resume ? -1 : cfg->executor.task_timeout_ms;
-    o.poll_s = poll > 0 ? poll : resume ? 0 : cfg->executor.poll_interval_ms / 1000.0;
+    o.poll_s = poll > 0 ? poll : resume ? 0
+               : ce->poll_interval_ms ? ce->poll_interval_ms / 1000.0 : o.poll_s;
     if (!resume) {
         o.log_dir_throttle = cfg->executor.log_dir_throttle;
         if (!strategy && cfg->executor.strategies) {

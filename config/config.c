@@ -887,13 +887,10 @@ struct config *config_default(void)
     /* security protocol, client id and request timeout stay unset (NULL, 0): the Kafka
      * client's own defaults (PLAINTEXT, "ballast", 30 s) apply */
     cfg->kafka.ssl_verify_hostname = true;
-    cfg->executor.concurrent_partition_movements_per_broker = 5;
-    cfg->executor.concurrent_intra_broker_partition_movements = 2;
-    cfg->executor.concurrent_leader_movements = 1000;
-    cfg->executor.max_cluster_partition_movements = 1250;
+    /* the executor's concurrency and poll interval stay 0 (unset): its own defaults apply
+     * (exec_options_default) */
     cfg->executor.state_dir = xstrdup("./ballast-state");
     cfg->executor.foreign = xstrdup("skip");
-    cfg->executor.poll_interval_ms = 1000;
     cfg->api.listen = xstrdup("127.0.0.1");
     cfg->api.port = 9090;
     cfg->monitor.interval_ms = 10000;

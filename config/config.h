@@ -50,17 +50,18 @@ struct config_thresholds {
 };
 
 struct config_executor {
-    int32_t concurrent_partition_movements_per_broker; /* 5 */
-    int32_t concurrent_intra_broker_partition_movements; /* 2 */
-    int32_t concurrent_leader_movements;                /* 1000 */
-    int32_t max_cluster_partition_movements;            /* 1250 */
+    /* concurrency: 0 = the executor's default (exec_options_default) */
+    int32_t concurrent_partition_movements_per_broker;
+    int32_t concurrent_intra_broker_partition_movements;
+    int32_t concurrent_leader_movements;
+    int32_t max_cluster_partition_movements;
     double replication_throttle;                        /* bytes/s; 0 = none */
     char *state_dir;                                    /* "./ballast-state" */
     int64_t task_timeout_ms;                            /* per move, 0 = none */
     double log_dir_throttle;                            /* bytes/s; 0 = none */
     char *strategies;            /* comma list of movement strategies, NULL = base */
     char *foreign;               /* skip | wait | cancel ("skip") */
-    int32_t poll_interval_ms;    /* 1000 */
+    int32_t poll_interval_ms;    /* 0 = the executor's default */
 };
 
 struct config_api {

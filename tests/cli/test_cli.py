@@ -276,6 +276,10 @@ with tempfile.TemporaryDirectory() as d:
     meson_build = open(os.path.join(os.environ["BALLAST_SOURCE_ROOT"], "meson.build")).read()
     want = meson_build.split("version: '", 1)[1].split("'", 1)[0]
     check("version is meson's", out.strip() == "ballast " + want, out)
+    rc, out, err = run("execute", "--help")
+    check("execute --help shows the executor's own defaults", rc == 0
+          and "(default 5)" in out and "(default 2)" in out and "(default 1000)" in out
+          and "(default 1250)" in out and "checked (default 1)" in out, out)
 
     # --log-level anywhere on the line, and BALLAST_LOG; bad values are usage errors
     rc, out, err = run("plan", "--log-level", "debug", "--help")

@@ -26,9 +26,12 @@ TEST(defaults_are_cruise_controls)
     CHECK_INT_EQ(cfg->thresholds.max_replicas_per_broker, -1);
     CHECK_INT_EQ(cfg->thresholds.min_topic_leaders, -1);
     CHECK_INT_EQ(cfg->thresholds.nw_out_replication, -1);
-    CHECK_INT_EQ(cfg->executor.concurrent_partition_movements_per_broker, 5);
-    CHECK_INT_EQ(cfg->executor.concurrent_intra_broker_partition_movements, 2);
-    CHECK_INT_EQ(cfg->executor.concurrent_leader_movements, 1000);
+    /* the executor's settings stay unset: its own defaults apply (execute --help shows them) */
+    CHECK_INT_EQ(cfg->executor.concurrent_partition_movements_per_broker, 0);
+    CHECK_INT_EQ(cfg->executor.concurrent_intra_broker_partition_movements, 0);
+    CHECK_INT_EQ(cfg->executor.concurrent_leader_movements, 0);
+    CHECK_INT_EQ(cfg->executor.max_cluster_partition_movements, 0);
+    CHECK_INT_EQ(cfg->executor.poll_interval_ms, 0);
     CHECK_INT_EQ(cfg->api.port, 9090);
     config_destroy(cfg);
     /* An empty file is the defaults. */
