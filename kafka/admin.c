@@ -150,7 +150,9 @@ int kafka_alter_reassignments(struct kafka_conn *c, const struct kafka_reassignm
     return rc;
 }
 
-static void read_id_list(struct kafka_rd *r, const char *field, int32_t *out, int *ret_n)
+/* Reads a broker id list into out (MODEL_MAX_RF entries); returns how many the reply holds,
+ * which may be more (the caller refuses that). */
+static int32_t read_id_list(struct kafka_rd *r, const char *field, int32_t *out, int *ret_n)
 {
     int32_t n = kafka_rd_array(r, field, 4);
     int k = 0;
@@ -160,6 +162,7 @@ static void read_id_list(struct kafka_rd *r, const char *field, int32_t *out, in
             out[k++] = id;
     }
     *ret_n = k;
+    return n < 0 ? 0 : n;
 }
 
 static int parse_list_reassignments(struct kafka_rd *rd, struct kafka_ongoing **ret, int *ret_n,
@@ -170,6 +173,7 @@ static int parse_list_reassignments(struct kafka_rd *rd, struct kafka_ongoing **
     struct kafka_ongoing *out = NULL;
     size_t cap = 0;
     int n = 0, rc = 0;
+    char too_many[400] = "";
     int32_t nt = kafka_rd_array(rd, "Topics", 3);
     for (int32_t t = 0; t < nt && kafka_rd_ok(rd); t++) {
         char topic[256];
@@ -181,9 +185,14 @@ static int parse_list_reassignments(struct kafka_rd *rd, struct kafka_ongoing **
             memset(o, 0, sizeof(*o));
             snprintf(o->topic, sizeof(o->topic), "%s", topic);
             o->partition = kafka_rd_i32(rd, "PartitionIndex");
-            read_id_list(rd, "Replicas", o->replicas, &o->nreplicas);
-            read_id_list(rd, "AddingReplicas", o->adding, &o->nadding);
-            read_id_list(rd, "RemovingReplicas", o->removing, &o->nremoving);
+            int32_t most = read_id_list(rd, "Replicas", o->replicas, &o->nreplicas);
+            int32_t na = read_id_list(rd, "AddingReplicas", o->adding, &o->nadding);
+            int32_t nr = read_id_list(rd, "RemovingReplicas", o->removing, &o->nremoving);
+            most = most > na ? most : na;
+            most = most > nr ? most : nr;
+            if (most > MODEL_MAX_RF && !*too_many)
+                snprintf(too_many, sizeof(too_many), "topic %s partition %d lists %d replicas; "
+                         "Ballast handles at most %d", topic, o->partition, most, MODEL_MAX_RF);
             kafka_rd_tags(rd, "Partitions tags");
         }
         kafka_rd_tags(rd, "Topics tags");
@@ -193,6 +202,8 @@ static int parse_list_reassignments(struct kafka_rd *rd, struct kafka_ongoing **
         rc = error_set(err, -EPROTO, "ListPartitionReassignments reply: %s", rd->err);
     else if (ec != 0)
         rc = code_error(err, ec, msg, "ListPartitionReassignments");
+    else if (*too_many)
+        rc = error_set(err, -ENOTSUP, "ListPartitionReassignments: %s", too_many);
     if (rc < 0) {
         free(out);
         return rc;

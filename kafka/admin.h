@@ -122,7 +122,8 @@ struct kafka_ongoing {
 };
 
 /* ListPartitionReassignments v0 for every partition; *ret (heap, caller frees) gets those in
- * progress. A partition is done when it is no longer listed. */
+ * progress. A partition is done when it is no longer listed. A list of more than MODEL_MAX_RF
+ * replicas is -ENOTSUP naming the partition (never cut short silently). */
 int kafka_list_reassignments(struct kafka_conn *c, struct kafka_ongoing **ret, int *ret_n,
                              struct error *err);
 

@@ -105,7 +105,7 @@ static void reply_describe_cluster(int fd, int32_t corr, int16_t version, int po
     reply_send(fd, &w);
 }
 
-static void reply_list(int fd, int32_t corr, int16_t ec, int conn_no)
+static void reply_list(int fd, int32_t corr, int16_t ec, int conn_no, int nlisted)
 {
     struct kafka_wr w;
     reply_start(&w, corr, true);
@@ -121,7 +121,10 @@ static void reply_list(int fd, int32_t corr, int16_t ec, int conn_no)
         kafka_wr_compact_str(&w, topic);
         kafka_wr_uvarint(&w, 2);
         kafka_wr_i32(&w, 0);
-        for (int k = 0; k < 3; k++) /* Replicas, AddingReplicas, RemovingReplicas */
+        kafka_wr_uvarint(&w, (uint64_t)nlisted + 1); /* Replicas */
+        for (int k = 0; k < nlisted; k++)
+            kafka_wr_i32(&w, k + 1);
+        for (int k = 0; k < 2; k++) /* AddingReplicas, RemovingReplicas */
             kafka_wr_uvarint(&w, 1);
         kafka_wr_tags(&w);
         kafka_wr_tags(&w);
@@ -256,7 +259,7 @@ static void serve(int fd, enum fake_kind kind, const int16_t *script, int nscrip
             int16_t ec = k < nscript ? script[k] : 0;
             if (ec == FAKE_CLOSE)
                 return;
-            reply_list(fd, corr, ec, conn_no);
+            reply_list(fd, corr, ec, conn_no, f->nlisted);
         } else {
             return;
         }

@@ -29,6 +29,7 @@ struct fake_broker {
      * partition with `rf` replicas, all on broker 1 (set before fake_broker_start).
      * DescribeLogDirs v4: `ndirs` dirs of 1 GB, every partition in the first. */
     int rf, ndirs, ntopics;
+    int nlisted; /* replicas (ids 1..n) in each ListPartitionReassignments entry */
 };
 
 /* Starts the child (f->rf and f->ndirs set by the caller); 0 or -errno. */

@@ -130,6 +130,34 @@ TEST(typed_errors_and_dropped_connections)
     fake_broker_stop(&f);
 }
 
+TEST(a_reassignment_with_too_many_replicas_is_refused)
+{
+    for (int n = 32; n <= 33; n++) {
+        struct fake_broker f = {.nlisted = n};
+        CHECK_INT_EQ(fake_broker_start(&f, FAKE_KAFKA, NULL, 0), 0);
+        struct kafka_conn *c = NULL;
+        struct error err = {0};
+        struct kafka_opts o = {.timeout_ms = 5000};
+        CHECK_INT_EQ(kafka_conn_open("127.0.0.1", f.port, &o, &c, &err), 0);
+        struct kafka_ongoing *og = NULL;
+        int no = 0;
+        int rc = c ? kafka_list_reassignments(c, &og, &no, &err) : -1;
+        if (n == 32) {
+            CHECK_INT_EQ(rc, 0);
+            CHECK_INT_EQ(no, 1);
+            if (no == 1)
+                CHECK_INT_EQ(og[0].nreplicas, 32);
+        } else {
+            CHECK_INT_EQ(rc, -ENOTSUP);
+            CHECK_STR_CONTAINS(err.msg, "topic conn-1 partition 0 lists 33 replicas; Ballast "
+                                        "handles at most 32");
+        }
+        free(og);
+        kafka_conn_close(c);
+        fake_broker_stop(&f);
+    }
+}
+
 TEST(bootstrap_parsing)
 {
     struct kafka_endpoint *ep = NULL;
