@@ -78,7 +78,7 @@ TEST(typed_errors_and_dropped_connections)
 {
     const int16_t script[] = {0, KAFKA_ERR_NOT_CONTROLLER, KAFKA_ERR_INVALID_REPLICA_ASSIGNMENT,
                               FAKE_CLOSE, 0, 130};
-    struct fake_broker f;
+    struct fake_broker f = {0};
     CHECK_INT_EQ(fake_broker_start(&f, FAKE_KAFKA, script, 6), 0);
     char boot[64];
     snprintf(boot, sizeof(boot), "127.0.0.1:%d", f.port);
