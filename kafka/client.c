@@ -232,9 +232,12 @@ int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
         rc = kafka_sasl_authenticate(c, c->name, opts, err);
     if (rc == -ETIMEDOUT && err) {
         char was[ERROR_MSG_MAX];
-        snprintf(was, sizeof(was), "%s", err->msg);
-        error_set(err, rc, "%s after %d ms (kafka.connectTimeoutMs): is %s a Kafka listener, "
-                  "and is the broker up?", was, connect_ms, c->name);
+        size_t skip = strlen(c->name);
+        snprintf(was, sizeof(was), "%s",
+                 strncmp(err->msg, c->name, skip) == 0 && err->msg[skip] == ':'
+                     ? err->msg + skip + 2 : err->msg);
+        error_set(err, rc, "%s: no answer within %d ms (kafka.connectTimeoutMs; %s): is it a "
+                  "Kafka listener, and is the broker up?", c->name, connect_ms, was);
     }
     if (rc < 0) {
         kafka_conn_close(c);
