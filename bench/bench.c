@@ -23,6 +23,7 @@
 #include "bench/baseline.h"
 #include "bench/mip.h"
 #include "common/alloc.h"
+#include "common/clock.h"
 #include "model/generate.h"
 #include "optimizer/optimizer.h"
 
@@ -85,13 +86,6 @@ struct row {
     int mip_state;          /* 0 not run, 1 solved, 2 proved optimal, -1 no solution in time */
     double mip_bytes, mip_bound, mip_ms;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* The loaded family: utilisation as a fraction of capacity (network out in consumer bytes),
  * topic popularity driving rates and lognormal sizes apart from it, brokers weighted
@@ -332,7 +326,7 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
     default:
         break;
     }
-    double t0 = now_ms();
+    double t0 = clock_mono_ms();
     if (baseline) {
         /* The baseline knows no modes: flag what it must avoid, then reassign everything. */
         for (int32_t i = 0; i < req.nbrokers && sc == SC_DECOM; i++)
@@ -341,7 +335,7 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
             c->brokers[model_broker_find(c, req.brokers[i])].flags |= BROKER_NEW;
         model_topology_refresh(c);
         struct model_cluster *g = bench_kafka_generate(c, (uint64_t)seed);
-        r->wall_ms = now_ms() - t0;
+        r->wall_ms = clock_mono_ms() - t0;
         struct model_stats st;
         model_stats_compute(g, &st);
         stats_into(r, &st);
@@ -353,7 +347,7 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
     } else {
         struct opt_result *res = NULL;
         int rc = opt_plan(c, &req, &res, &err);
-        r->wall_ms = now_ms() - t0;
+        r->wall_ms = clock_mono_ms() - t0;
         if (rc != 0) {
             snprintf(r->error, sizeof(r->error), "%s", err.msg);
         } else {

@@ -20,25 +20,12 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/clock.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "executor/executor.h"
 #include "executor/fake_cluster.h"
 #include "model/snapshot.h"
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Bytes this process has written with write(2) so far. */
 static long long written(void)
@@ -74,7 +61,7 @@ static void on_poll(struct fake_cluster *f, void *arg)
     if (lists == w->lists)
         return; /* a snapshot, not a poll */
     w->lists = lists;
-    double c = cpu_s();
+    double c = clock_cpu_s();
     long long b = written();
     if (w->last_cpu > 0 && w->npolls < w->want) {
         w->cpu[w->npolls] = c - w->last_cpu;
@@ -90,7 +77,7 @@ static void on_poll(struct fake_cluster *f, void *arg)
             free(path);
         }
     }
-    w->last_cpu = cpu_s();
+    w->last_cpu = clock_cpu_s();
     w->last_bytes = written();
 }
 
@@ -181,11 +168,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    double w0 = wall_s(), c0 = cpu_s();
+    double w0 = (clock_mono_ms() / 1e3), c0 = clock_cpu_s();
     struct exec_task *targets = NULL;
     int ntargets = 0;
     int rc = exec_plan_parse(buf, len, plan_path, &targets, &ntargets, &err);
-    double parse_wall = wall_s() - w0, parse_cpu = cpu_s() - c0;
+    double parse_wall = (clock_mono_ms() / 1e3) - w0, parse_cpu = clock_cpu_s() - c0;
     free(buf);
     if (rc < 0) {
         fprintf(stderr, "%s\n", err.msg);
@@ -207,11 +194,11 @@ int main(int argc, char **argv)
     o.throttle = throttle;
     struct exec_connect conn = {.cluster = fake_ops(f)};
     struct exec_report rep;
-    double s0 = cpu_s();
+    double s0 = clock_cpu_s();
     long long b0 = written();
-    w0 = wall_s();
+    w0 = (clock_mono_ms() / 1e3);
     rc = exec_run(&conn, state, targets, ntargets, &o, &rep, &err);
-    double run_wall = wall_s() - w0, run_cpu = cpu_s() - s0;
+    double run_wall = (clock_mono_ms() / 1e3) - w0, run_cpu = clock_cpu_s() - s0;
     long long run_bytes = written() - b0;
     if (rc < 0) {
         fprintf(stderr, "exec_run: %s\n", err.msg);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/clock.h"
 
 #define GB 1e9
 
@@ -30,13 +31,6 @@ static void heuristic_cb(glp_tree *tree, void *info)
     }
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int bench_mip_min_bytes(const struct model_cluster *before, const struct model_cluster *after,
                         int time_limit_ms, struct bench_mip_result *ret)
 {
@@ -45,7 +39,7 @@ int bench_mip_min_bytes(const struct model_cluster *before, const struct model_c
     for (int32_t p = 0; p < c->npartitions; p++)
         if (c->partitions[p].rf != c->usable_racks || c->usable_racks != c->nracks)
             return -EINVAL;
-    double t0 = now_ms();
+    double t0 = clock_mono_ms();
     struct model_broker_load *bl = xmalloc((size_t)c->nbrokers * sizeof(*bl));
     model_compute_loads(after, bl, NULL);
     ret->solved = ret->proven = true;
@@ -137,6 +131,6 @@ int bench_mip_min_bytes(const struct model_cluster *before, const struct model_c
         free(bro);
     }
     free(bl);
-    ret->time_ms = now_ms() - t0;
+    ret->time_ms = clock_mono_ms() - t0;
     return 0;
 }

@@ -10,5 +10,9 @@
 double clock_mono_ms(void);
 /* Milliseconds since the Unix epoch (CLOCK_REALTIME). */
 int64_t clock_wall_ms(void);
+/* Seconds since the Unix epoch, with fractions (CLOCK_REALTIME). */
+double clock_wall_s(void);
+/* CPU seconds this process has used (CLOCK_PROCESS_CPUTIME_ID). */
+double clock_cpu_s(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/clock.h"
 
 struct kcluster {
     struct kafka_admin *admin;
@@ -127,9 +128,7 @@ static int k_snapshot(void *ctx, struct model_cluster **ret, struct error *err)
 static double k_now(void *ctx)
 {
     (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return clock_wall_s();
 }
 
 static void k_sleep(void *ctx, double s)

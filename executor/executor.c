@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "executor/internal.h"
 
@@ -26,16 +27,9 @@ void exec_request_stop(void)
     stop_flag = 1;
 }
 
-static double real_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 double exec_now(struct exec *x)
 {
-    return x->cl ? x->cl->ops->now(x->cl->ctx) : real_now();
+    return x->cl ? x->cl->ops->now(x->cl->ctx) : clock_wall_s();
 }
 
 void exec_sleep(struct exec *x, double s)

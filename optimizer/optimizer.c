@@ -11,13 +11,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "common/clock.h"
 
 void opt_request_init(struct opt_request *req)
 {
@@ -508,7 +502,7 @@ static double score(const struct opt_result *res, bool after)
 int opt_plan(const struct model_cluster *c, const struct opt_request *req,
              struct opt_result **ret_result, struct error *err)
 {
-    double t_start = now_ms();
+    double t_start = clock_mono_ms();
     const struct goal_impl *impls[OPT_MAX_GOALS];
     int ngoals = 0;
     int rc = resolve_goals(req, impls, &ngoals, err);
@@ -563,12 +557,12 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
         fix_leadership(&ctx);
         for (int i = 0; i < ngoals && rc == 0; i++) {
             struct goal *g = goals[i];
-            double t0 = now_ms();
+            double t0 = clock_mono_ms();
             g->impl->prepare(g, &ctx);
             int64_t at_start = g->impl->violations(g, &ctx);
             uint64_t changes0 = ctx.changes;
             int grc = g->impl->optimize(g, &ctx, err);
-            g->time_ms = now_ms() - t0;
+            g->time_ms = clock_mono_ms() - t0;
             g->violations_after = g->impl->violations(g, &ctx);
             if (grc < 0 && g->hard && !req->skip_hard_goal_check)
                 rc = grc;
@@ -629,7 +623,7 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
         opt_result_destroy(res);
         return rc;
     }
-    res->time_ms = now_ms() - t_start;
+    res->time_ms = clock_mono_ms() - t_start;
     *ret_result = res;
     return 0;
 }
