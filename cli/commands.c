@@ -22,6 +22,8 @@ const struct cli_command cli_commands[] = {
     {"snapshot", "write the snapshot of a live Kafka cluster", cmd_snapshot, cmd_snapshot_help},
     {"execute", "execute a plan on a live cluster (throttled, resumable)", cmd_execute,
      cmd_execute_help},
+    {"serve", "run the service: live model, proposals, tasks, REST API", cmd_serve,
+     cmd_serve_help},
     {NULL, NULL, NULL, NULL},
 };
 

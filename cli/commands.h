@@ -26,6 +26,8 @@ void cmd_snapshot_help(FILE *out);
 void cmd_plan_help(FILE *out);
 int cmd_execute(int argc, char **argv);
 void cmd_execute_help(FILE *out);
+int cmd_serve(int argc, char **argv);
+void cmd_serve_help(FILE *out);
 
 struct config;
 struct kafka_opts;

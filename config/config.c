@@ -594,9 +594,49 @@ static int api_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
 {
     if (!strcmp(key, "listen"))
         return get_string(p, v, key, &p->cfg->api.listen);
+    struct config_api *a = &p->cfg->api;
     if (!strcmp(key, "port"))
-        return get_int32(p, v, key, 1, 65535, &p->cfg->api.port);
-    return failn(p, k, "unknown key '%s' in api (listen, port)", key);
+        return get_int32(p, v, key, 1, 65535, &a->port);
+    if (!strcmp(key, "credentialsFile"))
+        return get_string(p, v, key, &a->credentials_file);
+    if (!strcmp(key, "tlsCertFile"))
+        return get_string(p, v, key, &a->tls_cert_file);
+    if (!strcmp(key, "tlsKeyFile"))
+        return get_string(p, v, key, &a->tls_key_file);
+    if (!strcmp(key, "maxConnections"))
+        return get_int32(p, v, key, 1, 100000, &a->max_connections);
+    if (!strcmp(key, "maxBodyBytes"))
+        return get_int32(p, v, key, 1024, 64 * 1024 * 1024, &a->max_body_bytes);
+    if (!strcmp(key, "maxParameters"))
+        return get_int32(p, v, key, 1, 10000, &a->max_params);
+    if (!strcmp(key, "maxActiveTasks"))
+        return get_int32(p, v, key, 1, 1000, &a->max_active_tasks);
+    if (!strcmp(key, "taskRetentionMs")) {
+        double d = 0;
+        int rc = get_number(p, v, key, 0, 3650.0 * 86400000, &d);
+        a->task_retention_ms = (int64_t)d;
+        return rc;
+    }
+    if (!strcmp(key, "blockMs"))
+        return get_int32(p, v, key, 0, 600000, &a->block_ms);
+    if (!strcmp(key, "refreshIntervalMs"))
+        return get_int32(p, v, key, 100, 86400000, &a->refresh_interval_ms);
+    if (!strcmp(key, "planners"))
+        return get_int32(p, v, key, 1, 64, &a->planners);
+    if (!strcmp(key, "interruptedExecution")) {
+        char *s = NULL;
+        int rc = get_string(p, v, key, &s);
+        if (rc == 0 && strcmp(s, "finish") && strcmp(s, "cancel"))
+            rc = failn(p, v, "api.interruptedExecution must be finish or cancel, not '%s'", s);
+        if (rc == 0)
+            a->resume_cancel = strcmp(s, "cancel") == 0;
+        free(s);
+        return rc;
+    }
+    return failn(p, k, "unknown key '%s' in api (listen, port, credentialsFile, tlsCertFile, "
+                 "tlsKeyFile, maxConnections, maxBodyBytes, maxParameters, maxActiveTasks, "
+                 "taskRetentionMs, blockMs, refreshIntervalMs, planners, "
+                 "interruptedExecution)", key);
 }
 
 static int get_url(struct cp *p, const yaml_node_t *n, const char *key, char **out)
@@ -893,6 +933,14 @@ struct config *config_default(void)
     cfg->executor.foreign = xstrdup("skip");
     cfg->api.listen = xstrdup("127.0.0.1");
     cfg->api.port = 9090;
+    cfg->api.max_connections = 256;
+    cfg->api.max_body_bytes = 1024 * 1024;
+    cfg->api.max_params = 64;
+    cfg->api.max_active_tasks = 5;
+    cfg->api.task_retention_ms = 86400000;
+    cfg->api.block_ms = 10000;
+    cfg->api.refresh_interval_ms = 30000;
+    cfg->api.planners = 2;
     cfg->monitor.interval_ms = 10000;
     cfg->monitor.scrapes = 2;
     cfg->monitor.window_ms = 300000;
@@ -947,6 +995,9 @@ void config_destroy(struct config *cfg)
     free(cfg->executor.strategies);
     free(cfg->executor.foreign);
     free(cfg->api.listen);
+    free(cfg->api.credentials_file);
+    free(cfg->api.tls_cert_file);
+    free(cfg->api.tls_key_file);
     for (int32_t i = 0; i < cfg->monitor.nendpoints; i++)
         free(cfg->monitor.endpoint_urls[i]);
     free(cfg->monitor.endpoint_ids);

@@ -64,9 +64,22 @@ struct config_executor {
     int32_t poll_interval_ms;    /* 0 = the executor's default */
 };
 
+/* ballast serve (docs/api.md). */
 struct config_api {
     char *listen;  /* "127.0.0.1" */
     int32_t port;  /* 9090 */
+    char *credentials_file;     /* "user:crypt-hash:ROLE" lines; NULL = no auth */
+    char *tls_cert_file;        /* PEM; with tls_key_file: HTTPS; NULL = plain HTTP */
+    char *tls_key_file;
+    int32_t max_connections;    /* 256 */
+    int32_t max_body_bytes;     /* 1 MiB */
+    int32_t max_params;         /* query parameters and body fields: 64 */
+    int32_t max_active_tasks;   /* tasks active at once (5); more -> 429 */
+    int64_t task_retention_ms;  /* finished tasks kept: 24 h */
+    int32_t block_ms;           /* a request waits this long for its task, then 202: 10000 */
+    int32_t refresh_interval_ms; /* metadata + DescribeLogDirs every: 30000 */
+    int32_t planners;           /* planner threads: 2 */
+    bool resume_cancel;         /* an interrupted execution found at start: cancel, not finish */
 };
 
 /* The load monitor (docs/monitor.md). */

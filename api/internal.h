@@ -1,0 +1,67 @@
+/* What api/'s files share: one request in progress and the route table.
+ *   server.c  libmicrohttpd setup, body limits, auth, response, request log, counters
+ *   routes.c  the sorted route table and the handlers
+ *   params.c  parameter checking; auth.c credentials; openapi.c the document */
+#ifndef API_INTERNAL_H
+#define API_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "api/api.h"
+
+#define API_NCODES 16
+
+struct api_server;
+
+/* One request; lives on one connection thread from the first callback to completion. */
+struct api_req {
+    struct api_server *srv;
+    const char *method, *url;  /* libmicrohttpd's, valid for the request */
+    char client[64];
+    const char *user;          /* "-" without auth */
+    enum api_role role;
+    cJSON *query;              /* query parameters as strings */
+    char *body;
+    size_t body_len;
+    bool too_large;
+    int route;                 /* index in api_routes, -1 none */
+    double start_ms;
+    int status;
+    /* the answer */
+    char *out;                 /* heap text */
+    const char *content_type;
+    char task_id[40];          /* sent as the Task-ID header when set */
+};
+
+typedef void (*api_handler)(struct api_req *r, const char *tail);
+
+struct api_route {
+    const char *method;
+    const char *path;          /* exact, or a prefix ending in '/' for an id after it */
+    enum api_role role;        /* least role needed (NONE: open) */
+    api_handler handler;
+};
+
+extern const struct api_route api_routes[];
+extern const int api_nroutes;
+
+struct api_server {
+    struct svc *svc;
+    const struct config *cfg;
+    struct api_auth *auth;     /* NULL: no auth */
+    void *daemon;              /* struct MHD_Daemon */
+    char *tls_key, *tls_cert;
+    int port;
+    /* requests by route (api_nroutes: no route) and status code class */
+    atomic_ullong requests[64][API_NCODES];
+};
+
+/* Answers with JSON (takes j) or an error body {"version":1,"errorMessage":msg}. */
+void api_reply_json(struct api_req *r, int status, cJSON *j);
+void api_reply_error(struct api_req *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void api_reply_text(struct api_req *r, int status, const char *type, char *text);
+/* The status codes counted in the request metrics; the last slot counts the others. */
+extern const int api_codes[API_NCODES];
+
+#endif

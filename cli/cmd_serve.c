@@ -1,0 +1,168 @@
+/* ballast serve: the service (service/service.h) behind the REST API (api/api.h), until
+ * SIGTERM or SIGINT. Signals are blocked in every thread and taken here with sigwait, so no
+ * handler runs inside a lock. On a signal: stop accepting connections, end the tasks, leave
+ * an execution in flight to the journal (the next start adopts it), exit 0. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/commands.h"
+#include "common/alloc.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "kafka/client.h"
+#include "model/snapshot.h"
+#include "optimizer/optimizer.h"
+#include "service/service.h"
+
+void cmd_serve_help(FILE *out)
+{
+    fprintf(out,
+            "usage: ballast serve --config FILE [options]\n\n"
+            "Runs the service: a live cluster model refreshed every api.refreshIntervalMs, the\n"
+            "load monitor's sampler if configured, the default proposal recomputed on every\n"
+            "new model, tasks, one execution at a time, and the REST API (docs/api.md).\n\n"
+            "  --config FILE      configuration (docs/configuration.md: kafka, capacity, api,\n"
+            "                     executor.stateDir, monitor)\n"
+            "  --snapshot FILE    run on this snapshot instead of a live cluster: everything but\n"
+            "                     execution works\n"
+            "  --bootstrap LIST   brokers (default: kafka.bootstrap)\n"
+            "  --state-dir DIR    tasks, the execution journal, the lock (default:\n"
+            "                     executor.stateDir)\n"
+            "  --listen ADDR      address to listen on (default: api.listen, 127.0.0.1)\n"
+            "  --port N           port (default: api.port, 9090)\n\n"
+            "Runs until SIGTERM or SIGINT, then exits 0; an execution in flight is left to the\n"
+            "journal and adopted by the next start. A second service on the same state dir\n"
+            "refuses to start.\n");
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *config_path = NULL, *snapshot = NULL, *bootstrap = NULL, *state_dir = NULL;
+    const char *listen = NULL;
+    long port = 0;
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},    {"snapshot", required_argument, NULL, 's'},
+        {"bootstrap", required_argument, NULL, 'b'}, {"state-dir", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},    {"port", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': config_path = optarg; break;
+        case 's': snapshot = optarg; break;
+        case 'b': bootstrap = optarg; break;
+        case 'd': state_dir = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'p': {
+            char *end;
+            errno = 0;
+            port = strtol(optarg, &end, 10);
+            if (*end || errno || port < 1 || port > 65535)
+                return cli_fail(EXIT_USAGE, "serve: --port takes 1..65535, not '%s'", optarg);
+            break;
+        }
+        case ':': return cli_fail(EXIT_USAGE, "serve: option '%s' needs a value", argv[optind - 1]);
+        default: return cli_fail(EXIT_USAGE, "serve: unknown option '%s' (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_fail(EXIT_USAGE, "serve: unexpected argument '%s'", argv[optind]);
+    if (snapshot && bootstrap)
+        return cli_fail(EXIT_USAGE, "serve: --snapshot and --bootstrap exclude each other");
+    struct error err = {0};
+    struct config *cfg = NULL;
+    if (config_path ? config_load(config_path, &cfg, &err) < 0 : !(cfg = config_default()))
+        return cli_fail(1, "%s", err.msg);
+    if (listen) {
+        free(cfg->api.listen);
+        cfg->api.listen = xstrdup(listen);
+    }
+    if (port)
+        cfg->api.port = (int32_t)port;
+    if (!bootstrap)
+        bootstrap = cfg->kafka.bootstrap;
+    int exit_code = 1;
+    struct model_cluster *c = NULL;
+    struct svc *svc = NULL;
+    struct api_server *api = NULL;
+    struct model_capacity_table snap_defaults;
+    memset(&snap_defaults, 0, sizeof(snap_defaults));
+    if (!snapshot && !bootstrap) {
+        exit_code = cli_fail(EXIT_USAGE, "serve: no --bootstrap, no kafka.bootstrap in the "
+                             "configuration and no --snapshot");
+        goto out;
+    }
+    if (snapshot) {
+        if (cli_snapshot_read(snapshot, &snap_defaults, &c, &err) < 0 ||
+            config_apply_to_cluster(cfg, c, &snap_defaults, &err) < 0) {
+            cli_fail(1, "serve: %s", err.msg);
+            goto out;
+        }
+    }
+    struct kafka_opts kopts;
+    cli_kafka_opts(cfg, 0, &kopts);
+    struct opt_request defaults;
+    opt_request_init(&defaults);
+    cli_thresholds(&cfg->thresholds, &defaults.th);
+    /* every thread started from here on inherits the mask: only sigwait takes these */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct svc_options so = {.cfg = cfg, .snapshot = c, .bootstrap = bootstrap,
+                             .kopts = &kopts, .th = &defaults.th, .state_dir = state_dir};
+    if (svc_create(&so, &svc, &err) < 0) {
+        cli_fail(1, "serve: %s", err.msg);
+        goto out;
+    }
+    c = NULL; /* the service has it */
+    if (svc_start(svc, &err) < 0) {
+        cli_fail(1, "serve: %s", err.msg);
+        goto out;
+    }
+    struct api_server_options ao = {.svc = svc, .cfg = cfg};
+    if (api_server_start(&ao, &api, &err) < 0) {
+        cli_fail(1, "serve: %s", err.msg);
+        goto stop;
+    }
+    bool tls = cfg->api.tls_cert_file != NULL;
+    log_info("listening on %s://%s:%d (auth %s), state dir %s, model from %s",
+             tls ? "https" : "http", cfg->api.listen, cfg->api.port,
+             cfg->api.credentials_file ? "on" : "OFF", svc_state_dir(svc),
+             snapshot ? snapshot : bootstrap);
+    if (!cfg->api.credentials_file && strcmp(cfg->api.listen, "127.0.0.1") != 0 &&
+        strcmp(cfg->api.listen, "::1") != 0)
+        log_warn("the API listens on %s without authentication (api.credentialsFile)",
+                 cfg->api.listen);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("%s: stopping (no new requests; tasks end; an execution in flight is left to "
+             "the journal)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    exit_code = 0;
+stop:
+    api_server_quiesce(api);
+    bool left = false;
+    svc_shutdown(svc, &left);
+    api_server_stop(api);
+    if (left) {
+        /* the executor thread still uses the service and the configuration: exit now */
+        fflush(NULL);
+        _exit(exit_code);
+    }
+out:
+    svc_destroy(svc);
+    model_cluster_destroy(c);
+    model_capacity_table_finish(&snap_defaults);
+    config_destroy(cfg);
+    return exit_code;
+}
