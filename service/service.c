@@ -183,8 +183,8 @@ static void *refresher_main(void *arg)
     const struct config *cfg = s->cfg;
     struct mon_monitor *mon = NULL;
     if (s->live && cfg->monitor.sampler != CONFIG_SAMPLER_NONE) {
-        mon = mon_monitor_create(cfg);
-        mon_monitor_set_bootstrap(mon, s->bootstrap);
+        struct mon_options mo = {&cfg->monitor, &cfg->capacity, s->kopts, s->bootstrap};
+        mon = mon_monitor_create(&mo);
     }
     double next_refresh = clock_mono_ms(), next_sample = clock_mono_ms();
     for (;;) {
