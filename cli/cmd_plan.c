@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "common/alloc.h"
+#include "common/file.h"
 #include "config/config.h"
 #include "goals/goal.h"
 #include "model/snapshot.h"
@@ -66,13 +67,10 @@ static int write_text(const char *path, const char *text)
         fputs(text, stdout);
         return 0;
     }
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return cli_fail(-1, "%s: cannot write: %m", path);
-    size_t n = strlen(text);
-    int bad = fwrite(text, 1, n, f) != n;
-    bad |= fclose(f) != 0;
-    return bad ? cli_fail(-1, "%s: write failed", path) : 0;
+    struct error err = {0}; /* atomic: a reader never sees half a plan */
+    if (file_write_atomic(path, text, strlen(text), &err) < 0)
+        return cli_fail(-1, "%s", err.msg);
+    return 0;
 }
 
 int cmd_plan(int argc, char **argv)
