@@ -184,7 +184,8 @@ static void reply_task(struct api_req *r, cJSON *t, bool done)
         return;
     }
     int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t, "httpStatus"));
-    cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(t, "result");
+    cJSON *raw = cJSON_GetObjectItemCaseSensitive(t, "result");
+    cJSON *res = cJSON_IsRaw(raw) ? cJSON_Parse(raw->valuestring) : NULL;
     if (!res || !cJSON_IsObject(res)) {
         cJSON_Delete(res);
         api_reply_json(r, status ? status : 200, t);

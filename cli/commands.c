@@ -24,6 +24,10 @@ const struct cli_command cli_commands[] = {
      cmd_execute_help},
     {"serve", "run the service: live model, proposals, tasks, REST API", cmd_serve,
      cmd_serve_help},
+    {"rebalance", "ask a running service to plan or execute (--server URL)", cmd_rebalance,
+     cmd_rebalance_help},
+    {"status", "a running service's model, monitor, executor and analyzer (--server URL)",
+     cmd_status, cmd_status_help},
     {NULL, NULL, NULL, NULL},
 };
 

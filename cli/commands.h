@@ -28,6 +28,10 @@ int cmd_execute(int argc, char **argv);
 void cmd_execute_help(FILE *out);
 int cmd_serve(int argc, char **argv);
 void cmd_serve_help(FILE *out);
+int cmd_rebalance(int argc, char **argv);
+void cmd_rebalance_help(FILE *out);
+int cmd_status(int argc, char **argv);
+void cmd_status_help(FILE *out);
 
 struct config;
 struct kafka_opts;

@@ -296,8 +296,10 @@ cJSON *svc_exec_state(struct svc *s)
             s->journal_state = o;
         }
         exec_journal_finish(&j);
+        if (!s->journal_state) /* none (or unreadable): remembered for a second too */
+            s->journal_state = cJSON_CreateObject();
     }
-    cJSON *e = s->journal_state ? cJSON_Duplicate(s->journal_state, true) : cJSON_CreateObject();
+    cJSON *e = cJSON_Duplicate(s->journal_state, true);
     bool running = s->executing;
     cJSON_AddStringToObject(e, "state", running ? (s->stop_asked ? "STOPPING_EXECUTION"
                                                                  : "EXECUTION_IN_PROGRESS")

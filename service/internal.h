@@ -63,6 +63,13 @@ struct svc_proposal {
     int64_t moves, leader_moves, bytes;
 };
 
+/* A task file waiting for the persister thread. */
+struct svc_write {
+    char *path;
+    char *text;
+    struct svc_write *next;
+};
+
 struct svc_exec_job {
     char task_id[SVC_ID_LEN];
     char *reassignment;    /* NULL: adopt the journal's execution */
@@ -94,7 +101,8 @@ struct svc {
     int nproposals;
     /* the default-goals proposal of generation default_gen (verbose result text) */
     uint64_t default_gen;
-    char *default_result;
+    char *default_result;        /* verbose */
+    char *default_brief;         /* without proposals and loadBeforeOptimization */
     char *default_pid;
     bool default_busy;
     /* the execution */
@@ -108,6 +116,12 @@ struct svc {
     bool sampling_paused;
     int64_t journal_read_ms;     /* cached executor progress, from the journal */
     cJSON *journal_state;
+
+    /* task files to write (the persister writes them outside the lock, in order) */
+    struct svc_write *writes, **writes_tail;
+    bool persister_running;
+    pthread_cond_t wake_persister;
+    pthread_t persister;
 
     pthread_t refresher, executor;
     pthread_t *planners;
@@ -127,9 +141,14 @@ void svc_task_step(struct svc_task *t, const char *name, const char *description
 /* Ends t with result (takes it) and http status; persists it. */
 void svc_task_end(struct svc *s, struct svc_task *t, enum svc_task_state st, char *result,
                   int http);
+/* Queues t's file for the persister thread (written at once when it does not run). */
 void svc_task_persist(struct svc *s, const struct svc_task *t);
+void *svc_persister_main(void *arg);
+/* Writes what is queued (no lock held; takes the queue). */
+void svc_writes_flush(struct svc_write *w);
 int svc_tasks_load(struct svc *s, struct error *err); /* before threads start */
 void svc_tasks_prune(struct svc *s);
+/* The task as JSON; request and result are embedded as raw text (cJSON_Raw), not parsed. */
 cJSON *svc_task_to_json(const struct svc_task *t, bool with_result);
 void svc_task_free(struct svc_task *t);
 void svc_new_id(char id[SVC_ID_LEN]);

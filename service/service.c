@@ -132,6 +132,8 @@ int svc_create(const struct svc_options *o, struct svc **ret, struct error *err)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->changed, &ca);
     pthread_cond_init(&s->wake_refresher, &ca);
+    pthread_cond_init(&s->wake_persister, &ca);
+    s->writes_tail = &s->writes;
     pthread_condattr_destroy(&ca);
     int rc = lock_state_dir(s, err);
     if (rc == 0)
@@ -303,24 +305,11 @@ static struct svc_proposal *proposal_find(struct svc *s, const char *id)
 struct plan_out {
     struct svc_proposal *proposal;
     char *result;         /* verbose optimization result with proposalId etc. */
+    char *brief;          /* the same without proposals and loadBeforeOptimization */
     char *error;          /* or this, with http */
     int http;
     double ms;
 };
-
-static char *strip_verbose(const char *text)
-{
-    cJSON *j = cJSON_Parse(text);
-    if (!j)
-        return xstrdup(text);
-    cJSON_DeleteItemFromObjectCaseSensitive(j, "proposals");
-    cJSON_DeleteItemFromObjectCaseSensitive(j, "loadBeforeOptimization");
-    char *t = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    char *out = xstrdup(t);
-    cJSON_free(t);
-    return out;
-}
 
 /* Plans req on generation g (no lock held). */
 static void plan(struct svc *s, struct svc_gen *g, const struct svc_request *req,
@@ -385,9 +374,14 @@ static void plan(struct svc *s, struct svc_gen *g, const struct svc_request *req
     cJSON_AddNumberToObject(j, "modelCreatedMs", (double)g->created_ms);
     cJSON_AddNumberToObject(j, "planTimeMs", out->ms);
     char *t = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
     out->result = xstrdup(t);
     cJSON_free(t);
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "proposals");
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "loadBeforeOptimization");
+    t = cJSON_PrintUnformatted(j);
+    out->brief = xstrdup(t);
+    cJSON_free(t);
+    cJSON_Delete(j);
     out->proposal = p;
     opt_result_destroy(res);
 }
@@ -410,9 +404,8 @@ static void finish_planned(struct svc *s, struct svc_task *t, struct plan_out *o
     proposal_store(s, out->proposal);
     free(t->proposal_id);
     t->proposal_id = xstrdup(out->proposal->id);
-    char *result = t->req.verbose ? out->result : strip_verbose(out->result);
-    if (result != out->result)
-        free(out->result);
+    char *result = t->req.verbose ? out->result : out->brief;
+    free(t->req.verbose ? out->brief : out->result);
     if (t->req.dryrun) {
         svc_task_step(t, "Planning", "proposal ready", 100);
         svc_task_end(s, t, SVC_TASK_COMPLETED, result, 200);
@@ -477,8 +470,9 @@ static void *planner_main(void *arg)
         s->default_gen = g->id;
         s->last_plan_ms = out.ms;
         free(s->default_result);
+        free(s->default_brief);
         free(s->default_pid);
-        s->default_result = NULL;
+        s->default_result = s->default_brief = NULL;
         s->default_pid = NULL;
         if (out.error) {
             log_warn("default proposal of generation %llu: %s", (unsigned long long)g->id,
@@ -486,6 +480,7 @@ static void *planner_main(void *arg)
             free(out.error);
         } else {
             s->default_result = out.result;
+            s->default_brief = out.brief;
             s->default_pid = xstrdup(out.proposal->id);
             proposal_store(s, out.proposal);
             log_info("default proposal %s of generation %llu ready in %.0f ms: %lld moves",
@@ -634,8 +629,7 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
         t->proposal_id = xstrdup(s->default_pid);
         svc_task_step(t, "Planning", "default proposal of the current generation (cached)", 100);
         svc_task_end(s, t, SVC_TASK_COMPLETED,
-                     req->verbose ? xstrdup(s->default_result)
-                                  : strip_verbose(s->default_result),
+                     xstrdup(req->verbose ? s->default_result : s->default_brief),
                      200);
     } else {
         t->req = *req;
@@ -754,11 +748,13 @@ cJSON *svc_default_proposal(struct svc *s)
 {
     struct svc_gen *g = svc_current(s);
     pthread_mutex_lock(&s->lock);
-    cJSON *j = g && s->default_result && s->default_gen == g->id
-                   ? cJSON_Parse(s->default_result)
-                   : NULL;
+    char *text = g && s->default_result && s->default_gen == g->id
+                     ? xstrdup(s->default_result)
+                     : NULL;
     pthread_mutex_unlock(&s->lock);
     svc_gen_unref(g);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    free(text);
     return j;
 }
 
@@ -943,7 +939,11 @@ const char *svc_state_dir(const struct svc *s)
 
 int svc_start(struct svc *s, struct error *err)
 {
-    int rc = pthread_create(&s->refresher, NULL, refresher_main, s);
+    int rc = pthread_create(&s->persister, NULL, svc_persister_main, s);
+    if (rc)
+        return error_set(err, -rc, "cannot start the persister thread: %s", strerror(rc));
+    s->persister_running = true;
+    rc = pthread_create(&s->refresher, NULL, refresher_main, s);
     if (rc)
         return error_set(err, -rc, "cannot start the refresher thread: %s", strerror(rc));
     s->started = true;
@@ -967,6 +967,7 @@ void svc_shutdown(struct svc *s, bool *ret_execution_left)
                          svc_error_text("the service stopped before this task was planned"), 503);
     pthread_cond_broadcast(&s->changed);
     pthread_cond_broadcast(&s->wake_refresher);
+    pthread_cond_broadcast(&s->wake_persister);
     bool executing = s->executing;
     pthread_mutex_unlock(&s->lock);
     if (s->started) {
@@ -975,6 +976,17 @@ void svc_shutdown(struct svc *s, bool *ret_execution_left)
             pthread_join(s->planners[i], NULL);
         if (!executing && s->live)
             pthread_join(s->executor, NULL);
+    }
+    if (s->persister_running) {
+        /* it drains the queue before it returns; later writes are made at once */
+        pthread_join(s->persister, NULL);
+        pthread_mutex_lock(&s->lock);
+        s->persister_running = false;
+        struct svc_write *w = s->writes;
+        s->writes = NULL;
+        s->writes_tail = &s->writes;
+        pthread_mutex_unlock(&s->lock);
+        svc_writes_flush(w);
     }
     s->started = executing && s->live; /* svc_destroy must not free what the executor uses */
     *ret_execution_left = executing;
@@ -993,6 +1005,7 @@ void svc_destroy(struct svc *s)
     for (int i = 0; i < s->nproposals; i++)
         proposal_free(s->proposals[i]);
     free(s->default_result);
+    free(s->default_brief);
     free(s->default_pid);
     svc_exec_free_job(s->job);
     cJSON_Delete(s->journal_state);
@@ -1006,5 +1019,7 @@ void svc_destroy(struct svc *s)
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->changed);
     pthread_cond_destroy(&s->wake_refresher);
+    pthread_cond_destroy(&s->wake_persister);
+    svc_writes_flush(s->writes);
     free(s);
 }

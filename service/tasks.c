@@ -157,10 +157,8 @@ cJSON *svc_task_to_json(const struct svc_task *t, bool with_result)
         cJSON_AddStringToObject(j, "reason", t->reason);
     if (t->proposal_id)
         cJSON_AddStringToObject(j, "proposalId", t->proposal_id);
-    if (t->request) {
-        cJSON *r = cJSON_Parse(t->request);
-        cJSON_AddItemToObject(j, "request", r ? r : cJSON_CreateNull());
-    }
+    if (t->request) /* our own JSON text: embedded as it is, not parsed again */
+        cJSON_AddItemToObject(j, "request", cJSON_CreateRaw(t->request));
     cJSON *steps = cJSON_AddArrayToObject(j, "progress");
     for (int i = 0; i < t->nsteps; i++) {
         cJSON *s = cJSON_CreateObject();
@@ -175,11 +173,23 @@ cJSON *svc_task_to_json(const struct svc_task *t, bool with_result)
     }
     if (t->http)
         cJSON_AddNumberToObject(j, "httpStatus", t->http);
-    if (with_result && t->result) {
-        cJSON *r = cJSON_Parse(t->result);
-        cJSON_AddItemToObject(j, "result", r ? r : cJSON_CreateString(t->result));
-    }
+    if (with_result && t->result)
+        cJSON_AddItemToObject(j, "result", cJSON_CreateRaw(t->result));
     return j;
+}
+
+void svc_writes_flush(struct svc_write *w)
+{
+    while (w) {
+        struct svc_write *next = w->next;
+        struct error err = {0};
+        if (file_write_atomic(w->path, w->text, strlen(w->text), &err) < 0)
+            log_error("task file not written: %s", err.msg);
+        free(w->path);
+        free(w->text);
+        free(w);
+        w = next;
+    }
 }
 
 void svc_task_persist(struct svc *s, const struct svc_task *t)
@@ -189,12 +199,42 @@ void svc_task_persist(struct svc *s, const struct svc_task *t)
         cJSON_AddStringToObject(j, "resultText", t->result);
     char *text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    char *path = task_path(s, t->id);
-    struct error err = {0};
-    if (file_write_atomic(path, text, strlen(text), &err) < 0)
-        log_error("task %s not persisted: %s", t->id, err.msg);
-    free(path);
+    struct svc_write *w = xcalloc(1, sizeof(*w));
+    w->path = task_path(s, t->id);
+    w->text = xstrdup(text);
     cJSON_free(text);
+    if (!s->persister_running) { /* before the threads (loading) or in unit tests */
+        svc_writes_flush(w);
+        return;
+    }
+    /* fsync takes milliseconds: never under svc.lock */
+    if (!s->writes_tail)
+        s->writes_tail = &s->writes;
+    *s->writes_tail = w;
+    s->writes_tail = &w->next;
+    pthread_cond_signal(&s->wake_persister);
+}
+
+/* The persister thread: writes task files in the order they were queued. On stop it drains
+ * the queue before it returns. */
+void *svc_persister_main(void *arg)
+{
+    struct svc *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->writes && !s->stopping)
+            pthread_cond_wait(&s->wake_persister, &s->lock);
+        struct svc_write *w = s->writes;
+        s->writes = NULL;
+        s->writes_tail = &s->writes;
+        bool stop = s->stopping && !w;
+        pthread_mutex_unlock(&s->lock);
+        if (stop)
+            break;
+        svc_writes_flush(w);
+        pthread_mutex_lock(&s->lock);
+    }
+    return NULL;
 }
 
 static const char *jstr(const cJSON *o, const char *k)
@@ -252,7 +292,7 @@ static int load_one(struct svc *s, const char *path, int64_t now, struct error *
     t->result = dup_or_null(jstr(j, "resultText"));
     t->http = (int)jnum(j, "httpStatus");
     const cJSON *req = cJSON_GetObjectItemCaseSensitive(j, "request");
-    if (cJSON_IsObject(req)) {
+    if (cJSON_IsObject(req) || cJSON_IsRaw(req)) {
         char *r = cJSON_PrintUnformatted(req);
         t->request = xstrdup(r);
         cJSON_free(r);

@@ -274,8 +274,9 @@ TEST(tasks_survive_a_restart)
     CHECK(t != NULL);
     CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(t, "state")), "Completed");
     CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(t, "user")), "bob");
-    cJSON *res = cJSON_GetObjectItem(t, "result");
+    cJSON *res = cJSON_Parse(cJSON_GetObjectItem(t, "result")->valuestring);
     CHECK(cJSON_IsObject(res) && cJSON_GetObjectItem(res, "summary"));
+    cJSON_Delete(res);
     cJSON_Delete(t);
     t = svc_task_json(s, lost, false);
     CHECK(t != NULL);
