@@ -195,17 +195,21 @@ static int write_json(const char *path, const cJSON *j)
     return rc < 0 ? cli_fail(1, "%s", err.msg) : 0;
 }
 
-static void print_proposal(const cJSON *res)
+/* Text output is decimal (MB = 10^6 bytes), as everywhere (docs/cli.md); the JSON's
+ * dataToMoveMB is Cruise Control's 2^20. */
+static void print_proposal(FILE *out, const cJSON *res)
 {
     const cJSON *s = cJSON_GetObjectItem(res, "summary");
-    printf("proposal %s (model generation %.0f): %.0f replica moves, %.0f MB to move, %.0f "
-           "leader moves; balancedness %.1f -> %.1f\n",
-           jstr(res, "proposalId"), jnum(res, "modelGeneration"),
-           jnum(s, "numReplicaMovements"), jnum(s, "dataToMoveMB"), jnum(s, "numLeaderMovements"),
-           jnum(s, "onDemandBalancednessScoreBefore"), jnum(s, "onDemandBalancednessScoreAfter"));
+    fprintf(out, "proposal %s (model generation %.0f): %.0f replica moves, %.1f MB to move, %.0f "
+            "leader moves; balancedness %.1f -> %.1f\n",
+            jstr(res, "proposalId"), jnum(res, "modelGeneration"),
+            jnum(s, "numReplicaMovements"),
+            jnum(cJSON_GetObjectItem(s, "ballast"), "dataToMoveBytes") / 1e6,
+            jnum(s, "numLeaderMovements"), jnum(s, "onDemandBalancednessScoreBefore"),
+            jnum(s, "onDemandBalancednessScoreAfter"));
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItem(res, "goalSummary"))
-        printf("  %-40s %s\n", jstr(g, "goal"), jstr(g, "status"));
+        fprintf(out, "  %-40s %s\n", jstr(g, "goal"), jstr(g, "status"));
 }
 
 /* Common options: --server, --user, --password-file, --cacert. 1 when consumed. */
@@ -388,9 +392,11 @@ int cmd_rebalance(int argc, char **argv)
         cJSON_Delete(ans);
         goto out;
     }
+    /* with the JSON on stdout (--output-json -), the text goes to stderr */
+    FILE *text_out = out_json && strcmp(out_json, "-") == 0 ? stderr : stdout;
     const cJSON *e = cJSON_GetObjectItem(ans, "execution");
     if (e) {
-        printf("execution %s: %.0f done, %.0f failed, %.0f skipped, %.0f not done, of %.0f "
+        fprintf(text_out, "execution %s: %.0f done, %.0f failed, %.0f skipped, %.0f not done, of %.0f "
                "tasks; %.1f of %.1f MB moved in %.1f s\n",
                jstr(e, "status"), jnum(e, "done"), jnum(e, "failed"), jnum(e, "skipped"),
                jnum(e, "notDone"), jnum(e, "tasks"), jnum(e, "bytesDone") / 1e6,
@@ -401,7 +407,7 @@ int cmd_rebalance(int argc, char **argv)
         if (*jstr(ans, "errorMessage"))
             cli_fail(0, "%s", jstr(ans, "errorMessage"));
     } else {
-        print_proposal(ans);
+        print_proposal(text_out, ans);
         exit_code = 0;
     }
     cJSON_Delete(ans);

@@ -3,9 +3,12 @@
 error messages, modes, determinism. Prints 'N passed, N failed' and exits non-zero on failure."""
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 BIN = os.environ.get("BALLAST_BIN", "build/cli/ballast")
 results = {"passed": 0, "failed": 0}
@@ -268,6 +271,40 @@ with tempfile.TemporaryDirectory() as d:
     rc, out, err = run("plan", "--snapshot", nc)
     check("missing capacity names file and fix", rc == 1 and "nocpu.json" in err
           and "no cpu capacity" in err and "capacity.default" in err, err)
+
+    # ballast rebalance --output-json - against a service on the snapshot: stdout is the JSON
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    srv_cfg = os.path.join(d, "serve.yaml")
+    open(srv_cfg, "w").write("api:\n  port: %d\nexecutor:\n  stateDir: %s\n"
+                             % (port, os.path.join(d, "serve-state")))
+    srv = subprocess.Popen([BIN, "serve", "--config", srv_cfg, "--snapshot", snap],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        url = "http://127.0.0.1:%d" % port
+        rc, out, err = run("rebalance", "--server", url, "--output-json", "-")
+        answer = {}
+        try:
+            answer = json.loads(out)
+            check("rebalance --output-json - is pure JSON",
+                  rc == 0 and "goalSummary" in answer and "proposal " in err, (rc, err))
+        except ValueError as e:
+            check("rebalance --output-json - is pure JSON", False, (e, out[:200]))
+        rc, out, err = run("rebalance", "--server", url)
+        mb = "%.1f MB to move" % (answer.get("summary", {}).get("ballast", {})
+                                  .get("dataToMoveBytes", -1e6) / 1e6)
+        check("rebalance prints decimal MB", rc == 0 and mb in out, (mb, out[:300]))
+    finally:
+        srv.terminate()
+        srv.wait(timeout=30)
 
     rc, out, err = run("plan", "--help")
     check("plan --help", rc == 0 and "--reassignment-json" in out)
