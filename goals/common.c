@@ -394,12 +394,19 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
         /* A broker above a capacity limit may shed to any broker that can receive (hard goals
          * hold in every mode) but in add-brokers mode, where the new brokers take it;
          * otherwise the mode's destinations. opt_move_ok decides. */
-        bool over = ctx->mode != OPT_MODE_ADD_BROKERS && opt_over_capacity(ctx, src);
+        bool over = (ctx->mode != OPT_MODE_ADD_BROKERS || ctx->shed_anywhere) &&
+                    opt_over_capacity(ctx, src);
         for (int32_t b = 0; b < c->nbrokers; b++)
             if (b != src && (ctx->dst_ok[b] || (over && ctx->recv_ok[b])) &&
                 broker_in_scope(ctx, b) && same_group(s, ctx, src, b))
                 dsts[nd++] = (struct bsort){b, s->value(s, ctx, b) / (s->hi[b] > 0 ? s->hi[b] : 1)};
         qsort(dsts, (size_t)nd, sizeof(*dsts), bsort_asc);
+        /* With equal limits a destination that cannot take a replica means the fuller ones
+         * after it cannot either; with unequal ones (capacities differ) a cooler broker may
+         * have less room. */
+        bool equal_hi = true;
+        for (int32_t di = 1; di < nd && equal_hi; di++)
+            equal_hi = s->hi[dsts[di].b] == s->hi[dsts[0].b];
         /* Pairs an earlier goal refuses whatever the replica (pinned replica counts) are kept
          * for swaps only; with none left, single moves are not tried at all. */
         int32_t nsingle = mark_single(ctx, dsts, nd, src, true);
@@ -433,8 +440,11 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                     double dv = s->value(s, ctx, dst);
                     /* Destinations are sorted coolest first: when this one cannot take the
                      * replica, later ones (as full or fuller) rarely can. */
-                    if (dv + a > s->hi[dst] + s->eps)
-                        break;
+                    if (dv + a > s->hi[dst] + s->eps) {
+                        if (equal_hi)
+                            break;
+                        continue;
+                    }
                     if (!dsts[di].single || !opt_move_ok(ctx, cd->r, dst))
                         continue;
                     opt_move_apply(ctx, cd->r, dst);

@@ -70,6 +70,14 @@ static int capacity_optimize(struct goal *g, struct opt_ctx *ctx, struct error *
     struct balance_spec s;
     spec_of(g, &s, true);
     goal_balance(&s, ctx);
+    if (goal_count_outside(&s, ctx) > 0 && ctx->mode == OPT_MODE_ADD_BROKERS) {
+        /* The new brokers could not take it all (zones keep each partition's replica in its
+         * zone, and a zone may have few new brokers): old brokers below the limit take the
+         * rest, since a hard goal holds in every mode. */
+        ctx->shed_anywhere = true;
+        goal_balance(&s, ctx);
+        ctx->shed_anywhere = false;
+    }
     if (goal_count_outside(&s, ctx) == 0 || !g->hard)
         return 0;
     int res = g->impl->res;

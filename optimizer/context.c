@@ -195,7 +195,7 @@ bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
         return true;
     /* Hard limits hold in every mode: a broker above a capacity limit may shed replicas, in
      * add-brokers mode only onto the new brokers (dst_ok above; docs/cli.md promises that). */
-    if (ctx->mode != OPT_MODE_ADD_BROKERS && opt_over_capacity(ctx, src))
+    if ((ctx->mode != OPT_MODE_ADD_BROKERS || ctx->shed_anywhere) && opt_over_capacity(ctx, src))
         return true;
     int slot = opt_rep_slot(ctx, r);
     return model_partition_rack_deficit_if(c, p, slot, dst) < ctx->deficit[p];

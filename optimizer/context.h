@@ -64,6 +64,9 @@ struct opt_ctx {
     bool *dst_ok;     /* per broker: a destination for balancing moves in this mode */
     bool *src_only;   /* per broker: in remove mode, the brokers whose replicas may move */
     bool *lead_ok;    /* per broker: may lead */
+    /* Add-brokers mode: set by a capacity goal that the new brokers alone could not satisfy,
+     * while it sheds again onto any broker (hard goals hold in every mode). */
+    bool shed_anywhere;
 
     /* Per topic per broker replica counts, [t * nbrokers + b]; NULL until a goal asks for them
      * with opt_ctx_topic_counts(), then kept exact by every move. */
@@ -116,7 +119,8 @@ static inline double opt_util(const struct opt_ctx *ctx, int32_t b, int res)
  * add-brokers moves onto new brokers only, and every mode but demote allows a move that lowers
  * the partition's rack deficit and a move back to the replica's original broker (going home
  * costs nothing); every mode but demote and add-brokers also a move off a broker above a
- * capacity limit (hard goals hold; in add-brokers mode the new brokers take that load).
+ * capacity limit (hard goals hold; in add-brokers mode the new brokers take that load, and
+ * old brokers only what the new ones cannot: shed_anywhere).
  * Replicas of excluded topics move only when they must. Does not ask the goals. */
 bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst);
 /* Whether broker b's load exceeds a capacity threshold in any resource. */
