@@ -197,7 +197,7 @@ static void free_items(char **items, int n)
 
 static int p_mode(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
 {
-    const char *s;
+    const char *s = NULL;
     int rc = want_text(v, name, &s, err);
     if (rc < 0)
         return rc;
@@ -212,8 +212,8 @@ static int p_mode(const cJSON *v, const char *name, struct svc_request *r, struc
 
 static int p_brokers(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
 {
-    char **items;
-    int n;
+    char **items = NULL;
+    int n = 0;
     int rc = get_list(v, name, SVC_MAX_BROKERS, &items, &n, err);
     if (rc < 0)
         return rc;
@@ -238,8 +238,8 @@ static int p_brokers(const cJSON *v, const char *name, struct svc_request *r, st
 
 static int p_goals(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
 {
-    char **items;
-    int n;
+    char **items = NULL;
+    int n = 0;
     int rc = get_list(v, name, SVC_MAX_GOALS, &items, &n, err);
     if (rc < 0)
         return rc;
@@ -263,7 +263,7 @@ static int p_goals(const cJSON *v, const char *name, struct svc_request *r, stru
 static int p_excluded(const cJSON *v, const char *name, struct svc_request *r,
                       struct error *err)
 {
-    const char *s;
+    const char *s = NULL;
     int rc = want_text(v, name, &s, err);
     if (rc < 0)
         return rc;
@@ -303,7 +303,7 @@ static int p_throttle(const cJSON *v, const char *name, struct svc_request *r,
 static int p_concurrency(const cJSON *v, const char *name, struct svc_request *r,
                          struct error *err)
 {
-    long x;
+    long x = 0;
     int rc = get_int(v, name, 1, 100000, &x, err);
     if (rc == 0)
         r->concurrency = (int)x;
@@ -313,7 +313,7 @@ static int p_concurrency(const cJSON *v, const char *name, struct svc_request *r
 static int p_leader_concurrency(const cJSON *v, const char *name, struct svc_request *r,
                                 struct error *err)
 {
-    long x;
+    long x = 0;
     int rc = get_int(v, name, 1, 1000000, &x, err);
     if (rc == 0)
         r->leader_concurrency = (int)x;
@@ -323,8 +323,8 @@ static int p_leader_concurrency(const cJSON *v, const char *name, struct svc_req
 static int p_strategies(const cJSON *v, const char *name, struct svc_request *r,
                         struct error *err)
 {
-    char **items;
-    int n;
+    char **items = NULL;
+    int n = 0;
     int rc = get_list(v, name, 8, &items, &n, err);
     if (rc < 0)
         return rc;
@@ -349,7 +349,7 @@ static int p_strategies(const cJSON *v, const char *name, struct svc_request *r,
 
 static int p_reason(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
 {
-    const char *s;
+    const char *s = NULL;
     int rc = want_text(v, name, &s, err);
     if (rc == 0 && strlen(s) > 256)
         rc = error_set(err, -EINVAL, "parameter 'reason': longer than 256 characters");
@@ -361,7 +361,7 @@ static int p_reason(const cJSON *v, const char *name, struct svc_request *r, str
 static int p_proposal(const cJSON *v, const char *name, struct svc_request *r,
                       struct error *err)
 {
-    const char *s;
+    const char *s = NULL;
     int rc = want_text(v, name, &s, err);
     if (rc < 0)
         return rc;
