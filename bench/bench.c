@@ -78,6 +78,8 @@ struct row {
     double maxmean[RES_COUNT];
     double disk_vs_best;   /* max over brokers of disk / its achievable share (see below) */
     double zone_maxmean[RES_COUNT]; /* max over brokers of utilisation / its zone's mean */
+    int64_t onto_old;      /* add: replicas placed on brokers that are not new */
+    double fill_ratio;     /* add: bytes moved / the new brokers' share of the bytes */
     double replica_spread, leader_spread;
     int64_t hard_violations;
     int64_t rack_violations;
@@ -187,6 +189,33 @@ static void stats_into(struct row *r, const struct model_stats *st)
     r->rack_violations = st->rack_violations;
     for (int k = 0; k < RES_COUNT; k++)
         r->zone_maxmean[k] = st->zone_max_mean[k];
+}
+
+/* Add-brokers figures: replicas placed on old brokers (not held before, not new) and bytes
+ * moved over the new brokers' share (their capacity times the mean disk utilisation). */
+static void add_figures(const struct model_cluster *a, const struct model_cluster *b,
+                        struct row *r)
+{
+    double load = 0, cap = 0, new_cap = 0;
+    struct model_broker_load *bl = xmalloc((size_t)b->nbrokers * sizeof(*bl));
+    model_compute_loads(b, bl, NULL);
+    for (int32_t k = 0; k < b->nbrokers; k++) {
+        if (!model_broker_usable(b, k))
+            continue;
+        load += bl[k].load[RES_DISK];
+        cap += b->brokers[k].capacity[RES_DISK];
+        if (b->brokers[k].flags & BROKER_NEW)
+            new_cap += b->brokers[k].capacity[RES_DISK];
+    }
+    free(bl);
+    r->fill_ratio = load > 0 && new_cap > 0 ? r->bytes_moved / (load / cap * new_cap) : 0;
+    r->onto_old = 0;
+    for (int32_t p = 0; p < a->npartitions; p++) {
+        const struct model_replica *rb = model_replicas_of(b, p);
+        for (int i = 0; i < b->partitions[p].rf; i++)
+            r->onto_old += !(b->brokers[rb[i].broker].flags & BROKER_NEW) &&
+                           model_partition_slot(a, p, rb[i].broker) < 0;
+    }
 }
 
 /* Moved replicas and bytes between two placements of the same cluster. */
@@ -357,6 +386,8 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
             r->bytes_moved = (double)res->data_to_move;
             r->leader_moves = res->num_leader_moves;
             r->lower_bound = (double)res->lower_bound_bytes;
+            if (sc == SC_ADD)
+                add_figures(c, res->after, r);
             r->hard_violations = 0;
             size_t off = (size_t)snprintf(r->goal_ms, sizeof(r->goal_ms), "{");
             for (int i = 0; i < res->ngoals; i++) {
@@ -447,6 +478,7 @@ static void write_json(FILE *f, const struct row *rows, int n)
                 "\"hardViolations\":%lld,\"rackViolations\":%lld,\"replicasMoved\":%lld,"
                 "\"bytesMoved\":%.0f,\"lowerBoundBytes\":%.0f,\"bytesOverBound\":%.4f,"
                 "\"leaderMoves\":%lld,\"mip\":%d,\"mipBytes\":%.0f,\"mipBound\":%.0f,\"mipMs\":%.0f,"
+                "\"addOntoOld\":%lld,\"addBytesOverFillShare\":%.4f,"
                 "\"zoneMaxMean\":{\"disk\":%.4f,\"nwIn\":%.4f,\"nwOut\":%.4f,\"cpu\":%.4f},"
                 "\"goalMs\":%s}%s\n",
                 r->size, r->layout, r->scenario, r->planner, r->seed, r->ok ? "true" : "false",
@@ -455,7 +487,8 @@ static void write_json(FILE *f, const struct row *rows, int n)
                 r->replica_spread, r->leader_spread, (long long)r->hard_violations,
                 (long long)r->rack_violations, (long long)r->replicas_moved, r->bytes_moved,
                 r->lower_bound, r->ratio, (long long)r->leader_moves, r->mip_state, r->mip_bytes,
-                r->mip_bound, r->mip_ms, r->zone_maxmean[RES_DISK], r->zone_maxmean[RES_NW_IN],
+                r->mip_bound, r->mip_ms, (long long)r->onto_old, r->fill_ratio,
+                r->zone_maxmean[RES_DISK], r->zone_maxmean[RES_NW_IN],
                 r->zone_maxmean[RES_NW_OUT], r->zone_maxmean[RES_CPU],
                 r->goal_ms[0] ? r->goal_ms : "{}", i + 1 < n ? "," : "");
     }

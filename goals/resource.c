@@ -458,6 +458,13 @@ static int64_t pnw_violations(const struct goal *g, const struct opt_ctx *ctx)
 
 static int pnw_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 {
+    /* A move or swap needs a destination under the limit: where every broker that may
+     * receive is over it (a busy cluster, RF 3: issue 16), the engine could only scan. */
+    bool room = false;
+    for (int32_t b = 0; b < ctx->c->nbrokers && !room; b++)
+        room = ctx->recv_ok[b] && ctx->bl[b].pnw_out < g->hi[b];
+    if (!room)
+        return 0;
     struct balance_spec s;
     pnw_spec(g, &s);
     goal_balance(&s, ctx);
