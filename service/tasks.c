@@ -352,7 +352,8 @@ int svc_tasks_load(struct svc *s, struct error *err)
     }
     closedir(d);
     free(dir);
-    qsort(s->tasks, s->ntasks, sizeof(*s->tasks), by_created);
+    if (s->ntasks > 1) /* qsort(NULL, 0) is undefined behaviour (UBSan) */
+        qsort(s->tasks, s->ntasks, sizeof(*s->tasks), by_created);
     return 0;
 }
 
