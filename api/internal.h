@@ -31,6 +31,9 @@ struct api_req {
     char *out;                 /* heap text */
     const char *content_type;
     char task_id[40];          /* sent as the Task-ID header when set */
+    void *conn;                /* struct MHD_Connection: request headers (api/cc.c reads them) */
+    bool cc;                   /* a Cruise Control request: Cruise-Control-Version header */
+    char *set_cookie;          /* heap; sent as Set-Cookie when set */
 };
 
 typedef void (*api_handler)(struct api_req *r, const char *tail);
@@ -52,6 +55,7 @@ struct api_server {
     void *daemon;              /* struct MHD_Daemon */
     char *tls_key, *tls_cert;
     int port;
+    struct api_cc *cc;         /* the Cruise Control API's sessions (api/cc.c) */
     /* requests by route (api_nroutes: no route) and status code class */
     atomic_ullong requests[64][API_NCODES];
 };
@@ -63,5 +67,13 @@ void api_reply_error(struct api_req *r, int status, const char *fmt, ...)
 void api_reply_text(struct api_req *r, int status, const char *type, char *text);
 /* The status codes counted in the request metrics; the last slot counts the others. */
 extern const int api_codes[API_NCODES];
+
+/* The Cruise Control-compatible API under /kafkacruisecontrol/ (api/cc*.c). The version it
+ * claims in the Cruise-Control-Version header: the Cruise Control release whose API it answers
+ * (cccli reads it to know that 202 means "poll again"). */
+#define API_CC_VERSION "2.5.146"
+struct api_cc *api_cc_create(void);
+void api_cc_destroy(struct api_cc *cc); /* accepts NULL */
+void api_cc_handle(struct api_req *r, const char *tail);
 
 #endif

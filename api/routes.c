@@ -368,6 +368,8 @@ static void h_metrics(struct api_req *r, const char *tail)
 
 /* Sorted by path, then method. A path ending in '/' takes one more segment (an id). */
 const struct api_route api_routes[] = {
+    {"GET", "/kafkacruisecontrol/", API_ROLE_VIEWER, api_cc_handle},
+    {"POST", "/kafkacruisecontrol/", API_ROLE_VIEWER, api_cc_handle},
     {"GET", V1 "/load", API_ROLE_VIEWER, h_load},
     {"GET", V1 "/openapi.json", API_ROLE_VIEWER, h_openapi},
     {"GET", V1 "/partition_load", API_ROLE_VIEWER, h_partition_load},

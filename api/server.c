@@ -105,6 +105,10 @@ static void send_reply(struct MHD_Connection *c, struct api_req *r)
         MHD_add_response_header(resp, "Task-ID", r->task_id);
         MHD_add_response_header(resp, "User-Task-ID", r->task_id);
     }
+    if (r->cc)
+        MHD_add_response_header(resp, "Cruise-Control-Version", API_CC_VERSION);
+    if (r->set_cookie)
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Basic realm=\"ballast\"");
     MHD_queue_response(c, (unsigned)r->status, resp);
@@ -145,6 +149,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->route = -1;
         r->user = "-";
         r->query = cJSON_CreateObject();
+        r->conn = c;
         client_address(c, r->client, sizeof(r->client));
         int nargs = MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -243,6 +248,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     cJSON_Delete(r->query);
     free(r->body);
     free(r->out);
+    free(r->set_cookie);
     free(r);
     *con_cls = NULL;
 }
@@ -264,6 +270,7 @@ int api_server_start(const struct api_server_options *o, struct api_server **ret
     s->svc = o->svc;
     s->cfg = o->cfg;
     s->port = a->port;
+    s->cc = api_cc_create();
     int rc = 0;
     if (a->credentials_file && (rc = api_auth_load(a->credentials_file, &s->auth, err)) < 0)
         goto fail;
@@ -344,6 +351,7 @@ void api_server_stop(struct api_server *s)
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     api_auth_destroy(s->auth);
+    api_cc_destroy(s->cc);
     if (s->tls_key)
         explicit_bzero(s->tls_key, strlen(s->tls_key));
     free(s->tls_key);

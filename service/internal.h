@@ -14,7 +14,6 @@
 #include "optimizer/optimizer.h"
 #include "service/service.h"
 
-#define SVC_ID_LEN 37 /* uuid text + NUL */
 #define SVC_MAX_STEPS 8
 #define SVC_MAX_TASKS 2000    /* oldest finished ones dropped beyond */
 #define SVC_MAX_PROPOSALS 16  /* newest kept */
@@ -39,6 +38,8 @@ struct svc_task {
     char *result;          /* JSON text once it has one */
     int http;              /* status its result answers with (200; 4xx/5xx on error) */
     char *proposal_id;
+    char *origin;          /* svc_request.origin, or NULL */
+    char *planned;         /* an execution: the optimization result it executes (JSON text) */
     bool queued;           /* waiting for a planner */
     struct svc_request req; /* the request while queued or planning */
 };
@@ -151,7 +152,6 @@ void svc_tasks_prune(struct svc *s);
 /* The task as JSON; request and result are embedded as raw text (cJSON_Raw), not parsed. */
 cJSON *svc_task_to_json(const struct svc_task *t, bool with_result);
 void svc_task_free(struct svc_task *t);
-void svc_new_id(char id[SVC_ID_LEN]);
 /* {"version":1,"errorMessage":msg} as text. */
 char *svc_error_text(const char *msg);
 

@@ -40,6 +40,7 @@ void svc_request_finish(struct svc_request *r)
     free(r->reason);
     free(r->user);
     free(r->client);
+    free(r->origin);
     svc_request_init(r);
 }
 
@@ -417,6 +418,8 @@ static void finish_planned(struct svc *s, struct svc_task *t, struct plan_out *o
                             &err);
     free(t->result);
     t->result = result; /* the proposal it executes, until the execution's report */
+    free(t->planned);
+    t->planned = xstrdup(result);
     if (rc < 0)
         svc_task_end(s, t, SVC_TASK_COMPLETED_WITH_ERROR, svc_error_text(err.msg),
                      rc == -EEXIST ? 409 : 400);
@@ -616,6 +619,7 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
     t->user = xstrdup(req->user ? req->user : "-");
     t->client = xstrdup(req->client ? req->client : "-");
     t->reason = req->reason ? xstrdup(req->reason) : NULL;
+    t->origin = req->origin ? xstrdup(req->origin) : NULL;
     if (p) {
         t->proposal_id = xstrdup(p->id);
         rc = svc_exec_queue(s, t, p->reassignment, p->placement, req, err);

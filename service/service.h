@@ -49,6 +49,10 @@ void svc_gen_unref(struct svc_gen *g);
  * load do not count: a proposal stays exact as long as this is unchanged. */
 uint64_t svc_placement_hash(const struct model_cluster *c);
 
+#define SVC_ID_LEN 37 /* a task, proposal or session id: uuid text + NUL */
+/* A new random (version 4) UUID as text. */
+void svc_new_id(char id[SVC_ID_LEN]);
+
 /* Task states, as Cruise Control's user_tasks names them. */
 enum svc_task_state {
     SVC_TASK_ACTIVE,
@@ -92,6 +96,8 @@ struct svc_request {
     char *reason;            /* <= 256 chars */
     char *user;              /* who asked ("-" without auth) */
     char *client;            /* address */
+    char *origin;            /* the request line as a client sent it ("POST /kafkacruisecontrol/
+                              * rebalance?dryrun=false"): user_tasks' RequestURL; NULL = native */
 };
 
 void svc_request_init(struct svc_request *r);

@@ -117,6 +117,8 @@ void svc_task_free(struct svc_task *t)
     }
     free(t->result);
     free(t->proposal_id);
+    free(t->origin);
+    free(t->planned);
     svc_request_finish(&t->req);
     free(t);
 }
@@ -157,6 +159,8 @@ cJSON *svc_task_to_json(const struct svc_task *t, bool with_result)
         cJSON_AddStringToObject(j, "reason", t->reason);
     if (t->proposal_id)
         cJSON_AddStringToObject(j, "proposalId", t->proposal_id);
+    if (t->origin)
+        cJSON_AddStringToObject(j, "requestUrl", t->origin);
     if (t->request) /* our own JSON text: embedded as it is, not parsed again */
         cJSON_AddItemToObject(j, "request", cJSON_CreateRaw(t->request));
     cJSON *steps = cJSON_AddArrayToObject(j, "progress");
@@ -175,6 +179,8 @@ cJSON *svc_task_to_json(const struct svc_task *t, bool with_result)
         cJSON_AddNumberToObject(j, "httpStatus", t->http);
     if (with_result && t->result)
         cJSON_AddItemToObject(j, "result", cJSON_CreateRaw(t->result));
+    if (with_result && t->planned)
+        cJSON_AddItemToObject(j, "planned", cJSON_CreateRaw(t->planned));
     return j;
 }
 
@@ -197,6 +203,8 @@ void svc_task_persist(struct svc *s, const struct svc_task *t)
     cJSON *j = svc_task_to_json(t, false);
     if (t->result)
         cJSON_AddStringToObject(j, "resultText", t->result);
+    if (t->planned)
+        cJSON_AddStringToObject(j, "plannedText", t->planned);
     char *text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     struct svc_write *w = xcalloc(1, sizeof(*w));
@@ -290,6 +298,8 @@ static int load_one(struct svc *s, const char *path, int64_t now, struct error *
     t->reason = dup_or_null(jstr(j, "reason"));
     t->proposal_id = dup_or_null(jstr(j, "proposalId"));
     t->result = dup_or_null(jstr(j, "resultText"));
+    t->planned = dup_or_null(jstr(j, "plannedText"));
+    t->origin = dup_or_null(jstr(j, "requestUrl"));
     t->http = (int)jnum(j, "httpStatus");
     const cJSON *req = cJSON_GetObjectItemCaseSensitive(j, "request");
     if (cJSON_IsObject(req) || cJSON_IsRaw(req)) {
