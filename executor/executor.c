@@ -321,7 +321,12 @@ static void exec_finish(struct exec *x)
     free(x->ongoing);
     free(x->foreign);
     free(x->bids);
+    free(x->inv);
+    free(x->inv_off);
     free(x->down_since);
+    for (int i = 0; i < 4; i++)
+        free(x->by_strategy[i]);
+    free(x->intra_index);
     if (x->own_cl)
         exec_cluster_destroy(x->cl);
     exec_journal_finish(&x->j);

@@ -38,7 +38,14 @@ struct exec {
     int nforeign;
     int32_t *bids; /* every broker id the tasks name, sorted: a broker's dense index */
     int nbids;
+    /* the dense indexes of the brokers each task occupies (exec_task_brokers), built with
+     * bids: task i's are inv[inv_off[i] .. inv_off[i + 1]) */
+    int32_t *inv, *inv_off;
     double *down_since; /* by dense index: when the broker was first seen down, 0 = up */
+    struct exec_task **by_strategy[4]; /* per type: its tasks in strategy order (built once) */
+    int nby_strategy[4];
+    struct exec_task **intra_index; /* the log-dir tasks sorted by partition (built once) */
+    int nintra_index;
     double last_liveness;
 };
 
@@ -74,6 +81,9 @@ int exec_build_tasks(struct exec *x, const struct exec_task *targets, int ntarge
 /* Builds x->bids from the tasks; exec_broker_index is then the dense index of id or -1. */
 void exec_index_brokers(struct exec *x);
 int exec_broker_index(const struct exec *x, int32_t id);
+/* The dense indexes of the brokers t occupies: an intra task's broker; a move's current and
+ * new replicas (a leadership task: its replicas). *ret_n of them. */
+const int32_t *exec_task_brokers(const struct exec *x, const struct exec_task *t, int *ret_n);
 int exec_snapshot(struct exec *x, struct model_cluster **ret, struct error *err);
 void exec_current_replicas(const struct model_cluster *c, int32_t p, int32_t *out, int *ret_n);
 const char *exec_replica_dir(const struct model_cluster *c, int32_t p, int32_t broker_id);

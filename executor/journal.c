@@ -312,19 +312,23 @@ int exec_journal_save(struct exec_journal *j, struct error *err)
         cJSON_Delete(h);
     cJSON *ts = cJSON_AddArrayToObject(rec, "tasks");
     int nchanged = 0;
+    int *which = NULL;
+    size_t cap = 0;
     for (int i = 0; i < j->ntasks; i++) {
         if (!changed(&l->shadow[i], &j->tasks[i]))
             continue;
         cJSON *x = task_json(&j->tasks[i]);
         cJSON_AddNumberToObject(x, "i", i);
         cJSON_AddItemToArray(ts, x);
-        nchanged++;
+        xgrow((void **)&which, &cap, (size_t)nchanged + 1, sizeof(*which));
+        which[nchanged++] = i;
     }
     if (!header_changed && nchanged == 0) {
         cJSON_Delete(rec);
         free(header);
         return 0;
     }
+    int rc = 0;
     char *text = cJSON_PrintUnformatted(rec);
     cJSON_Delete(rec);
     size_t len = strlen(text);
@@ -332,27 +336,28 @@ int exec_journal_save(struct exec_journal *j, struct error *err)
     if (l->log_bytes + len + 1 > limit) {
         free(text);
         free(header);
+        free(which);
         l->seq++;
         return write_base(j, err);
     }
-    text[len] = '\0';
     char *line = xasprintf("%s\n", text);
     free(text);
-    int rc = file_write_fd(l->fd, line, len + 1);
+    rc = file_write_fd(l->fd, line, len + 1);
     if (rc == 0 && fsync(l->fd) < 0)
         rc = -errno;
     free(line);
     if (rc < 0) {
         free(header);
+        free(which);
         /* the log may hold part of the line: the next save starts a new base */
         l->based = false;
         return error_set(err, rc, "journal %s/execution.log: %s", j->dir, strerror(-rc));
     }
     l->seq++;
     l->log_bytes += len + 1;
-    for (int i = 0; i < j->ntasks; i++)
-        if (changed(&l->shadow[i], &j->tasks[i]))
-            remember(&l->shadow[i], &j->tasks[i]);
+    for (int k = 0; k < nchanged; k++)
+        remember(&l->shadow[which[k]], &j->tasks[which[k]]);
+    free(which);
     free(l->header);
     l->header = header;
     return 0;

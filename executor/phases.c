@@ -87,17 +87,16 @@ static int intra_vs_task(const void *pa, const void *pb)
  * sorted by partition. */
 static void prefer_log_dirs(struct exec *x, struct exec_task **batch, int nb)
 {
-    struct exec_task **intra = xcalloc((size_t)x->j.ntasks + 1, sizeof(*intra));
-    int ni = 0;
-    for (int k = 0; k < x->j.ntasks; k++)
-        if (x->j.tasks[k].type == EXEC_INTRA && x->j.tasks[k].state == EXEC_PENDING)
-            intra[ni++] = &x->j.tasks[k];
-    if (ni == 0) {
-        free(intra);
-        return;
+    if (!x->intra_index) {
+        x->intra_index = xcalloc((size_t)x->j.ntasks + 1, sizeof(*x->intra_index));
+        for (int k = 0; k < x->j.ntasks; k++)
+            if (x->j.tasks[k].type == EXEC_INTRA)
+                x->intra_index[x->nintra_index++] = &x->j.tasks[k];
+        qsort(x->intra_index, (size_t)x->nintra_index, sizeof(*x->intra_index), exec_by_topic);
     }
-    qsort(intra, (size_t)ni, sizeof(*intra), exec_by_topic);
-    for (int i = 0; i < nb; i++) {
+    struct exec_task **intra = x->intra_index;
+    int ni = x->nintra_index;
+    for (int i = 0; i < nb && ni > 0; i++) {
         struct exec_task **hit = bsearch(&batch[i], intra, (size_t)ni, sizeof(*intra),
                                          intra_vs_task);
         if (!hit)
@@ -106,7 +105,7 @@ static void prefer_log_dirs(struct exec *x, struct exec_task **batch, int nb)
             hit--;
         for (; hit < intra + ni && exec_by_topic(hit, &batch[i]) == 0; hit++) {
             const struct exec_task *d = *hit;
-            if (model_id_in(batch[i]->from, batch[i]->nfrom, d->broker))
+            if (d->state != EXEC_PENDING || model_id_in(batch[i]->from, batch[i]->nfrom, d->broker))
                 continue;
             struct error e2 = {0};
             struct kafka_log_dir_move mv = {d->dir, d->topic, d->partition};
@@ -116,7 +115,6 @@ static void prefer_log_dirs(struct exec *x, struct exec_task **batch, int nb)
                           d->partition, d->broker, e2.msg);
         }
     }
-    free(intra);
 }
 
 /* Sets the rates of the brokers a batch claimed. A broker whose rate cannot be set (it is down)
@@ -189,31 +187,37 @@ static int send_reassignments(struct exec *x, struct exec_task **batch, int nb, 
 static int admit(struct exec *x, enum exec_type type, int *inflight, int max_broker,
                  struct error *err)
 {
-    struct exec_task **cand = xcalloc((size_t)x->j.ntasks + 1, sizeof(*cand));
-    int nc = 0, total_inflight = 0;
-    for (int i = 0; i < x->j.ntasks; i++) {
-        struct exec_task *t = &x->j.tasks[i];
-        /* a pending partition listed in progress is another tool's: it waits */
-        if (t->type == type && t->state == EXEC_PENDING &&
-            !exec_find_ongoing(x->foreign, x->nforeign, t))
-            cand[nc++] = t;
-        total_inflight += t->type == type && t->state == EXEC_INFLIGHT;
+    /* the type's tasks in strategy order, sorted once: the order of a task never changes */
+    if (!x->by_strategy[type]) {
+        x->by_strategy[type] = xcalloc((size_t)x->j.ntasks + 1, sizeof(struct exec_task *));
+        for (int i = 0; i < x->j.ntasks; i++)
+            if (x->j.tasks[i].type == type)
+                x->by_strategy[type][x->nby_strategy[type]++] = &x->j.tasks[i];
+        exec_sort_by_strategy(x, x->by_strategy[type], x->nby_strategy[type]);
     }
-    exec_sort_by_strategy(x, cand, nc);
+    struct exec_task **cand = xcalloc((size_t)x->nby_strategy[type] + 1, sizeof(*cand));
+    int nc = 0, total_inflight = 0;
+    for (int i = 0; i < x->nby_strategy[type]; i++) {
+        struct exec_task *t = x->by_strategy[type][i];
+        /* a pending partition listed in progress is another tool's: it waits */
+        if (t->state == EXEC_PENDING && !exec_find_ongoing(x->foreign, x->nforeign, t))
+            cand[nc++] = t;
+        total_inflight += t->state == EXEC_INFLIGHT;
+    }
     struct exec_task **batch = xcalloc((size_t)nc + 1, sizeof(*batch));
     int nb = 0;
     struct exec_id_set claimed = {0}; /* brokers whose rate this batch sets */
     for (int i = 0; i < nc && total_inflight + nb < x->o->cluster_cap; i++) {
         struct exec_task *t = cand[i];
-        int32_t inv[2 * MODEL_MAX_RF];
-        int ninv = involved(t, inv);
+        int nidx;
+        const int32_t *idx = exec_task_brokers(x, t, &nidx);
         bool fits = true;
-        for (int k = 0; k < ninv && fits; k++) {
-            int b = exec_broker_index(x, inv[k]);
-            fits = b < 0 || inflight[b] < max_broker;
-        }
+        for (int k = 0; k < nidx && fits; k++)
+            fits = inflight[idx[k]] < max_broker;
         if (!fits)
             continue;
+        int32_t inv[2 * MODEL_MAX_RF];
+        int ninv = involved(t, inv);
         /* throttles on every broker involved before anything moves */
         int rc = 0;
         for (int k = 0; k < ninv && rc == 0; k++)
@@ -222,11 +226,8 @@ static int admit(struct exec *x, enum exec_type type, int *inflight, int max_bro
             log_warn("%s-%d waits: %s", t->topic, t->partition, err->msg);
             continue;
         }
-        for (int k = 0; k < ninv; k++) {
-            int b = exec_broker_index(x, inv[k]);
-            if (b >= 0)
-                inflight[b]++;
-        }
+        for (int k = 0; k < nidx; k++)
+            inflight[idx[k]]++;
         batch[nb++] = t;
     }
     free(cand);
@@ -274,7 +275,7 @@ undo:
 out:
     free(batch);
     free(claimed.ids);
-    exec_save(x, true);
+    exec_save(x, false); /* what was refused; the moves themselves were named before */
     return rc;
 }
 
@@ -463,13 +464,10 @@ int exec_run_moves(struct exec *x, enum exec_type type, const char *phase, struc
             if (t->type != type || t->state != EXEC_INFLIGHT)
                 continue;
             inflight_now++;
-            int32_t inv[2 * MODEL_MAX_RF];
-            int ninv = involved(t, inv);
-            for (int k = 0; k < ninv; k++) {
-                int b = exec_broker_index(x, inv[k]);
-                if (b >= 0)
-                    per_broker[b]++;
-            }
+            int nidx;
+            const int32_t *idx = exec_task_brokers(x, t, &nidx);
+            for (int k = 0; k < nidx; k++)
+                per_broker[idx[k]]++;
         }
         int limit = type == EXEC_REORDER ? x->o->cluster_cap : x->o->per_broker;
         if ((rc = admit(x, type, per_broker, limit, err)) < 0) {

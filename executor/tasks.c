@@ -206,6 +206,8 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static void index_task_brokers(struct exec *x);
+
 void exec_index_brokers(struct exec *x)
 {
     free(x->bids);
@@ -236,6 +238,42 @@ void exec_index_brokers(struct exec *x)
         if (m == 0 || x->bids[m - 1] != x->bids[k])
             x->bids[m++] = x->bids[k];
     x->nbids = m;
+    index_task_brokers(x);
+}
+
+const int32_t *exec_task_brokers(const struct exec *x, const struct exec_task *t, int *ret_n)
+{
+    ptrdiff_t i = t - x->j.tasks;
+    *ret_n = x->inv_off[i + 1] - x->inv_off[i];
+    return x->inv + x->inv_off[i];
+}
+
+/* The brokers of each task by dense index (see exec_task_brokers). */
+static void index_task_brokers(struct exec *x)
+{
+    free(x->inv);
+    free(x->inv_off);
+    x->inv_off = xcalloc((size_t)x->j.ntasks + 1, sizeof(*x->inv_off));
+    size_t total = 0;
+    for (int i = 0; i < x->j.ntasks; i++)
+        total += x->j.tasks[i].type == EXEC_INTRA ? 1
+                                                   : (size_t)(x->j.tasks[i].nfrom + x->j.tasks[i].nto);
+    x->inv = xcalloc(total + 1, sizeof(*x->inv));
+    int32_t n = 0;
+    for (int i = 0; i < x->j.ntasks; i++) {
+        const struct exec_task *t = &x->j.tasks[i];
+        x->inv_off[i] = n;
+        if (t->type == EXEC_INTRA) {
+            x->inv[n++] = exec_broker_index(x, t->broker);
+            continue;
+        }
+        for (int k = 0; k < t->nfrom; k++)
+            x->inv[n++] = exec_broker_index(x, t->from[k]);
+        for (int k = 0; k < t->nto; k++)
+            if (!model_id_in(t->from, t->nfrom, t->to[k]))
+                x->inv[n++] = exec_broker_index(x, t->to[k]);
+    }
+    x->inv_off[x->j.ntasks] = n;
 }
 
 int exec_broker_index(const struct exec *x, int32_t id)

@@ -366,7 +366,8 @@ int exec_release_throttles(struct exec *x, bool all, struct error *err)
     }
     free(busy[0]);
     free(busy[1]);
-    exec_save(x, true);
+    /* a journal that still names a removed throttle only removes it again: no need to wait */
+    exec_save(x, all);
     return rc;
 }
 
