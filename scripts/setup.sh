@@ -2,15 +2,17 @@
 # Installs what Ballast and its tests need on Debian 12 (as root) and builds it into build/
 # (or $1). Idempotent: a machine that already has everything only rebuilds. Every program a
 # test or the demo runs comes from one of these packages: java (openjdk-17-jre-headless), mvn
-# (maven, fetches Kafka's jars), openssl, pkill (procps), python3 (standard library only),
-# prometheus (the Prometheus server of the monitor-prometheus-server test).
+# (maven, fetches Kafka's jars), openssl, pkill (procps), python3 (standard library, plus
+# python3-yaml and python3-jsonschema for the Cruise Control contract tests: Debian's, pinned by
+# the release), prometheus (the Prometheus server of the monitor-prometheus-server test).
 # A failing step shows its output (apt-get, meson, ninja) and exits 1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
       librdkafka-dev libglpk-dev libmicrohttpd-dev libcjson-dev libyaml-dev libssl-dev
-      libcurl4-openssl-dev openjdk-17-jre-headless maven openssl procps prometheus)
+      libcurl4-openssl-dev openjdk-17-jre-headless maven openssl procps prometheus
+      python3-yaml python3-jsonschema)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
