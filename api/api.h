@@ -49,8 +49,10 @@ int api_params_merge(cJSON *query, const char *body, size_t len, cJSON **ret,
 
 /* ---- the server (api/server.c) ---- */
 struct api_server;
+struct rb_controller;
 struct api_server_options {
     struct svc *svc;
+    struct rb_controller *rebalances; /* KafkaRebalance resources (NULL: not served) */
     const struct config *cfg;
 };
 /* Reads the credentials and TLS files, checks TLS support, listens. */

@@ -50,6 +50,7 @@ extern const int api_nroutes;
 
 struct api_server {
     struct svc *svc;
+    struct rb_controller *rebalances; /* NULL: /api/v1/kafkarebalances answers 503 */
     const struct config *cfg;
     struct api_auth *auth;     /* NULL: no auth */
     void *daemon;              /* struct MHD_Daemon */
@@ -59,6 +60,16 @@ struct api_server {
     /* requests by route (api_nroutes: no route) and status code class */
     atomic_ullong requests[64][API_NCODES];
 };
+
+/* Refuses any query parameter not in the NULL-terminated list (NULL: none) and a body;
+ * false after replying 400. */
+bool api_only_params(struct api_req *r, const char *const *allowed);
+
+/* rebalances.c: /api/v1/kafkarebalances (list, apply) and /{name} (GET, DELETE, POST
+ * ?annotate=) */
+void api_h_rebalances(struct api_req *r, const char *tail);
+void api_h_rebalance_apply(struct api_req *r, const char *tail);
+void api_h_rebalance_one(struct api_req *r, const char *name);
 
 /* Answers with JSON (takes j) or an error body {"version":1,"errorMessage":msg}. */
 void api_reply_json(struct api_req *r, int status, cJSON *j);

@@ -15,8 +15,11 @@
 #define V1 "/api/v1"
 
 /* Refuses any query parameter not in the NULL-terminated list; false after replying 400. */
-static bool only_params(struct api_req *r, const char *const *allowed)
+bool api_only_params(struct api_req *r, const char *const *allowed)
 {
+    static const char *const empty[] = {NULL};
+    if (!allowed)
+        allowed = empty;
     const cJSON *it;
     cJSON_ArrayForEach(it, r->query)
     {
@@ -62,21 +65,21 @@ static void h_readyz(struct api_req *r, const char *tail)
 static void h_openapi(struct api_req *r, const char *tail)
 {
     (void)tail;
-    if (only_params(r, none))
+    if (api_only_params(r, none))
         api_reply_text(r, 200, "application/json", xstrdup(api_openapi_json));
 }
 
 static void h_state(struct api_req *r, const char *tail)
 {
     (void)tail;
-    if (only_params(r, none))
+    if (api_only_params(r, none))
         api_reply_json(r, 200, svc_state_json(r->srv->svc));
 }
 
 static void h_load(struct api_req *r, const char *tail)
 {
     (void)tail;
-    if (!only_params(r, none))
+    if (!api_only_params(r, none))
         return;
     struct svc_gen *g = svc_current(r->srv->svc);
     if (!g) {
@@ -94,7 +97,7 @@ static void h_partition_load(struct api_req *r, const char *tail)
 {
     (void)tail;
     static const char *const allowed[] = {"resource", "entries", NULL};
-    if (!only_params(r, allowed))
+    if (!api_only_params(r, allowed))
         return;
     enum model_res res = RES_DISK;
     const cJSON *rv = cJSON_GetObjectItemCaseSensitive(r->query, "resource");
@@ -134,7 +137,7 @@ static void h_proposals(struct api_req *r, const char *tail)
 {
     (void)tail;
     static const char *const allowed[] = {"default", NULL};
-    if (!only_params(r, allowed))
+    if (!api_only_params(r, allowed))
         return;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(r->query, "default");
     if (d && strcmp(d->valuestring, "true") != 0 && strcmp(d->valuestring, "false") != 0) {
@@ -156,13 +159,13 @@ static void h_proposals(struct api_req *r, const char *tail)
 static void h_tasks(struct api_req *r, const char *tail)
 {
     (void)tail;
-    if (only_params(r, none))
+    if (api_only_params(r, none))
         api_reply_json(r, 200, svc_tasks_json(r->srv->svc));
 }
 
 static void h_task(struct api_req *r, const char *tail)
 {
-    if (!only_params(r, none))
+    if (!api_only_params(r, none))
         return;
     cJSON *j = svc_task_json(r->srv->svc, tail, true);
     if (!j) {
@@ -247,7 +250,7 @@ static void h_rebalance(struct api_req *r, const char *tail)
 static void h_stop(struct api_req *r, const char *tail)
 {
     (void)tail;
-    if (!only_params(r, none))
+    if (!api_only_params(r, none))
         return;
     struct error err = {0};
     if (svc_stop_execution(r->srv->svc, &err) < 0) {
@@ -263,7 +266,7 @@ static void h_stop(struct api_req *r, const char *tail)
 
 static void sampling(struct api_req *r, bool pause)
 {
-    if (!only_params(r, none))
+    if (!api_only_params(r, none))
         return;
     svc_sampling_pause(r->srv->svc, pause);
     cJSON *j = cJSON_CreateObject();
@@ -290,7 +293,7 @@ static void h_resume(struct api_req *r, const char *tail)
 static void h_metrics(struct api_req *r, const char *tail)
 {
     (void)tail;
-    if (!only_params(r, none))
+    if (!api_only_params(r, none))
         return;
     struct svc_stats st;
     svc_stats(r->srv->svc, &st);
@@ -370,6 +373,11 @@ static void h_metrics(struct api_req *r, const char *tail)
 const struct api_route api_routes[] = {
     {"GET", "/kafkacruisecontrol/", API_ROLE_VIEWER, api_cc_handle},
     {"POST", "/kafkacruisecontrol/", API_ROLE_VIEWER, api_cc_handle},
+    {"GET", V1 "/kafkarebalances", API_ROLE_VIEWER, api_h_rebalances},
+    {"POST", V1 "/kafkarebalances", API_ROLE_USER, api_h_rebalance_apply},
+    {"DELETE", V1 "/kafkarebalances/", API_ROLE_USER, api_h_rebalance_one},
+    {"GET", V1 "/kafkarebalances/", API_ROLE_VIEWER, api_h_rebalance_one},
+    {"POST", V1 "/kafkarebalances/", API_ROLE_USER, api_h_rebalance_one},
     {"GET", V1 "/load", API_ROLE_VIEWER, h_load},
     {"GET", V1 "/openapi.json", API_ROLE_VIEWER, h_openapi},
     {"GET", V1 "/partition_load", API_ROLE_VIEWER, h_partition_load},

@@ -268,6 +268,7 @@ int api_server_start(const struct api_server_options *o, struct api_server **ret
     const struct config_api *a = &o->cfg->api;
     struct api_server *s = xcalloc(1, sizeof(*s));
     s->svc = o->svc;
+    s->rebalances = o->rebalances;
     s->cfg = o->cfg;
     s->port = a->port;
     s->cc = api_cc_create();

@@ -13,6 +13,7 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 
+#include "cli/client.h"
 #include "cli/commands.h"
 #include "common/alloc.h"
 #include "common/clock.h"
@@ -20,13 +21,6 @@
 #include "config/config.h"
 
 #define REPLY_MAX (512L * 1024 * 1024)
-
-struct client {
-    const char *server;
-    const char *user;
-    char *password;
-    const char *cacert;
-};
 
 struct buf {
     char *p;
@@ -79,6 +73,8 @@ static long request(const struct client *c, const char *method, const char *path
     if (strcmp(method, "POST") == 0) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+    } else if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     }
     CURLcode rc = curl_easy_perform(h);
     long status = -1;
@@ -237,8 +233,10 @@ static int client_opt(struct client *c, int ch, const char *arg)
 static int client_check(struct client *c, const char *cmd)
 {
     if (!c->server)
-        return cli_fail(EXIT_USAGE, "%s: --server URL is required (e.g. http://127.0.0.1:9090)",
-                        cmd);
+        c->server = getenv("BALLAST_SERVER");
+    if (!c->server)
+        return cli_fail(EXIT_USAGE, "%s: --server URL (or BALLAST_SERVER) is required (e.g. "
+                        "http://127.0.0.1:9090)", cmd);
     if (strncmp(c->server, "http://", 7) != 0 && strncmp(c->server, "https://", 8) != 0)
         return cli_fail(EXIT_USAGE, "%s: --server '%s': expected http://HOST:PORT or "
                         "https://HOST:PORT", cmd, c->server);
@@ -251,9 +249,26 @@ static int client_check(struct client *c, const char *cmd)
     return 0;
 }
 
-#define CLIENT_OPTS                                                                                \
-    {"server", required_argument, NULL, 'S'}, {"user", required_argument, NULL, 'U'},              \
-        {"password-file", required_argument, NULL, 'P'}, {"cacert", required_argument, NULL, 'A'}
+long cli_request(const struct client *c, const char *method, const char *path,
+                 const char *body, cJSON **ret_json)
+{
+    return request(c, method, path, body, ret_json);
+}
+
+int cli_client_opt(struct client *c, int ch, const char *arg)
+{
+    return client_opt(c, ch, arg);
+}
+
+int cli_client_check(struct client *c, const char *cmd)
+{
+    return client_check(c, cmd);
+}
+
+int cli_fail_answer(long status, const cJSON *j)
+{
+    return fail_answer(status, j);
+}
 
 void cmd_rebalance_help(FILE *out)
 {
@@ -282,17 +297,20 @@ void cmd_rebalance_help(FILE *out)
             "  --output-json FILE      write the answer (optimization result or report)\n"
             "  --no-wait               with --execute/--now: return once the execution started\n\n"
             "Exit status: 0 done, 1 failed or refused (the server's message on stderr), 2 usage,\n"
-            "3 the execution was stopped.\n");
+            "3 the execution was stopped.\n\n");
+    cmd_kafkarebalance_help(out);
 }
 
 int cmd_rebalance(int argc, char **argv)
 {
+    if (argc > 1 && cli_is_resource_verb(argv[1]))
+        return cmd_kafkarebalance(argc - 1, argv + 1);
     struct client c = {0};
     const char *execute = NULL, *out_json = NULL;
     bool now = false, dry = false, no_wait = false;
     cJSON *body = cJSON_CreateObject();
     static const struct option opts[] = {
-        CLIENT_OPTS,
+        CLI_CLIENT_OPTS,
         {"dry-run", no_argument, NULL, 'd'},
         {"execute", required_argument, NULL, 'e'},
         {"now", no_argument, NULL, 'n'},
@@ -431,7 +449,7 @@ int cmd_status(int argc, char **argv)
     struct client c = {0};
     bool wait = false, json = false;
     static const struct option opts[] = {
-        CLIENT_OPTS,
+        CLI_CLIENT_OPTS,
         {"wait", no_argument, NULL, 'w'},
         {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},

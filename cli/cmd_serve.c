@@ -17,6 +17,7 @@
 #include "kafka/client.h"
 #include "model/snapshot.h"
 #include "optimizer/optimizer.h"
+#include "rebalance/rebalance.h"
 #include "service/service.h"
 
 void cmd_serve_help(FILE *out)
@@ -93,6 +94,7 @@ int cmd_serve(int argc, char **argv)
     struct model_cluster *c = NULL;
     struct svc *svc = NULL;
     struct api_server *api = NULL;
+    struct rb_controller *rb = NULL;
     struct model_capacity_table snap_defaults;
     memset(&snap_defaults, 0, sizeof(snap_defaults));
     if (!snapshot && !bootstrap) {
@@ -130,7 +132,12 @@ int cmd_serve(int argc, char **argv)
         cli_fail(1, "serve: %s", err.msg);
         goto out;
     }
-    struct api_server_options ao = {.svc = svc, .cfg = cfg};
+    struct rb_options ro = {.svc = svc, .state_dir = svc_state_dir(svc)};
+    if (rb_controller_create(&ro, &rb, &err) < 0 || rb_controller_start(rb, &err) < 0) {
+        cli_fail(1, "serve: %s", err.msg);
+        goto stop;
+    }
+    struct api_server_options ao = {.svc = svc, .rebalances = rb, .cfg = cfg};
     if (api_server_start(&ao, &api, &err) < 0) {
         cli_fail(1, "serve: %s", err.msg);
         goto stop;
@@ -151,15 +158,18 @@ int cmd_serve(int argc, char **argv)
     exit_code = 0;
 stop:
     api_server_quiesce(api);
+    rb_controller_stop(rb);
     bool left = false;
     svc_shutdown(svc, &left);
     api_server_stop(api);
     if (left) {
+        /* (the controller is stopped; its resources are on disk) */
         /* the executor thread still uses the service and the configuration: exit now */
         fflush(NULL);
         _exit(exit_code);
     }
 out:
+    rb_controller_destroy(rb);
     svc_destroy(svc);
     model_cluster_destroy(c);
     model_capacity_table_finish(&snap_defaults);

@@ -30,6 +30,8 @@ int cmd_serve(int argc, char **argv);
 void cmd_serve_help(FILE *out);
 int cmd_rebalance(int argc, char **argv);
 void cmd_rebalance_help(FILE *out);
+int cmd_kafkarebalance(int argc, char **argv); /* ballast rebalance VERB ... */
+void cmd_kafkarebalance_help(FILE *out);
 int cmd_status(int argc, char **argv);
 void cmd_status_help(FILE *out);
 

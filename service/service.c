@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -649,6 +650,33 @@ out:
     svc_gen_unref(g);
     svc_request_finish(req);
     return rc;
+}
+
+char *svc_proposal_reassignment(struct svc *s, const char *id, uint64_t *ret_placement)
+{
+    pthread_mutex_lock(&s->lock);
+    const struct svc_proposal *p = proposal_find(s, id);
+    char *out = p ? xstrdup(p->reassignment) : NULL;
+    if (p)
+        *ret_placement = p->placement;
+    pthread_mutex_unlock(&s->lock);
+    return out;
+}
+
+void svc_proposal_restore(struct svc *s, const char *id, const char *mode,
+                          const char *reassignment, uint64_t placement)
+{
+    pthread_mutex_lock(&s->lock);
+    if (!proposal_find(s, id)) {
+        struct svc_proposal *p = xcalloc(1, sizeof(*p));
+        snprintf(p->id, sizeof(p->id), "%s", id);
+        p->placement = placement;
+        p->created_ms = clock_wall_ms();
+        p->mode = xstrdup(mode);
+        p->reassignment = xstrdup(reassignment);
+        proposal_store(s, p);
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Brings an executing task's last step up to date with the journal (s->lock held). */

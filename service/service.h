@@ -161,6 +161,13 @@ cJSON *svc_default_proposal(struct svc *s);
 cJSON *svc_state_json(struct svc *s);
 /* Per-partition load of the current generation: the `limit` largest by resource `res`. */
 cJSON *svc_partition_load_json(struct svc *s, enum model_res res, int limit);
+/* Hooks for resources that outlive the proposal store (rebalance/): the reassignment JSON
+ * Kafka gets when proposal id is executed (heap) and the placement hash it was made on, or
+ * NULL when id is not kept; and its restoration after a restart, so that the proposal a
+ * user approved is still the one executed (the placement check still applies). */
+char *svc_proposal_reassignment(struct svc *s, const char *id, uint64_t *ret_placement);
+void svc_proposal_restore(struct svc *s, const char *id, const char *mode,
+                          const char *reassignment, uint64_t placement);
 /* Asks the running execution to stop; -ENOENT when none runs. */
 int svc_stop_execution(struct svc *s, struct error *err);
 void svc_sampling_pause(struct svc *s, bool pause);

@@ -1,0 +1,116 @@
+/* KafkaRebalance resources (shared/KAFKA-REBALANCE.md, docs/rebalance.md): Strimzi's
+ * kafka.strimzi.io KafkaRebalance, v1 and v1beta2, reconciled by Ballast's service.
+ *   machine.c     the state machine (machine.h), pure
+ *   spec.c        the spec: checked as the CRD's schema and Strimzi's operator check it
+ *   yaml.c        YAML <-> JSON for manifests and the standalone store
+ *   controller.c  the controller: the resources, their files in STATE_DIR/rebalances/, the
+ *                 reconcile thread that drives the service (service/service.h) for them
+ * A resource is held as the JSON Kubernetes would show (apiVersion, kind, metadata, spec,
+ * status). Ballast's own bookkeeping (the proposal's reassignment, for a restart) is kept
+ * beside it in STATE_DIR/rebalances/NAME.ballast.json, never in the resource. */
+#ifndef REBALANCE_REBALANCE_H
+#define REBALANCE_REBALANCE_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "rebalance/machine.h"
+#include "service/service.h"
+
+#define RB_ANNOT_REBALANCE "strimzi.io/rebalance"
+#define RB_ANNOT_AUTO_APPROVAL "strimzi.io/rebalance-auto-approval"
+#define RB_ANNOT_TEMPLATE "strimzi.io/rebalance-template"
+#define RB_ANNOT_PAUSE "strimzi.io/pause-reconciliation"
+#define RB_LABEL_CLUSTER "strimzi.io/cluster"
+#define RB_MAX_RESOURCES 1000
+
+/* ---- YAML (yaml.c) ---- */
+/* Parses text (name for messages) into a JSON array of its documents (empty ones left out).
+ * Errors name line and column. */
+int rb_yaml_parse(const char *text, size_t len, const char *name, cJSON **ret,
+                  struct error *err);
+/* One document of YAML for v (heap text). Strings that would read back as another type
+ * are quoted. */
+char *rb_yaml_emit(const cJSON *v);
+
+/* ---- the spec (spec.c) ---- */
+struct rb_volumes {
+    int32_t broker;
+    int32_t *ids;
+    int n;
+};
+
+struct rb_spec {
+    enum svc_mode mode;
+    int32_t *brokers;
+    int nbrokers;
+    char **goals;
+    int ngoals;
+    bool skip_hard_goal_check;
+    bool rebalance_disk;
+    char *excluded_topics;
+    int concurrency;         /* concurrentPartitionMovementsPerBroker; 0 = server default */
+    int intra_concurrency;   /* concurrentIntraBrokerPartitionMovements */
+    int leader_concurrency;  /* concurrentLeaderMovements */
+    double throttle;         /* replicationThrottle bytes/s; < 0 = server default */
+    char *strategies;        /* comma list, or NULL */
+    struct rb_volumes *volumes; /* moveReplicasOffVolumes */
+    int nvolumes;
+};
+
+/* Checks a spec (NULL or an object). -EINVAL: what the CRD's schema refuses (a field of the
+ * wrong type, an unknown field, a value out of range); the resource is refused. -EDOM: what
+ * Strimzi's operator refuses ("The brokers list is mandatory when using the add-brokers
+ * rebalancing mode"); the resource is kept, NotReady with that message. */
+int rb_spec_parse(const cJSON *spec, struct rb_spec *ret, struct error *err);
+void rb_spec_finish(struct rb_spec *s);
+/* A request for the service: a dry run of the spec (copies what it needs). */
+void rb_spec_request(const struct rb_spec *s, struct svc_request *ret);
+
+/* ---- resources (controller.c) ---- */
+/* Checks a resource sent to apply: apiVersion kafka.strimzi.io/v1 or v1beta2, kind
+ * KafkaRebalance, metadata.name a DNS-1123 subdomain, the strimzi.io/cluster label, a spec
+ * the schema accepts. */
+int rb_resource_check(const cJSON *obj, struct error *err);
+/* The resource's state (its one state condition), or RB_NEW without one. */
+enum rb_state rb_resource_state(const cJSON *obj);
+
+struct rb_controller;
+struct rb_options {
+    struct svc *svc;        /* borrowed; outlives the controller */
+    const char *state_dir;  /* resources in state_dir/rebalances/ */
+    int interval_ms;        /* reconcile every (1000); also woken by each change */
+};
+
+/* Loads the resources kept in state_dir/rebalances/ (a file that does not parse is skipped
+ * with a warning). Starts no thread. */
+int rb_controller_create(const struct rb_options *o, struct rb_controller **ret,
+                         struct error *err);
+int rb_controller_start(struct rb_controller *c, struct error *err);
+/* Ends the reconcile thread (an execution a resource started goes on in the service). */
+void rb_controller_stop(struct rb_controller *c);
+void rb_controller_destroy(struct rb_controller *c); /* accepts NULL */
+
+/* The REST front (api/rebalances.c) calls these; each takes the controller's lock briefly
+ * and wakes the reconcile thread. Thread-safe. */
+/* Creates or updates a resource: labels, annotations and spec replace the stored ones (a
+ * changed spec bumps metadata.generation), status is kept. *ret_created says which. */
+int rb_apply(struct rb_controller *c, const cJSON *obj, bool *ret_created, cJSON **ret,
+             struct error *err);
+/* A copy of the resource, or NULL. */
+cJSON *rb_get(struct rb_controller *c, const char *name);
+/* {"apiVersion":"v1","kind":"List","items":[...]} by name. */
+cJSON *rb_list(struct rb_controller *c);
+/* Sets the strimzi.io/rebalance annotation to value (approve, refresh, stop or anything: an
+ * invalid one shows as a Warning, as with kubectl annotate). -ENOENT: no such resource. */
+int rb_annotate(struct rb_controller *c, const char *name, const char *value,
+                struct error *err);
+/* Deletes it (its files too); an execution it runs is stopped. -ENOENT: no such resource. */
+int rb_delete(struct rb_controller *c, const char *name, struct error *err);
+/* Runs one reconcile pass now (tests; the thread does it every interval_ms). */
+void rb_reconcile_all(struct rb_controller *c);
+
+#endif

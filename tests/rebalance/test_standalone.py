@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""KafkaRebalance resources in standalone mode, through the CLI (`ballast rebalance apply|get|
+approve|refresh|stop|delete`) against `ballast serve --snapshot` (suite cli; no Kafka, so an
+approved proposal cannot execute and ends NotReady with the service's reason; the real-Kafka
+flows are in test_kafka.py). Checks the states, the annotations consumed or kept with a
+Warning, a spec edit acting as refresh, an invalid spec, pause, templates, the schema checks,
+and a restart that loses nothing. Prints 'N passed, N failed'."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from krlib import (BIN, Ballast, check, condition, finish, free_port, manifest, sh, state_of,
+                   wait_for)
+
+
+def start(d, port):
+    log = open(os.path.join(d, "serve.log"), "a")
+    return subprocess.Popen([BIN, "serve", "--snapshot", os.path.join(d, "snap.json"),
+                             "--state-dir", os.path.join(d, "state"), "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def main(d):
+    p = sh(BIN, "generate", "--seed", "3", "--brokers", "6", "--racks", "3", "--partitions",
+           "300", "--topics", "6", "--broker-skew", "0.7", "--out", os.path.join(d, "snap.json"))
+    check("generate", p.returncode == 0, p.stderr)
+    port = free_port()
+    proc = start(d, port)
+    b = Ballast(f"http://127.0.0.1:{port}")
+    ready = wait_for(lambda: b.run("get").returncode, lambda rc: rc == 0, 30)
+    check("serve answers", ready == 0)
+
+    # apply: two documents, created, then unchanged -> configured, generation kept
+    two = manifest("full", "\n  skipHardGoalCheck: true") + "---\n" + manifest(
+        "add", "\n  mode: add-brokers", api="kafka.strimzi.io/v1beta2")
+    p = b.apply(two)
+    check("apply -f - with two documents", p.returncode == 0 and
+          "kafkarebalance.kafka.strimzi.io/full created" in p.stdout and
+          "kafkarebalance.kafka.strimzi.io/add created" in p.stdout, p.stdout + p.stderr)
+    r = wait_for(lambda: b.get("full"), lambda o: state_of(o) == "ProposalReady")
+    st = r["status"]
+    check("New -> ProposalReady with an optimizationResult",
+          state_of(r) == "ProposalReady" and st["optimizationResult"]["numReplicaMovements"] > 0
+          and st["observedGeneration"] == 1 and st.get("sessionId"), json.dumps(r)[:800])
+    check("the state condition has status True and a lastTransitionTime",
+          condition(r, "ProposalReady")["status"] == "True" and
+          condition(r, "ProposalReady")["lastTransitionTime"].endswith("Z"))
+    task = sh("curl", "-s", f"http://127.0.0.1:{port}/api/v1/tasks/{st['sessionId']}")
+    check("sessionId is the service's task of the proposal",
+          task.returncode == 0 and json.loads(task.stdout).get("kind") == "rebalance",
+          task.stdout[:300])
+    a = wait_for(lambda: b.get("add"), lambda o: state_of(o) == "NotReady")
+    c = condition(a, "NotReady") or {}
+    check("add-brokers without brokers: NotReady with Strimzi's message",
+          c.get("reason") == "InvalidResourceException" and c.get("message") ==
+          "The brokers list is mandatory when using the add-brokers rebalancing mode", c)
+    p = b.apply(manifest("full", "\n  skipHardGoalCheck: true"))
+    r2 = b.get("full")
+    check("apply unchanged -> configured, generation kept, same proposal",
+          "configured" in p.stdout and r2["metadata"]["generation"] == 1 and
+          r2["status"]["sessionId"] == st["sessionId"], p.stdout)
+
+    # an invalid annotation stays with a Warning; a valid one is consumed
+    p = b.run("stop", "full")
+    r = wait_for(lambda: b.get("full"), lambda o: condition(o, "Warning") is not None, 10)
+    w = condition(r, "Warning") or {}
+    check("stop in ProposalReady: kept, Warning InvalidAnnotation with Strimzi's message",
+          p.returncode == 0 and w.get("reason") == "InvalidAnnotation" and
+          w.get("message") == "Wrong annotation value: stop. The rebalance resource supports "
+          "the following annotations in ProposalReady state: [approve, refresh]" and
+          r["metadata"]["annotations"]["strimzi.io/rebalance"] == "stop" and
+          state_of(r) == "ProposalReady", json.dumps(r.get("status"))[:600])
+    b.run("refresh", "full")
+    r = wait_for(lambda: b.get("full"), lambda o: state_of(o) == "ProposalReady" and
+                 o["status"]["sessionId"] != st["sessionId"], 20)
+    check("refresh: consumed, the Warning gone, a new proposal",
+          "strimzi.io/rebalance" not in r["metadata"].get("annotations", {}) and
+          condition(r, "Warning") is None and r["status"]["sessionId"] != st["sessionId"],
+          json.dumps(r)[:600])
+    session = r["status"]["sessionId"]
+
+    # a spec edit acts as refresh
+    b.apply(manifest("full", "\n  skipHardGoalCheck: true\n  goals: [RackAwareGoal, "
+                     "ReplicaDistributionGoal]"))
+    r = wait_for(lambda: b.get("full"), lambda o: state_of(o) == "ProposalReady" and
+                 o["status"].get("observedGeneration") == 2, 20)
+    check("spec edit: generation 2 observed, a new proposal",
+          r["metadata"]["generation"] == 2 and r["status"]["sessionId"] != session,
+          json.dumps(r)[:600])
+
+    # approve: on a snapshot the service plans but cannot execute
+    b.run("approve", "full")
+    r = wait_for(lambda: b.get("full"), lambda o: state_of(o) == "NotReady", 20)
+    c = condition(r, "NotReady") or {}
+    check("approve consumed; the snapshot service refuses to execute -> NotReady with why",
+          "strimzi.io/rebalance" not in r["metadata"].get("annotations", {}) and
+          c.get("reason") == "ExecutionFailed" and "snapshot" in c.get("message", ""), c)
+    b.run("refresh", "full")
+    r = wait_for(lambda: b.get("full"), lambda o: state_of(o) == "ProposalReady", 20)
+    check("NotReady -> refresh -> ProposalReady", state_of(r) == "ProposalReady")
+
+    # planning failures: a broker the model lacks is final; the message says why
+    b.apply(manifest("ghost", "\n  mode: add-brokers\n  brokers: [99]"))
+    r = wait_for(lambda: b.get("ghost"), lambda o: state_of(o) == "NotReady")
+    c = condition(r, "NotReady") or {}
+    check("a broker the model lacks: NotReady ProposalFailed naming it",
+          c.get("reason") == "ProposalFailed" and "broker 99" in c.get("message", ""), c)
+
+    # pause and unpause; templates are never acted on
+    b.apply(manifest("paused", "\n  skipHardGoalCheck: true",
+                     {"strimzi.io/pause-reconciliation": "true"}))
+    r = wait_for(lambda: b.get("paused"), lambda o: state_of(o) == "ReconciliationPaused")
+    check("pause-reconciliation -> ReconciliationPaused, no task",
+          state_of(r) == "ReconciliationPaused" and "sessionId" not in r["status"], r)
+    b.apply(manifest("paused", "\n  skipHardGoalCheck: true"))
+    r = wait_for(lambda: b.get("paused"), lambda o: state_of(o) == "ProposalReady")
+    check("unpaused -> a new proposal", state_of(r) == "ProposalReady", r.get("status"))
+    b.apply(manifest("tpl", "\n  mode: add-brokers", {"strimzi.io/rebalance-template": "true"}))
+    b.run("get")  # a pass or two
+    r = wait_for(lambda: b.get("tpl"), lambda o: "status" in o, 3)
+    check("a template gets no status", "status" not in r, r)
+
+    # what the schema refuses
+    bad = [("kind", manifest("x").replace("kind: KafkaRebalance", "kind: Kafka"),
+            "kind: expected KafkaRebalance"),
+           ("apiVersion", manifest("x", api="kafka.strimzi.io/v1alpha1"), "apiVersion"),
+           ("name", manifest("Bad_Name"), "DNS-1123"),
+           ("label", manifest("x").replace("strimzi.io/cluster", "app"), "strimzi.io/cluster"),
+           ("field", manifest("x", "\n  colour: blue"), "unknown field 'colour'"),
+           ("type", manifest("x", "\n  brokers: three"), "spec.brokers"),
+           ("yaml", "kind: [", "line ")]
+    for what, text, msg in bad:
+        p = b.apply(text)
+        check(f"apply refuses a bad {what}", p.returncode == 1 and msg in p.stderr, p.stderr)
+    p = b.run("get", "nope")
+    check("get of an unknown name -> exit 1, 404", p.returncode == 1 and "404" in p.stderr)
+    p = b.run("approve")
+    check("approve without NAME -> usage", p.returncode == 2, p.stderr)
+    p = b.run("get")
+    check("get: a table", p.returncode == 0 and p.stdout.split()[:4] ==
+          ["NAME", "CLUSTER", "MODE", "STATE"] and "ghost" in p.stdout, p.stdout)
+    p = b.run("get", "full", "-o", "yaml")
+    check("get -o yaml", p.returncode == 0 and "kind: KafkaRebalance" in p.stdout and
+          "type: ProposalReady" in p.stdout, p.stdout[:400])
+
+    # a restart loses nothing
+    before = b.get("full")
+    proc.send_signal(signal.SIGTERM)
+    check("SIGTERM -> exit 0", proc.wait(20) == 0)
+    proc = start(d, port)
+    after = wait_for(lambda: b.get("full"), lambda o: o is not None, 30)
+    check("after a restart: the same state, proposal and generation",
+          state_of(after) == "ProposalReady" and
+          after["status"]["sessionId"] == before["status"]["sessionId"] and
+          after["status"]["optimizationResult"] == before["status"]["optimizationResult"],
+          json.dumps(after)[:500])
+    b.run("approve", "full")
+    r = wait_for(lambda: b.get("full"), lambda o: state_of(o) == "NotReady", 20)
+    check("after a restart the approved proposal is still known (refused only as a snapshot)",
+          "snapshot" in (condition(r, "NotReady") or {}).get("message", ""), r.get("status"))
+
+    p = b.run("delete", "ghost")
+    check("delete", p.returncode == 0 and b.get("ghost") is None and
+          not os.path.exists(os.path.join(d, "state", "rebalances", "ghost.yaml")), p.stderr)
+    p = b.run("delete", "ghost")
+    check("delete again -> 404", p.returncode == 1 and "404" in p.stderr)
+    proc.send_signal(signal.SIGTERM)
+    check("SIGTERM -> exit 0 again", proc.wait(20) == 0)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    try:
+        main(tmp)
+    except Exception as e:  # a failure to run is a test failure with its message
+        check("standalone test", False, repr(e))
+        try:
+            print(open(os.path.join(tmp, "serve.log")).read()[-3000:], file=sys.stderr)
+        except OSError:
+            pass
+finish()
