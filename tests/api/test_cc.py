@@ -219,7 +219,9 @@ def main(d):
 
     # ---- async: 202 with progress, cookie, User-Task-ID, user_tasks ----
     s = CC(port, "alice", "alicepw")
-    q = "json=true&goals=RackAwareGoal,ReplicaCapacityGoal,DiskCapacityGoal&skip_hard_goal_check=true"
+    # every default goal, planned (excluded_topics keeps it out of the proposal cache): far
+    # longer than blockMs
+    q = "json=true&excluded_topics=no_such_topic_x"
     st, j, _, h = s.call("POST", "rebalance", q)
     tid = h.get("User-Task-ID")
     check("a planned request answers 202 with progress (blockMs 1)", st == 202 and
