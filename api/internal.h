@@ -87,4 +87,18 @@ struct api_cc *api_cc_create(void);
 void api_cc_destroy(struct api_cc *cc); /* accepts NULL */
 void api_cc_handle(struct api_req *r, const char *tail);
 
+/* The web view (api/ui.c): GET /ui/ and its files, GET /api/v1/whoami, GET /api/v1/layout.
+ * The files of ui/ are compiled in by ui/embed.py (the generated ui_assets.c). */
+struct api_ui_asset {
+    const char *name;          /* "index.html" */
+    const char *type;          /* Content-Type */
+    const unsigned char *data; /* text, no NUL inside */
+    size_t len;
+};
+extern const struct api_ui_asset api_ui_assets[];
+extern const int api_ui_nassets;
+void api_ui_handle(struct api_req *r, const char *tail);
+void api_ui_whoami(struct api_req *r, const char *tail);
+void api_ui_layout(struct api_req *r, const char *tail);
+
 #endif

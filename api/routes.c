@@ -378,6 +378,7 @@ const struct api_route api_routes[] = {
     {"DELETE", V1 "/kafkarebalances/", API_ROLE_USER, api_h_rebalance_one},
     {"GET", V1 "/kafkarebalances/", API_ROLE_VIEWER, api_h_rebalance_one},
     {"POST", V1 "/kafkarebalances/", API_ROLE_USER, api_h_rebalance_one},
+    {"GET", V1 "/layout", API_ROLE_VIEWER, api_ui_layout},
     {"GET", V1 "/load", API_ROLE_VIEWER, h_load},
     {"GET", V1 "/openapi.json", API_ROLE_VIEWER, h_openapi},
     {"GET", V1 "/partition_load", API_ROLE_VIEWER, h_partition_load},
@@ -389,8 +390,10 @@ const struct api_route api_routes[] = {
     {"POST", V1 "/stop", API_ROLE_ADMIN, h_stop},
     {"GET", V1 "/tasks", API_ROLE_VIEWER, h_tasks},
     {"GET", V1 "/tasks/", API_ROLE_VIEWER, h_task},
+    {"GET", V1 "/whoami", API_ROLE_VIEWER, api_ui_whoami},
     {"GET", "/healthz", API_ROLE_NONE, h_healthz},
     {"GET", "/metrics", API_ROLE_VIEWER, h_metrics},
     {"GET", "/readyz", API_ROLE_NONE, h_readyz},
+    {"GET", "/ui/", API_ROLE_VIEWER, api_ui_handle},
 };
 const int api_nroutes = (int)(sizeof(api_routes) / sizeof(api_routes[0]));

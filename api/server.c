@@ -78,7 +78,10 @@ static int find_route(const char *method, const char *url, const char **ret_tail
         const struct api_route *rt = &api_routes[i];
         size_t n = strlen(rt->path);
         bool prefix = rt->path[n - 1] == '/';
-        bool match = prefix ? strncmp(url, rt->path, n) == 0 && url[n] && !strchr(url + n, '/')
+        /* the web view's folder is a path of its own (its index); an id is never empty */
+        bool match = prefix ? strncmp(url, rt->path, n) == 0 &&
+                                  (url[n] || rt->handler == api_ui_handle) &&
+                                  !strchr(url + n, '/')
                             : strcmp(url, rt->path) == 0;
         if (!match)
             continue;

@@ -4,7 +4,8 @@
 # test or the demo runs comes from one of these packages: java (openjdk-17-jre-headless), mvn
 # (maven, fetches Kafka's jars), openssl, pkill (procps), python3 (standard library, plus
 # python3-yaml and python3-jsonschema for the Cruise Control contract tests: Debian's, pinned by
-# the release), prometheus (the Prometheus server of the monitor-prometheus-server test).
+# the release), prometheus (the Prometheus server of the monitor-prometheus-server test),
+# chromium and chromium-driver (the web view's browser tests, tests/ui).
 # A failing step shows its output (apt-get, meson, ninja) and exits 1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +13,8 @@ build=${1:-$here/build}
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
       librdkafka-dev libglpk-dev libmicrohttpd-dev libcjson-dev libyaml-dev libssl-dev
       libcurl4-openssl-dev openjdk-17-jre-headless maven openssl procps prometheus
-      python3-yaml python3-jsonschema)
+      python3-yaml python3-jsonschema
+      chromium chromium-driver)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

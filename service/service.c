@@ -962,6 +962,11 @@ const struct config *svc_config(const struct svc *s)
     return s->cfg;
 }
 
+const struct opt_thresholds *svc_thresholds(const struct svc *s)
+{
+    return &s->th;
+}
+
 const char *svc_state_dir(const struct svc *s)
 {
     return s->state_dir;

@@ -136,6 +136,8 @@ bool svc_ready(struct svc *s);
 struct svc_gen *svc_current(struct svc *s);
 const struct config *svc_config(const struct svc *s);
 const char *svc_state_dir(const struct svc *s);
+/* The planner's thresholds the service plans with (fixed for its life). */
+const struct opt_thresholds *svc_thresholds(const struct svc *s);
 
 /* Submits a rebalance (takes ownership of *req, which is emptied). Errors (task not created):
  * -EBUSY with http 429 (too many active tasks), -EEXIST with 409 (an execution is running,

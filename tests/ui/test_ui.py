@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""The web view in a real browser (Debian's headless chromium through chromedriver) against
+`ballast serve --snapshot` (suite cli, no Kafka):
+
+1. /ui/ needs credentials (401 without); an ADMIN sees the cluster page with every broker in
+   its rack and zone and non-empty bars, and the rack violations framed;
+2. markup in user data is shown as text: Kafka refuses a topic named <img src=x
+   onerror=alert(1)> (and so does the snapshot loader: topic names are [a-zA-Z0-9._-]), so the
+   payload rides on what may hold it: a rack name (broker.rack is free text), a zone name and
+   a dry run's reason; no <img>/<svg> element appears, no alert, no handler runs;
+3. a dry run from the proposal page appears there; the execution and rebalances pages render;
+4. a VIEWER sees no Dry run, Execute, Stop or approve button;
+5. a 1,000-broker cluster page renders in under 1 s (from navigation start to the last
+   broker drawn, data fetched included; median of 3 loads).
+
+Screenshots of each page go to the output folder (uitest.OUT). Prints 'N passed, N failed'."""
+import base64
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from browser import Browser  # noqa: E402
+from uitest import BIN, OUT, XSS, check, finish, free_port, serve, stop, users_file  # noqa: E402
+
+ZONE_XSS = '"><svg onload=alert(2)>'
+RENDERED = "return document.body.dataset.rendered === arguments[0]"
+
+
+def generate(path, *args):
+    subprocess.run([BIN, "generate", "--out", path, *args], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def page(b, base, name, seconds=30):
+    b.get(f"{base}/ui/#{name}")
+    return b.wait(RENDERED, seconds, name.split("/")[0])
+
+
+def cluster_checks(b, nbrokers, label):
+    got = b.js("""
+      const racks = [...document.querySelectorAll('.zone .rack')];
+      const inRacks = racks.reduce((n, r) => n + r.querySelectorAll('.broker').length, 0);
+      const cards = [...document.querySelectorAll('.broker')];
+      const filled = cards.filter((c) => [...c.querySelectorAll('.bar')]
+        .some((f) => parseFloat(f.style.getPropertyValue('--w')) > 0)).length;
+      return {racks: racks.length, inRacks, cards: cards.length, filled,
+              zones: document.querySelectorAll('.zone').length,
+              viol: document.querySelectorAll('.broker.viol').length};""")
+    check(f"{label}: every broker drawn in a rack of a zone",
+          got["cards"] == nbrokers and got["inRacks"] == nbrokers and got["zones"] >= 1, got)
+    check(f"{label}: every broker has non-empty bars", got["filled"] == nbrokers, got)
+    return got
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    d = tempfile.mkdtemp(prefix="ballast-ui.")
+    snap = os.path.join(d, "s12.json")
+    generate(snap, "--brokers", "12", "--broker-skew", "0.6", "--rack-violations", "4",
+             "--seed", "3")
+    j = json.load(open(snap))
+    old = j["racks"][0]["name"]
+    j["racks"][0]["name"] = XSS
+    j["racks"][0]["zone"] = ZONE_XSS
+    for br in j["brokers"]:
+        if br["rack"] == old:
+            br["rack"] = XSS
+    json.dump(j, open(snap, "w"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cfg = os.path.join(d, "serve.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"api:\n  port: {port}\n  credentialsFile: {users_file(os.path.join(d, 'users'))}"
+                f"\nexecutor:\n  stateDir: {os.path.join(d, 'state')}\n")
+    log = open(os.path.join(d, "serve.log"), "w")
+    srv = serve(cfg, log, "--snapshot", snap)
+    b = None
+    try:
+        try:
+            urllib.request.urlopen(base + "/ui/", timeout=10)
+            check("/ui/ without credentials -> 401", False, "200")
+        except urllib.error.HTTPError as e:
+            check("/ui/ without credentials -> 401", e.code == 401 and
+                  "Basic" in e.headers.get("WWW-Authenticate", ""), e.code)
+
+        b = Browser()
+        b.basic_auth("admin", "admin")
+        check("cluster page renders (ADMIN)", page(b, base, "cluster"),
+              b.js("return document.getElementById('error').textContent"))
+        got = cluster_checks(b, 12, "12 brokers")
+        check("rack violations are framed", got["viol"] > 0, got)
+        check("the role is shown", "admin (ADMIN)" in b.js(
+            "return document.getElementById('who').textContent"))
+        x = b.js("""
+          const t = (sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent);
+          return {rack: t('.rack > .title').filter((s) => s.includes(arguments[0])).length,
+                  zone: t('.zone > .title').filter((s) => s.includes(arguments[1])).length,
+                  imgs: document.querySelectorAll('img, svg').length, alerts: window.__alerts};""",
+                 XSS, ZONE_XSS)
+        check("a rack named <img src=x onerror=alert(1)> and a zone named "
+              "\"><svg onload=alert(2)> are shown as text", x["rack"] == 1 and x["zone"] == 1
+              and x["imgs"] == 0, x)
+        check("no alert and no handler fired (cluster)", x["alerts"] == 0 and
+              not b.alert_open(), x)
+        b.screenshot(os.path.join(OUT, "cluster.png"))
+
+        check("proposal page renders", page(b, base, "proposal"),
+              b.js("return document.getElementById('error').textContent"))
+        x = b.js("""
+          const t = [...document.querySelectorAll('#compare .broker .id')];
+          return {shown: t.filter((e) => e.textContent.includes(arguments[0])).length,
+                  imgs: document.querySelectorAll('img, svg').length, alerts: window.__alerts,
+                  moves: document.querySelectorAll('#moves td.topic').length};""", XSS)
+        check("the proposal shows the rack name as text", x["shown"] == 4 and x["imgs"] == 0
+              and x["moves"] > 0, x)
+        check("the goal table and the before/after bars are there", b.js(
+            "return document.querySelectorAll('#goals tr').length > 5 && "
+            "document.querySelectorAll('#compare .broker').length === 12"))
+        check("ADMIN sees Execute and Dry run", b.find("#execute") and b.find("#dryrun"))
+        b.screenshot(os.path.join(OUT, "proposal.png"))
+        # a dry run with markup in its reason (USER), listed in the page's proposal picker
+        req = urllib.request.Request(base + "/api/v1/rebalance?reason=" +
+                                     urllib.parse.quote(XSS), method="POST")
+        req.add_header("Authorization", "Basic " + base64.b64encode(b"alice:alice").decode())
+        urllib.request.urlopen(req, timeout=60).read()
+        b.click("#dryrun")
+        ok = b.wait("return location.hash.startsWith('#proposal/') && "
+                    "document.body.dataset.rendered === 'proposal' && "
+                    "document.getElementById('proposal-facts')", 60)
+        check("a dry run from the page appears on the proposal page", ok,
+              b.js("return document.getElementById('error').textContent"))
+        x = b.js("const f = document.getElementById('move-filter');"
+                 "const want = document.querySelector('#moves td.topic').textContent;"
+                 "f.value = want; f.dispatchEvent(new Event('input'));"
+                 "const t = [...document.querySelectorAll('#moves td.topic')];"
+                 "return {want, n: t.length, all: t.every((x) => x.textContent.includes(want))}")
+        check("the move filter keeps only matching rows", x["n"] > 0 and x["all"], x)
+
+        x = b.js("return {opt: [...document.querySelectorAll('#proposal-pick option')]"
+                 ".filter((o) => o.textContent.includes(arguments[0])).length,"
+                 " imgs: document.querySelectorAll('img, svg').length, alerts: window.__alerts}",
+                 XSS)
+        check("a dry run's reason <img src=x onerror=alert(1)> is shown as text",
+              x["opt"] == 1 and x["imgs"] == 0 and x["alerts"] == 0, x)
+        check("execution page renders", page(b, base, "execution"))
+        b.screenshot(os.path.join(OUT, "execution.png"))
+        check("rebalances page renders", page(b, base, "rebalances"),
+              b.js("return document.getElementById('error').textContent"))
+        b.screenshot(os.path.join(OUT, "rebalances.png"))
+        check("no alert on any page", b.js("return window.__alerts") == 0)
+
+        b.basic_auth("viewer", "viewer")
+        b.get(f"{base}/ui/?as=viewer")  # a new load: the page asks who it is once
+        check("cluster page renders (VIEWER)", page(b, base, "cluster"))
+        page(b, base, "proposal")
+        check("a VIEWER sees no Dry run and no Execute button",
+              not b.find("#dryrun") and not b.find("#execute") and
+              b.find("#proposal-facts"), b.js("return document.body.innerText.slice(0, 300)"))
+        page(b, base, "execution")
+        check("a VIEWER sees no Stop button", not b.find("#stop"))
+        page(b, base, "rebalances")
+        check("a VIEWER sees no rebalance buttons", not b.find("#page button"))
+    finally:
+        if b:
+            b.quit()
+        stop(srv)
+
+    # 1,000 brokers, no authentication
+    big = os.path.join(d, "s1000.json")
+    generate(big, "--brokers", "1000", "--zones", "3", "--racks", "30", "--topics", "200",
+             "--partitions", "30000")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(cfg, "w") as f:
+        f.write(f"api:\n  port: {port}\nexecutor:\n  stateDir: {os.path.join(d, 'state2')}\n")
+    srv = serve(cfg, log, "--snapshot", big)
+    b = None
+    try:
+        b = Browser()
+        times = []
+        for i in range(3):  # a fresh load each time: the clock starts at navigation
+            b.get(f"{base}/ui/?load={i}#cluster")
+            ok = b.wait(RENDERED, 60, "cluster")
+            times.append(b.js("return window.ballastDrawnAt"))
+        cluster_checks(b, 1000, "1,000 brokers")
+        med = statistics.median(times)
+        print(f"figure: 1000-broker cluster page, navigation start to drawn: "
+              f"{', '.join('%.0f' % t for t in times)} ms (median {med:.0f})", file=sys.stderr)
+        check("1,000-broker cluster page renders in under 1 s", ok and med < 1000, times)
+        b.screenshot(os.path.join(OUT, "cluster-1000.png"))
+    finally:
+        if b:
+            b.quit()
+        stop(srv)
+    print(f"screenshots in {OUT}", file=sys.stderr)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
