@@ -557,6 +557,10 @@ void cc_async(struct cc_req *q, struct svc_request *req, const char *operation)
     struct svc *s = r->srv->svc;
     char id[SVC_ID_LEN] = "";
     char *key = NULL;
+    if (r->resumed) { /* the wait for its task is over (api_wait_task): answer */
+        snprintf(id, sizeof(id), "%.36s", r->task_id);
+        goto answer;
+    }
     const char *hdr = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "User-Task-ID");
     if (hdr && *hdr) {
         cJSON *t = is_uuid(hdr) ? svc_task_json(s, hdr, false) : NULL;
@@ -605,8 +609,16 @@ void cc_async(struct cc_req *q, struct svc_request *req, const char *operation)
             session_put(r->srv->cc, key, id);
     }
     snprintf(r->task_id, sizeof(r->task_id), "%s", id);
+answer:
+    if (!r->resumed && svc_task_pending(s, id)) {
+        /* no pool thread waits: the connection is suspended until the task ends or
+         * api.blockMs passes, then this handler runs again (r->resumed) */
+        api_wait_task(r, id);
+        r->rerun = true;
+        goto out;
+    }
     bool done = false;
-    cJSON *t = svc_task_wait(s, id, r->srv->cfg->api.block_ms, &done);
+    cJSON *t = svc_task_wait(s, id, 0, &done);
     if (!t)
         cc_fail(q, NULL, "the task vanished");
     else
@@ -714,7 +726,7 @@ void api_cc_handle(struct api_req *r, const char *tail)
         goto out;
     }
     q.ep->handler(&q);
-    if (!r->out)
+    if (!r->out && !r->waiting) /* waiting: answered when resumed (api_wait_task) */
         cc_fail(&q, NULL, "no answer");
 out:
     if (!r->task_id[0]) {

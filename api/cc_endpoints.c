@@ -650,7 +650,7 @@ static void h_user_tasks(struct cc_req *q)
             cc_bad(q, "Unsupported endpoint %.64s in parameter endpoints", eps[i]);
     }
     if (!q->failed) {
-        cJSON *all = svc_tasks_json(q->r->srv->svc);
+        cJSON *all = svc_tasks_json(q->r->srv->svc, INT_MAX);
         cJSON *j = cJSON_CreateObject();
         cJSON *out = cJSON_AddArrayToObject(j, "userTasks");
         const cJSON *t;

@@ -5,6 +5,7 @@
 #ifndef API_INTERNAL_H
 #define API_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "api/api.h"
@@ -34,6 +35,13 @@ struct api_req {
     void *conn;                /* struct MHD_Connection: request headers (api/cc.c reads them) */
     bool cc;                   /* a Cruise Control request: Cruise-Control-Version header */
     char *set_cookie;          /* heap; sent as Set-Cookie when set */
+    /* a request waiting for its task: its connection is suspended until the task leaves
+     * Active or the deadline passes (the resumer thread resumes it); then the route's handler
+     * runs again with `resumed` set when `rerun` (api/cc.c), else api_reply_task answers */
+    bool waiting;
+    bool rerun, resumed;
+    double deadline_ms;        /* clock_mono_ms */
+    struct api_req *next_wait;
 };
 
 typedef void (*api_handler)(struct api_req *r, const char *tail);
@@ -57,6 +65,12 @@ struct api_server {
     char *tls_key, *tls_cert;
     int port;
     struct api_cc *cc;         /* the Cruise Control API's sessions (api/cc.c) */
+    /* waiting requests (wait_lock); the resumer thread resumes them */
+    pthread_mutex_t wait_lock;
+    struct api_req *waits;
+    bool stopping;             /* wait_lock */
+    pthread_t resumer;
+    bool resumer_running;
     /* requests by route (api_nroutes: no route) and status code class */
     atomic_ullong requests[64][API_NCODES];
 };
@@ -76,6 +90,11 @@ void api_reply_json(struct api_req *r, int status, cJSON *j);
 void api_reply_error(struct api_req *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void api_reply_text(struct api_req *r, int status, const char *type, char *text);
+/* Suspends r's connection until its task id leaves Active or api.blockMs passes; the handler
+ * then runs api_reply_task. */
+void api_wait_task(struct api_req *r, const char *id);
+/* The answer for a task: its result (status from the task) when done, else 202 + progress. */
+void api_reply_task(struct api_req *r, const char *id);
 /* The status codes counted in the request metrics; the last slot counts the others. */
 extern const int api_codes[API_NCODES];
 

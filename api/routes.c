@@ -159,8 +159,22 @@ static void h_proposals(struct api_req *r, const char *tail)
 static void h_tasks(struct api_req *r, const char *tail)
 {
     (void)tail;
-    if (api_only_params(r, none))
-        api_reply_json(r, 200, svc_tasks_json(r->srv->svc));
+    static const char *const allowed[] = {"limit", NULL};
+    if (!api_only_params(r, allowed))
+        return;
+    long limit = 100;
+    const cJSON *lv = cJSON_GetObjectItemCaseSensitive(r->query, "limit");
+    if (lv) {
+        char *end;
+        errno = 0;
+        limit = strtol(lv->valuestring, &end, 10);
+        if (*end || errno || end == lv->valuestring || limit < 1 || limit > 100000) {
+            api_reply_error(r, 400, "parameter 'limit': expected a whole number 1..100000, "
+                            "not '%.64s'", lv->valuestring);
+            return;
+        }
+    }
+    api_reply_json(r, 200, svc_tasks_json(r->srv->svc, (int)limit));
 }
 
 static void h_task(struct api_req *r, const char *tail)
@@ -177,30 +191,37 @@ static void h_task(struct api_req *r, const char *tail)
     api_reply_json(r, 200, j);
 }
 
-/* The answer for a task: its result when done (with the result's own status), else 202 with
- * its progress. */
-static void reply_task(struct api_req *r, cJSON *t, bool done)
+void api_reply_task(struct api_req *r, const char *id)
 {
+    if (id != r->task_id)
+        snprintf(r->task_id, sizeof(r->task_id), "%s", id);
+    bool done = false;
+    cJSON *t = svc_task_wait(r->srv->svc, id, 0, &done);
+    if (!t) {
+        api_reply_error(r, 500, "task %s vanished", id);
+        return;
+    }
     if (!done) {
         cJSON_AddNumberToObject(t, "version", 1);
         api_reply_json(r, 202, t);
         return;
     }
     int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t, "httpStatus"));
-    cJSON *raw = cJSON_GetObjectItemCaseSensitive(t, "result");
-    cJSON *res = cJSON_IsRaw(raw) ? cJSON_Parse(raw->valuestring) : NULL;
-    if (!res || !cJSON_IsObject(res)) {
-        cJSON_Delete(res);
+    const cJSON *raw = cJSON_GetObjectItemCaseSensitive(t, "result");
+    const char *text = cJSON_IsRaw(raw) ? raw->valuestring : NULL;
+    size_t skip = text ? strspn(text, " \t\r\n") : 0;
+    if (!text || text[skip] != '{') {
         api_reply_json(r, status ? status : 200, t);
         return;
     }
-    cJSON_AddStringToObject(res, "taskId", cJSON_GetStringValue(cJSON_GetObjectItem(t, "id")));
-    cJSON_AddStringToObject(res, "taskState",
-                            cJSON_GetStringValue(cJSON_GetObjectItem(t, "state")));
+    /* the result with the task's id and state in front: spliced, not parsed again */
+    const char *rest = text + skip + 1;
+    rest += strspn(rest, " \t\r\n");
+    char *out = xasprintf("{\"taskId\":\"%s\",\"taskState\":\"%s\"%s%s\n", id,
+                          cJSON_GetStringValue(cJSON_GetObjectItem(t, "state")),
+                          *rest == '}' ? "" : ",", rest);
     cJSON_Delete(t);
-    if (!cJSON_GetObjectItem(res, "version"))
-        cJSON_AddNumberToObject(res, "version", 1);
-    api_reply_json(r, status ? status : 200, res);
+    api_reply_text(r, status ? status : 200, "application/json", out);
 }
 
 static void h_rebalance(struct api_req *r, const char *tail)
@@ -237,14 +258,11 @@ static void h_rebalance(struct api_req *r, const char *tail)
         api_reply_error(r, http, "%s", err.msg);
         return;
     }
-    snprintf(r->task_id, sizeof(r->task_id), "%s", id);
-    bool done = false;
-    cJSON *t = svc_task_wait(r->srv->svc, id, r->srv->cfg->api.block_ms, &done);
-    free(id);
-    if (!t)
-        api_reply_error(r, 500, "the task vanished");
+    if (svc_task_pending(r->srv->svc, id))
+        api_wait_task(r, id); /* answered when it ends or api.blockMs passes */
     else
-        reply_task(r, t, done);
+        api_reply_task(r, id);
+    free(id);
 }
 
 static void h_stop(struct api_req *r, const char *tail)

@@ -1,5 +1,6 @@
-/* The HTTP server on libmicrohttpd: one thread per connection (bounded by api.maxConnections)
- * so a request waiting for its task never holds up another connection; TLS through
+/* The HTTP server on libmicrohttpd: a pool of api.httpThreads threads on epoll (2 by default,
+ * for a 2-core machine); a request waiting for its task is suspended (MHD_suspend_connection)
+ * and resumed by the resumer thread, so it holds no thread while it waits; TLS through
  * libmicrohttpd's GnuTLS; HTTP Basic auth; body, header and parameter limits; the request log
  * (one line per request: method, path, user, status, milliseconds, client) and the request
  * counters /metrics shows. Handlers live in routes.c. */
@@ -214,6 +215,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (r->waiting) { /* resumed: the task ended or the wait is over */
+        r->waiting = false;
+        free(r->out); /* whatever was set while it waited is not the answer */
+        r->out = NULL;
+        if (r->rerun) {
+            const char *tail = NULL;
+            bool path_known;
+            find_route(method, url, &tail, &path_known);
+            r->resumed = true;
+            api_routes[r->route].handler(r, tail);
+        } else {
+            api_reply_task(r, r->task_id);
+        }
+        if (!r->waiting)
+            send_reply(c, r);
+        return MHD_YES;
+    }
     if (r->out) /* answered after the headers (401, 403, 404, 413...) */
         return MHD_YES;
     if (r->too_large) {
@@ -228,8 +246,57 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         find_route(method, url, &tail, &path_known);
         api_routes[r->route].handler(r, tail);
     }
+    if (r->waiting) /* suspended; answered once resumed */
+        return MHD_YES;
     send_reply(c, r);
     return MHD_YES;
+}
+
+void api_wait_task(struct api_req *r, const char *id)
+{
+    struct api_server *srv = r->srv;
+    snprintf(r->task_id, sizeof(r->task_id), "%s", id);
+    r->deadline_ms = clock_mono_ms() + srv->cfg->api.block_ms;
+    r->waiting = true;
+    /* suspend first: the resumer may resume it as soon as it is on the list */
+    MHD_suspend_connection(r->conn);
+    pthread_mutex_lock(&srv->wait_lock);
+    r->next_wait = srv->waits;
+    srv->waits = r;
+    pthread_mutex_unlock(&srv->wait_lock);
+    svc_poke(srv->svc);
+}
+
+/* The resumer thread: wakes on every change of the service's tasks (svc_wait_change) and at
+ * the nearest deadline, and resumes the waiting requests whose task is no longer Active or
+ * whose api.blockMs has passed. On stop it resumes them all (libmicrohttpd must not stop with
+ * suspended connections). */
+static void *resumer_main(void *arg)
+{
+    struct api_server *srv = arg;
+    uint64_t epoch = 0;
+    for (;;) {
+        pthread_mutex_lock(&srv->wait_lock);
+        bool stop = srv->stopping;
+        double now = clock_mono_ms(), next = now + 1000;
+        struct api_req **pp = &srv->waits;
+        while (*pp) {
+            struct api_req *r = *pp;
+            if (stop || now >= r->deadline_ms || !svc_task_pending(srv->svc, r->task_id)) {
+                *pp = r->next_wait;
+                MHD_resume_connection(r->conn);
+                continue;
+            }
+            if (r->deadline_ms < next)
+                next = r->deadline_ms;
+            pp = &r->next_wait;
+        }
+        pthread_mutex_unlock(&srv->wait_lock);
+        if (stop)
+            break;
+        svc_wait_change(srv->svc, &epoch, (int)(next - now) + 1);
+    }
+    return NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -270,6 +337,7 @@ int api_server_start(const struct api_server_options *o, struct api_server **ret
 {
     const struct config_api *a = &o->cfg->api;
     struct api_server *s = xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->wait_lock, NULL);
     s->svc = o->svc;
     s->rebalances = o->rebalances;
     s->cfg = o->cfg;
@@ -297,8 +365,8 @@ int api_server_start(const struct api_server_options *o, struct api_server **ret
     struct sockaddr_in6 sa6;
     struct sockaddr_in sa4;
     struct sockaddr *sa;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ITC | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
     memset(&sa4, 0, sizeof(sa4));
     memset(&sa6, 0, sizeof(sa6));
     if (inet_pton(AF_INET, a->listen, &sa4.sin_addr) == 1) {
@@ -323,6 +391,7 @@ int api_server_start(const struct api_server_options *o, struct api_server **ret
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)a->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)a->max_connections,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)a->http_threads,
         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_ARRAY, tls_opts,
@@ -332,6 +401,11 @@ int api_server_start(const struct api_server_options *o, struct api_server **ret
                        "certificate and key do not load)", a->listen, a->port);
         goto fail;
     }
+    if ((rc = pthread_create(&s->resumer, NULL, resumer_main, s)) != 0) {
+        rc = error_set(err, -rc, "api: cannot start the resumer thread: %s", strerror(rc));
+        goto fail;
+    }
+    s->resumer_running = true;
     *ret = s;
     return 0;
 fail:
@@ -352,8 +426,16 @@ void api_server_stop(struct api_server *s)
 {
     if (!s)
         return;
+    if (s->resumer_running) {
+        pthread_mutex_lock(&s->wait_lock);
+        s->stopping = true;
+        pthread_mutex_unlock(&s->wait_lock);
+        svc_poke(s->svc);
+        pthread_join(s->resumer, NULL);
+    }
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    pthread_mutex_destroy(&s->wait_lock);
     api_auth_destroy(s->auth);
     api_cc_destroy(s->cc);
     if (s->tls_key)

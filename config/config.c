@@ -623,6 +623,8 @@ static int api_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
         return get_int32(p, v, key, 100, 86400000, &a->refresh_interval_ms);
     if (!strcmp(key, "planners"))
         return get_int32(p, v, key, 1, 64, &a->planners);
+    if (!strcmp(key, "httpThreads"))
+        return get_int32(p, v, key, 1, 64, &a->http_threads);
     if (!strcmp(key, "interruptedExecution")) {
         char *s = NULL;
         int rc = get_string(p, v, key, &s);
@@ -636,7 +638,7 @@ static int api_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
     return failn(p, k, "unknown key '%s' in api (listen, port, credentialsFile, tlsCertFile, "
                  "tlsKeyFile, maxConnections, maxBodyBytes, maxParameters, maxActiveTasks, "
                  "taskRetentionMs, blockMs, refreshIntervalMs, planners, "
-                 "interruptedExecution)", key);
+                 "httpThreads, interruptedExecution)", key);
 }
 
 static int get_url(struct cp *p, const yaml_node_t *n, const char *key, char **out)
@@ -941,6 +943,7 @@ struct config *config_default(void)
     cfg->api.block_ms = 10000;
     cfg->api.refresh_interval_ms = 30000;
     cfg->api.planners = 2;
+    cfg->api.http_threads = 2;
     cfg->monitor.interval_ms = 10000;
     cfg->monitor.scrapes = 2;
     cfg->monitor.window_ms = 300000;

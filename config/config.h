@@ -79,6 +79,7 @@ struct config_api {
     int32_t block_ms;           /* a request waits this long for its task, then 202: 10000 */
     int32_t refresh_interval_ms; /* metadata + DescribeLogDirs every: 30000 */
     int32_t planners;           /* planner threads: 2 */
+    int32_t http_threads;       /* libmicrohttpd's thread pool: 2 */
     bool resume_cancel;         /* an interrupted execution found at start: cancel, not finish */
 };
 

@@ -117,7 +117,7 @@ static void run_job(struct svc *s, struct svc_exec_job *job)
     s->executing = false;
     s->exec_task[0] = '\0';
     s->stop_asked = false;
-    pthread_cond_broadcast(&s->changed);
+    svc_changed(s);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -190,7 +190,7 @@ int svc_exec_queue(struct svc *s, struct svc_task *t, const char *reassignment,
     t->state = SVC_TASK_IN_EXECUTION;
     svc_task_step(t, "Execution", "starting", 0);
     svc_task_persist(s, t);
-    pthread_cond_broadcast(&s->changed);
+    svc_changed(s);
     return 0;
 }
 

@@ -96,6 +96,7 @@ struct svc {
     pthread_mutex_t lock;
     pthread_cond_t changed;      /* a task changed state, a queue grew, or stopping */
     bool stopping;
+    uint64_t epoch;              /* bumped with every broadcast of `changed` */
     struct svc_task **tasks;
     size_t ntasks, cap_tasks;
     struct svc_proposal *proposals[SVC_MAX_PROPOSALS];
@@ -130,6 +131,13 @@ struct svc {
     bool started;
     pthread_cond_t wake_refresher; /* under lock: stopping */
 };
+
+/* Wakes everyone waiting on s->changed and bumps s->epoch (s->lock held). */
+static inline void svc_changed(struct svc *s)
+{
+    s->epoch++;
+    pthread_cond_broadcast(&s->changed);
+}
 
 /* gen.c */
 struct svc_gen *svc_gen_create(struct model_cluster *c, double read_ms); /* takes c */

@@ -217,7 +217,7 @@ static void *refresher_main(void *arg)
             } else if (c) {
                 s->refresh_ok++;
             }
-            pthread_cond_broadcast(&s->changed); /* planners: a new generation */
+            svc_changed(s); /* planners: a new generation */
             pthread_mutex_unlock(&s->lock);
             /* after a failure retry sooner, but not in a tight loop */
             double every = cfg->api.refresh_interval_ms;
@@ -491,7 +491,7 @@ static void *planner_main(void *arg)
                      s->default_pid, (unsigned long long)g->id, out.ms,
                      (long long)out.proposal->moves);
         }
-        pthread_cond_broadcast(&s->changed);
+        svc_changed(s);
         svc_gen_unref(g);
     }
     pthread_mutex_unlock(&s->lock);
@@ -588,7 +588,10 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
         pthread_mutex_unlock(&s->lock);
         goto out;
     }
-    if (count_active(s) >= s->cfg->api.max_active_tasks) {
+    /* a default dry run the cache answers needs no slot: it is over as it starts */
+    bool cached = req->dryrun && is_default_request(req) && s->default_result &&
+                  s->default_gen == g->id;
+    if (!cached && count_active(s) >= s->cfg->api.max_active_tasks) {
         *ret_http = 429;
         rc = error_set(err, -EBUSY, "There are already %d active user tasks, which has reached "
                        "the servlet capacity (api.maxActiveTasks); retry when one has ended",
@@ -628,8 +631,7 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
             svc_task_end(s, t, SVC_TASK_COMPLETED_WITH_ERROR, svc_error_text(err->msg),
                          rc == -EEXIST ? 409 : 400);
         *ret_http = rc == -EEXIST ? 409 : 400;
-    } else if (req->dryrun && is_default_request(req) && s->default_result &&
-               s->default_gen == g->id) {
+    } else if (cached) {
         /* the proposal cache: the default proposal of this generation is ready */
         t->proposal_id = xstrdup(s->default_pid);
         svc_task_step(t, "Planning", "default proposal of the current generation (cached)", 100);
@@ -641,7 +643,7 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
         svc_request_init(req);
         t->queued = true;
         svc_task_step(t, "Queued", "waiting for a planner", 0);
-        pthread_cond_broadcast(&s->changed);
+        svc_changed(s);
     }
     if (rc == 0)
         *ret_task_id = xstrdup(t->id);
@@ -724,6 +726,34 @@ cJSON *svc_task_wait(struct svc *s, const char *id, int timeout_ms, bool *ret_do
     return j;
 }
 
+void svc_wait_change(struct svc *s, uint64_t *epoch, int timeout_ms)
+{
+    struct timespec ts;
+    deadline_in(&ts, timeout_ms);
+    pthread_mutex_lock(&s->lock);
+    while (s->epoch == *epoch && !s->stopping)
+        if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) == ETIMEDOUT)
+            break;
+    *epoch = s->epoch;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void svc_poke(struct svc *s)
+{
+    pthread_mutex_lock(&s->lock);
+    svc_changed(s);
+    pthread_mutex_unlock(&s->lock);
+}
+
+bool svc_task_pending(struct svc *s, const char *id)
+{
+    pthread_mutex_lock(&s->lock);
+    struct svc_task *t = svc_task_find(s, id);
+    bool pending = t && t->state == SVC_TASK_ACTIVE && !s->stopping;
+    pthread_mutex_unlock(&s->lock);
+    return pending;
+}
+
 cJSON *svc_task_json(struct svc *s, const char *id, bool with_result)
 {
     pthread_mutex_lock(&s->lock);
@@ -737,14 +767,15 @@ cJSON *svc_task_json(struct svc *s, const char *id, bool with_result)
     return j;
 }
 
-cJSON *svc_tasks_json(struct svc *s)
+cJSON *svc_tasks_json(struct svc *s, int limit)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "version", 1);
     cJSON *a = cJSON_AddArrayToObject(j, "tasks");
     pthread_mutex_lock(&s->lock);
     svc_tasks_prune(s);
-    for (size_t i = s->ntasks; i-- > 0;) {
+    cJSON_AddNumberToObject(j, "total", (double)s->ntasks);
+    for (size_t i = s->ntasks; i-- > 0 && limit-- > 0;) {
         exec_progress(s, s->tasks[i]);
         cJSON_AddItemToArray(a, svc_task_to_json(s->tasks[i], false));
     }
@@ -1002,7 +1033,7 @@ void svc_shutdown(struct svc *s, bool *ret_execution_left)
         if (s->tasks[i]->queued)
             svc_task_end(s, s->tasks[i], SVC_TASK_COMPLETED_WITH_ERROR,
                          svc_error_text("the service stopped before this task was planned"), 503);
-    pthread_cond_broadcast(&s->changed);
+    svc_changed(s);
     pthread_cond_broadcast(&s->wake_refresher);
     pthread_cond_broadcast(&s->wake_persister);
     bool executing = s->executing;

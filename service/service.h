@@ -150,10 +150,19 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
  * the task's JSON (state, progress, and with result its result as an object), or NULL for
  * an unknown id. *ret_done: the task has its result. */
 cJSON *svc_task_wait(struct svc *s, const char *id, int timeout_ms, bool *ret_done);
+/* Waits up to timeout_ms until something changed since *epoch (a task changed state, a new
+ * generation, stopping), then sets *epoch to now's. For a thread that resumes waiting requests
+ * (api/server.c); *epoch 0 returns at once. */
+void svc_wait_change(struct svc *s, uint64_t *epoch, int timeout_ms);
+/* Wakes svc_wait_change callers (after registering something they should look at). */
+void svc_poke(struct svc *s);
+/* True while task id waits for or undergoes planning (Active); false once it has ended,
+ * entered execution, or is unknown. */
+bool svc_task_pending(struct svc *s, const char *id);
 /* One task (as above, no wait), or NULL. */
 cJSON *svc_task_json(struct svc *s, const char *id, bool with_result);
-/* {"tasks":[...]} newest first, results left out. */
-cJSON *svc_tasks_json(struct svc *s);
+/* {"tasks":[...]} the newest `limit` first, results left out; "total" counts all kept. */
+cJSON *svc_tasks_json(struct svc *s, int limit);
 /* {"proposals":[...]} summaries of the proposals kept, and the default one's id. */
 cJSON *svc_proposals_json(struct svc *s);
 /* The default-goals proposal of the current generation (its optimization result), or NULL

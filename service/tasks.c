@@ -141,7 +141,7 @@ void svc_task_end(struct svc *s, struct svc_task *t, enum svc_task_state st, cha
         t->steps[t->nsteps - 1].pct = 100;
     svc_request_finish(&t->req);
     svc_task_persist(s, t);
-    pthread_cond_broadcast(&s->changed);
+    svc_changed(s);
 }
 
 cJSON *svc_task_to_json(const struct svc_task *t, bool with_result)
@@ -189,13 +189,35 @@ void svc_writes_flush(struct svc_write *w)
     while (w) {
         struct svc_write *next = w->next;
         struct error err = {0};
-        if (file_write_atomic(w->path, w->text, strlen(w->text), &err) < 0)
+        if (!w->text) {
+            if (unlink(w->path) < 0 && errno != ENOENT)
+                log_error("%s: cannot remove: %m", w->path);
+        } else if (file_write_atomic(w->path, w->text, strlen(w->text), &err) < 0) {
             log_error("task file not written: %s", err.msg);
+        }
         free(w->path);
         free(w->text);
         free(w);
         w = next;
     }
+}
+
+/* Queues a write (text) or a removal (text NULL) of path, taking both. */
+static void queue_write(struct svc *s, char *path, char *text)
+{
+    struct svc_write *w = xcalloc(1, sizeof(*w));
+    w->path = path;
+    w->text = text;
+    if (!s->persister_running) { /* before the threads (loading) or in unit tests */
+        svc_writes_flush(w);
+        return;
+    }
+    /* fsync takes milliseconds: never under svc.lock */
+    if (!s->writes_tail)
+        s->writes_tail = &s->writes;
+    *s->writes_tail = w;
+    s->writes_tail = &w->next;
+    pthread_cond_signal(&s->wake_persister);
 }
 
 void svc_task_persist(struct svc *s, const struct svc_task *t)
@@ -207,20 +229,8 @@ void svc_task_persist(struct svc *s, const struct svc_task *t)
         cJSON_AddStringToObject(j, "plannedText", t->planned);
     char *text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    struct svc_write *w = xcalloc(1, sizeof(*w));
-    w->path = task_path(s, t->id);
-    w->text = xstrdup(text);
+    queue_write(s, task_path(s, t->id), xstrdup(text));
     cJSON_free(text);
-    if (!s->persister_running) { /* before the threads (loading) or in unit tests */
-        svc_writes_flush(w);
-        return;
-    }
-    /* fsync takes milliseconds: never under svc.lock */
-    if (!s->writes_tail)
-        s->writes_tail = &s->writes;
-    *s->writes_tail = w;
-    s->writes_tail = &w->next;
-    pthread_cond_signal(&s->wake_persister);
 }
 
 /* The persister thread: writes task files in the order they were queued. On stop it drains
@@ -379,9 +389,8 @@ void svc_tasks_prune(struct svc *s)
         if (finished && (now - t->ended_ms > s->cfg->api.task_retention_ms || over > 0)) {
             if (over > 0)
                 over--;
-            char *path = task_path(s, t->id);
-            unlink(path);
-            free(path);
+            /* through the persister: after any write of the same file still queued */
+            queue_write(s, task_path(s, t->id), NULL);
             svc_task_free(t);
             continue;
         }

@@ -282,7 +282,7 @@ TEST(tasks_survive_a_restart)
     CHECK(t != NULL);
     CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(t, "state")), "CompletedWithError");
     cJSON_Delete(t);
-    cJSON *all = svc_tasks_json(s);
+    cJSON *all = svc_tasks_json(s, 100);
     CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(all, "tasks")), 2); /* old one gone */
     cJSON_Delete(all);
     svc_destroy(s);
