@@ -195,7 +195,12 @@ static int admit(struct exec *x, enum exec_type type, int *inflight, int max_bro
                 x->by_strategy[type][x->nby_strategy[type]++] = &x->j.tasks[i];
         exec_sort_by_strategy(x, x->by_strategy[type], x->nby_strategy[type]);
     }
-    struct exec_task **cand = xcalloc((size_t)x->nby_strategy[type] + 1, sizeof(*cand));
+    /* candidates: pending ones, at most those the cluster-wide cap leaves room for and
+     * every pending one the per-broker limits may skip; counted first to allocate little */
+    int npending = 0;
+    for (int i = 0; i < x->nby_strategy[type]; i++)
+        npending += x->by_strategy[type][i]->state == EXEC_PENDING;
+    struct exec_task **cand = xcalloc((size_t)npending + 1, sizeof(*cand));
     int nc = 0, total_inflight = 0;
     for (int i = 0; i < x->nby_strategy[type]; i++) {
         struct exec_task *t = x->by_strategy[type][i];
@@ -352,8 +357,11 @@ static void poll_moves(struct exec *x, enum exec_type type)
         long_waits = x->j.tasks[i].type == type && x->j.tasks[i].state == EXEC_INFLIGHT &&
                      t - x->j.tasks[i].started >= EXEC_DOWN_REPORT_S;
     bool checked = long_waits && check_liveness(x, t);
-    struct kafka_reassignment *cancel = xcalloc((size_t)x->j.ntasks + 1, sizeof(*cancel));
-    struct exec_task **cancelled = xcalloc((size_t)x->j.ntasks + 1, sizeof(*cancelled));
+    int ninflight = 0;
+    for (int i = 0; i < x->j.ntasks; i++)
+        ninflight += x->j.tasks[i].type == type && x->j.tasks[i].state == EXEC_INFLIGHT;
+    struct kafka_reassignment *cancel = xcalloc((size_t)ninflight + 1, sizeof(*cancel));
+    struct exec_task **cancelled = xcalloc((size_t)ninflight + 1, sizeof(*cancelled));
     int ncancel = 0;
     for (int i = 0; i < x->j.ntasks; i++) {
         struct exec_task *tk = &x->j.tasks[i];

@@ -172,8 +172,11 @@ void exec_set_ongoing(struct exec *x, struct kafka_ongoing *o, int n)
     x->nongoing = n;
     x->foreign = xcalloc((size_t)n + 1, sizeof(*x->foreign));
     x->nforeign = 0;
-    struct exec_task **mine = xcalloc((size_t)x->j.ntasks + 1, sizeof(*mine));
     int nmine = 0;
+    for (int i = 0; i < x->j.ntasks; i++)
+        nmine += x->j.tasks[i].state == EXEC_INFLIGHT;
+    struct exec_task **mine = xcalloc((size_t)nmine + 1, sizeof(*mine));
+    nmine = 0;
     for (int i = 0; i < x->j.ntasks; i++)
         if (x->j.tasks[i].state == EXEC_INFLIGHT)
             mine[nmine++] = &x->j.tasks[i];

@@ -298,8 +298,11 @@ static bool holds_entries(const struct exec_task *t)
  * pairs only once. */
 static int release_topics(struct exec *x, bool all, struct error *err)
 {
-    struct exec_task **hold = xcalloc((size_t)x->j.ntasks + 1, sizeof(*hold));
     int nh = 0, rc = 0;
+    for (int i = 0; i < x->j.ntasks; i++)
+        nh += holds_entries(&x->j.tasks[i]);
+    struct exec_task **hold = xcalloc((size_t)nh + 1, sizeof(*hold));
+    nh = 0;
     for (int i = 0; i < x->j.ntasks; i++)
         if (holds_entries(&x->j.tasks[i]))
             hold[nh++] = &x->j.tasks[i];
