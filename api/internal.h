@@ -84,6 +84,7 @@ bool api_only_params(struct api_req *r, const char *const *allowed);
 void api_h_rebalances(struct api_req *r, const char *tail);
 void api_h_rebalance_apply(struct api_req *r, const char *tail);
 void api_h_rebalance_one(struct api_req *r, const char *name);
+void api_h_decommission(struct api_req *r, const char *tail);
 
 /* Answers with JSON (takes j) or an error body {"version":1,"errorMessage":msg}. */
 void api_reply_json(struct api_req *r, int status, cJSON *j);

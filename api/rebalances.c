@@ -4,11 +4,20 @@
  * reading is VIEWER; applying and refresh are USER (they only plan), except a resource that
  * carries approve or auto-approval, which executes; approve, stop and delete are ADMIN. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/internal.h"
 #include "common/alloc.h"
 #include "rebalance/rebalance.h"
+
+/* The status for a controller error: 400 bad resource, 404 none, 409 refused (Kubernetes
+ * mode, too many), 500 a storage failure. */
+static int status_of(int rc)
+{
+    return rc == -EINVAL ? 400 : rc == -ENOENT ? 404 : rc == -EPERM || rc == -ENOSPC ? 409 : 500;
+}
 
 static bool have(struct api_req *r, enum api_role need, const char *what)
 {
@@ -67,7 +76,7 @@ void api_h_rebalance_apply(struct api_req *r, const char *tail)
     int rc = rb_apply(r->srv->rebalances, obj, &created, &out, &err);
     cJSON_Delete(obj);
     if (rc < 0)
-        api_reply_error(r, rc == -EINVAL ? 400 : rc == -ENOSPC ? 409 : 500, "%s", err.msg);
+        api_reply_error(r, status_of(rc), "%s", err.msg);
     else
         api_reply_json(r, created ? 201 : 200, out);
 }
@@ -92,7 +101,7 @@ void api_h_rebalance_one(struct api_req *r, const char *name)
         if (!api_only_params(r, NULL) || !have(r, API_ROLE_ADMIN, "deleting a resource"))
             return;
         if (rb_delete(c, name, &err) < 0) {
-            api_reply_error(r, 404, "%s", err.msg);
+            api_reply_error(r, status_of(err.code), "%s", err.msg);
             return;
         }
         cJSON *j = cJSON_CreateObject();
@@ -115,8 +124,67 @@ void api_h_rebalance_one(struct api_req *r, const char *name)
     if (!have(r, admin ? API_ROLE_ADMIN : API_ROLE_USER, admin ? "approve or stop" : "refresh"))
         return;
     if (rb_annotate(c, name, v, &err) < 0) {
-        api_reply_error(r, err.code == -ENOENT ? 404 : 500, "%s", err.msg);
+        api_reply_error(r, status_of(err.code), "%s", err.msg);
         return;
     }
     api_reply_json(r, 200, rb_get(c, name));
+}
+
+/* POST /api/v1/decommission?brokers=7,8 (or {"brokers":[7,8]}): empty the brokers through
+ * <cluster>-auto-rebalancing-remove-brokers; GET /api/v1/state's autoRebalance.decommission
+ * says when they are safe to stop. */
+void api_h_decommission(struct api_req *r, const char *tail)
+{
+    (void)tail;
+    if (!controller(r))
+        return;
+    struct error err = {0};
+    cJSON *params = NULL;
+    if (api_params_merge(r->query, r->body, r->body_len, &params, &err) < 0) {
+        api_reply_error(r, 400, "%s", err.msg);
+        return;
+    }
+    int32_t ids[SVC_MAX_BROKERS];
+    int n = 0;
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(params, "brokers");
+    bool bad = !b || cJSON_GetArraySize(params) != 1;
+    if (cJSON_IsString(b)) {
+        for (char *p = b->valuestring; *p && !bad && n < SVC_MAX_BROKERS;) {
+            char *end;
+            long v = strtol(p, &end, 10);
+            bad = end == p || v < 0 || v > INT32_MAX || (*end && *end != ',');
+            ids[n++] = (int32_t)v;
+            p = *end ? end + 1 : end;
+        }
+    } else if (cJSON_IsArray(b)) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, b)
+        {
+            bad |= !cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > INT32_MAX ||
+                   n >= SVC_MAX_BROKERS;
+            if (!bad)
+                ids[n++] = (int32_t)it->valuedouble;
+        }
+    }
+    cJSON_Delete(params);
+    if (bad || !n) {
+        api_reply_error(r, 400, "parameter 'brokers': expected broker ids (7,8 or [7,8]), and "
+                        "no other parameter");
+        return;
+    }
+    struct svc_gen *g = svc_current(r->srv->svc);
+    for (int i = 0; g && i < n; i++)
+        if (model_broker_find(g->cluster, ids[i]) < 0) {
+            api_reply_error(r, 400, "broker %d does not exist in the cluster model", ids[i]);
+            svc_gen_unref(g);
+            return;
+        }
+    svc_gen_unref(g);
+    if (rb_decommission(r->srv->rebalances, ids, n, &err) < 0) {
+        api_reply_error(r, 409, "%s", err.msg);
+        return;
+    }
+    cJSON *j = rb_auto_state(r->srv->rebalances);
+    cJSON_AddNumberToObject(j, "version", 1);
+    api_reply_json(r, 202, j);
 }

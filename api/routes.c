@@ -11,6 +11,7 @@
 #include "api/internal.h"
 #include "common/alloc.h"
 #include "optimizer/report.h"
+#include "rebalance/rebalance.h"
 
 #define V1 "/api/v1"
 
@@ -72,8 +73,13 @@ static void h_openapi(struct api_req *r, const char *tail)
 static void h_state(struct api_req *r, const char *tail)
 {
     (void)tail;
-    if (api_only_params(r, none))
-        api_reply_json(r, 200, svc_state_json(r->srv->svc));
+    if (!api_only_params(r, none))
+        return;
+    cJSON *j = svc_state_json(r->srv->svc);
+    cJSON *a = rb_auto_state(r->srv->rebalances);
+    if (a)
+        cJSON_AddItemToObject(j, "autoRebalance", a);
+    api_reply_json(r, 200, j);
 }
 
 static void h_load(struct api_req *r, const char *tail)
@@ -391,6 +397,7 @@ static void h_metrics(struct api_req *r, const char *tail)
 const struct api_route api_routes[] = {
     {"GET", "/kafkacruisecontrol/", API_ROLE_VIEWER, api_cc_handle},
     {"POST", "/kafkacruisecontrol/", API_ROLE_VIEWER, api_cc_handle},
+    {"POST", V1 "/decommission", API_ROLE_ADMIN, api_h_decommission},
     {"GET", V1 "/kafkarebalances", API_ROLE_VIEWER, api_h_rebalances},
     {"POST", V1 "/kafkarebalances", API_ROLE_USER, api_h_rebalance_apply},
     {"DELETE", V1 "/kafkarebalances/", API_ROLE_USER, api_h_rebalance_one},

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/client.h"
 #include "cli/commands.h"
@@ -243,6 +244,108 @@ int cmd_kafkarebalance(int argc, char **argv)
         cli_fail_answer(st, ans);
     }
     cJSON_Delete(ans);
+out:
+    free(c.password);
+    return exit_code;
+}
+
+void cmd_decommission_help(FILE *out)
+{
+    fprintf(out,
+            "usage: ballast decommission --brokers 7,8 [--wait] [--server URL] [--user U]\n\n"
+            "Asks a running `ballast serve --auto-rebalance CLUSTER` to empty brokers before they\n"
+            "are stopped: CLUSTER-auto-rebalancing-remove-brokers (auto-approved) moves their\n"
+            "replicas, and so their leadership, to the others. --wait follows it and exits 0\n"
+            "once the brokers hold nothing: then they are safe to stop.\n");
+}
+
+int cmd_decommission(int argc, char **argv)
+{
+    struct client c = {0};
+    const char *brokers = NULL;
+    bool wait = false;
+    static const struct option opts[] = {
+        CLI_CLIENT_OPTS,
+        {"brokers", required_argument, NULL, 'b'},
+        {"wait", no_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    optind = 1;
+    int ch, exit_code = EXIT_USAGE;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        int k = cli_client_opt(&c, ch, optarg);
+        if (k < 0)
+            goto out;
+        if (k)
+            continue;
+        switch (ch) {
+        case 'b': brokers = optarg; break;
+        case 'w': wait = true; break;
+        case ':':
+            cli_fail(0, "decommission: option '%s' needs a value", argv[optind - 1]);
+            goto out;
+        default:
+            cli_fail(0, "decommission: unknown option '%s' (see --help)", argv[optind - 1]);
+            goto out;
+        }
+    }
+    int32_t ids[256];
+    int n = 0;
+    if (optind < argc || !brokers) {
+        cli_fail(0, "decommission: --brokers 7,8 is required, and nothing else");
+        goto out;
+    }
+    if (cli_parse_ids("--brokers", brokers, ids, 256, &n) < 0 ||
+        cli_client_check(&c, "decommission") != 0)
+        goto out;
+    exit_code = 1;
+    cJSON *body = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(body, "brokers");
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateNumber(ids[i]));
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    cJSON *ans = NULL;
+    long st = cli_request(&c, "POST", "/api/v1/decommission", text, &ans);
+    cJSON_free(text);
+    if (st != 202) {
+        if (st > 0)
+            cli_fail_answer(st, ans);
+        cJSON_Delete(ans);
+        goto out;
+    }
+    cJSON_Delete(ans);
+    fprintf(stderr, "decommission of %s asked (%s)\n", brokers,
+            "a remove-brokers KafkaRebalance, auto-approved");
+    if (!wait) {
+        exit_code = 0;
+        goto out;
+    }
+    for (;;) {
+        cJSON *s = NULL;
+        st = cli_request(&c, "GET", "/api/v1/state", NULL, &s);
+        if (st != 200) {
+            if (st > 0)
+                cli_fail_answer(st, s);
+            cJSON_Delete(s);
+            goto out;
+        }
+        const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "autoRebalance"),
+                                             "decommission");
+        bool done = cJSON_IsTrue(cJSON_GetObjectItem(d, "done"));
+        const char *e = jstr(cJSON_GetObjectItem(s, "autoRebalance"), "lastError");
+        cJSON_Delete(s);
+        if (done) {
+            printf("brokers %s hold no replica: safe to stop\n", brokers);
+            exit_code = 0;
+            goto out;
+        }
+        if (*e)
+            fprintf(stderr, "auto-rebalancer: %s\n", e);
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+    }
 out:
     free(c.password);
     return exit_code;

@@ -17,6 +17,7 @@
 #include "kafka/client.h"
 #include "model/snapshot.h"
 #include "optimizer/optimizer.h"
+#include "rebalance/kube.h"
 #include "rebalance/rebalance.h"
 #include "service/service.h"
 
@@ -35,7 +36,18 @@ void cmd_serve_help(FILE *out)
             "  --state-dir DIR    tasks, the execution journal, the lock (default:\n"
             "                     executor.stateDir)\n"
             "  --listen ADDR      address to listen on (default: api.listen, 127.0.0.1)\n"
-            "  --port N           port (default: api.port, 9090)\n\n"
+            "  --port N           port (default: api.port, 9090)\n"
+            "  --kube-cluster NAME  Kubernetes mode (docs/rebalance.md): reconcile the\n"
+            "                     KafkaRebalances labelled strimzi.io/cluster=NAME in the API\n"
+            "                     instead of standalone ones\n"
+            "  --kubeconfig FILE  the API's credentials (default: the pod's service account)\n"
+            "  --kube-namespace NS  (default: the kubeconfig context's, the pod's, default)\n"
+            "  --kube-selector SEL  more labels a resource must have\n"
+            "                     (e.g. ballast.io/managed=true)\n"
+            "  --auto-rebalance CLUSTER  the auto-rebalancer (standalone): an empty broker that\n"
+            "                     joins gets CLUSTER-auto-rebalancing-add-brokers; ballast\n"
+            "                     decommission gets CLUSTER-auto-rebalancing-remove-brokers\n"
+            "  --auto-settle-ms N a joined broker waits this long first (30000)\n\n"
             "Runs until SIGTERM or SIGINT, then exits 0; an execution in flight is left to the\n"
             "journal and adopted by the next start. A second service on the same state dir\n"
             "refuses to start.\n");
@@ -45,11 +57,19 @@ int cmd_serve(int argc, char **argv)
 {
     const char *config_path = NULL, *snapshot = NULL, *bootstrap = NULL, *state_dir = NULL;
     const char *listen = NULL;
-    long port = 0;
+    const char *kube_cluster = NULL, *kubeconfig = NULL, *kube_ns = NULL, *kube_sel = NULL;
+    const char *auto_cluster = NULL;
+    long port = 0, settle_ms = 30000;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},    {"snapshot", required_argument, NULL, 's'},
         {"bootstrap", required_argument, NULL, 'b'}, {"state-dir", required_argument, NULL, 'd'},
         {"listen", required_argument, NULL, 'l'},    {"port", required_argument, NULL, 'p'},
+        {"kube-cluster", required_argument, NULL, 'K'},
+        {"kubeconfig", required_argument, NULL, 'k'},
+        {"kube-namespace", required_argument, NULL, 'n'},
+        {"kube-selector", required_argument, NULL, 'L'},
+        {"auto-rebalance", required_argument, NULL, 'a'},
+        {"auto-settle-ms", required_argument, NULL, 'w'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -62,6 +82,20 @@ int cmd_serve(int argc, char **argv)
         case 'b': bootstrap = optarg; break;
         case 'd': state_dir = optarg; break;
         case 'l': listen = optarg; break;
+        case 'K': kube_cluster = optarg; break;
+        case 'k': kubeconfig = optarg; break;
+        case 'n': kube_ns = optarg; break;
+        case 'L': kube_sel = optarg; break;
+        case 'a': auto_cluster = optarg; break;
+        case 'w': {
+            char *end;
+            errno = 0;
+            settle_ms = strtol(optarg, &end, 10);
+            if (*end || errno || settle_ms < 0 || settle_ms > 86400000)
+                return cli_fail(EXIT_USAGE, "serve: --auto-settle-ms takes 0..86400000, not '%s'",
+                                optarg);
+            break;
+        }
         case 'p': {
             char *end;
             errno = 0;
@@ -76,6 +110,12 @@ int cmd_serve(int argc, char **argv)
     }
     if (optind < argc)
         return cli_fail(EXIT_USAGE, "serve: unexpected argument '%s'", argv[optind]);
+    if ((kubeconfig || kube_ns || kube_sel) && !kube_cluster)
+        return cli_fail(EXIT_USAGE, "serve: --kubeconfig, --kube-namespace and --kube-selector go "
+                        "with --kube-cluster");
+    if (auto_cluster && kube_cluster)
+        return cli_fail(EXIT_USAGE, "serve: --auto-rebalance works in standalone mode, not with "
+                        "--kube-cluster");
     if (snapshot && bootstrap)
         return cli_fail(EXIT_USAGE, "serve: --snapshot and --bootstrap exclude each other");
     struct error err = {0};
@@ -133,6 +173,15 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     struct rb_options ro = {.svc = svc, .state_dir = svc_state_dir(svc)};
+    if (auto_cluster)
+        ro.autob = rb_auto_create(auto_cluster, settle_ms);
+    if (kube_cluster) {
+        struct rb_kube_options ko = {kubeconfig, kube_ns, kube_cluster, kube_sel};
+        if (rb_kube_create(&ko, &ro.kube, &err) < 0) {
+            cli_fail(1, "serve: Kubernetes: %s", err.msg);
+            goto stop;
+        }
+    }
     if (rb_controller_create(&ro, &rb, &err) < 0 || rb_controller_start(rb, &err) < 0) {
         cli_fail(1, "serve: %s", err.msg);
         goto stop;

@@ -26,6 +26,8 @@ const struct cli_command cli_commands[] = {
      cmd_serve_help},
     {"rebalance", "ask a running service to plan or execute (--server URL)", cmd_rebalance,
      cmd_rebalance_help},
+    {"decommission", "empty brokers through a running service before stopping them",
+     cmd_decommission, cmd_decommission_help},
     {"status", "a running service's model, monitor, executor and analyzer (--server URL)",
      cmd_status, cmd_status_help},
     {NULL, NULL, NULL, NULL},

@@ -32,6 +32,8 @@ int cmd_rebalance(int argc, char **argv);
 void cmd_rebalance_help(FILE *out);
 int cmd_kafkarebalance(int argc, char **argv); /* ballast rebalance VERB ... */
 void cmd_kafkarebalance_help(FILE *out);
+int cmd_decommission(int argc, char **argv);
+void cmd_decommission_help(FILE *out);
 int cmd_status(int argc, char **argv);
 void cmd_status_help(FILE *out);
 

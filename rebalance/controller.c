@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "common/clock.h"
 #include "common/file.h"
 #include "common/log.h"
+#include "rebalance/kube.h"
 #include "rebalance/rebalance.h"
 
 #define FILE_MAX (8 * 1024 * 1024)
@@ -63,6 +65,12 @@ struct rb_controller {
     pthread_t thread;
     struct item **items;
     size_t n, cap;
+    /* Kubernetes mode: the watcher thread keeps items equal to the API's objects */
+    struct rb_kube *kube;
+    pthread_t watcher;
+    bool watching;
+    atomic_bool stop_watch;
+    struct rb_auto *autob; /* the auto-rebalancer, or NULL */
 };
 
 /* ---- small JSON helpers ---- */
@@ -242,11 +250,15 @@ static void priv_parse(const char *text, struct priv *p)
 static int save(struct rb_controller *c, struct item *it, bool with_priv)
 {
     struct error err = {0};
-    char *y = rb_yaml_emit(it->obj);
-    char *path = xasprintf("%s/%s.yaml", c->dir, it->name);
-    int rc = file_write_atomic(path, y, strlen(y), &err);
-    free(path);
-    free(y);
+    int rc = 0;
+    if (!c->kube) { /* in Kubernetes mode the resource is the API server's */
+        char *y = rb_yaml_emit(it->obj);
+        char *path = xasprintf("%s/%s.yaml", c->dir, it->name);
+        rc = file_write_atomic(path, y, strlen(y), &err);
+        free(path);
+        free(y);
+    }
+    char *path;
     if (rc == 0 && with_priv) {
         char *t = priv_text(&it->priv);
         path = xasprintf("%s/%s.ballast.json", c->dir, it->name);
@@ -292,6 +304,17 @@ static void add(struct rb_controller *c, struct item *it)
     qsort(c->items, c->n, sizeof(*c->items), by_name);
 }
 
+static void load_priv(struct rb_controller *c, struct item *it)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    char *path = xasprintf("%s/%s.ballast.json", c->dir, it->name);
+    if (file_read(path, FILE_MAX, &buf, &len, NULL) == 0)
+        priv_parse(buf, &it->priv);
+    free(path);
+    free(buf);
+}
+
 static void load_one(struct rb_controller *c, const char *file)
 {
     char *path = xasprintf("%s/%s", c->dir, file);
@@ -316,12 +339,7 @@ static void load_one(struct rb_controller *c, const char *file)
         item_free(it);
         goto out;
     }
-    free(buf);
-    buf = NULL;
-    char *ppath = xasprintf("%s/%s.ballast.json", c->dir, it->name);
-    if (file_read(ppath, FILE_MAX, &buf, &len, NULL) == 0)
-        priv_parse(buf, &it->priv);
-    free(ppath);
+    load_priv(c, it);
     add(c, it);
 out:
     cJSON_Delete(docs);
@@ -334,6 +352,8 @@ int rb_controller_create(const struct rb_options *o, struct rb_controller **ret,
 {
     struct rb_controller *c = xcalloc(1, sizeof(*c));
     c->svc = o->svc;
+    c->kube = o->kube;
+    c->autob = o->autob;
     c->dir = xasprintf("%s/rebalances", o->state_dir);
     c->interval_ms = o->interval_ms > 0 ? o->interval_ms : 1000;
     pthread_mutex_init(&c->lock, NULL);
@@ -346,6 +366,12 @@ int rb_controller_create(const struct rb_options *o, struct rb_controller **ret,
         int rc = error_set(err, -errno, "%s: %m", c->dir);
         rb_controller_destroy(c);
         return rc;
+    }
+    if (c->kube) {
+        log_info("kafkarebalances: Kubernetes mode, namespace %s, %s", rb_kube_namespace(c->kube),
+                 rb_kube_version(c->kube));
+        *ret = c;
+        return 0;
     }
     DIR *d = opendir(c->dir);
     if (!d) {
@@ -596,6 +622,164 @@ static char *submit(struct rb_controller *c, struct svc_request *r, const char *
     return id;
 }
 
+/* ---- Kubernetes mode ---- */
+
+/* Writes what a pass changed to the API: the consumed annotation removed (only if it still
+ * has the value acted on), then the status through the status subresource (keys gone are
+ * sent as null: a merge patch). On failure the item goes back to the server's object, so the
+ * next pass works from what the API holds. */
+static void kube_sync(struct rb_controller *c, struct item *it, cJSON *before,
+                      const char *consumed, bool priv_changed)
+{
+    if (priv_changed)
+        save(c, it, true);
+    struct error err = {0};
+    cJSON *fresh = NULL;
+    if (consumed && rb_kube_remove_annotation(c->kube, it->name, RB_ANNOT_REBALANCE, consumed,
+                                              &fresh, &err) < 0 && err.code != -ECANCELED)
+        log_warn("kafkarebalance %s: removing the annotation: %s", it->name, err.msg);
+    cJSON_Delete(fresh);
+    fresh = NULL;
+    cJSON *now = child(it->obj, "status"), *old = child(before, "status");
+    if (now && old && cJSON_Compare(now, old, true))
+        return;
+    cJSON *patch = cJSON_Duplicate(now, true);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, old)
+        if (!child(patch, x->string))
+            cJSON_AddNullToObject(patch, x->string);
+    if (rb_kube_patch_status(c->kube, it->name, patch, &fresh, &err) < 0) {
+        log_warn("kafkarebalance %s: writing the status: %s", it->name, err.msg);
+        cJSON_Delete(it->obj);
+        it->obj = cJSON_Duplicate(before, true);
+    } else {
+        cJSON_Delete(it->obj);
+        it->obj = fresh;
+    }
+    cJSON_Delete(patch);
+}
+
+/* Makes the item of obj equal to it (new, or replacing the one held); c->lock held. */
+static void upsert(struct rb_controller *c, const cJSON *obj)
+{
+    const char *name = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+                                         "name"));
+    if (!name || !dns_name(name))
+        return;
+    struct item *it = find(c, name, NULL);
+    if (!it) {
+        it = xcalloc(1, sizeof(*it));
+        it->name = xstrdup(name);
+        load_priv(c, it);
+        add(c, it);
+    }
+    cJSON_Delete(it->obj);
+    it->obj = cJSON_Duplicate(obj, true);
+}
+
+static void drop(struct rb_controller *c, size_t i)
+{
+    struct item *it = c->items[i];
+    char *path = xasprintf("%s/%s.ballast.json", c->dir, it->name);
+    unlink(path);
+    free(path);
+    memmove(&c->items[i], &c->items[i + 1], (c->n - i - 1) * sizeof(*c->items));
+    c->n--;
+    item_free(it);
+}
+
+static void on_event(const char *type, const cJSON *obj, void *arg)
+{
+    struct rb_controller *c = arg;
+    const char *name = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+                                         "name"));
+    pthread_mutex_lock(&c->lock);
+    size_t i;
+    if (strcmp(type, "DELETED") == 0) {
+        if (name && find(c, name, &i)) {
+            log_info("kafkarebalance %s deleted", name);
+            drop(c, i);
+        }
+    } else {
+        upsert(c, obj);
+    }
+    pthread_cond_broadcast(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Sleeps ms unless stopping; false when stopping. */
+static bool pause_ms(struct rb_controller *c, int ms)
+{
+    pthread_mutex_lock(&c->lock);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    if (!c->stopping)
+        pthread_cond_timedwait(&c->wake, &c->lock, &ts);
+    bool go = !c->stopping;
+    pthread_mutex_unlock(&c->lock);
+    return go;
+}
+
+/* List, then watch from the list's resourceVersion; list again on 410 Gone or an error. */
+static void *watcher_main(void *arg)
+{
+    struct rb_controller *c = arg;
+    char *rv = NULL;
+    while (!atomic_load(&c->stop_watch)) {
+        struct error err = {0};
+        cJSON *items = NULL;
+        free(rv);
+        rv = NULL;
+        if (rb_kube_list(c->kube, &items, &rv, &err) < 0) {
+            log_warn("kafkarebalances: listing: %s", err.msg);
+            if (!pause_ms(c, 2000))
+                break;
+            continue;
+        }
+        pthread_mutex_lock(&c->lock);
+        for (size_t i = c->n; i-- > 0;) {
+            bool listed = false;
+            const cJSON *o;
+            cJSON_ArrayForEach(o, items)
+            {
+                const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(o, "metadata"), "name"));
+                listed |= n && strcmp(n, c->items[i]->name) == 0;
+            }
+            if (!listed)
+                drop(c, i);
+        }
+        const cJSON *o;
+        cJSON_ArrayForEach(o, items)
+            upsert(c, o);
+        pthread_cond_broadcast(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+        cJSON_Delete(items);
+        for (;;) {
+            int rc = rb_kube_watch(c->kube, &rv, 60, on_event, c, &c->stop_watch, &err);
+            if (rc == 0)
+                continue;
+            if (rc == -ESTALE)
+                log_info("kafkarebalances: watch expired (410); listing again");
+            else if (rc != -ECANCELED)
+                log_warn("kafkarebalances: %s; listing again", err.msg);
+            break;
+        }
+        if (!atomic_load(&c->stop_watch) && !pause_ms(c, 500))
+            break;
+    }
+    free(rv);
+    return NULL;
+}
+
 /* ---- one pass over one resource ---- */
 
 static void reconcile(struct rb_controller *c, struct item *it)
@@ -766,7 +950,9 @@ static void reconcile(struct rb_controller *c, struct item *it)
                  rb_state_names[out.state], message ? ": " : "", message ? message : "");
     char *priv_after = priv_text(&it->priv);
     bool priv_changed = strcmp(priv_before, priv_after) != 0;
-    if (priv_changed || !cJSON_Compare(before, obj, true))
+    if (c->kube)
+        kube_sync(c, it, before, out.consume ? annot_value : NULL, priv_changed);
+    else if (priv_changed || !cJSON_Compare(before, obj, true))
         save(c, it, priv_changed);
     free(priv_after);
     free(priv_before);
@@ -794,6 +980,8 @@ static void *controller_main(void *arg)
     struct rb_controller *c = arg;
     for (;;) {
         rb_reconcile_all(c);
+        if (c->autob)
+            rb_auto_step(c->autob, c, c->svc);
         pthread_mutex_lock(&c->lock);
         if (!c->stopping) {
             struct timespec ts;
@@ -820,11 +1008,27 @@ int rb_controller_start(struct rb_controller *c, struct error *err)
     if (rc)
         return error_set(err, -rc, "cannot start the kafkarebalance thread: %s", strerror(rc));
     c->started = true;
+    if (c->kube) {
+        rc = pthread_create(&c->watcher, NULL, watcher_main, c);
+        if (rc)
+            return error_set(err, -rc, "cannot start the kafkarebalance watcher: %s",
+                             strerror(rc));
+        c->watching = true;
+    }
     return 0;
 }
 
 void rb_controller_stop(struct rb_controller *c)
 {
+    if (c && c->watching) {
+        atomic_store(&c->stop_watch, true);
+        pthread_mutex_lock(&c->lock);
+        c->stopping = true;
+        pthread_cond_broadcast(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(c->watcher, NULL);
+        c->watching = false;
+    }
     if (!c || !c->started)
         return;
     pthread_mutex_lock(&c->lock);
@@ -844,6 +1048,8 @@ void rb_controller_destroy(struct rb_controller *c)
         item_free(c->items[i]);
     free(c->items);
     free(c->dir);
+    rb_kube_destroy(c->kube);
+    rb_auto_destroy(c->autob);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->wake);
     free(c);
@@ -859,6 +1065,9 @@ static void wake(struct rb_controller *c)
 int rb_apply(struct rb_controller *c, const cJSON *in, bool *ret_created, cJSON **ret,
              struct error *err)
 {
+    if (c->kube)
+        return error_set(err, -EPERM, "the kafkarebalances are in Kubernetes (namespace %s): use "
+                         "kubectl", rb_kube_namespace(c->kube));
     int rc = rb_resource_check(in, err);
     if (rc < 0)
         return rc;
@@ -958,6 +1167,9 @@ cJSON *rb_list(struct rb_controller *c)
 
 int rb_annotate(struct rb_controller *c, const char *name, const char *value, struct error *err)
 {
+    if (c->kube)
+        return error_set(err, -EPERM, "the kafkarebalances are in Kubernetes (namespace %s): use "
+                         "kubectl annotate", rb_kube_namespace(c->kube));
     pthread_mutex_lock(&c->lock);
     struct item *it = find(c, name, NULL);
     int rc = 0;
@@ -977,6 +1189,9 @@ int rb_annotate(struct rb_controller *c, const char *name, const char *value, st
 
 int rb_delete(struct rb_controller *c, const char *name, struct error *err)
 {
+    if (c->kube)
+        return error_set(err, -EPERM, "the kafkarebalances are in Kubernetes (namespace %s): use "
+                         "kubectl delete", rb_kube_namespace(c->kube));
     pthread_mutex_lock(&c->lock);
     size_t i;
     struct item *it = find(c, name, &i);
@@ -997,4 +1212,23 @@ int rb_delete(struct rb_controller *c, const char *name, struct error *err)
     item_free(it);
     pthread_mutex_unlock(&c->lock);
     return 0;
+}
+
+int rb_decommission(struct rb_controller *c, const int32_t *ids, int n, struct error *err)
+{
+    if (!c->autob)
+        return error_set(err, -ENOTSUP, "the auto-rebalancer is off (ballast serve "
+                         "--auto-rebalance CLUSTER)");
+    int rc = rb_auto_decommission(c->autob, ids, n, err);
+    if (rc == 0) {
+        pthread_mutex_lock(&c->lock);
+        pthread_cond_broadcast(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+    }
+    return rc;
+}
+
+cJSON *rb_auto_state(struct rb_controller *c)
+{
+    return c && c->autob ? rb_auto_json(c->autob) : NULL;
 }

@@ -78,11 +78,32 @@ int rb_resource_check(const cJSON *obj, struct error *err);
 /* The resource's state (its one state condition), or RB_NEW without one. */
 enum rb_state rb_resource_state(const cJSON *obj);
 
+/* ---- the auto-rebalancer (auto.c) ---- */
 struct rb_controller;
+struct rb_auto;
+/* Resources named <cluster>-auto-rebalancing-<mode>; a joined broker waits settle_ms. */
+struct rb_auto *rb_auto_create(const char *cluster, int64_t settle_ms);
+void rb_auto_destroy(struct rb_auto *a); /* accepts NULL */
+/* One step from the controller's thread (no lock of the controller held). */
+void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s);
+/* Queues brokers to empty (remove-brokers, auto-approved). -EBUSY while one runs. */
+int rb_auto_decommission(struct rb_auto *a, const int32_t *ids, int n, struct error *err);
+/* {state, lastTransitionTime, modes:[{mode, brokers}], queuedBrokers, decommission:{brokers,
+ * safeToStop, done}, lastError}. */
+cJSON *rb_auto_json(struct rb_auto *a);
+
+struct rb_kube;
 struct rb_options {
     struct svc *svc;        /* borrowed; outlives the controller */
     const char *state_dir;  /* resources in state_dir/rebalances/ */
     int interval_ms;        /* reconcile every (1000); also woken by each change */
+    /* Kubernetes mode (rebalance/kube.h): the resources are the API's, listed and watched
+     * in its namespace by its selector; status written through the status subresource,
+     * consumed annotations removed with a patch. The controller takes it (also on failure).
+     * NULL: standalone (files in state_dir/rebalances/, managed through rb_apply & co.). */
+    struct rb_kube *kube;
+    /* The auto-rebalancer (standalone mode), or NULL; the controller takes it. */
+    struct rb_auto *autob;
 };
 
 /* Loads the resources kept in state_dir/rebalances/ (a file that does not parse is skipped
@@ -96,6 +117,7 @@ void rb_controller_destroy(struct rb_controller *c); /* accepts NULL */
 
 /* The REST front (api/rebalances.c) calls these; each takes the controller's lock briefly
  * and wakes the reconcile thread. Thread-safe. */
+/* In Kubernetes mode these refuse with -EPERM (the resources are the API server's). */
 /* Creates or updates a resource: labels, annotations and spec replace the stored ones (a
  * changed spec bumps metadata.generation), status is kept. *ret_created says which. */
 int rb_apply(struct rb_controller *c, const cJSON *obj, bool *ret_created, cJSON **ret,
@@ -110,6 +132,10 @@ int rb_annotate(struct rb_controller *c, const char *name, const char *value,
                 struct error *err);
 /* Deletes it (its files too); an execution it runs is stopped. -ENOENT: no such resource. */
 int rb_delete(struct rb_controller *c, const char *name, struct error *err);
+/* Decommissions brokers through the auto-rebalancer: -ENOTSUP without one. */
+int rb_decommission(struct rb_controller *c, const int32_t *ids, int n, struct error *err);
+/* The auto-rebalancer's state (rb_auto_json), or NULL without one. */
+cJSON *rb_auto_state(struct rb_controller *c);
 /* Runs one reconcile pass now (tests; the thread does it every interval_ms). */
 void rb_reconcile_all(struct rb_controller *c);
 

@@ -47,4 +47,10 @@ if [ ! -f "$build/build.ninja" ]; then
 else
   quietly "the build (ninja -C $build)" ninja -C "$build" -j2
 fi
+# The real kube-apiserver and etcd of the Kubernetes-mode tests, built once from their Go
+# modules (tests/kube/) into ~/.cache/ballast (a cold build: ~7 CPU-minutes, niced).
+if ! bash "$here/scripts/kube-build.sh" --print | xargs -n1 test -x 2>/dev/null; then
+  echo "setup: building kube-apiserver and etcd for the Kubernetes tests (once; minutes)" >&2
+  quietly "scripts/kube-build.sh" bash "$here/scripts/kube-build.sh"
+fi
 echo "setup: built $build" >&2

@@ -20,7 +20,8 @@ from krlib import (BIN, Ballast, check, condition, finish, free_port, manifest, 
 def start(d, port):
     log = open(os.path.join(d, "serve.log"), "a")
     return subprocess.Popen([BIN, "serve", "--snapshot", os.path.join(d, "snap.json"),
-                             "--state-dir", os.path.join(d, "state"), "--port", str(port)],
+                             "--state-dir", os.path.join(d, "state"), "--port", str(port),
+                             "--auto-rebalance", "my-cluster"],
                             stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -162,6 +163,27 @@ def main(d):
     r = wait_for(lambda: b.get("full"), lambda o: state_of(o) == "NotReady", 20)
     check("after a restart the approved proposal is still known (refused only as a snapshot)",
           "snapshot" in (condition(r, "NotReady") or {}).get("message", ""), r.get("status"))
+
+    # the auto-rebalancer's decommission makes a visible, auto-approved remove-brokers resource
+    p = sh(BIN, "decommission", "--brokers", "99", "--server", b.server)
+    check("decommission of an unknown broker -> exit 1, 400", p.returncode == 1 and
+          "400" in p.stderr and "broker 99" in p.stderr, p.stderr)
+    p = sh(BIN, "decommission", "--brokers", "2", "--server", b.server)
+    r = wait_for(lambda: b.get("my-cluster-auto-rebalancing-remove-brokers"),
+                 lambda o: state_of(o) == "NotReady", 30)
+    check("decommission -> my-cluster-auto-rebalancing-remove-brokers, auto-approved, its "
+          "failure visible (a snapshot cannot execute)", p.returncode == 0 and r and
+          r["spec"] == {"mode": "remove-brokers", "brokers": [2]} and
+          r["metadata"]["annotations"]["strimzi.io/rebalance-auto-approval"] == "true" and
+          (condition(r, "NotReady") or {}).get("message"), (p.stderr, r))
+    st = json.loads(sh("curl", "-s", f"{b.server}/api/v1/state").stdout)["autoRebalance"]
+    check("state: RebalanceOnScaleDown with broker 2, not yet safe to stop",
+          st["state"] == "RebalanceOnScaleDown" and st["decommission"]["brokers"] == [2] and
+          st["decommission"]["done"] is False and
+          {"mode": "remove-brokers", "brokers": [2]} in st["modes"], st)
+    p = sh(BIN, "decommission", "--brokers", "3", "--server", b.server)
+    check("a second decommission while one runs -> 409", p.returncode == 1 and "409" in p.stderr,
+          p.stderr)
 
     p = b.run("delete", "ghost")
     check("delete", p.returncode == 0 and b.get("ghost") is None and
