@@ -544,6 +544,55 @@ static void progress(struct rb_controller *c, cJSON *status, const char *session
     cJSON_Delete(s);
 }
 
+/* status.progress.brokerLoad: per broker id, {before, after, diff} of each load field, from
+ * the verbose optimization result (Strimzi keeps the same in its brokerLoad ConfigMap). */
+static void broker_load(cJSON *status, const cJSON *result)
+{
+    static const char *const fields[][2] = {
+        {"Leaders", "leaders"},
+        {"Replicas", "replicas"},
+        {"CpuPct", "cpuPercentage"},
+        {"DiskPct", "diskUsedPercentage"},
+        {"DiskMB", "diskUsedMB"},
+        {"NwOutRate", "networkOutRateKB"},
+        {"LeaderNwInRate", "leaderNetworkInRateKB"},
+        {"FollowerNwInRate", "followerNetworkInRateKB"},
+        {"PnwOutRate", "potentialMaxNetworkOutRateKB"},
+    };
+    const cJSON *before = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(result, "loadBeforeOptimization"), "brokers");
+    const cJSON *after = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(result, "loadAfterOptimization"), "brokers");
+    if (!cJSON_IsArray(before) || !cJSON_IsArray(after))
+        return;
+    cJSON *load = cJSON_CreateObject();
+    const cJSON *b;
+    cJSON_ArrayForEach(b, before)
+    {
+        double id = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(b, "Broker"));
+        const cJSON *a = NULL, *x;
+        cJSON_ArrayForEach(x, after)
+            if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "Broker")) == id)
+                a = x;
+        if (isnan(id) || !a)
+            continue;
+        char key[24];
+        snprintf(key, sizeof(key), "%.0f", id);
+        cJSON *o = cJSON_AddObjectToObject(load, key);
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+            double v0 = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(b, fields[i][0]));
+            double v1 = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, fields[i][0]));
+            if (isnan(v0) || isnan(v1))
+                continue;
+            cJSON *f = cJSON_AddObjectToObject(o, fields[i][1]);
+            cJSON_AddNumberToObject(f, "before", v0);
+            cJSON_AddNumberToObject(f, "after", v1);
+            cJSON_AddNumberToObject(f, "diff", v1 - v0);
+        }
+    }
+    set_item(child_obj(status, "progress"), "brokerLoad", load);
+}
+
 /* The proposal just made ready: its summary goes to the status, its reassignment to the
  * bookkeeping. */
 static void record_proposal(struct rb_controller *c, struct item *it, cJSON *status,
@@ -554,6 +603,7 @@ static void record_proposal(struct rb_controller *c, struct item *it, cJSON *sta
         sum = cJSON_CreateObject();
     cJSON_DeleteItemFromObjectCaseSensitive(sum, "ballast");
     set_item(status, "optimizationResult", sum);
+    broker_load(status, ti->result);
     priv_finish(&it->priv);
     if (!ti->proposal_id)
         return;
@@ -830,7 +880,7 @@ static void reconcile(struct rb_controller *c, struct item *it)
     case RB_ACT_PROPOSE: {
         struct svc_request r;
         rb_spec_request(&spec, &r);
-        r.verbose = false;
+        r.verbose = true; /* the load before, for status.progress.brokerLoad */
         char *id = submit(c, &r, it->name, &http, &err);
         svc_request_finish(&r);
         priv_finish(&it->priv);

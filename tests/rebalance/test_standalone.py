@@ -47,6 +47,12 @@ def main(d):
     check("New -> ProposalReady with an optimizationResult",
           state_of(r) == "ProposalReady" and st["optimizationResult"]["numReplicaMovements"] > 0
           and st["observedGeneration"] == 1 and st.get("sessionId"), json.dumps(r)[:800])
+    bl = st.get("progress", {}).get("brokerLoad", {})
+    check("progress.brokerLoad: before/after/diff per broker",
+          len(bl) == 6 and all(set(v["replicas"]) == {"before", "after", "diff"} and
+                               v["replicas"]["diff"] == v["replicas"]["after"] -
+                               v["replicas"]["before"] for v in bl.values()) and
+          sum(v["replicas"]["diff"] for v in bl.values()) == 0, json.dumps(bl)[:600])
     check("the state condition has status True and a lastTransitionTime",
           condition(r, "ProposalReady")["status"] == "True" and
           condition(r, "ProposalReady")["lastTransitionTime"].endswith("Z"))
