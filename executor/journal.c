@@ -260,6 +260,17 @@ static void remember_all(struct journal_log *l, const struct exec_journal *j, ch
 static int write_base(struct exec_journal *j, struct error *err)
 {
     struct journal_log *l = log_of(j);
+    if (!l->based && l->seq == 0) {
+        /* a new journal: the log of an earlier execution in this dir must not outlive its
+         * base (its records would replay onto this one) */
+        char *old = path_of(j, "execution.log");
+        if (unlink(old) < 0 && errno != ENOENT) {
+            int rc = error_set(err, -errno, "journal %s: %s", old, strerror(errno));
+            free(old);
+            return rc;
+        }
+        free(old);
+    }
     cJSON *root = header_json(j);
     char *header = cJSON_PrintUnformatted(root);
     cJSON_AddNumberToObject(root, "version", 2);

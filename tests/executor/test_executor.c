@@ -321,6 +321,34 @@ TEST(journal_appends_what_changed)
     free(dir);
 }
 
+/* A new execution's journal in a dir that holds an earlier one's: the old log goes first, so
+ * none of its records can replay onto the new base. */
+TEST(journal_new_execution_drops_old_log)
+{
+    char *dir = temp_dir();
+    if (!dir)
+        return;
+    struct exec_journal j;
+    journal_of(&j, dir, 5);
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    j.tasks[4].state = EXEC_DONE;
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0); /* a log record (seq 1) for task 4 */
+    exec_journal_finish(&j);
+    journal_of(&j, dir, 5); /* the next execution, as exec_run starts it */
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    exec_journal_finish(&j);
+    struct exec_journal k;
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    CHECK(k.ntasks == 5 && k.tasks[4].state == EXEC_PENDING);
+    exec_journal_finish(&k);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK_INT_EQ(system(cmd), 0);
+    free(dir);
+}
+
 /* The log is folded into a new base once it outgrows the base: the journal stays bounded. */
 TEST(journal_compacts)
 {
