@@ -9,7 +9,7 @@ const RES = ['disk', 'nwIn', 'nwOut', 'cpu'];
 const RES_LABEL = { disk: 'disk', nwIn: 'in', nwOut: 'out', cpu: 'cpu' };
 const RES_API = { disk: 'disk', nwIn: 'networkInbound', nwOut: 'networkOutbound', cpu: 'cpu' };
 const ROLES = { VIEWER: 1, USER: 2, ADMIN: 3 };
-const ctx = { user: '', role: 0, timer: null, seq: 0 };
+const ctx = { user: "", role: 0, timer: null, seq: 0, compact: undefined };
 
 /* Builds an element; string and number children become text nodes (never parsed as HTML). */
 function el(tag, props, ...kids) {
@@ -118,30 +118,31 @@ function countClass(limit, avg, n, max) {
 }
 
 /* One bar: a single element, its fill a gradient as wide as --w (cheap for 1,000 brokers). */
-function bar(label, frac, cls, value, title) {
+function bar(label, frac, cls, value, title, bare) {
   const e = document.createElement('div');
   e.className = 'bar ' + cls;
   e.style.setProperty('--w', (Math.max(0, Math.min(1, frac)) * 100).toFixed(1) + '%');
   e.title = title;
-  e.textContent = label + ' ' + value;
+  if (!bare) e.textContent = label + ' ' + value;
   return e;
 }
 
-/* The six bars of one broker. */
-function brokerBars(b, th, means, extraCls) {
+/* The six bars of one broker (bare: no text, the figures only in the tooltips). */
+function brokerBars(b, th, means, extraCls, bare) {
   const u = brokerUtil(b);
   const out = [];
   for (const r of RES)
     out.push(bar(RES_LABEL[r], u[r], resClass(th, means, r, u[r]) + (extraCls || ''), pct(u[r]),
                  r + ': ' + pct(u[r]) + ' of capacity (limit ' + pct(th.capacity[RES_API[r]]) +
-                 ', cluster mean ' + pct(means[r]) + ')'));
+                 ', cluster mean ' + pct(means[r]) + ')', bare));
   out.push(bar('replicas', b.Replicas / means.maxReplicas,
                countClass(th.replicaBalance, means.replicas, b.Replicas, th.maxReplicasPerBroker) +
                (extraCls || ''), b.Replicas, 'replicas: ' + b.Replicas + ' (mean ' +
-               means.replicas.toFixed(1) + ')'));
+               means.replicas.toFixed(1) + ')', bare));
   out.push(bar('leaders', b.Leaders / means.maxLeaders,
                countClass(th.leaderBalance, means.leaders, b.Leaders, 0) + (extraCls || ''),
-               b.Leaders, 'leaders: ' + b.Leaders + ' (mean ' + means.leaders.toFixed(1) + ')'));
+               b.Leaders, 'leaders: ' + b.Leaders + ' (mean ' + means.leaders.toFixed(1) + ')',
+               bare));
   return out;
 }
 
@@ -173,7 +174,14 @@ async function pageCluster(root, seq) {
        'the balance band', el('i', { style: 'background:var(--warnbar)' }), 'outside it',
        el('i', { style: 'background:var(--badbar)' }), 'over the capacity threshold; a red ' +
        'frame: replicas of partitions that are not rack aware'));
-  const zones = el('div', { class: 'zones', id: 'zones' });
+  /* many brokers: small tiles, the figures in each bar's tooltip (toggle kept per tab) */
+  const nb = load.body.brokers.length;
+  const compact = ctx.compact ?? nb > 150;
+  root.append(el('div', { class: 'toolbar' }, el('label', null,
+    el('input', { type: 'checkbox', id: 'compact', checked: compact ? '' : null,
+                  onchange: (ev) => { ctx.compact = ev.target.checked; route(); } }),
+    ' compact (figures in the tooltips)')));
+  const zones = el('div', { class: 'zones' + (compact ? ' compact' : ''), id: 'zones' });
   for (const z of layout.body.zones) {
     let zv = 0;
     const zone = el('section', { class: 'zone', 'data-zone': z.name });
@@ -191,8 +199,8 @@ async function pageCluster(root, seq) {
                                  (lb.rackViolations ? ' viol' : ''), 'data-broker': lb.id,
                                  title: lb.rackViolations ? lb.rackViolations +
                                  ' replicas of partitions that are not rack aware' : null },
-          el('div', { class: 'id' }, 'broker ', lb.id, lb.alive ? '' : ' (dead)'));
-        if (b) card.append(...brokerBars(b, th, means));
+          el('div', { class: 'id' }, compact ? '' : 'broker ', lb.id, lb.alive ? '' : ' (dead)'));
+        if (b) card.append(...brokerBars(b, th, means, '', compact));
         list.append(card);
       }
       rack.append(list);

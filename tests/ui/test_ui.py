@@ -152,8 +152,30 @@ def main():
               x["opt"] == 1 and x["imgs"] == 0 and x["alerts"] == 0, x)
         check("execution page renders", page(b, base, "execution"))
         b.screenshot(os.path.join(OUT, "execution.png"))
-        check("rebalances page renders", page(b, base, "rebalances"),
+        # a KafkaRebalance resource (USER applies it); its proposal shows on the page
+        kr = {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaRebalance",
+              "metadata": {"name": "ui-rebalance", "labels": {"strimzi.io/cluster": "c"}},
+              "spec": {"skipHardGoalCheck": True}}
+        req = urllib.request.Request(base + "/api/v1/kafkarebalances", method="POST",
+                                     data=json.dumps(kr).encode())
+        req.add_header("Authorization", "Basic " + base64.b64encode(b"alice:alice").decode())
+        req.add_header("Content-Type", "application/json")
+        urllib.request.urlopen(req, timeout=60).read()
+        state = None
+        for _ in range(100):
+            check_page = page(b, base, "rebalances")
+            state = b.js("const r = document.querySelector('#rebalances tr:nth-child(2)');"
+                         "return r ? [...r.cells].map((c) => c.textContent) : null")
+            if state and state[1] == "ProposalReady":
+                break
+            b.get(f"{base}/ui/#cluster")
+            b.wait(RENDERED, 30, "cluster")
+        check("rebalances page renders", check_page,
               b.js("return document.getElementById('error').textContent"))
+        check("the KafkaRebalance resource is listed in ProposalReady with approve and "
+              "refresh (ADMIN)", state and state[0] == "ui-rebalance" and
+              state[1] == "ProposalReady" and "approve" in state[6] and "refresh" in state[6],
+              state)
         b.screenshot(os.path.join(OUT, "rebalances.png"))
         check("no alert on any page", b.js("return window.__alerts") == 0)
 
