@@ -367,6 +367,11 @@ static void h_metrics(struct api_req *r, const char *tail)
     OUT("# HELP ballast_plan_seconds Time of the last plan.\n"
         "# TYPE ballast_plan_seconds gauge\nballast_plan_seconds %.6f\n",
         st.last_plan_ms / 1000.0);
+    OUT("# HELP ballast_plan_goal_seconds Time of each goal in the last plan.\n"
+        "# TYPE ballast_plan_goal_seconds gauge\n");
+    for (int i = 0; i < st.ngoals; i++)
+        OUT("ballast_plan_goal_seconds{goal=\"%s\"} %.6f\n", st.goal_names[i],
+            st.goal_ms[i] / 1000.0);
     OUT("# HELP ballast_http_requests_total HTTP requests by endpoint and status.\n"
         "# TYPE ballast_http_requests_total counter\n");
     for (int i = 0; i <= api_nroutes; i++)

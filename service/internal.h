@@ -115,6 +115,9 @@ struct svc {
     /* counters */
     uint64_t refresh_ok, refresh_failed, samples_ok, samples_failed;
     double last_plan_ms;
+    int last_ngoals;             /* the last plan's time per goal */
+    const char *last_goal_names[OPT_MAX_GOALS];
+    double last_goal_ms[OPT_MAX_GOALS];
     bool sampling_paused;
     int64_t journal_read_ms;     /* cached executor progress, from the journal */
     cJSON *journal_state;

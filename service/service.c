@@ -305,6 +305,9 @@ static struct svc_proposal *proposal_find(struct svc *s, const char *id)
 }
 
 struct plan_out {
+    int ngoals;                   /* time per goal */
+    const char *goal_names[OPT_MAX_GOALS];
+    double goal_ms[OPT_MAX_GOALS];
     struct svc_proposal *proposal;
     char *result;         /* verbose optimization result with proposalId etc. */
     char *brief;          /* the same without proposals and loadBeforeOptimization */
@@ -346,6 +349,11 @@ static void plan(struct svc *s, struct svc_gen *g, const struct svc_request *req
         out->http = rc == -EINVAL ? 400 : 500;
         return;
     }
+    out->ngoals = res->ngoals;
+    for (int32_t i = 0; i < res->ngoals; i++) {
+        out->goal_names[i] = res->goals[i].name;
+        out->goal_ms[i] = res->goals[i].time_ms;
+    }
     struct svc_proposal *p = xcalloc(1, sizeof(*p));
     svc_new_id(p->id);
     p->gen = g->id;
@@ -386,6 +394,17 @@ static void plan(struct svc *s, struct svc_gen *g, const struct svc_request *req
     cJSON_Delete(j);
     out->proposal = p;
     opt_result_destroy(res);
+}
+
+/* Keeps the plan's times for /metrics (s->lock held). */
+static void note_plan(struct svc *s, const struct plan_out *out)
+{
+    s->last_plan_ms = out->ms;
+    if (out->error)
+        return;
+    s->last_ngoals = out->ngoals;
+    memcpy(s->last_goal_names, out->goal_names, sizeof(out->goal_names));
+    memcpy(s->last_goal_ms, out->goal_ms, sizeof(out->goal_ms));
 }
 
 static bool is_default_request(const struct svc_request *r)
@@ -458,7 +477,7 @@ static void *planner_main(void *arg)
             plan(s, g, &req, &out);
             svc_gen_unref(g);
             pthread_mutex_lock(&s->lock);
-            s->last_plan_ms = out.ms;
+            note_plan(s, &out);
             finish_planned(s, t, &out);
             continue;
         }
@@ -472,7 +491,7 @@ static void *planner_main(void *arg)
         pthread_mutex_lock(&s->lock);
         s->default_busy = false;
         s->default_gen = g->id;
-        s->last_plan_ms = out.ms;
+        note_plan(s, &out);
         free(s->default_result);
         free(s->default_brief);
         free(s->default_pid);
@@ -978,6 +997,11 @@ void svc_stats(struct svc *s, struct svc_stats *r)
     r->samples_ok = s->samples_ok;
     r->samples_failed = s->samples_failed;
     r->last_plan_ms = s->last_plan_ms;
+    r->ngoals = s->last_ngoals < 64 ? s->last_ngoals : 64;
+    for (int i = 0; i < r->ngoals; i++) {
+        r->goal_names[i] = s->last_goal_names[i];
+        r->goal_ms[i] = s->last_goal_ms[i];
+    }
     pthread_mutex_unlock(&s->lock);
 }
 

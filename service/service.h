@@ -194,6 +194,10 @@ struct svc_stats {
     uint64_t refresh_ok, refresh_failed;
     uint64_t samples_ok, samples_failed; /* sampler rounds (brokers answered / not) */
     double last_plan_ms;
+    /* the last plan's time per goal, in its priority order */
+    int ngoals;
+    const char *goal_names[64]; /* static (the goal registry's names) */
+    double goal_ms[64];
 };
 void svc_stats(struct svc *s, struct svc_stats *ret);
 
