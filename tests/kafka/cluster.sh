@@ -25,12 +25,30 @@
 # fetched into the cache) in every broker with DIR/jmx-exporter.yaml (per-topic and total
 # BrokerTopicMetrics bytes in/out, per-partition log size, process CPU); cluster.env then also
 # has JMX_<id>=port (http://127.0.0.1:port/metrics) and JMX_EXPORTER_VERSION.
+#
+# Version and mode: `start DIR --version V --mode kraft|zk` (or BALLAST_KAFKA_VERSION,
+# BALLAST_KAFKA_MODE; default 4.1.1, kraft; 2.x defaults to zk). kraft: one controller (node 100,
+# static controller.quorum.voters) and the brokers, formatted with StorageTool (Kafka >= 3.3).
+# zk: a ZooKeeper server (org.apache.zookeeper.server.ZooKeeperServerMain from the zookeeper jar
+# Kafka 2.x/3.x depends on) on a free loopback port in place of the controller, and brokers with
+# broker.id and zookeeper.connect (Kafka 2.x and 3.x; 4.x has no ZooKeeper mode). cluster.env
+# then has KAFKA_MODE=zk and ZOOKEEPER=127.0.0.1:port; CONTROLLER is the ZooKeeper address.
+# The other commands read the version and mode of DIR from its cluster.env. Kafka's tools are
+# found by their simple class name (kafka.admin.TopicCommand in 2.8, org.apache.kafka.tools.
+# TopicCommand later; ConfigCommand moved in 4.4), so `tool DIR org.apache.kafka.tools.X` works
+# on every version. Jars are cached per version in $BALLAST_CACHE/kafka-<version>.
 set -euo pipefail
 
 KAFKA_VERSION=${BALLAST_KAFKA_VERSION:-4.1.1}
+KAFKA_MODE=${BALLAST_KAFKA_MODE:-}
 LOG4J_VERSION=2.24.3
-CACHE=${BALLAST_CACHE:-$HOME/.cache/ballast}/kafka-$KAFKA_VERSION
-LIBS=$CACHE/libs
+set_version() { # set_version V: the cache and jars of Kafka V
+  KAFKA_VERSION=$1
+  [[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "bad Kafka version '$KAFKA_VERSION' (like 3.9.1)"
+  KAFKA_MAJOR=${KAFKA_VERSION%%.*}
+  CACHE=${BALLAST_CACHE:-$HOME/.cache/ballast}/kafka-$KAFKA_VERSION
+  LIBS=$CACHE/libs
+}
 HEAP=${BALLAST_KAFKA_HEAP:-320m}
 READY_TIMEOUT=${BALLAST_KAFKA_READY_TIMEOUT:-240}
 SECURITY=0
@@ -38,12 +56,18 @@ JMX_EXPORTER_VERSION=${BALLAST_JMX_EXPORTER_VERSION:-1.0.1}
 JMX_JAR=${BALLAST_CACHE:-$HOME/.cache/ballast}/jmx-exporter-$JMX_EXPORTER_VERSION/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
+set_version "$KAFKA_VERSION"
 
 fetch() {
   if [ -f "$CACHE/.complete" ]; then return 0; fi
   command -v mvn >/dev/null || die "maven (mvn) is needed to fetch Kafka's jars: install the Debian package maven (scripts/setup.sh does)"
   mkdir -p "$CACHE"
   echo "cluster.sh: fetching Kafka $KAFKA_VERSION's jars from Maven Central into $CACHE (once; a minute or more)" >&2
+  # Kafka 4 logs through log4j2, which its POM leaves out; 2.x and 3.x bring log4j 1 (reload4j)
+  # and its slf4j binding themselves (a second binding would make slf4j pick either).
+  local log4j2=
+  [ "$KAFKA_MAJOR" -ge 4 ] && log4j2="    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>"
   cat > "$CACHE/pom.xml" <<EOF
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -51,8 +75,7 @@ fetch() {
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
+$log4j2
   </dependencies>
 </project>
 EOF
@@ -61,7 +84,31 @@ EOF
       -DincludeScope=runtime > "$CACHE/mvn.log" 2>&1) ||
     { tail -20 "$CACHE/mvn.log" >&2; die "fetching Kafka $KAFKA_VERSION from Maven Central failed"; }
   ls "$LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null || die "kafka_2.13 jar missing after fetch"
+  list_classes
   touch "$CACHE/.complete"
+}
+
+list_classes() { # every class of Kafka's own jars, for finding a tool by its simple name
+  python3 - "$LIBS" > "$CACHE/classes.txt.$$" <<'PY'
+import glob, sys, zipfile
+names = set()
+for jar in glob.glob(sys.argv[1] + "/kafka*.jar"):
+    for n in zipfile.ZipFile(jar).namelist():
+        if n.endswith(".class") and "$" not in n:
+            names.add(n[:-6].replace("/", "."))
+print("\n".join(sorted(names)))
+PY
+  mv -f "$CACHE/classes.txt.$$" "$CACHE/classes.txt" # whole, for a concurrent reader
+}
+
+# resolve_class CLASS -> the class of this version with the same simple name: Kafka moved its
+# tools from kafka.admin (Scala) to org.apache.kafka.tools between 3.5 and 4.4
+resolve_class() {
+  local cls=$1 found
+  [ -f "$CACHE/classes.txt" ] || list_classes
+  if grep -qxF "$cls" "$CACHE/classes.txt"; then echo "$cls"; return; fi
+  found=$(grep -E "^(kafka\.(admin|tools)|org\.apache\.kafka\.tools(\.reassign)?)\.${cls##*.}\$" "$CACHE/classes.txt" | head -1)
+  echo "${found:-$cls}"
 }
 
 fetch_jmx_exporter() {
@@ -156,9 +203,11 @@ security_props() { # security_props FILE: SASL mechanisms, JAAS per listener, ke
   } >> "$1"
 }
 
-java_run() { # java_run LOGNAME MAINCLASS ARGS... (foreground)
+java_run() { # java_run MAINCLASS ARGS... (foreground)
+  local cls; cls=$(resolve_class "$1"); shift
   java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -Dlog4j2.configurationFile="$DIR/log4j2.properties" -cp "$LIBS/*" "$@"
+    -Dlog4j2.configurationFile="$DIR/log4j2.properties" -Dlog4j.configuration="file:$DIR/log4j.properties" \
+    -cp "$LIBS/*" "$cls" "$@"
 }
 
 free_ports() { # free_ports N -> N free loopback ports, one a line
@@ -188,13 +237,29 @@ logger.kafka.level = WARN
 logger.server.name = org.apache.kafka
 logger.server.level = WARN
 EOF
+  # Kafka 2.x and 3.x log through log4j 1 (reload4j)
+  cat > "$DIR/log4j.properties" <<'EOF'
+log4j.rootLogger=WARN, OUT
+log4j.appender.OUT=org.apache.log4j.ConsoleAppender
+log4j.appender.OUT.layout=org.apache.log4j.PatternLayout
+log4j.appender.OUT.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
 }
 
 common_props() { # common_props FILE [MORE_PROTOCOL_MAP_ENTRIES]
-  cat >> "$1" <<EOF
+  if [ "$KAFKA_MODE" = zk ]; then
+    cat >> "$1" <<EOF
+zookeeper.connect=127.0.0.1:$CONTROLLER_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT${2:-}
+EOF
+  else
+    cat >> "$1" <<EOF
 controller.quorum.voters=100@127.0.0.1:$CONTROLLER_PORT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${2:-}
+EOF
+  fi
+  cat >> "$1" <<EOF
 num.network.threads=2
 num.io.threads=2
 background.threads=2
@@ -205,13 +270,16 @@ EOF
 }
 
 start_node() { # start_node NAME (props in $DIR/NAME.properties)
-  local name=$1 agent=() jmx=
+  local name=$1 agent=() jmx= main=kafka.Kafka heap=$HEAP
   mkdir -p "$DIR/logs" "$DIR/pids"
   [ "$name" != controller ] && jmx=$(eval echo "\${JMX_${name#b}:-}")
   [ -n "$jmx" ] && agent=("-javaagent:$JMX_JAR=127.0.0.1:$jmx:$DIR/jmx-exporter.yaml")
-  nohup java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 ${agent[@]+"${agent[@]}"} \
+  # zk mode: the "controller" is the ZooKeeper server (the brokers elect a controller among them)
+  [ "$name" = controller ] && [ "$KAFKA_MODE" = zk ] && { main=org.apache.zookeeper.server.ZooKeeperServerMain; heap=128m; }
+  nohup java -Xms"$heap" -Xmx"$heap" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 ${agent[@]+"${agent[@]}"} \
     -XX:MaxDirectMemorySize=128m -Dlog4j2.configurationFile="$DIR/log4j2.properties" \
-    -Dballast.cluster="$DIR" -cp "$LIBS/*" kafka.Kafka "$DIR/$name.properties" \
+    -Dlog4j.configuration="file:$DIR/log4j.properties" -Dzookeeper.admin.enableServer=false \
+    -Dballast.cluster="$DIR" -cp "$LIBS/*" $main "$DIR/$name.properties" \
     > "$DIR/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$DIR/pids/$name.pid"
 }
@@ -252,6 +320,8 @@ cmd_start() {
   NBROKERS=6; NRACKS=3; WITH_JMX=0
   while [ $# -gt 0 ]; do
     case $1 in
+      --version) set_version "${2:?--version needs a Kafka version}"; shift 2 ;;
+      --mode) KAFKA_MODE=${2:?--mode needs kraft or zk}; shift 2 ;;
       --jmx-exporter) WITH_JMX=1; shift ;;
       --security) SECURITY=1; shift ;;
       --brokers) NBROKERS=$2; shift 2 ;;
@@ -261,6 +331,14 @@ cmd_start() {
   done
   [[ $NBROKERS =~ ^[0-9]+$ && $NBROKERS -ge 1 && $NBROKERS -le 20 ]] || die "--brokers takes 1..20"
   [[ $NRACKS =~ ^[0-9]+$ && $NRACKS -ge 1 && $NRACKS -le $NBROKERS ]] || die "--racks takes 1..brokers"
+  [ -n "$KAFKA_MODE" ] || { KAFKA_MODE=kraft; [ "$KAFKA_MAJOR" -lt 3 ] && KAFKA_MODE=zk; }
+  case $KAFKA_MODE in
+    zk) [ "$KAFKA_MAJOR" -lt 4 ] || die "Kafka $KAFKA_VERSION has no ZooKeeper mode (removed in 4.0): use --mode kraft"
+        [ $SECURITY = 0 ] || die "--security needs --mode kraft (its SCRAM users are written at format time)" ;;
+    kraft) [[ $KAFKA_MAJOR -ge 4 || $KAFKA_VERSION =~ ^3\.([3-9]|[1-9][0-9])\. ]] ||
+             die "Kafka $KAFKA_VERSION: KRaft is production-ready from 3.3 (this script formats as 3.3+ does): use --mode zk" ;;
+    *) die "--mode takes kraft or zk, not '$KAFKA_MODE'" ;;
+  esac
   command -v java >/dev/null || die "java is needed to run Kafka: install the Debian package openjdk-17-jre-headless (scripts/setup.sh does)"
   fetch
   [ $WITH_JMX = 1 ] && fetch_jmx_exporter
@@ -289,22 +367,32 @@ cmd_start() {
                   --add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]")
   fi
   local rf=$(( NBROKERS < 3 ? NBROKERS : 3 ))
-  local cid; cid=$(java_run kafka.tools.StorageTool random-uuid | tail -1)
-  {
-    echo "process.roles=controller"
-    echo "node.id=100"
-    echo "listeners=CONTROLLER://127.0.0.1:$CONTROLLER_PORT"
-    echo "log.dirs=$DIR/controller/data"
-  } > "$DIR/controller.properties"
-  common_props "$DIR/controller.properties"
+  if [ "$KAFKA_MODE" = zk ]; then
+    {
+      echo "dataDir=$DIR/controller/data"
+      echo "clientPort=$CONTROLLER_PORT"
+      echo "clientPortAddress=127.0.0.1"
+      echo "tickTime=2000"
+      echo "maxClientCnxns=0"
+      echo "admin.enableServer=false"
+    } > "$DIR/controller.properties"
+  else
+    local cid; cid=$(java_run kafka.tools.StorageTool random-uuid | tail -1)
+    {
+      echo "process.roles=controller"
+      echo "node.id=100"
+      echo "listeners=CONTROLLER://127.0.0.1:$CONTROLLER_PORT"
+      echo "log.dirs=$DIR/controller/data"
+    } > "$DIR/controller.properties"
+    common_props "$DIR/controller.properties"
+  fi
   BOOTSTRAP=""
   for id in $(seq 1 "$NBROKERS"); do
     local port=${ports[$id]}
     eval "BROKER_PORT_$id=$port"
     BOOTSTRAP+="${BOOTSTRAP:+,}127.0.0.1:$port"
     {
-      echo "process.roles=broker"
-      echo "node.id=$id"
+      if [ "$KAFKA_MODE" = zk ]; then echo "broker.id=$id"; else echo "process.roles=broker"; echo "node.id=$id"; fi
       echo "broker.rack=r$(( (id - 1) % NRACKS ))"
       echo "listeners=PLAINTEXT://127.0.0.1:$port$(secure_listeners "$id")"
       echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port$(secure_listeners "$id")"
@@ -323,11 +411,14 @@ cmd_start() {
     if [ $SECURITY = 1 ]; then security_props "$DIR/b$id.properties"; fi
   done
   for node in controller $(seq -f 'b%g' 1 "$NBROKERS"); do
+    [ "$KAFKA_MODE" = zk ] && break
     java_run kafka.tools.StorageTool format -t "$cid" -c "$DIR/$node.properties" ${FORMAT_SCRAM[@]+"${FORMAT_SCRAM[@]}"} \
       > "$DIR/format-$node.log" 2>&1 || { cat "$DIR/format-$node.log" >&2; die "formatting $node failed"; }
   done
   {
     echo "KAFKA_VERSION=$KAFKA_VERSION"
+    echo "KAFKA_MODE=$KAFKA_MODE"
+    [ "$KAFKA_MODE" = zk ] && echo "ZOOKEEPER=127.0.0.1:$CONTROLLER_PORT"
     echo "BOOTSTRAP=$BOOTSTRAP"
     echo "BROKERS=$NBROKERS"
     echo "RACKS=$NRACKS"
@@ -358,7 +449,7 @@ cmd_start() {
     cmd_stop
     die "the cluster did not start"
   fi
-  echo "cluster.sh: $NBROKERS brokers over $NRACKS racks ready in $((SECONDS - t0))s at $BOOTSTRAP" >&2
+  echo "cluster.sh: Kafka $KAFKA_VERSION ($KAFKA_MODE): $NBROKERS brokers over $NRACKS racks ready in $((SECONDS - t0))s at $BOOTSTRAP" >&2
 }
 
 stop_pids() { # stop_pids PIDFILE...
@@ -392,10 +483,18 @@ load_env() {
   # shellcheck disable=SC1091
   . "$DIR/cluster.env"
   CONTROLLER_PORT=${CONTROLLER##*:}
+  set_version "$KAFKA_VERSION"
+  KAFKA_MODE=${KAFKA_MODE:-kraft}
+}
+
+env_version() { # the version of DIR's cluster, when it has one (else the environment's)
+  local v
+  [ -f "$DIR/cluster.env" ] && v=$(sed -n 's/^KAFKA_VERSION=//p' "$DIR/cluster.env") && [ -n "$v" ] && set_version "$v"
+  return 0
 }
 
 cmd=${1:-}
-[ -n "$cmd" ] || die "usage: cluster.sh fetch | start DIR [--brokers N] [--racks R] [--jmx-exporter] [--security] | stop DIR | stop-broker DIR ID | start-broker DIR ID | status DIR | tool DIR CLASS ARGS..."
+[ -n "$cmd" ] || die "usage: cluster.sh fetch | start DIR [--version V] [--mode kraft|zk] [--brokers N] [--racks R] [--jmx-exporter] [--security] | stop DIR | stop-broker DIR ID | start-broker DIR ID | status DIR | tool DIR CLASS ARGS..."
 shift
 case $cmd in
   fetch) fetch ;;
@@ -418,6 +517,6 @@ case $cmd in
       name=$(basename "$f" .pid); pid=$(cat "$f")
       if kill -0 "$pid" 2>/dev/null; then echo "$name running (pid $pid)"; else echo "$name stopped"; fi
     done ;;
-  tool) DIR=$(realpath -m "${1:?}"); shift; fetch; [ -f "$DIR/log4j2.properties" ] || { mkdir -p "$DIR"; write_log4j; }; java_run "$@" ;;
+  tool) DIR=$(realpath -m "${1:?}"); shift; env_version; fetch; [ -f "$DIR/log4j2.properties" ] || { mkdir -p "$DIR"; write_log4j; }; java_run "$@" ;;
   *) die "unknown command '$cmd'" ;;
 esac
