@@ -26,24 +26,39 @@ static int conn(struct kcluster *k, int32_t id, struct kafka_conn **ret, struct 
     return id < 0 ? kafka_admin_any(k->admin, ret, err) : kafka_admin_broker(k->admin, id, ret, err);
 }
 
+/* Reassignments, their listing and elections go to the controller (ZooKeeper mode needs it;
+ * KRaft takes them anywhere). NOT_CONTROLLER (a new controller was elected) is retriable: the
+ * broker list, and with it the controller, is described again for the retry. */
+static int controller(struct kcluster *k, struct kafka_conn **ret, struct error *err)
+{
+    return kafka_admin_controller(k->admin, ret, err);
+}
+
+static int after_controller_call(struct kcluster *k, int rc, struct error *err)
+{
+    if (rc < 0 && err && kafka_error_is(err, KAFKA_ERR_NOT_CONTROLLER))
+        kafka_admin_refresh(k->admin, NULL);
+    return rc;
+}
+
 static int k_reassign(void *ctx, const struct kafka_reassignment *r, int n, struct error *err)
 {
     struct kcluster *k = ctx;
     struct kafka_conn *c = NULL;
-    int rc = conn(k, -1, &c, err);
+    int rc = controller(k, &c, err);
     if (rc == 0)
         rc = kafka_alter_reassignments(c, r, n, REQUEST_TIMEOUT_MS, err);
-    return rc;
+    return after_controller_call(k, rc, err);
 }
 
 static int k_list(void *ctx, struct kafka_ongoing **ret, int *ret_n, struct error *err)
 {
     struct kcluster *k = ctx;
     struct kafka_conn *c = NULL;
-    int rc = conn(k, -1, &c, err);
+    int rc = controller(k, &c, err);
     if (rc == 0)
         rc = kafka_list_reassignments(c, ret, ret_n, err);
-    return rc;
+    return after_controller_call(k, rc, err);
 }
 
 /* Broker resources go to that broker; topic resources to any. */
@@ -80,10 +95,10 @@ static int k_elect(void *ctx, const char *const *topics, const int32_t *parts, i
 {
     struct kcluster *k = ctx;
     struct kafka_conn *c = NULL;
-    int rc = conn(k, -1, &c, err);
+    int rc = controller(k, &c, err);
     if (rc == 0)
         rc = kafka_elect_preferred(c, topics, parts, n, REQUEST_TIMEOUT_MS, err);
-    return rc;
+    return after_controller_call(k, rc, err);
 }
 
 static int k_log_dirs(void *ctx, int32_t broker, const struct kafka_log_dir_move *m, int n,

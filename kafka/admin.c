@@ -40,8 +40,7 @@ static int call(struct kafka_conn *c, int16_t api, int lo, int hi, const char *w
     int v = kafka_conn_version(c, api, lo, hi);
     if (v < 0) {
         kafka_wr_finish(w);
-        return error_set(err, -EPROTONOSUPPORT, "%s v%d..%d is not supported by the broker "
-                         "(Kafka 2.8 or later is needed)", what, lo, hi);
+        return kafka_conn_unsupported(c, api, what, lo, hi, err);
     }
     size_t len;
     int rc = kafka_conn_call(c, api, (int16_t)v, w->p, w->len, true, body, &len, err);
@@ -746,6 +745,16 @@ static int open_index(struct kafka_admin *a, int i, struct error *err)
         return 0;
     return kafka_conn_open(a->info.brokers[i].host, a->info.brokers[i].port, a->opts,
                            &a->conns[i], err);
+}
+
+int kafka_admin_controller(struct kafka_admin *a, struct kafka_conn **ret, struct error *err)
+{
+    for (int i = 0; i < a->info.nbrokers && a->info.controller >= 0; i++)
+        if (a->info.brokers[i].id == a->info.controller && open_index(a, i, err) == 0) {
+            *ret = a->conns[i];
+            return 0;
+        }
+    return kafka_admin_any(a, ret, err);
 }
 
 int kafka_admin_any(struct kafka_admin *a, struct kafka_conn **ret, struct error *err)

@@ -108,7 +108,8 @@ struct kafka_reassignment {
     int nreplicas;
 };
 
-/* AlterPartitionReassignments v0 (any broker; KRaft forwards to the controller). Per-partition
+/* AlterPartitionReassignments v0 (the controller with ZooKeeper, kafka_admin_controller; any
+ * broker with KRaft, which forwards to the controller). Per-partition
  * errors (retriable ones as -EAGAIN) fail the call with "topic t partition p: NAME (code): message" for the first of them
  * and the count of the others. */
 int kafka_alter_reassignments(struct kafka_conn *c, const struct kafka_reassignment *r, int n,
@@ -157,6 +158,11 @@ const struct kafka_cluster_info *kafka_admin_cluster(const struct kafka_admin *a
 int kafka_admin_refresh(struct kafka_admin *a, struct error *err);
 /* A connection to any live broker (the last one that worked first). */
 int kafka_admin_any(struct kafka_admin *a, struct kafka_conn **ret, struct error *err);
+/* A connection to the controller as last described (DescribeCluster's ControllerId), else to
+ * any broker. With ZooKeeper (Kafka 2.8-3.9) only the controller takes reassignments, their
+ * listing and elections; other brokers answer NOT_CONTROLLER. KRaft brokers forward them, and
+ * name a random live broker as the controller, so there it is just a broker. */
+int kafka_admin_controller(struct kafka_admin *a, struct kafka_conn **ret, struct error *err);
 /* A connection to broker id. -ENOENT when the cluster has no such broker. */
 int kafka_admin_broker(struct kafka_admin *a, int32_t id, struct kafka_conn **ret,
                        struct error *err);

@@ -194,6 +194,69 @@ static int api_versions(struct kafka_conn *c, struct error *err)
     return error_set(err, -EPROTO, "%s: ApiVersions failed", c->name);
 }
 
+/* "v3..11", or "none" when the broker did not list the API. */
+static void offered(const struct kafka_conn *c, int16_t api_key, char *buf, size_t size)
+{
+    if (api_key < 0 || api_key >= KAFKA_API_KEYS_MAX || c->max_v[api_key] < 0)
+        snprintf(buf, size, "none");
+    else
+        snprintf(buf, size, "v%d..%d", c->min_v[api_key], c->max_v[api_key]);
+}
+
+int kafka_conn_unsupported(const struct kafka_conn *c, int16_t api_key, const char *what, int lo,
+                           int hi, struct error *err)
+{
+    char range[32], want[32];
+    offered(c, api_key, range, sizeof(range));
+    if (lo == hi)
+        snprintf(want, sizeof(want), "v%d", lo);
+    else
+        snprintf(want, sizeof(want), "v%d..%d", lo, hi);
+    return error_set(err, -EPROTONOSUPPORT, "%s: %s %s is not supported by this broker (it offers "
+                     "%s); Ballast needs Kafka 2.8 or later", c->name, what, want, range);
+}
+
+/* What Ballast uses, and the lowest version of each it can speak (the flexible ones, which
+ * every Kafka from 2.8 has). Metadata v11 and DescribeCluster are new in 2.8: a broker without
+ * them is older, and is refused when the connection opens, naming everything it lacks. */
+static const struct {
+    int16_t key;
+    const char *name;
+    int lo;
+    bool marks_2_8;
+} needed[] = {
+    {KAFKA_API_METADATA, "Metadata", 11, true},
+    {KAFKA_API_DESCRIBE_CLUSTER, "DescribeCluster", 0, true},
+    {KAFKA_API_DESCRIBE_LOG_DIRS, "DescribeLogDirs", 2, false},
+    {KAFKA_API_DESCRIBE_CONFIGS, "DescribeConfigs", 4, false},
+    {KAFKA_API_INCREMENTAL_ALTER_CONFIGS, "IncrementalAlterConfigs", 1, false},
+    {KAFKA_API_ALTER_PARTITION_REASSIGNMENTS, "AlterPartitionReassignments", 0, false},
+    {KAFKA_API_LIST_PARTITION_REASSIGNMENTS, "ListPartitionReassignments", 0, false},
+    {KAFKA_API_ELECT_LEADERS, "ElectLeaders", 2, false},
+    {KAFKA_API_ALTER_REPLICA_LOG_DIRS, "AlterReplicaLogDirs", 2, false},
+};
+
+static int check_broker_version(const struct kafka_conn *c, struct error *err)
+{
+    bool old = false;
+    char lacks[600] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+        if (c->max_v[needed[i].key] >= needed[i].lo)
+            continue;
+        old |= needed[i].marks_2_8;
+        char range[32];
+        offered(c, needed[i].key, range, sizeof(range));
+        if (n < sizeof(lacks))
+            n += (size_t)snprintf(lacks + n, sizeof(lacks) - n, "%s%s v%d+ (it offers %s)",
+                                  n ? ", " : "", needed[i].name, needed[i].lo, range);
+    }
+    if (!old)
+        return 0;
+    return error_set(err, -EPROTONOSUPPORT, "%s: this broker is older than Kafka 2.8, which "
+                     "Ballast needs at least; it lacks %s", c->name, lacks);
+}
+
 int kafka_conn_version(const struct kafka_conn *c, int16_t api_key, int lo, int hi)
 {
     if (api_key < 0 || api_key >= KAFKA_API_KEYS_MAX || c->max_v[api_key] < 0)
@@ -228,6 +291,8 @@ int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
         rc = kafka_transport_open(&c->t, host, port, tls, opts, clock_mono_ms() + connect_ms, err);
     if (rc == 0)
         rc = api_versions(c, err);
+    if (rc == 0)
+        rc = check_broker_version(c, err);
     if (rc == 0 && sasl)
         rc = kafka_sasl_authenticate(c, c->name, opts, err);
     if (rc == -ETIMEDOUT && err) {
@@ -319,10 +384,11 @@ static int parse_metadata(const char *who, const uint8_t *body, size_t len, stru
 static int get_metadata(struct kafka_conn *c, struct metadata *m, struct error *err)
 {
     memset(m, 0, sizeof(*m));
-    int v = kafka_conn_version(c, KAFKA_API_METADATA, 12, 12);
+    /* v11 (Kafka 2.8, 3.0) and v12 have the same request and reply fields (v12 only allows
+     * a null topic name, in requests by id, which Ballast does not send). */
+    int v = kafka_conn_version(c, KAFKA_API_METADATA, 11, 12);
     if (v < 0)
-        return error_set(err, -EPROTONOSUPPORT, "%s: Metadata v12 is not supported (Kafka 2.8 "
-                                                "or later is needed)", c->name);
+        return kafka_conn_unsupported(c, KAFKA_API_METADATA, "Metadata", 11, 12, err);
     struct kafka_wr w;
     kafka_wr_init(&w);
     kafka_wr_null_array(&w); /* all topics */
@@ -453,8 +519,7 @@ static int describe_log_dirs(struct kafka_conn *c, const struct metadata *m, str
     memset(out, 0, sizeof(*out));
     int v = kafka_conn_version(c, KAFKA_API_DESCRIBE_LOG_DIRS, 2, 4);
     if (v < 0)
-        return error_set(err, -EPROTONOSUPPORT, "%s: DescribeLogDirs v2+ is not supported",
-                         c->name);
+        return kafka_conn_unsupported(c, KAFKA_API_DESCRIBE_LOG_DIRS, "DescribeLogDirs", 2, 4, err);
     struct kafka_wr w;
     kafka_wr_init(&w);
     kafka_wr_null_array(&w); /* every topic */

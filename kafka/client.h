@@ -2,10 +2,12 @@
  * PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (kafka/transport.h: TLS via OpenSSL with CA file,
  * optional client certificate, hostname/IP verification and SNI; kafka/sasl.h: SaslHandshake
  * v1 + SaslAuthenticate with PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512), ApiVersions (v3, falling
- * back to v0), Metadata v12 (brokers with racks, topics, leaders, replicas, ISR, offline
- * replicas), DescribeLogDirs v4 (exact replica sizes per log dir, and each dir's total bytes)
- * and from them a cluster snapshot for the planner; reassignments and leader election.
- * Needs brokers >= 2.8 (the flexible versions).
+ * back to v0), Metadata v12 or v11 (brokers with racks, topics, leaders, replicas, ISR, offline
+ * replicas), DescribeLogDirs v4 down to v2 (exact replica sizes per log dir; each dir's total
+ * bytes from v4, Kafka 3.3) and from them a cluster snapshot for the planner; reassignments and
+ * leader election. Needs brokers >= 2.8 (the flexible versions): kafka_conn_open refuses an
+ * older broker (no Metadata v11 or no DescribeCluster) naming what it lacks, and a request the
+ * broker cannot take fails naming the versions it offers, never with a decode error.
  *
  * Replies are untrusted: frames over KAFKA_MAX_FRAME are refused, every decode is bounds-checked
  * (kafka/wire.h), and errors name the broker, the request and the field. Single-threaded. */
@@ -66,6 +68,11 @@ int kafka_conn_open(const char *host, int port, const struct kafka_opts *opts,
 void kafka_conn_close(struct kafka_conn *c); /* accepts NULL */
 /* Highest version of api_key the broker supports within [lo, hi], or -1. */
 int kafka_conn_version(const struct kafka_conn *c, int16_t api_key, int lo, int hi);
+/* Sets err for a request the broker cannot take at any version in [lo, hi], naming the broker
+ * and the versions it offers: "127.0.0.1:9092: ElectLeaders v2 is not supported by this broker
+ * (it offers v0..1); Ballast needs Kafka 2.8 or later". Returns -EPROTONOSUPPORT. */
+int kafka_conn_unsupported(const struct kafka_conn *c, int16_t api_key, const char *what, int lo,
+                           int hi, struct error *err);
 /* Sends one request (body encoded by the caller for `version`) and returns the response body
  * after its header (heap, caller frees). flexible: the response has header v1. Any failure
  * here (I/O, timeout, a bad frame or correlation id) leaves the connection broken: later calls

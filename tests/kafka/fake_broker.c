@@ -64,22 +64,38 @@ static void reply_send(int fd, struct kafka_wr *w)
     kafka_wr_finish(w);
 }
 
-static void reply_api_versions(int fd, int32_t corr)
+/* The highest version of api in the broker's list, -1 when absent. */
+static int api_max(const struct fake_broker *f, int16_t api)
 {
-    static const int16_t apis[][3] = {{3, 12, 12}, {18, 0, 3}, {35, 0, 4}, {46, 0, 0},
-                                      {60, 0, 1}};
+    for (int i = 0; i < f->napis; i++)
+        if (f->apis[i][0] == api)
+            return f->apis[i][2];
+    return -1;
+}
+
+/* ApiVersions as Kafka answers it: in v3 (flexible) when asked for v3 and the broker has it;
+ * otherwise in v0, with UNSUPPORTED_VERSION (35) when asked for a version above its own. */
+static void reply_api_versions(int fd, int32_t corr, int16_t version, const struct fake_broker *f)
+{
+    bool flexible = version >= 3 && api_max(f, KAFKA_API_API_VERSIONS) >= 3;
     struct kafka_wr w;
     reply_start(&w, corr, false);
-    kafka_wr_i16(&w, 0);
-    kafka_wr_uvarint(&w, sizeof(apis) / sizeof(apis[0]) + 1);
-    for (size_t i = 0; i < sizeof(apis) / sizeof(apis[0]); i++) {
-        kafka_wr_i16(&w, apis[i][0]);
-        kafka_wr_i16(&w, apis[i][1]);
-        kafka_wr_i16(&w, apis[i][2]);
+    kafka_wr_i16(&w, version > api_max(f, KAFKA_API_API_VERSIONS) ? 35 : 0);
+    if (flexible)
+        kafka_wr_uvarint(&w, (uint64_t)f->napis + 1);
+    else
+        kafka_wr_i32(&w, f->napis);
+    for (int i = 0; i < f->napis; i++) {
+        kafka_wr_i16(&w, f->apis[i][0]);
+        kafka_wr_i16(&w, f->apis[i][1]);
+        kafka_wr_i16(&w, f->apis[i][2]);
+        if (flexible)
+            kafka_wr_tags(&w);
+    }
+    if (flexible) {
+        kafka_wr_i32(&w, 0);
         kafka_wr_tags(&w);
     }
-    kafka_wr_i32(&w, 0);
-    kafka_wr_tags(&w);
     reply_send(fd, &w);
 }
 
@@ -182,12 +198,13 @@ static void reply_metadata(int fd, int32_t corr, const struct fake_broker *f)
     reply_send(fd, &w);
 }
 
-static void reply_log_dirs(int fd, int32_t corr, const struct fake_broker *f)
+static void reply_log_dirs(int fd, int32_t corr, int16_t version, const struct fake_broker *f)
 {
     struct kafka_wr w;
     reply_start(&w, corr, true);
     kafka_wr_i32(&w, 0);
-    kafka_wr_i16(&w, 0);
+    if (version >= 3)
+        kafka_wr_i16(&w, 0); /* ErrorCode, from v3 */
     kafka_wr_uvarint(&w, (uint64_t)f->ndirs + 1);
     for (int d = 0; d < f->ndirs; d++) {
         char dir[32];
@@ -210,8 +227,10 @@ static void reply_log_dirs(int fd, int32_t corr, const struct fake_broker *f)
         } else {
             kafka_wr_uvarint(&w, 1);
         }
-        kafka_wr_i64(&w, 1000000000);
-        kafka_wr_i64(&w, 500000000);
+        if (version >= 4) { /* TotalBytes, UsableBytes */
+            kafka_wr_i64(&w, 1000000000);
+            kafka_wr_i64(&w, 500000000);
+        }
         kafka_wr_tags(&w);
     }
     kafka_wr_tags(&w);
@@ -246,14 +265,16 @@ static void serve(int fd, enum fake_kind kind, const int16_t *script, int nscrip
             write_all(fd, page, sizeof(page) - 1);
             return;
         }
-        if (api == KAFKA_API_API_VERSIONS) {
-            reply_api_versions(fd, corr);
+        if (api != KAFKA_API_API_VERSIONS && version > api_max(f, api)) {
+            return; /* a real broker closes the connection on a version it lacks */
+        } else if (api == KAFKA_API_API_VERSIONS) {
+            reply_api_versions(fd, corr, version, f);
         } else if (api == KAFKA_API_DESCRIBE_CLUSTER) {
             reply_describe_cluster(fd, corr, version, port);
         } else if (api == KAFKA_API_METADATA) {
             reply_metadata(fd, corr, f);
         } else if (api == KAFKA_API_DESCRIBE_LOG_DIRS) {
-            reply_log_dirs(fd, corr, f);
+            reply_log_dirs(fd, corr, version, f);
         } else if (api == KAFKA_API_LIST_PARTITION_REASSIGNMENTS) {
             int k = __atomic_fetch_add(nlist, 1, __ATOMIC_SEQ_CST);
             int16_t ec = k < nscript ? script[k] : 0;
@@ -279,6 +300,12 @@ int fake_broker_start(struct fake_broker *f, enum fake_kind kind, const int16_t 
         return -errno;
     }
     f->port = ntohs(a.sin_port);
+    static const int16_t kafka_4_1[][3] = {{3, 0, 13}, {18, 0, 4}, {35, 1, 4}, {43, 0, 2},
+                                           {46, 0, 0}, {60, 0, 2}};
+    if (!f->apis) {
+        f->apis = kafka_4_1;
+        f->napis = (int)(sizeof(kafka_4_1) / sizeof(kafka_4_1[0]));
+    }
     f->pid = fork();
     if (f->pid < 0) {
         close(lfd);

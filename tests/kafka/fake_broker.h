@@ -30,6 +30,12 @@ struct fake_broker {
      * DescribeLogDirs v4: `ndirs` dirs of 1 GB, every partition in the first. */
     int rf, ndirs, ntopics;
     int nlisted; /* replicas (ids 1..n) in each ListPartitionReassignments entry */
+    /* ApiVersions: {key, min, max} for each API the broker lists (NULL: a Kafka 4.1 broker's
+     * ranges of the APIs the fake answers). DescribeLogDirs replies follow the version asked
+     * (no TotalBytes before v4); ApiVersions is answered in v0 when the list has no v3. A
+     * request above the listed version closes the connection, as Kafka does. */
+    const int16_t (*apis)[3];
+    int napis;
 };
 
 /* Starts the child (f->rf and f->ndirs set by the caller); 0 or -errno. */

@@ -3,6 +3,7 @@
  * dropping its connection inside struct kafka_admin so the next use reconnects by itself. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kafka/admin.h"
 #include "kafka/errors.h"
@@ -308,6 +309,116 @@ TEST(snapshot_of_many_topics_is_linear)
         model_cluster_destroy(mc);
     }
     fprintf(stderr, "snapshot of 40000 topics: %.0f ms\n", took);
+}
+
+/* Brokers of other Kafka versions, by their ApiVersions ranges (the APIs Ballast uses). */
+static const int16_t kafka_2_8[][3] = {{3, 0, 11}, {18, 0, 3}, {32, 0, 4}, {34, 0, 2},
+                                       {35, 0, 2}, {43, 0, 2}, {44, 0, 1}, {45, 0, 0},
+                                       {46, 0, 0}, {60, 0, 0}};
+static const int16_t kafka_2_7[][3] = {{3, 0, 9}, {18, 0, 3}, {32, 0, 3}, {34, 0, 1},
+                                       {35, 0, 2}, {43, 0, 2}, {44, 0, 1}, {45, 0, 0},
+                                       {46, 0, 0}};
+static const int16_t kafka_2_0[][3] = {{3, 0, 6}, {18, 0, 2}, {32, 0, 2}, {34, 0, 1},
+                                       {35, 0, 1}};
+#define NAPIS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+TEST(a_kafka_2_8_broker_gets_metadata_v11_and_describe_log_dirs_v2)
+{
+    struct fake_broker f = {.rf = 1, .ndirs = 2, .apis = kafka_2_8, .napis = NAPIS(kafka_2_8)};
+    CHECK_INT_EQ(fake_broker_start(&f, FAKE_KAFKA, NULL, 0), 0);
+    char boot[64];
+    snprintf(boot, sizeof(boot), "127.0.0.1:%d", f.port);
+    struct kafka_opts o = {.timeout_ms = 5000};
+    struct model_cluster *mc = NULL;
+    struct error err = {0};
+    CHECK_INT_EQ(kafka_snapshot(boot, &o, &mc, &err), 0);
+    if (mc) {
+        CHECK_INT_EQ(mc->nbrokers, 1);
+        CHECK_INT_EQ(mc->ndisks, 2);
+        CHECK_INT_EQ(mc->npartitions, 1);
+        CHECK_INT_EQ(mc->replicas[mc->partitions[0].first_replica].size, 1000);
+        CHECK_NEAR(mc->disks[0].capacity, 0, 0); /* no TotalBytes before v4: unknown */
+        model_cluster_destroy(mc);
+    } else {
+        fprintf(stderr, "%s\n", err.msg);
+    }
+    /* the admin (DescribeCluster v0) and the executor's requests work too */
+    struct kafka_admin *a = NULL;
+    CHECK_INT_EQ(kafka_admin_open(boot, &o, &a, &err), 0);
+    if (a) {
+        CHECK_INT_EQ(kafka_admin_cluster(a)->nbrokers, 1);
+        struct kafka_conn *c = NULL;
+        CHECK_INT_EQ(kafka_admin_any(a, &c, &err), 0);
+        struct kafka_ongoing *og = NULL;
+        int no = 0;
+        CHECK_INT_EQ(c ? kafka_list_reassignments(c, &og, &no, &err) : -1, 0);
+        free(og);
+        kafka_admin_close(a);
+    }
+    fake_broker_stop(&f);
+}
+
+TEST(a_broker_older_than_2_8_is_refused_up_front_naming_what_it_lacks)
+{
+    struct {
+        const int16_t (*apis)[3];
+        int napis;
+        const char *offers;
+    } old[] = {{kafka_2_7, NAPIS(kafka_2_7), "Metadata v11+ (it offers v0..9)"},
+               /* ApiVersions v0..2: the v3 request gets error 35 and Ballast asks again in v0 */
+               {kafka_2_0, NAPIS(kafka_2_0), "Metadata v11+ (it offers v0..6)"}};
+    for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+        struct fake_broker f = {.rf = 1, .ndirs = 1, .apis = old[i].apis, .napis = old[i].napis};
+        CHECK_INT_EQ(fake_broker_start(&f, FAKE_KAFKA, NULL, 0), 0);
+        char boot[64], who[64];
+        snprintf(boot, sizeof(boot), "127.0.0.1:%d", f.port);
+        snprintf(who, sizeof(who), "127.0.0.1:%d: this broker is older than Kafka 2.8", f.port);
+        struct kafka_opts o = {.timeout_ms = 5000};
+        struct model_cluster *mc = NULL;
+        struct error err = {0};
+        CHECK_INT_EQ(kafka_snapshot(boot, &o, &mc, &err), -EPROTONOSUPPORT);
+        CHECK_STR_CONTAINS(err.msg, who);
+        CHECK_STR_CONTAINS(err.msg, "which Ballast needs at least; it lacks");
+        CHECK_STR_CONTAINS(err.msg, old[i].offers);
+        CHECK_STR_CONTAINS(err.msg, "DescribeCluster v0+ (it offers none)");
+        CHECK_STR_CONTAINS(err.msg, "AlterReplicaLogDirs v2+ (it offers v0..1)");
+        CHECK(!strstr(err.msg, "reply"));  /* never a decode error */
+        struct kafka_admin *a = NULL;
+        CHECK_INT_EQ(kafka_admin_open(boot, &o, &a, &err), -EPROTONOSUPPORT);
+        CHECK_STR_CONTAINS(err.msg, who);
+        kafka_admin_close(a);
+        model_cluster_destroy(mc);
+        fake_broker_stop(&f);
+    }
+}
+
+TEST(a_request_the_broker_lacks_names_the_versions_it_offers)
+{
+    /* a 2.8 broker but for ElectLeaders v0..1 (no real Kafka release; a proxy or a fork) */
+    int16_t apis[NAPIS(kafka_2_8)][3];
+    memcpy(apis, kafka_2_8, sizeof(apis));
+    for (int i = 0; i < NAPIS(kafka_2_8); i++)
+        if (apis[i][0] == 43)
+            apis[i][2] = 1;
+    struct fake_broker f = {.rf = 1, .ndirs = 1, .apis = (const int16_t (*)[3])apis,
+                            .napis = NAPIS(kafka_2_8)};
+    CHECK_INT_EQ(fake_broker_start(&f, FAKE_KAFKA, NULL, 0), 0);
+    struct kafka_conn *c = NULL;
+    struct error err = {0};
+    struct kafka_opts o = {.timeout_ms = 5000};
+    CHECK_INT_EQ(kafka_conn_open("127.0.0.1", f.port, &o, &c, &err), 0);
+    if (c) {
+        const char *topics[] = {"t"};
+        int32_t parts[] = {0};
+        CHECK_INT_EQ(kafka_elect_preferred(c, topics, parts, 1, 5000, &err), -EPROTONOSUPPORT);
+        char want[128];
+        snprintf(want, sizeof(want), "127.0.0.1:%d: ElectLeaders v2 is not supported by this "
+                 "broker (it offers v0..1); Ballast needs Kafka 2.8 or later", f.port);
+        CHECK_STR_CONTAINS(err.msg, want);
+        CHECK(!kafka_conn_broken(c)); /* nothing was sent: the connection is still good */
+        kafka_conn_close(c);
+    }
+    fake_broker_stop(&f);
 }
 
 int main(int argc, char **argv)

@@ -345,9 +345,9 @@ static void fake_serve(int fd, enum fake_mode mode)
         _exit(4);
     kafka_wr_init(&w);
     kafka_wr_i16(&w, 0);
-    const int16_t keys[][3] = {{18, 0, 3}, {17, 0, 1}, {36, 0, 1}, {3, 0, 12}};
-    kafka_wr_uvarint(&w, 5);
-    for (int i = 0; i < 4; i++) {
+    const int16_t keys[][3] = {{18, 0, 3}, {17, 0, 1}, {36, 0, 1}, {3, 0, 12}, {60, 0, 1}};
+    kafka_wr_uvarint(&w, 6);
+    for (int i = 0; i < 5; i++) {
         kafka_wr_i16(&w, keys[i][0]);
         kafka_wr_i16(&w, keys[i][1]);
         kafka_wr_i16(&w, keys[i][2]);
