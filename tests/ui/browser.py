@@ -103,6 +103,12 @@ class Browser:
             raise WebDriverError(f"no element {css}")
         self.cmd("POST", f"/element/{els[0][ELEMENT]}/click", {})
 
+    def metrics(self):
+        """Chrome's page metrics (Performance.getMetrics) as a dict: ThreadTime is the CPU
+        time of the page's main thread, TaskDuration its busy wall time, in seconds."""
+        self.cdp("Performance.enable")
+        return {m["name"]: m["value"] for m in self.cdp("Performance.getMetrics")["metrics"]}
+
     def alert_open(self):
         try:
             self.cmd("GET", "/alert/text")
