@@ -582,7 +582,7 @@ TEST(one_million_replicas)
             t1 - t0, rss1 / 1024, (rss1 - rss0) / 1024, arrays >> 20);
     CHECK_INT_EQ(c->nreplicas, 1000002);
     CHECK_INT_EQ(c->nbrokers, 1050);
-    CHECK_DBL_LE(t1 - t0, 10.0);
+    /* its speed is the benchmark's to measure (bench/), not a timed unit test's */
     /* ru_maxrss is a high-water mark: bound the peak, which earlier (small) tests barely move
      * (not under AddressSanitizer, whose shadow memory and quarantine count too) */
 #if !defined(__SANITIZE_ADDRESS__)
