@@ -30,4 +30,15 @@ E2E_WORK="$out/live" BALLAST_BIN="$build/cli/ballast" \
   status=$?
 echo "demo: the live cluster's snapshot (snapshot.json), plan (plan.json), reassignment"
 echo "demo: (reassign.json) and execution journal (state/) are in $out/live"
+
+# ---- The service (docs/api.md): ballast serve on a fresh local cluster, a dry run through
+# POST /api/v1/rebalance, the proposal, executed by its id with progress, replicas and leaders
+# per broker before and after, records checked (scripts/demo-service.sh). ----
+echo
+echo "demo: now the same through the service: ballast serve and its REST API"
+DEMO_SERVICE_OUT="$out/service" BALLAST_BIN="$build/cli/ballast" \
+  KAFKA_RECORDS_BIN="$build/tests/kafka/kafka_records" \
+  bash "$here/tests/kafka/with-cluster.sh" - -- bash "$here/scripts/demo-service.sh" ||
+  status=$?
+echo "demo: the service's configuration, log, proposal and state dir are in $out/service"
 exit $status
