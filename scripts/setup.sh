@@ -13,7 +13,7 @@ build=${1:-$here/build}
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
       librdkafka-dev libglpk-dev libmicrohttpd-dev libcjson-dev libyaml-dev libssl-dev
       libcurl4-openssl-dev openjdk-17-jre-headless maven openssl procps prometheus
-      python3-yaml python3-jsonschema
+      python3-yaml python3-jsonschema python3-venv
       chromium chromium-driver)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -52,5 +52,13 @@ fi
 if ! bash "$here/scripts/kube-build.sh" --print | xargs -n1 test -x 2>/dev/null; then
   echo "setup: building kube-apiserver and etcd for the Kubernetes tests (once; minutes)" >&2
   quietly "scripts/kube-build.sh" bash "$here/scripts/kube-build.sh"
+fi
+# cccli (PyPI cruise-control-client, pinned) for the Cruise Control API's real-client test, in a
+# venv under the shared cache (tests/api/test_cc_kafka.py looks for it there).
+cccli_venv=${XDG_CACHE_HOME:-$HOME/.cache}/ballast/cccli-1.1.3
+if [ ! -x "$cccli_venv/bin/cccli" ]; then
+  quietly "python3 -m venv $cccli_venv" /usr/bin/python3 -m venv "$cccli_venv"
+  quietly "pip install cruise-control-client==1.1.3" "$cccli_venv/bin/pip" install -q \
+    cruise-control-client==1.1.3
 fi
 echo "setup: built $build" >&2
