@@ -4,7 +4,7 @@
 # test or the demo runs comes from one of these packages: java (openjdk-17-jre-headless), mvn
 # (maven, fetches Kafka's jars), openssl, pkill (procps), python3 (standard library, plus
 # python3-yaml and python3-jsonschema for the Cruise Control contract tests: Debian's, pinned by
-# the release), prometheus (the Prometheus server of the monitor-prometheus-server test),
+# the release; python3-venv for cccli's venv), prometheus (the Prometheus server of the monitor-prometheus-server test),
 # chromium and chromium-driver (the web view's browser tests, tests/ui).
 # A failing step shows its output (apt-get, meson, ninja) and exits 1.
 set -euo pipefail
