@@ -215,6 +215,14 @@ def cccli_checks(exe, addr, base):
         return s if st == 200 and s["ExecutorState"]["state"] == "NO_TASK_IN_PROGRESS" else None
 
     check("cccli rebalance: the execution finishes", wait_for(idle, 600, 1.0) is not None)
+
+    def generation():
+        with urllib.request.urlopen(base + "/api/v1/state", timeout=30) as r:
+            return json.loads(r.read())["model"].get("generation", 0)
+
+    gen = generation()
+    check("the model is read again after the execution",
+          wait_for(lambda: generation() > gen, 60) is not None)
     # demote after the executed rebalance: Ballast's demote plan keeps the hard goals, and the
     # cluster had rack violations until that rebalance fixed them
     p, j = run_cccli(exe, addr, "demote_broker", "4", "--dry-run")
