@@ -39,6 +39,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 echo "service: ballast serve on $url (log: $out/serve.log)"
+echo "service: the web view (while the demo runs): $url/ui/ (cluster, proposal, execution; docs/ui.md)"
 "$B" status --server "$url"
 
 per_broker() {
