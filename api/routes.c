@@ -95,6 +95,7 @@ static void h_load(struct api_req *r, const char *tail)
     cJSON *j = opt_report_broker_stats(g->cluster);
     cJSON_AddNumberToObject(j, "version", 1);
     cJSON_AddNumberToObject(j, "modelGeneration", (double)g->id);
+    svc_add_load_backing(j, g->cluster);
     svc_gen_unref(g);
     api_reply_json(r, 200, j);
 }

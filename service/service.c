@@ -898,6 +898,14 @@ cJSON *svc_state_json(struct svc *s)
     return j;
 }
 
+void svc_add_load_backing(cJSON *j, const struct model_cluster *c)
+{
+    cJSON_AddNumberToObject(j, "recentWindows", c->load_measured ? c->load_windows : 0);
+    cJSON_AddNumberToObject(j, "monitoredPartitionsPercentage",
+                            c->load_measured ? c->load_monitored_pct : 0);
+    cJSON_AddBoolToObject(j, "loadMeasured", c->load_measured);
+}
+
 struct part_key {
     double v;
     int32_t p;
@@ -937,6 +945,7 @@ cJSON *svc_partition_load_json(struct svc *s, enum model_res res, int limit)
     cJSON_AddNumberToObject(j, "version", 1);
     cJSON_AddNumberToObject(j, "modelGeneration", (double)g->id);
     cJSON_AddStringToObject(j, "resource", model_res_names[res]);
+    svc_add_load_backing(j, c);
     cJSON *a = cJSON_AddArrayToObject(j, "records");
     for (int32_t i = 0; i < c->npartitions && i < limit; i++) {
         int32_t p = k[i].p;

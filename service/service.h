@@ -170,6 +170,9 @@ cJSON *svc_proposals_json(struct svc *s);
 cJSON *svc_default_proposal(struct svc *s);
 /* {"monitor", "executor", "analyzer", "model"}: the state. */
 cJSON *svc_state_json(struct svc *s);
+/* Adds what backs a model's load to j: recentWindows (complete windows behind the rates, 0
+ * when no sampler measured them) and monitoredPartitionsPercentage. */
+void svc_add_load_backing(cJSON *j, const struct model_cluster *c);
 /* Per-partition load of the current generation: the `limit` largest by resource `res`. */
 cJSON *svc_partition_load_json(struct svc *s, enum model_res res, int limit);
 /* Hooks for resources that outlive the proposal store (rebalance/): the reassignment JSON
