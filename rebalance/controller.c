@@ -674,39 +674,107 @@ static char *submit(struct rb_controller *c, struct svc_request *r, const char *
 
 /* ---- Kubernetes mode ---- */
 
-/* Writes what a pass changed to the API: the consumed annotation removed (only if it still
- * has the value acted on), then the status through the status subresource (keys gone are
- * sent as null: a merge patch). On failure the item goes back to the server's object, so the
- * next pass works from what the API holds. */
-static void kube_sync(struct rb_controller *c, struct item *it, cJSON *before,
-                      const char *consumed, bool priv_changed)
+/* Whether a's resourceVersion is below b's (etcd revisions: decimal numbers; anything else
+ * is not compared). */
+static bool older(const cJSON *a, const cJSON *b)
+{
+    const char *ra = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "metadata"),
+                                         "resourceVersion"));
+    const char *rb = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "metadata"),
+                                         "resourceVersion"));
+    if (!ra || !rb || strspn(ra, "0123456789") != strlen(ra) ||
+        strspn(rb, "0123456789") != strlen(rb))
+        return false;
+    return strtoull(ra, NULL, 10) < strtoull(rb, NULL, 10);
+}
+
+/* What a pass changed, to write to the API after the pass, without the lock: the watcher must
+ * keep reading events while the API answers (an apiserver can hold a write until its
+ * watchers have taken the event). */
+struct sync_job {
+    char *name;
+    char *consumed;       /* the annotation value acted on, to remove; or NULL */
+    cJSON *status;        /* a merge patch of the status, or NULL */
+    cJSON *before;        /* the object the pass started from */
+    struct sync_job *next;
+};
+
+static void sync_job_free(struct sync_job *j)
+{
+    free(j->name);
+    free(j->consumed);
+    cJSON_Delete(j->status);
+    cJSON_Delete(j->before);
+    free(j);
+}
+
+/* Queues the writes of a pass over it (c->lock held); takes before. */
+static void kube_queue(struct rb_controller *c, struct item *it, cJSON *before,
+                       const char *consumed, bool priv_changed, struct sync_job ***tail)
 {
     if (priv_changed)
         save(c, it, true);
-    struct error err = {0};
-    cJSON *fresh = NULL;
-    if (consumed && rb_kube_remove_annotation(c->kube, it->name, RB_ANNOT_REBALANCE, consumed,
-                                              &fresh, &err) < 0 && err.code != -ECANCELED)
-        log_warn("kafkarebalance %s: removing the annotation: %s", it->name, err.msg);
-    cJSON_Delete(fresh);
-    fresh = NULL;
     cJSON *now = child(it->obj, "status"), *old = child(before, "status");
-    if (now && old && cJSON_Compare(now, old, true))
+    bool status_changed = !(now && old && cJSON_Compare(now, old, true));
+    if (!consumed && !status_changed) {
+        cJSON_Delete(before);
         return;
-    cJSON *patch = cJSON_Duplicate(now, true);
-    const cJSON *x;
-    cJSON_ArrayForEach(x, old)
-        if (!child(patch, x->string))
-            cJSON_AddNullToObject(patch, x->string);
-    if (rb_kube_patch_status(c->kube, it->name, patch, &fresh, &err) < 0) {
-        log_warn("kafkarebalance %s: writing the status: %s", it->name, err.msg);
-        cJSON_Delete(it->obj);
-        it->obj = cJSON_Duplicate(before, true);
-    } else {
-        cJSON_Delete(it->obj);
-        it->obj = fresh;
     }
-    cJSON_Delete(patch);
+    struct sync_job *j = xcalloc(1, sizeof(*j));
+    j->name = xstrdup(it->name);
+    j->consumed = consumed ? xstrdup(consumed) : NULL;
+    if (status_changed) {
+        j->status = cJSON_Duplicate(now, true);
+        const cJSON *x;
+        cJSON_ArrayForEach(x, old)
+            if (!child(j->status, x->string))
+                cJSON_AddNullToObject(j->status, x->string);
+    }
+    j->before = before;
+    **tail = j;
+    *tail = &j->next;
+}
+
+/* Carries the queued writes out (no lock held), then takes the API's answers in: the object
+ * it returns, or on a failure the object the pass started from, so that the next pass works
+ * from what the API holds. */
+static void kube_write(struct rb_controller *c, struct sync_job *jobs)
+{
+    while (jobs) {
+        struct sync_job *j = jobs;
+        jobs = j->next;
+        struct error err = {0};
+        cJSON *fresh = NULL;
+        bool failed = false;
+        if (j->consumed && rb_kube_remove_annotation(c->kube, j->name, RB_ANNOT_REBALANCE,
+                                                     j->consumed, &fresh, &err) < 0 &&
+            err.code != -ECANCELED)
+            log_warn("kafkarebalance %s: removing the annotation: %s", j->name, err.msg);
+        if (j->status) {
+            cJSON_Delete(fresh);
+            fresh = NULL;
+            if (rb_kube_patch_status(c->kube, j->name, j->status, &fresh, &err) < 0) {
+                log_warn("kafkarebalance %s: writing the status: %s", j->name, err.msg);
+                failed = true;
+            }
+        }
+        pthread_mutex_lock(&c->lock);
+        struct item *it = find(c, j->name, NULL);
+        if (it && fresh && older(fresh, it->obj)) {
+            cJSON_Delete(fresh); /* an event newer than this answer is in already */
+            fresh = NULL;
+        }
+        if (it && (failed || fresh)) {
+            cJSON_Delete(it->obj);
+            it->obj = failed ? cJSON_Duplicate(j->before, true) : fresh;
+            fresh = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+        cJSON_Delete(fresh);
+        sync_job_free(j);
+    }
 }
 
 /* Makes the item of obj equal to it (new, or replacing the one held); c->lock held. */
@@ -723,7 +791,12 @@ static void upsert(struct rb_controller *c, const cJSON *obj)
         it->name = xstrdup(name);
         load_priv(c, it);
         add(c, it);
+    } else if (it->obj && older(obj, it->obj)) {
+        return; /* an answer to our own write already brought something newer */
     }
+    log_debug("kafkarebalance %s: resourceVersion %s from the API", name,
+              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                  cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "resourceVersion")));
     cJSON_Delete(it->obj);
     it->obj = cJSON_Duplicate(obj, true);
 }
@@ -832,7 +905,7 @@ static void *watcher_main(void *arg)
 
 /* ---- one pass over one resource ---- */
 
-static void reconcile(struct rb_controller *c, struct item *it)
+static void reconcile(struct rb_controller *c, struct item *it, struct sync_job ***jobs)
 {
     cJSON *obj = it->obj;
     if (annotation_true(obj, RB_ANNOT_TEMPLATE))
@@ -1000,10 +1073,12 @@ static void reconcile(struct rb_controller *c, struct item *it)
                  rb_state_names[out.state], message ? ": " : "", message ? message : "");
     char *priv_after = priv_text(&it->priv);
     bool priv_changed = strcmp(priv_before, priv_after) != 0;
-    if (c->kube)
-        kube_sync(c, it, before, out.consume ? annot_value : NULL, priv_changed);
-    else if (priv_changed || !cJSON_Compare(before, obj, true))
+    if (c->kube) {
+        kube_queue(c, it, before, out.consume ? annot_value : NULL, priv_changed, jobs);
+        before = NULL; /* the job has it */
+    } else if (priv_changed || !cJSON_Compare(before, obj, true)) {
         save(c, it, priv_changed);
+    }
     free(priv_after);
     free(priv_before);
     cJSON_Delete(before);
@@ -1019,10 +1094,12 @@ static void reconcile(struct rb_controller *c, struct item *it)
 
 void rb_reconcile_all(struct rb_controller *c)
 {
+    struct sync_job *jobs = NULL, **tail = &jobs;
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < c->n; i++)
-        reconcile(c, c->items[i]);
+        reconcile(c, c->items[i], &tail);
     pthread_mutex_unlock(&c->lock);
+    kube_write(c, jobs);
 }
 
 static void *controller_main(void *arg)

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "common/alloc.h"
+#include "common/clock.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "rebalance/kube.h"
@@ -229,6 +230,8 @@ static CURL *handle(struct rb_kube *k, const char *path, const char *content_typ
         curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
     }
     *hdrs = curl_slist_append(NULL, "Accept: application/json");
+    /* no "Expect: 100-continue" round trip before a body */
+    *hdrs = curl_slist_append(*hdrs, "Expect:");
     if (content_type) {
         char *ct = xasprintf("Content-Type: %s", content_type);
         *hdrs = curl_slist_append(*hdrs, ct);
@@ -263,11 +266,15 @@ static long call(struct rb_kube *k, const char *method, const char *path, const 
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     if (body)
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    double t0 = clock_mono_ms();
     CURLcode rc = curl_easy_perform(h);
+    double took = clock_mono_ms() - t0;
+    if (took > 5000)
+        log_warn("kubernetes API: %s %s took %.1f s", method, url, took / 1000);
     long status = 0;
     if (rc != CURLE_OK) {
         status = error_set(err, -EIO, "%s %s: %s", method, url,

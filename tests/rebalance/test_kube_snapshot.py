@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import krlib  # noqa: E402
 from krlib import (BIN, Ballast, check, condition, finish, free_port, manifest, sh,  # noqa: E402
                    state_of, wait_for)
 from kube_env import ROOT, KubeEnv  # noqa: E402
@@ -136,6 +137,7 @@ def run(env, d):
     check("delete: Ballast forgets it", gone is False)
     proc.send_signal(signal.SIGTERM)
     check("SIGTERM -> exit 0 again", proc.wait(20) == 0)
+    log.close()
 
 
 with tempfile.TemporaryDirectory(prefix="ballast-kube.") as tmp:
@@ -151,4 +153,9 @@ with tempfile.TemporaryDirectory(prefix="ballast-kube.") as tmp:
             pass
     finally:
         env.stop()
+    if krlib.results["failed"]:
+        try:
+            print(open(os.path.join(tmp, "serve.log")).read()[-5000:], file=sys.stderr)
+        except OSError:
+            pass
 finish()
