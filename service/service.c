@@ -750,7 +750,9 @@ void svc_wait_change(struct svc *s, uint64_t *epoch, int timeout_ms)
     struct timespec ts;
     deadline_in(&ts, timeout_ms);
     pthread_mutex_lock(&s->lock);
-    while (s->epoch == *epoch && !s->stopping)
+    /* stopping does not end the wait: the broadcast that announced it bumped the epoch once,
+     * and a caller that keeps calling while stopping must not spin */
+    while (s->epoch == *epoch)
         if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) == ETIMEDOUT)
             break;
     *epoch = s->epoch;

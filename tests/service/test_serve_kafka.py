@@ -10,7 +10,9 @@ one cluster for the whole file):
 4. placement equals the proposal, preferred leaders lead, every record is intact, no throttle
    and no reassignment is left;
 5. the old proposal is now stale: executing it again is refused with 409 naming the change;
-6. bad requests get the documented 4xx; SIGTERM exits 0.
+6. a plan-and-execute in one step (remove-brokers) stopped by SIGTERM mid-execution: exit 0,
+   the execution left to the journal, adopted and finished by the next start;
+7. bad requests get the documented 4xx; SIGTERM exits 0.
 
 Prints figures and 'N passed, N failed'."""
 import json
@@ -245,6 +247,37 @@ def main():
         st, r = call(base, "POST", "/api/v1/rebalance", {"dryrun": False, "proposalId": pid2})
     check("executing a stale proposal -> 409 naming the change",
           st == 409 and "changed under proposal" in r.get("errorMessage", ""), (st, r))
+
+    # plan and execute in one step (remove broker 4), SIGTERM mid-execution: exit 0 with the
+    # execution left to the journal; the next start adopts and finishes it
+    st, t = call(base, "POST", "/api/v1/rebalance",
+                 {"dryrun": False, "mode": "remove-brokers", "brokers": [4],
+                  "throttle": 1000000, "reason": "drain broker 4"})
+    check("plan-and-execute in one step -> 202", st == 202 and t.get("state") in
+          ("InExecution", "Active"), (st, t))
+    task2 = t.get("id")
+    s = wait_for(inflight, 60)
+    check("remove-brokers moves in flight", s is not None)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        rc = proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rc = None
+    check("SIGTERM mid-execution -> exit 0", rc == 0, rc)
+    with open(os.path.join(state, "execution.json")) as f:
+        status = json.load(f).get("status")
+    check("the execution is left to the journal (running)", status == "running", status)
+    proc = start(cfg, log)
+    task = task2
+    t = wait_for(finished, 600)
+    check("the next start adopts and finishes it", t is not None and t["state"] == "Completed", t)
+    on4 = [k for k, (reps, _) in describe().items() if k[0].startswith("svc-") and 4 in reps]
+    check("broker 4 holds no replica of the test topics", not on4, on4[:3])
+    check("no throttle left after the adopted execution", not throttles_left(), throttles_left())
+    for topic, parts, n in (("svc-skewed", 12, 2000), ("svc-violating", 6, 600)):
+        ok, out = records("verify", topic, parts, n)
+        check(f"every record of {topic} intact after the drain", ok, out)
 
     proc.send_signal(signal.SIGTERM)
     try:
