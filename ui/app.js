@@ -2,7 +2,9 @@
  * #execution, #rebalances) on the native API under /api/v1 (docs/api.md, docs/ui.md).
  * Everything shown comes from the service and is user data (topic names, rack names, user
  * names): it is only ever put into the page as text (textContent / text nodes), never as HTML.
- * Buttons are shown only to a role the endpoint accepts (GET /api/v1/whoami). */
+ * Buttons are shown only to a role the endpoint accepts (GET /api/v1/whoami). The page's
+ * Content-Security-Policy (index.html) allows only its own script and style files, so even
+ * markup that got in could run nothing. */
 'use strict';
 
 const RES = ['disk', 'nwIn', 'nwOut', 'cpu'];
@@ -19,6 +21,7 @@ function el(tag, props, ...kids) {
     if (k === 'class') e.className = v;
     else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else if (k === 'width') e.style.width = v;
+    else if (k === 'style') e.style.cssText = v; /* CSSOM: allowed by the page's CSP */
     else e.setAttribute(k, String(v));
   }
   for (const kid of kids.flat()) {

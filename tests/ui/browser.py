@@ -21,8 +21,11 @@ ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 # Runs in every page before its own scripts: alert/confirm/prompt only count, so a handler
 # injected through data would be seen (window.__alerts) instead of blocking the session.
+# Content-Security-Policy violations are collected too (window.__csp).
 TRAP = ("window.__alerts = 0; for (const f of ['alert', 'confirm', 'prompt'])"
-        " window[f] = function () { window.__alerts++; return null; };")
+        " window[f] = function () { window.__alerts++; return null; };"
+        " window.__csp = []; document.addEventListener('securitypolicyviolation', (e) =>"
+        " window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
 
 
 class WebDriverError(RuntimeError):

@@ -7,7 +7,8 @@
 2. markup in user data is shown as text: Kafka refuses a topic named <img src=x
    onerror=alert(1)> (and so does the snapshot loader: topic names are [a-zA-Z0-9._-]), so the
    payload rides on what may hold it: a rack name (broker.rack is free text), a zone name and
-   a dry run's reason; no <img>/<svg> element appears, no alert, no handler runs;
+   a dry run's reason; no <img>/<svg> element appears, no alert, no handler runs; the page's
+   Content-Security-Policy refuses an inline script and refuses nothing the page itself does;
 3. a dry run from the proposal page appears there; the execution and rebalances pages render;
 4. a VIEWER sees no Dry run, Execute, Stop or approve button;
 5. a 1,000-broker cluster page renders in under 1 s: from navigation start to the frame after
@@ -184,6 +185,13 @@ def main():
               state)
         b.screenshot(os.path.join(OUT, "rebalances.png"))
         check("no alert on any page", b.js("return window.__alerts") == 0)
+        check("nothing the page does is refused by its Content-Security-Policy",
+              b.js("return window.__csp") == [], b.js("return window.__csp"))
+        b.js("const s = document.createElement('script'); s.textContent = 'alert(3)';"
+             "document.body.append(s);")
+        check("an inline script is refused by the Content-Security-Policy",
+              b.js("return window.__alerts") == 0 and b.js("return window.__csp.length") == 1,
+              b.js("return [window.__alerts, window.__csp]"))
 
         b.basic_auth("viewer", "viewer")
         b.get(f"{base}/ui/?as=viewer")  # a new load: the page asks who it is once
