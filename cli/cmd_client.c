@@ -113,6 +113,8 @@ static int fail_answer(long status, const cJSON *j)
 
 static void progress_line(const cJSON *e, bool tty)
 {
+    if (jnum(e, "numTotalMovements") <= 0) /* the journal of this execution is not written yet */
+        return;
     double done = jnum(e, "bytesDone"), total = jnum(e, "bytesTotal");
     int n = (int)jnum(e, "numTotalMovements"), f = (int)jnum(e, "numFinishedMovements");
     int inflight = (int)jnum(e, "numInProgressMovements");
