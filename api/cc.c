@@ -16,6 +16,7 @@
  * the parameter (Cruise Control reads anything but "true" as false, so dryrun=maybe executes). */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -42,7 +43,35 @@ struct api_cc {
     pthread_mutex_t lock;      /* guards the table; never held while calling the service */
     struct cc_session *v;
     size_t n, cap;
+    /* the default proposal's balancedness score before, by its id: state's
+     * AnomalyDetectorState shows it, and parsing the proposal on every poll is costly */
+    char score_pid[SVC_ID_LEN];
+    double score;
 };
+
+double cc_default_score(struct cc_req *q, const char *pid)
+{
+    struct api_cc *cc = q->r->srv->cc;
+    if (!pid)
+        return NAN;
+    pthread_mutex_lock(&cc->lock);
+    double v = strcmp(cc->score_pid, pid) == 0 ? cc->score : NAN;
+    pthread_mutex_unlock(&cc->lock);
+    if (!isnan(v))
+        return v;
+    cJSON *dp = svc_default_proposal(q->r->srv->svc); /* outside the lock: it parses */
+    const char *got = cJSON_GetStringValue(cJSON_GetObjectItem(dp, "proposalId"));
+    v = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(dp, "summary"),
+                                                 "onDemandBalancednessScoreBefore"));
+    if (got && !isnan(v)) {
+        pthread_mutex_lock(&cc->lock);
+        snprintf(cc->score_pid, sizeof(cc->score_pid), "%s", got);
+        cc->score = v;
+        pthread_mutex_unlock(&cc->lock);
+    }
+    cJSON_Delete(dp);
+    return v;
+}
 
 struct api_cc *api_cc_create(void)
 {

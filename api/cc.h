@@ -67,6 +67,9 @@ int32_t *cc_brokers(struct cc_req *q, const char *name, int *ret_n);
 void cc_async(struct cc_req *q, struct svc_request *req, const char *operation);
 /* The role a POST needs: ADMIN to execute, USER for a dry run. False after answering 403. */
 bool cc_role(struct cc_req *q, enum api_role need, const char *what);
+/* The default proposal pid's onDemandBalancednessScoreBefore (cached per proposal id), NaN when
+ * none. */
+double cc_default_score(struct cc_req *q, const char *pid);
 /* Cruise Control's reason text: "<reason> (Client: <ip>, Date: <UTC date>)". */
 void cc_reason_text(char *buf, size_t n, const char *reason, const char *client, int64_t ms);
 

@@ -232,7 +232,7 @@ static cJSON *analyzer_state(const cJSON *st, bool verbose)
 }
 
 /* Ballast has no anomaly detector: every kind of self-healing is off, nothing is recent. */
-static cJSON *anomaly_state(struct cc_req *q)
+static cJSON *anomaly_state(struct cc_req *q, const cJSON *st)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddArrayToObject(o, "selfHealingEnabled");
@@ -257,10 +257,8 @@ static cJSON *anomaly_state(struct cc_req *q)
     cJSON_AddNumberToObject(m, "ongoingAnomalyDurationMs", 0);
     /* the default proposal's score of the current cluster, as Cruise Control's detector
      * reports it; 100 before there is one */
-    cJSON *dp = svc_default_proposal(q->r->srv->svc);
-    double score = cJSON_GetNumberValue(cJSON_GetObjectItem(
-        cJSON_GetObjectItem(dp, "summary"), "onDemandBalancednessScoreBefore"));
-    cJSON_Delete(dp);
+    double score = cc_default_score(q, cJSON_GetStringValue(cJSON_GetObjectItem(
+                                           cJSON_GetObjectItem(st, "analyzer"), "defaultProposalId")));
     cJSON_AddNumberToObject(o, "balancednessScore", isnan(score) ? 100.0 : score);
     return o;
 }
@@ -297,7 +295,7 @@ static void h_state(struct cc_req *q)
     if (want[2])
         cJSON_AddItemToObject(j, "AnalyzerState", analyzer_state(st, verbose));
     if (want[3])
-        cJSON_AddItemToObject(j, "AnomalyDetectorState", anomaly_state(q));
+        cJSON_AddItemToObject(j, "AnomalyDetectorState", anomaly_state(q, st));
     cJSON_AddNumberToObject(j, "version", 1);
     cJSON_Delete(st);
     cc_reply(q, j, q->json ? NULL : cc_text_state(j));
