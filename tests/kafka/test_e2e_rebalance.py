@@ -13,6 +13,12 @@
 This test proves the snapshot Ballast takes is exact and that Ballast's executor carries the
 plan out safely on real Kafka; tests/kafka/test_execute.py covers kill, resume, stop, broker
 restarts and throttle accuracy.
+
+The cluster's Kafka version and mode come from cluster.sh (BALLAST_KAFKA_VERSION,
+BALLAST_KAFKA_MODE; scripts/test-matrix.sh runs every supported one). With the JMX exporter
+(cluster.sh --jmx-exporter, JMX_<id> set) it also checks that each broker's page has the
+metric names Ballast's jmxExporter sampler reads, naming any it could not find, and that a
+sampled `ballast snapshot` measures every broker.
 Prints 'N passed, N failed'."""
 import json
 import os
@@ -44,8 +50,19 @@ def describe():
 
 def racks():
     out = tool("org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", BOOT)
+    # "(id: 1 rack: r0) -> (" up to 3.9, "(id: 1 rack: r0 isFenced: false) -> (" in 4.x
     return {int(m.group(1)): m.group(2)
-            for m in re.finditer(r"\(id: (\d+) rack: (\S+) ", out)}
+            for m in re.finditer(r"\(id: (\d+) rack: ([^\s)]+)", out)}
+
+
+def throttles():
+    """Dynamic throttle configs of brokers and topics, as Kafka's ConfigCommand shows them."""
+    cfg = tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
+               "--entity-type", "brokers", "--all", check_rc=False) + \
+        tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
+             "--entity-type", "topics", check_rc=False)
+    return [line for line in cfg.splitlines()
+            if "throttled" in line and "=" in line and "DYNAMIC" in line]
 
 
 def log_dirs():
@@ -84,6 +101,47 @@ def snapshot(path):
     return snap
 
 
+# The names Ballast's jmxExporter sampler reads (monitor/scrape.c, mon_default_metric_names).
+SAMPLER_NAMES = ["kafka_server_brokertopicmetrics_bytesin_total",
+                 "kafka_server_brokertopicmetrics_bytesout_total",
+                 "kafka_server_brokertopicmetrics_replicationbytesin_total",
+                 "kafka_server_brokertopicmetrics_replicationbytesout_total",
+                 "kafka_log_log_size", "process_cpu_seconds_total"]
+
+
+def check_jmx_exporter(work, cfg_path):
+    """Each broker's /metrics has the sampler's names (per-topic bytes-in for the produced topic,
+    log sizes per partition); a snapshot with the jmxExporter sampler measures every broker."""
+    import urllib.request
+    version = os.environ.get("KAFKA_VERSION", "?")
+    for b in range(1, NBROKERS + 1):
+        page = urllib.request.urlopen(f"http://127.0.0.1:{os.environ[f'JMX_{b}']}/metrics",
+                                      timeout=10).read().decode()
+        names = {line.split("{")[0].split(" ")[0] for line in page.splitlines()
+                 if line and not line.startswith("#")}
+        missing = [n for n in SAMPLER_NAMES if n not in names]
+        check(f"Kafka {version} broker {b}: the JMX exporter page has every name the sampler "
+              f"reads", not missing, f"not found: {missing}")
+        if b <= 3:  # the skewed topic's leaders: bytes in per topic, log size per partition
+            check(f"broker {b}: per-topic bytes-in and per-partition log size of 'skewed'",
+                  re.search(r'^kafka_server_brokertopicmetrics_bytesin_total\{[^}]*topic="skewed"',
+                            page, re.M) and
+                  re.search(r'^kafka_log_log_size\{[^}]*topic="skewed"', page, re.M))
+    endpoints = "".join(f"    {b}: http://127.0.0.1:{os.environ[f'JMX_{b}']}/metrics\n"
+                        for b in range(1, NBROKERS + 1))
+    jcfg = os.path.join(work, "ballast-jmx.yaml")
+    with open(cfg_path) as f, open(jcfg, "w") as g:
+        g.write(f.read() + "monitor:\n  sampler: jmxExporter\n  intervalMs: 2000\n  scrapes: 2\n"
+                "  endpoints:\n" + endpoints)
+    p = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOT, "--config", jcfg, "--out",
+                        os.path.join(work, "snapshot-jmx.json")], capture_output=True, text=True,
+                       timeout=120)
+    measured = set(int(m) for m in re.findall(r"monitor: broker (\d+): bytes in", p.stderr))
+    check("ballast snapshot with the jmxExporter sampler measures every broker",
+          p.returncode == 0 and measured == set(range(1, NBROKERS + 1)),
+          (p.returncode, sorted(measured), p.stderr[-800:]))
+
+
 def show_before_after(before, after, rk):
     """Replicas and leaders per broker, and rack violations, before and after."""
     def per_broker(parts):
@@ -112,6 +170,12 @@ def main():
     work = os.environ.get("E2E_WORK") or tempfile.mkdtemp(prefix="ballast-e2e.")
     os.makedirs(work, exist_ok=True)
     r = racks()
+    out = tool("org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", BOOT)
+    used = re.findall(r"\t((?:Metadata|DescribeLogDirs|DescribeCluster|DescribeConfigs|ElectLeaders|"
+                      r"AlterPartitionReassignments|ListPartitionReassignments)\(\d+\): [^,]*)",
+                      out.split(") -> (")[1] if ") -> (" in out else "")
+    print(f"Kafka {os.environ.get('KAFKA_VERSION', '?')} ({os.environ.get('KAFKA_MODE', 'kraft')}),"
+          f" a broker's versions of the APIs Ballast uses: {'; '.join(used)}", file=sys.stderr)
     check("cluster has every broker with its rack", len(r) == NBROKERS and
           set(r.values()) == {"r0", "r1", "r2"}, r)
     # skewed: every partition on brokers 1,2,3 (racks r0,r1,r2); violating: 1 and 4 share r0
@@ -136,6 +200,8 @@ def main():
     cfg_path = os.path.join(work, "ballast.yaml")
     with open(cfg_path, "w") as f:
         f.write("capacity:\n  default: {cpu: 100, networkIn: 100MB/s, networkOut: 100MB/s}\n")
+    if os.environ.get("JMX_1"):
+        check_jmx_exporter(work, cfg_path)
     p = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOT, "--config", cfg_path,
                         "--out", snap_path], capture_output=True, text=True, timeout=120)
     check("ballast snapshot", p.returncode == 0, p.stderr)
@@ -171,12 +237,14 @@ def main():
     check("plan moves replicas", plan["summary"]["numReplicaMovements"] > 0)
 
     before = describe()
+    check("no throttle before the execution", not throttles(), throttles()[:3])
     t0 = time.time()
     state = os.path.join(work, "state")
     p = subprocess.run([BALLAST, "execute", re_path, "--bootstrap", BOOT, "--state-dir", state,
                         "--throttle", "50MB"], capture_output=True, text=True, timeout=600)
     print(p.stderr[-3000:] + p.stdout, file=sys.stderr)
     check("ballast execute completes the plan", p.returncode == 0, p.stderr[-1500:])
+    exec_log = p.stderr
     print(f"execution of {plan['summary']['ballast']['dataToMoveBytes'] / 1e6:.1f} MB "
           f"(10^6 bytes) took {time.time() - t0:.1f}s",
           file=sys.stderr)
@@ -199,13 +267,11 @@ def main():
                            capture_output=True, text=True, timeout=120)
         check(f"every record of {topic} intact", p.returncode == 0, p.stdout + p.stderr)
 
-    cfg = tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
-               "--entity-type", "brokers", "--all", check_rc=False) + \
-        tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
-             "--entity-type", "topics", check_rc=False)
-    left = [line for line in cfg.splitlines()
-            if "throttled" in line and "=" in line and "DYNAMIC" in line]
+    left = throttles()
     check("no throttle left behind", not left, left[:3])
+    check("the execution throttled every broker itself (none was taken for another tool's)",
+          "already has a replication throttle" not in exec_log,
+          [x for x in exec_log.splitlines() if "already has" in x][:2])
 
 
 try:
