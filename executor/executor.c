@@ -327,6 +327,8 @@ static void exec_finish(struct exec *x)
     for (int i = 0; i < 4; i++)
         free(x->by_strategy[i]);
     free(x->intra_index);
+    free(x->released[0].ids);
+    free(x->released[1].ids);
     if (x->own_cl)
         exec_cluster_destroy(x->cl);
     exec_journal_finish(&x->j);

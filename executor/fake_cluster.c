@@ -109,6 +109,8 @@ struct fpart {
 
 struct fconfig {
     char *value; /* NULL: deleted */
+    char *stale; /* a deleted broker config still described (fake_set_stale_deletes) */
+    int stale_left;
 };
 
 struct fake_cluster {
@@ -127,6 +129,7 @@ struct fake_cluster {
     int nmoving;
     size_t cap_moving;
     int move_polls;
+    int stale_deletes;
     bool track;
     int max_conc;
     double now;
@@ -159,8 +162,10 @@ void fake_destroy(struct fake_cluster *f)
     }
     for (int i = 0; i < f->nparts; i++)
         free(f->parts[i].topic);
-    for (int i = 0; i < f->nconfigs; i++)
+    for (int i = 0; i < f->nconfigs; i++) {
         free(f->configs[i].value);
+        free(f->configs[i].stale);
+    }
     free(f->brokers);
     free(f->parts);
     free(f->configs);
@@ -409,13 +414,26 @@ void fake_set_config(struct fake_cluster *f, int8_t type, const char *resource,
         xgrow((void **)&f->configs, &f->cap_configs, (size_t)f->nconfigs + 1,
               sizeof(*f->configs));
         c = &f->configs[f->nconfigs];
-        c->value = NULL;
+        *c = (struct fconfig){0};
         char k[600];
         snprintf(k, sizeof(k), "%d\x01%s\x01%s", type, resource, key);
         fmap_put(&f->config_map, k, f->nconfigs++);
     }
+    free(c->stale);
+    c->stale = NULL;
+    c->stale_left = 0;
+    if (!value && c->value && type == KAFKA_RESOURCE_BROKER && f->stale_deletes > 0) {
+        c->stale = c->value; /* described a while longer, as a ZooKeeper-mode broker does */
+        c->stale_left = f->stale_deletes;
+        c->value = NULL;
+    }
     free(c->value);
     c->value = value ? xstrdup(value) : NULL;
+}
+
+void fake_set_stale_deletes(struct fake_cluster *f, int describes)
+{
+    f->stale_deletes = describes;
 }
 
 const char *fake_config(const struct fake_cluster *f, int8_t type, const char *resource,
@@ -645,6 +663,11 @@ static int f_describe(void *ctx, int8_t type, const char *resource, const char *
     int n = 0;
     for (int i = 0; i < nkeys; i++) {
         const char *v = fake_config(f, type, resource, keys[i]);
+        struct fconfig *c = v ? NULL : config(f, type, resource, keys[i]);
+        if (c && c->stale && c->stale_left > 0) {
+            v = c->stale;
+            c->stale_left--;
+        }
         if (!v)
             continue;
         e[n].name = xstrdup(keys[i]);

@@ -70,6 +70,10 @@ void fake_set_config(struct fake_cluster *f, int8_t type, const char *resource,
                      const char *key, const char *value);
 const char *fake_config(const struct fake_cluster *f, int8_t type, const char *resource,
                         const char *key);
+/* A broker config deleted through alter_configs is still described with its old value for
+ * the next `describes` describes of it (0, the default: never), as a ZooKeeper-mode broker
+ * that has not yet applied the change from ZooKeeper; fake_config shows the truth. */
+void fake_set_stale_deletes(struct fake_cluster *f, int describes);
 
 /* The next `times` calls of op fail with rc and message msg (e.g. "NOT_CONTROLLER (41): ..."). */
 void fake_fail(struct fake_cluster *f, enum fake_op op, int rc, const char *msg, int times);

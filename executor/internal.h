@@ -47,6 +47,11 @@ struct exec {
     struct exec_task **intra_index; /* the log-dir tasks sorted by partition (built once) */
     int nintra_index;
     double last_liveness;
+    /* Brokers whose replication [0] or log-dir [1] throttle this run removed. Reclaiming one
+     * skips the check for another tool's throttle: a ZooKeeper-mode broker applies config
+     * changes asynchronously, so a describe right after the removal may still show Ballast's
+     * own rate as a dynamic config. */
+    struct exec_id_set released[2];
 };
 
 /* ---- plan.c: JSON fields checked where they enter ---- */

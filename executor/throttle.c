@@ -66,6 +66,11 @@ int exec_claim_broker(struct exec *x, int32_t id, bool logdir, struct exec_id_se
     double rate = logdir ? x->o->log_dir_throttle : x->o->throttle;
     if (rate <= 0 || exec_ids_has(own, id) || exec_ids_has(foreign, id))
         return 0;
+    if (exec_ids_has(&x->released[logdir], id)) { /* ours, removed earlier in this run */
+        exec_ids_add(own, id);
+        exec_ids_add(claimed, id);
+        return 0;
+    }
     const char *keys[2];
     int nkeys = throttle_keys(logdir, keys);
     struct kafka_config_entry *e = NULL;
@@ -97,6 +102,7 @@ static int unthrottle_broker(struct exec *x, int32_t id, bool logdir, struct err
     if (rc < 0 && rc != -ENOENT) /* -ENOENT: the broker left the cluster, its configs too */
         return rc;
     exec_ids_del(logdir ? &x->j.logdir_owned : &x->j.rate_owned, id);
+    exec_ids_add(&x->released[logdir], id);
     return 0;
 }
 

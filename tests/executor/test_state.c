@@ -198,6 +198,45 @@ TEST(foreign_broker_rate_is_never_touched)
     env_finish(&e);
 }
 
+struct reclaim_watch {
+    bool seen, unthrottled;
+};
+
+/* While t-1 moves (after t-0), broker 1 (a source of both) must have a replication rate. */
+static void watch_reclaim(struct fake_cluster *f, void *arg)
+{
+    struct reclaim_watch *w = arg;
+    if (fake_in_progress(f, "t", 1) && !fake_in_progress(f, "t", 0)) {
+        w->seen = true;
+        w->unthrottled |= !fake_config(f, KAFKA_RESOURCE_BROKER, "1", RATE_L);
+    }
+}
+
+/* Mistake: broker 1's own throttle, removed between two moves and still described (a
+ * ZooKeeper-mode broker applies config changes asynchronously), taken for another tool's on
+ * the second move, which then ran unthrottled on broker 1. */
+TEST(own_throttle_still_described_after_removal_is_reclaimed)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1 << 20, 2, 1, 2);
+    add(&e, "t", 1, 1 << 20, 2, 1, 2);
+    fake_set_stale_deletes(e.f, 3);
+    struct reclaim_watch w = {0};
+    fake_set_poll_hook(e.f, watch_reclaim, &w);
+    e.o.throttle = 1e6;
+    e.o.per_broker = 1;
+    e.o.cluster_cap = 1;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]},"
+                         "{\"topic\":\"t\",\"partition\":1,\"replicas\":[4,2]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK(w.seen);
+    CHECK(!w.unthrottled);
+    CHECK(fake_config(e.f, KAFKA_RESOURCE_BROKER, "1", RATE_L) == NULL);
+    CHECK_INT_EQ(e.rep.throttles_left, 0);
+    env_finish(&e);
+}
+
 struct shared_watch {
     int polls;
     bool checked, lost;
