@@ -199,7 +199,8 @@ def main():
     snap_path = os.path.join(work, "snapshot.json")
     cfg_path = os.path.join(work, "ballast.yaml")
     with open(cfg_path, "w") as f:
-        f.write("capacity:\n  default: {cpu: 100, networkIn: 100MB/s, networkOut: 100MB/s}\n")
+        f.write("capacity:\n  default: {cpu: 100, networkIn: 100MB/s, networkOut: 100MB/s, "
+                "disk: 100GB}\n")
     if os.environ.get("JMX_1"):
         check_jmx_exporter(work, cfg_path)
     p = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOT, "--config", cfg_path,

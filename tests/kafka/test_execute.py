@@ -82,7 +82,8 @@ def plan(work, name):
     snap = os.path.join(work, f"{name}-snapshot.json")
     cfg = os.path.join(work, "ballast.yaml")
     with open(cfg, "w") as f:
-        f.write("capacity:\n  default: {cpu: 100, networkIn: 100MB/s, networkOut: 100MB/s}\n")
+        f.write("capacity:\n  default: {cpu: 100, networkIn: 100MB/s, networkOut: 100MB/s, "
+                "disk: 100GB}\n")
     p = subprocess.run([BALLAST, "snapshot", "--bootstrap", BOOT, "--config", cfg, "--out", snap],
                        capture_output=True, text=True, timeout=120)
     check(f"{name}: ballast snapshot", p.returncode == 0, p.stderr)
