@@ -171,8 +171,9 @@ def main():
     os.makedirs(work, exist_ok=True)
     r = racks()
     out = tool("org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", BOOT)
-    used = re.findall(r"\t((?:Metadata|DescribeLogDirs|DescribeCluster|DescribeConfigs|ElectLeaders|"
-                      r"AlterPartitionReassignments|ListPartitionReassignments)\(\d+\): [^,]*)",
+    used = re.findall(r"\t((?:ApiVersions|Metadata|DescribeLogDirs|DescribeCluster|DescribeConfigs|"
+                      r"ElectLeaders|AlterPartitionReassignments|ListPartitionReassignments)"
+                      r"\(\d+\): [^,]*)",
                       out.split(") -> (")[1] if ") -> (" in out else "")
     print(f"Kafka {os.environ.get('KAFKA_VERSION', '?')} ({os.environ.get('KAFKA_MODE', 'kraft')}),"
           f" a broker's versions of the APIs Ballast uses: {'; '.join(used)}", file=sys.stderr)
