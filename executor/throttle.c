@@ -233,6 +233,28 @@ static bool only_entries_of(const char *have, const char *ours)
 
 /* Removes the throttled pairs of the tasks ts[0..n) (one topic) that Ballast added; others:
  * another task of the topic still holds entries, so the lists stay (a SUBTRACT only). */
+/* Deletes the topic's replica lists that are there but empty: a SUBTRACT that takes a list's
+ * last entries leaves it empty on some brokers (Kafka 2.8 with ZooKeeper kept
+ * "leader.replication.throttled.replicas=" after a resumed execution). An empty list throttles
+ * nothing, so deleting it changes nothing for anyone. */
+static int drop_empty_lists(struct exec *x, const char *topic, struct error *err)
+{
+    struct kafka_config_entry *e = NULL;
+    int ne = 0;
+    const char *have[2];
+    int rc = describe_topic_lists(x, topic, &e, &ne, have, err);
+    struct kafka_config_alter a[2];
+    int na = 0;
+    for (int k = 0; k < 2 && rc == 0; k++)
+        if (have[k] && !*have[k])
+            a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, topic, REPLICA_LIST_KEYS[k],
+                                                  KAFKA_CONFIG_DELETE, NULL};
+    if (rc == 0 && na > 0)
+        rc = x->cl->ops->alter_configs(x->cl->ctx, a, na, err);
+    kafka_config_entries_free(e, ne);
+    return rc;
+}
+
 static int unthrottle_topic(struct exec *x, struct exec_task **ts, int n, bool others,
                             struct error *err)
 {
@@ -247,17 +269,21 @@ static int unthrottle_topic(struct exec *x, struct exec_task **ts, int n, bool o
     if (rc == 0) {
         struct kafka_config_alter a[2];
         int na = 0;
+        bool subtracted = false;
         for (int k = 0; k < 2; k++) {
             if (!ours[k])
                 continue;
             /* a list holding nothing but Ballast's entries goes whole: no empty config lingers */
             bool whole = !others && only_entries_of(have[k], ours[k]);
+            subtracted |= !whole;
             a[na++] = (struct kafka_config_alter){KAFKA_RESOURCE_TOPIC, ts[0]->topic,
                                                   REPLICA_LIST_KEYS[k],
                                                   whole ? KAFKA_CONFIG_DELETE : KAFKA_CONFIG_SUBTRACT,
                                                   ours[k]};
         }
         rc = x->cl->ops->alter_configs(x->cl->ctx, a, na, err);
+        if (rc == 0 && subtracted)
+            rc = drop_empty_lists(x, ts[0]->topic, err);
     }
     kafka_config_entries_free(e, ne);
     if (rc < 0 && kafka_error_is(err, KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION))
