@@ -68,4 +68,8 @@ int api_server_port(const struct api_server *s);
 /* The OpenAPI document (api/openapi.c). */
 extern const char api_openapi_json[];
 
+/* /metrics' sampler series: ballast_sampler_broker_samples_total{broker,result}, two lines per
+ * broker of v (HELP and TYPE even when n is 0); a heap string. */
+char *api_metrics_samples(const struct svc_sample_count *v, size_t n);
+
 #endif

@@ -315,6 +315,23 @@ static void h_resume(struct api_req *r, const char *tail)
 
 /* ---- /metrics: Prometheus text format ---- */
 
+char *api_metrics_samples(const struct svc_sample_count *v, size_t n)
+{
+    const char *head = "# HELP ballast_sampler_broker_samples_total Metric samples by broker and "
+                       "result.\n# TYPE ballast_sampler_broker_samples_total counter\n";
+    size_t cap = strlen(head) + n * 160 + 1, len = strlen(head);
+    char *b = xmalloc(cap);
+    memcpy(b, head, len + 1);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(b + len, cap - len,
+                                "ballast_sampler_broker_samples_total{broker=\"%d\",result=\"ok\"} "
+                                "%llu\nballast_sampler_broker_samples_total{broker=\"%d\","
+                                "result=\"failed\"} %llu\n",
+                                v[i].broker_id, (unsigned long long)v[i].ok, v[i].broker_id,
+                                (unsigned long long)v[i].failed);
+    return b;
+}
+
 static void h_metrics(struct api_req *r, const char *tail)
 {
     (void)tail;
@@ -345,11 +362,12 @@ static void h_metrics(struct api_req *r, const char *tail)
         "ballast_model_refreshes_total{result=\"ok\"} %llu\n"
         "ballast_model_refreshes_total{result=\"failed\"} %llu\n",
         (unsigned long long)st.refresh_ok, (unsigned long long)st.refresh_failed);
-    OUT("# HELP ballast_sampler_broker_samples_total Broker metric samples by result.\n"
-        "# TYPE ballast_sampler_broker_samples_total counter\n"
-        "ballast_sampler_broker_samples_total{result=\"ok\"} %llu\n"
-        "ballast_sampler_broker_samples_total{result=\"failed\"} %llu\n",
-        (unsigned long long)st.samples_ok, (unsigned long long)st.samples_failed);
+    struct svc_sample_count *sc;
+    size_t nsc = svc_sample_counts(r->srv->svc, &sc);
+    char *samples = api_metrics_samples(sc, nsc);
+    OUT("%s", samples);
+    free(samples);
+    free(sc);
     OUT("# HELP ballast_tasks Tasks by state.\n# TYPE ballast_tasks gauge\n");
     for (int i = 0; i < 4; i++)
         OUT("ballast_tasks{state=\"%s\"} %d\n", svc_task_state_names[i], st.tasks[i]);

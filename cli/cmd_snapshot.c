@@ -39,7 +39,7 @@ static int sample_loads(const struct config *cfg, const char *bootstrap, struct 
             while (nanosleep(&ts, &ts) != 0)
                 ;
         }
-        int ok = mon_monitor_sample(m, c);
+        int ok = mon_monitor_sample(m, c, NULL);
         last_end = clock_wall_ms();
         fprintf(stderr, "monitor: scrape %d of %d: %d of %d brokers answered (%.1f s after start)\n",
                 i + 1, cfg->monitor.scrapes, ok, c->nbrokers, (clock_wall_ms() - start) / 1000.0);

@@ -321,7 +321,7 @@ void mon_monitor_add_rates(struct mon_monitor *m, const struct mon_rates *r)
 
 /* Live brokers of c that got produce rates in r; warns about the others. */
 static int brokers_with_rates(const struct model_cluster *c, const struct mon_rates *r,
-                              const char *sampler)
+                              const char *sampler, int8_t *ret_result)
 {
     int ok = 0;
     for (int32_t b = 0; b < c->nbrokers; b++) {
@@ -330,6 +330,8 @@ static int brokers_with_rates(const struct model_cluster *c, const struct mon_ra
         bool got = false;
         for (int32_t i = 0; i < r->n && !got; i++)
             got = r->v[i].kind == MON_RATE_BYTES_IN && r->v[i].broker_id == c->brokers[b].id;
+        if (ret_result)
+            ret_result[b] = got ? MON_SAMPLE_OK : MON_SAMPLE_FAILED;
         if (got)
             ok++;
         else
@@ -352,7 +354,8 @@ static char *url_authority(const char *url)
 /* One query_range round: from the end of the previous one (the first looks back
  * prometheus.lookbackMs, by default the windows' span) to now. Returns the live brokers of c
  * that got produce rates. */
-static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *c)
+static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *c,
+                             int8_t *ret_result)
 {
     const struct config_monitor *mc = m->o.monitor;
     const struct config_prometheus *pc = &mc->prometheus;
@@ -399,7 +402,7 @@ static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *
                  "with monitor.prometheus.instances or brokerLabel", st.unmapped, st.series,
                  st.unmapped_example);
     mon_monitor_add_rates(m, &r);
-    ok = brokers_with_rates(c, &r, "prometheus");
+    ok = brokers_with_rates(c, &r, "prometheus", ret_result);
 out:
     mon_rates_finish(&r);
     for (int32_t b = 0; b < c->nbrokers; b++)
@@ -412,7 +415,8 @@ out:
 
 /* One round of the metrics topic: from the lookback (first round) or where the previous
  * round stopped to the end. */
-static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *c)
+static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *c,
+                             int8_t *ret_result)
 {
     const struct config_monitor *mc = m->o.monitor;
     struct error err = {0};
@@ -438,18 +442,20 @@ static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *
         log_warn("monitor: cruiseControlMetrics: %lld record%s of a newer reporter (version or "
                  "raw type) skipped", (long long)st.unknown, st.unknown == 1 ? "" : "s");
     mon_monitor_add_rates(m, &r);
-    int ok = brokers_with_rates(c, &r, "cruiseControlMetrics");
+    int ok = brokers_with_rates(c, &r, "cruiseControlMetrics", ret_result);
     mon_rates_finish(&r);
     return ok;
 }
 
-int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
+int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int8_t *ret_result)
 {
     const struct config_monitor *mc = m->o.monitor;
+    if (ret_result)
+        memset(ret_result, MON_SAMPLE_SKIPPED, (size_t)c->nbrokers);
     if (mc->sampler == CONFIG_SAMPLER_PROMETHEUS)
-        return sample_prometheus(m, c);
+        return sample_prometheus(m, c, ret_result);
     if (mc->sampler == CONFIG_SAMPLER_CC_METRICS)
-        return sample_cc_metrics(m, c);
+        return sample_cc_metrics(m, c, ret_result);
     struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
     const struct config_metric_names *cn = &mc->names;
     const struct mon_metric_names *dn = &mon_default_metric_names;
@@ -468,6 +474,8 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
         if (c->brokers[b].flags & BROKER_DEAD)
             continue;
         char *url = mon_endpoint_url(mc, c, b);
+        if (ret_result)
+            ret_result[b] = MON_SAMPLE_FAILED;
         if (!url) {
             log_warn("monitor: no metrics endpoint for broker %d (monitor.endpoints or "
                      "endpointTemplate)", c->brokers[b].id);
@@ -480,6 +488,8 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c)
         } else {
             record(m, broker_state(m, c->brokers[b].id), &s, cores_of(m->o.capacity, c->brokers[b].id));
             ok++;
+            if (ret_result)
+                ret_result[b] = MON_SAMPLE_OK;
         }
         free(url);
     }

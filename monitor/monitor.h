@@ -41,8 +41,12 @@ char *mon_endpoint_url(const struct config_monitor *mc, const struct model_clust
 
 /* One sampling round: scrapes every live broker of c once (jmxExporter), or asks the
  * Prometheus server for the range since the previous round (prometheus). Returns how many
- * brokers answered (0 is not an error: each failure is logged with its reason). */
-int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c);
+ * brokers answered (0 is not an error: each failure is logged with its reason). When
+ * ret_result is not NULL (c->nbrokers entries, by broker index) it gets each broker's result:
+ * MON_SAMPLE_OK, MON_SAMPLE_FAILED (no answer, no rates, no endpoint) or MON_SAMPLE_SKIPPED
+ * (dead: not asked). */
+enum { MON_SAMPLE_SKIPPED = -1, MON_SAMPLE_FAILED = 0, MON_SAMPLE_OK = 1 };
+int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int8_t *ret_result);
 
 /* Files rate samples (from a sampler that reads rates, monitor/rates.h) into the windows, as
  * mon_monitor_sample does with its own. Samples older than the windows kept are dropped. */

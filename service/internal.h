@@ -113,7 +113,9 @@ struct svc {
     char exec_task[SVC_ID_LEN];
     bool stop_asked;
     /* counters */
-    uint64_t refresh_ok, refresh_failed, samples_ok, samples_failed;
+    uint64_t refresh_ok, refresh_failed;
+    struct svc_sample_count *samples; /* per broker, sorted by id */
+    size_t nsamples, cap_samples;
     double last_plan_ms;
     int last_ngoals;             /* the last plan's time per goal */
     const char *last_goal_names[OPT_MAX_GOALS];
@@ -134,6 +136,10 @@ struct svc {
     bool started;
     pthread_cond_t wake_refresher; /* under lock: stopping */
 };
+
+/* Adds one sampling round's per-broker results (mon_monitor_sample's, by broker index of c)
+ * to the counters; takes s->lock. */
+void svc_count_samples(struct svc *s, const struct model_cluster *c, const int8_t *result);
 
 /* Wakes everyone waiting on s->changed and bumps s->epoch (s->lock held). */
 static inline void svc_changed(struct svc *s)

@@ -231,11 +231,10 @@ static void *refresher_main(void *arg)
             pthread_mutex_unlock(&s->lock);
             struct svc_gen *g = svc_current(s);
             if (g && !paused) {
-                int ok = mon_monitor_sample(mon, g->cluster);
-                pthread_mutex_lock(&s->lock);
-                s->samples_ok += (uint64_t)ok;
-                s->samples_failed += (uint64_t)(g->cluster->nbrokers - ok);
-                pthread_mutex_unlock(&s->lock);
+                int8_t *res = xmalloc((size_t)g->cluster->nbrokers + 1);
+                mon_monitor_sample(mon, g->cluster, res);
+                svc_count_samples(s, g->cluster, res);
+                free(res);
             }
             svc_gen_unref(g);
             next_sample = clock_mono_ms() + cfg->monitor.interval_ms;
@@ -1005,8 +1004,6 @@ void svc_stats(struct svc *s, struct svc_stats *r)
     cJSON_Delete(e);
     r->refresh_ok = s->refresh_ok;
     r->refresh_failed = s->refresh_failed;
-    r->samples_ok = s->samples_ok;
-    r->samples_failed = s->samples_failed;
     r->last_plan_ms = s->last_plan_ms;
     r->ngoals = s->last_ngoals < 64 ? s->last_ngoals : 64;
     for (int i = 0; i < r->ngoals; i++) {
@@ -1098,10 +1095,49 @@ void svc_shutdown(struct svc *s, bool *ret_execution_left)
                  "start adopts it", s->exec_task, s->state_dir);
 }
 
+void svc_count_samples(struct svc *s, const struct model_cluster *c, const int8_t *result)
+{
+    pthread_mutex_lock(&s->lock);
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (result[b] != MON_SAMPLE_OK && result[b] != MON_SAMPLE_FAILED)
+            continue;
+        int32_t id = c->brokers[b].id;
+        size_t i = 0;
+        while (i < s->nsamples && s->samples[i].broker_id < id)
+            i++;
+        if (i == s->nsamples || s->samples[i].broker_id != id) {
+            xgrow((void **)&s->samples, &s->cap_samples, s->nsamples + 1, sizeof(*s->samples));
+            memmove(&s->samples[i + 1], &s->samples[i],
+                    (s->nsamples - i) * sizeof(*s->samples));
+            s->samples[i] = (struct svc_sample_count){id, 0, 0};
+            s->nsamples++;
+        }
+        if (result[b] == MON_SAMPLE_OK)
+            s->samples[i].ok++;
+        else
+            s->samples[i].failed++;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+size_t svc_sample_counts(struct svc *s, struct svc_sample_count **ret)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n = s->nsamples;
+    *ret = NULL;
+    if (n) {
+        *ret = xmalloc(n * sizeof(**ret));
+        memcpy(*ret, s->samples, n * sizeof(**ret));
+    }
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
 void svc_destroy(struct svc *s)
 {
     if (!s)
         return;
+    free(s->samples);
     for (size_t i = 0; i < s->ntasks; i++)
         svc_task_free(s->tasks[i]);
     free(s->tasks);

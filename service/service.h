@@ -195,7 +195,6 @@ struct svc_stats {
     int64_t exec_bytes_done, exec_bytes_total;
     double exec_throttle;
     uint64_t refresh_ok, refresh_failed;
-    uint64_t samples_ok, samples_failed; /* sampler rounds (brokers answered / not) */
     double last_plan_ms;
     /* the last plan's time per goal, in its priority order */
     int ngoals;
@@ -203,5 +202,14 @@ struct svc_stats {
     double goal_ms[64];
 };
 void svc_stats(struct svc *s, struct svc_stats *ret);
+
+/* Sampler results per broker since start (a broker not asked in a round, being dead, counts in
+ * neither). */
+struct svc_sample_count {
+    int32_t broker_id;
+    uint64_t ok, failed;
+};
+/* A heap copy (the caller frees it; NULL when empty) sorted by broker id; returns the count. */
+size_t svc_sample_counts(struct svc *s, struct svc_sample_count **ret);
 
 #endif

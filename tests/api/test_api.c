@@ -185,6 +185,22 @@ TEST(openapi_is_json)
     cJSON_Delete(j);
 }
 
+TEST(metrics_samples_per_broker)
+{
+    struct svc_sample_count v[] = {{1, 5, 0}, {3, 2, 4}};
+    char *t = api_metrics_samples(v, 2);
+    CHECK_STR_CONTAINS(t, "# TYPE ballast_sampler_broker_samples_total counter\n");
+    CHECK_STR_CONTAINS(t, "ballast_sampler_broker_samples_total{broker=\"1\",result=\"ok\"} 5\n");
+    CHECK_STR_CONTAINS(t, "ballast_sampler_broker_samples_total{broker=\"1\",result=\"failed\"} 0\n");
+    CHECK_STR_CONTAINS(t, "ballast_sampler_broker_samples_total{broker=\"3\",result=\"ok\"} 2\n");
+    CHECK_STR_CONTAINS(t, "ballast_sampler_broker_samples_total{broker=\"3\",result=\"failed\"} 4\n");
+    free(t);
+    t = api_metrics_samples(NULL, 0);
+    CHECK(strstr(t, "{broker=") == NULL);
+    CHECK_STR_CONTAINS(t, "# HELP ballast_sampler_broker_samples_total");
+    free(t);
+}
+
 int main(int argc, char **argv)
 {
     return test_main(argc, argv);

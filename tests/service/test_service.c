@@ -117,6 +117,46 @@ TEST(second_service_on_a_state_dir_refused)
     free(dir);
 }
 
+TEST(sample_counts_per_broker)
+{
+    char *dir = tmpdir();
+    struct config *cfg = config_default();
+    struct opt_request d;
+    struct error err = {0};
+    struct svc *s = open_svc(dir, cfg, &d, &err);
+    CHECK(s != NULL);
+    struct model_cluster *c = gen(3); /* 6 brokers */
+    int8_t r1[6] = {MON_SAMPLE_OK, MON_SAMPLE_FAILED, MON_SAMPLE_SKIPPED, MON_SAMPLE_OK,
+                    MON_SAMPLE_OK, MON_SAMPLE_OK};
+    int8_t r2[6] = {MON_SAMPLE_OK, MON_SAMPLE_OK, MON_SAMPLE_SKIPPED, MON_SAMPLE_FAILED,
+                    MON_SAMPLE_OK, MON_SAMPLE_OK};
+    svc_count_samples(s, c, r1);
+    svc_count_samples(s, c, r2);
+    struct svc_sample_count *v;
+    size_t n = svc_sample_counts(s, &v);
+    CHECK_INT_EQ((long long)n, 5); /* the skipped broker counts in neither */
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            CHECK(v[i - 1].broker_id < v[i].broker_id);
+        CHECK(v[i].broker_id != c->brokers[2].id);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].broker_id == c->brokers[1].id || v[i].broker_id == c->brokers[3].id) {
+            CHECK_INT_EQ((long long)v[i].ok, 1);
+            CHECK_INT_EQ((long long)v[i].failed, 1);
+        } else {
+            CHECK_INT_EQ((long long)v[i].ok, 2);
+            CHECK_INT_EQ((long long)v[i].failed, 0);
+        }
+    }
+    free(v);
+    model_cluster_destroy(c);
+    svc_destroy(s);
+    config_destroy(cfg);
+    rm_rf(dir);
+    free(dir);
+}
+
 static int submit(struct svc *s, enum svc_mode mode, const char *goal, bool dryrun,
                   const char *proposal, char **id, int *http, struct error *err)
 {
