@@ -227,6 +227,35 @@ def main(d):
           "NO_TASK_IN_PROGRESS" in p.stdout, p.stdout + p.stderr)
     p = sh(BIN, "status", "--server", f"https://127.0.0.1:{port}")
     check("ballast status without the CA fails", p.returncode == 1, p.stderr)
+    vicenv = {**os.environ, "BALLAST_PASSWORD": "vicpw"}
+    url = f"https://127.0.0.1:{port}"
+    p = sh(BIN, "status", "--server", url, "--cacert", ca, "--user", "vic", "--json", env=vicenv)
+    try:
+        sj = json.loads(p.stdout)
+    except ValueError:
+        sj = None
+    check("ballast status --server --json prints the state as JSON", p.returncode == 0 and
+          isinstance(sj, dict), p.stdout[:300] + p.stderr)
+    t0 = time.monotonic()
+    p = sh(BIN, "status", "--server", url, "--cacert", ca, "--user", "vic", "--wait", env=vicenv)
+    check("ballast status --wait with no execution returns at once, exit 0",
+          p.returncode == 0 and time.monotonic() - t0 < 10 and "model: generation 1" in p.stdout,
+          p.stdout + p.stderr)
+    p = sh(BIN, "status", "--server", url, "--cacert", ca, "--user", "vic",
+           env={**os.environ, "BALLAST_PASSWORD": "wrong"})
+    check("ballast status, wrong password: exit 1, the 401 named", p.returncode == 1 and
+          p.stderr.startswith("ballast: ") and "401" in p.stderr and "wrong user or password" in p.stderr and p.stdout == "",
+          p.stdout + p.stderr)
+    dead = f"https://127.0.0.1:{free_port()}"
+    p = sh(BIN, "status", "--server", dead, "--cacert", ca, "--user", "vic", env=vicenv)
+    check("ballast status, nothing listening: exit 1, the URL and the reason",
+          p.returncode == 1 and p.stderr.startswith("ballast: ") and dead in p.stderr and
+          ("onnect" in p.stderr or "refused" in p.stderr), p.stderr)
+    p = sh(BIN, "status", "--server", "not a url", "--cacert", ca, "--user", "vic", env=vicenv)
+    check("ballast status, a bad URL: exit 2 (a bad value, docs/cli.md) naming the form",
+          p.returncode == 2 and "expected http://HOST:PORT" in p.stderr, (p.returncode, p.stderr))
+    p = sh(BIN, "status", "--server", url, "--nope")
+    check("ballast status, an unknown option: exit 2", p.returncode == 2, p.stderr)
 
     # metrics
     st, _, text, _ = c.call("GET", "/metrics", **vic)
