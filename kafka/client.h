@@ -14,6 +14,7 @@
 #ifndef KAFKA_CLIENT_H
 #define KAFKA_CLIENT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +42,9 @@ struct kafka_opts {
     /* Opening a connection (TCP, TLS, ApiVersions, SASL) as a whole; 0: the smaller of
      * KAFKA_DEFAULT_CONNECT_TIMEOUT_MS and timeout_ms. */
     int connect_timeout_ms;
+    /* NULL, or a flag another thread sets to end every wait of this client's connections
+     * within ~100 ms with -ECANCELED ("... cancelled"), e.g. on shutdown. */
+    const atomic_bool *cancel;
 };
 #define KAFKA_DEFAULT_TIMEOUT_MS 30000
 #define KAFKA_DEFAULT_CONNECT_TIMEOUT_MS 10000

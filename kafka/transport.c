@@ -22,13 +22,18 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-/* Waits for fd to be readable (in) or writable (!in) until deadline. */
-static int wait_fd(int fd, bool in, double deadline)
+/* Waits for fd to be readable (in) or writable (!in) until deadline; -ECANCELED soon after
+ * *cancel (when not NULL) is set. */
+static int wait_fd(const atomic_bool *cancel, int fd, bool in, double deadline)
 {
     for (;;) {
+        if (cancel && atomic_load(cancel))
+            return -ECANCELED;
         int left = (int)(deadline - clock_mono_ms());
         if (left <= 0)
             return -ETIMEDOUT;
+        if (cancel && left > 100)
+            left = 100;
         struct pollfd p = {fd, in ? POLLIN : POLLOUT, 0};
         int n = poll(&p, 1, left);
         if (n > 0)
@@ -215,9 +220,10 @@ static int ssl_loop(struct kafka_transport *t, int (*op)(SSL *, void *, int), vo
         int e = SSL_get_error(t->ssl, r);
         if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
             return tls_error(t, what, e, sys_errno, host, err);
-        int rc = wait_fd(t->fd, e == SSL_ERROR_WANT_READ, deadline);
+        int rc = wait_fd(t->cancel, t->fd, e == SSL_ERROR_WANT_READ, deadline);
         if (rc < 0)
-            return error_set(err, rc, "%s: %s timed out", t->name, what);
+            return error_set(err, rc, "%s: %s %s", t->name, what,
+                             rc == -ECANCELED ? "cancelled" : "timed out");
     }
 }
 
@@ -291,12 +297,13 @@ static int tcp_connect(struct kafka_transport *t, const char *host, int port, do
         if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
             int soerr = 0;
             socklen_t sl = sizeof(soerr);
-            if (wait_fd(fd, false, deadline) == 0 &&
+            int w = wait_fd(t->cancel, fd, false, deadline);
+            if (w == 0 &&
                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
                 t->fd = fd;
                 break;
             }
-            rc = soerr ? -soerr : -ETIMEDOUT;
+            rc = soerr ? -soerr : w < 0 ? w : -ETIMEDOUT;
         } else {
             rc = -errno;
         }
@@ -313,6 +320,7 @@ int kafka_transport_open(struct kafka_transport *t, const char *host, int port, 
 {
     t->fd = -1;
     t->ssl = NULL;
+    t->cancel = opts ? opts->cancel : NULL;
     snprintf(t->name, sizeof(t->name), "%s:%d", host, port);
     int rc = tcp_connect(t, host, port, deadline, err);
     if (rc == 0 && tls)
@@ -341,10 +349,11 @@ int kafka_transport_io(struct kafka_transport *t, void *buf, size_t n, bool read
                 return error_set(err, -ECONNRESET, "%s: the broker closed the connection",
                                  t->name);
             if (k < 0 && transient(errno)) {
-                int rc = wait_fd(t->fd, reading, deadline);
+                int rc = wait_fd(t->cancel, t->fd, reading, deadline);
                 if (rc < 0)
-                    return error_set(err, rc, "%s: %s timed out", t->name,
-                                     reading ? "reading" : "writing");
+                    return error_set(err, rc, "%s: %s %s", t->name,
+                                     reading ? "reading" : "writing",
+                                     rc == -ECANCELED ? "cancelled" : "timed out");
                 continue;
             }
             if (k < 0)

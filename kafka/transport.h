@@ -1,6 +1,7 @@
 /* The byte stream under a Kafka connection: a non-blocking TCP socket, optionally wrapped in
  * TLS (OpenSSL). Every operation takes an absolute deadline (clock_mono_ms()) and waits
- * with poll(), so a silent or slow broker costs at most the request timeout.
+ * with poll(), so a silent or slow broker costs at most the request timeout (or ~100 ms
+ * after kafka_opts.cancel is set).
  *
  * TLS always verifies the broker's chain (against ssl_ca_file, or the system store without
  * one); with ssl_verify_hostname the certificate must also name the host we dialled (a DNS
@@ -22,6 +23,7 @@ struct kafka_transport {
     int fd;          /* -1: closed */
     void *ssl;       /* SSL *, NULL for plain TCP */
     char name[300];  /* "host:port", for messages */
+    const atomic_bool *cancel; /* from kafka_opts: ends any wait with -ECANCELED */
 };
 
 /* Connects to host:port (every resolved address in turn) and, when tls, runs the handshake

@@ -86,6 +86,10 @@ struct svc {
     struct model_cluster *snapshot; /* --snapshot: the model, owned until the first gen */
     const char *bootstrap;
     const struct kafka_opts *kopts;
+    /* the refresher's copy of kopts, with cancel = &cancel_refresh: svc_shutdown sets it so
+     * that a model read from a silent broker ends at once instead of at the request timeout */
+    struct kafka_opts refresh_kopts;
+    atomic_bool cancel_refresh;
     struct opt_thresholds th;
 
     /* current generation: gen_lock guards the pointer only */

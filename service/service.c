@@ -126,6 +126,10 @@ int svc_create(const struct svc_options *o, struct svc **ret, struct error *err)
     s->live = !o->snapshot;
     s->bootstrap = o->bootstrap;
     s->kopts = o->kopts;
+    if (o->kopts)
+        s->refresh_kopts = *o->kopts;
+    atomic_init(&s->cancel_refresh, false);
+    s->refresh_kopts.cancel = &s->cancel_refresh;
     s->th = *o->th;
     pthread_mutex_init(&s->gen_lock, NULL);
     pthread_mutex_init(&s->lock, NULL);
@@ -168,7 +172,7 @@ static int read_live(struct svc *s, struct mon_monitor *mon, struct model_cluste
                      struct error *err)
 {
     struct model_cluster *c = NULL;
-    int rc = kafka_snapshot(s->bootstrap, s->kopts, &c, err);
+    int rc = kafka_snapshot(s->bootstrap, &s->refresh_kopts, &c, err);
     if (rc == 0)
         rc = config_apply_to_cluster(s->cfg, c, NULL, err);
     if (rc == 0 && mon)
@@ -187,7 +191,8 @@ static void *refresher_main(void *arg)
     const struct config *cfg = s->cfg;
     struct mon_monitor *mon = NULL;
     if (s->live && cfg->monitor.sampler != CONFIG_SAMPLER_NONE) {
-        struct mon_options mo = {&cfg->monitor, &cfg->capacity, s->kopts, s->bootstrap};
+        struct mon_options mo = {&cfg->monitor, &cfg->capacity, &s->refresh_kopts,
+                                 s->bootstrap};
         mon = mon_monitor_create(&mo);
     }
     double next_refresh = clock_mono_ms(), next_sample = clock_mono_ms();
@@ -1068,6 +1073,7 @@ void svc_shutdown(struct svc *s, bool *ret_execution_left)
     svc_changed(s);
     pthread_cond_broadcast(&s->wake_refresher);
     pthread_cond_broadcast(&s->wake_persister);
+    atomic_store(&s->cancel_refresh, true); /* a model read in progress ends now */
     bool executing = s->executing;
     pthread_mutex_unlock(&s->lock);
     if (s->started) {

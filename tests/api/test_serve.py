@@ -300,6 +300,34 @@ def main(d):
     proc.send_signal(signal.SIGTERM)
     check("SIGTERM after load -> exit 0", proc.wait(20) == 0)
 
+    # SIGTERM while the model read waits on a silent bootstrap broker (accepts, never answers)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    silent.settimeout(20)
+    proc = start(["--bootstrap", f"127.0.0.1:{silent.getsockname()[1]}", "--state-dir",
+                  os.path.join(d, "state3"), "--port", str(free_port())], log)
+    try:
+        conn, _ = silent.accept()  # the refresher is now waiting for an answer
+    except OSError as e:
+        conn = None
+        check("serve dials the silent bootstrap", False, repr(e))
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        rc = proc.wait(30)
+    except subprocess.TimeoutExpired:
+        rc = None
+        proc.kill()
+    took = time.monotonic() - t0
+    print(f"# SIGTERM to exit during a silent model read: {took:.2f} s", file=sys.stderr)
+    check("SIGTERM during a model read from a silent broker: exit 0 within 2 s",
+          rc == 0 and took < 2, (rc, round(took, 2)))
+    if conn:
+        conn.close()
+    silent.close()
+
 
 with tempfile.TemporaryDirectory() as d:
     try:
