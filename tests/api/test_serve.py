@@ -176,9 +176,18 @@ def main(d):
                           **admin)
     check("executing on a snapshot -> 400", st == 400 and "snapshot" in j2["errorMessage"],
           (st, j2))
+    backing = ("recentWindows", "monitoredPartitionsPercentage", "loadMeasured")
     for path in ("/api/v1/load", "/api/v1/partition_load?resource=disk&entries=5"):
         st, j2, _, _ = c.call("GET", path, **vic)
         check(f"GET {path}", st == 200 and j2, (st, str(j2)[:200]))
+        check(f"GET {path} says what backs the load (a generated snapshot: nothing measured)",
+              j2 and all(k in j2 for k in backing) and j2["loadMeasured"] is False and
+              j2["recentWindows"] == 0, {k: (j2 or {}).get(k) for k in backing})
+    st, j2, _, _ = c.call("GET", "/api/v1/state", **vic)
+    mon = (j2 or {}).get("monitor", {})
+    check("GET state: monitor says what backs the load", st == 200 and
+          mon.get("loadMeasured") is False and mon.get("numValidWindows") == 0 and
+          "monitoredPartitionsPercentage" in mon and mon.get("state") == "NOT_CONFIGURED", mon)
     st, j2, _, _ = c.call("GET", "/api/v1/openapi.json", **vic)
     check("openapi document", st == 200 and j2["openapi"].startswith("3.") and
           "/api/v1/rebalance" in j2["paths"], st)
