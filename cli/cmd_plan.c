@@ -27,8 +27,12 @@ void cmd_plan_help(FILE *out)
             "  --skip-hard-goal-check     allow a goal list without every hard goal, and report a\n"
             "                             violated hard goal instead of failing\n"
             "  --mode MODE                full (default), add-brokers, remove-brokers, demote,\n"
-            "                             fix-offline\n"
+            "                             fix-offline, remove-disks\n"
             "  --brokers 1,2,...          broker ids for add-brokers, remove-brokers, demote\n"
+            "  --disks ID:DIR,...         log dirs for remove-disks (also ID-DIR, Cruise\n"
+            "                             Control's brokerid_and_logdirs); DIR is a path or the\n"
+            "                             dir's index among the broker's log dirs (from 0); their\n"
+            "                             replicas move to the broker's other dirs\n"
             "  --excluded-topics REGEX    topics (whole names) whose replicas stay put (except\n"
             "                             off dead or removed brokers); their leadership may\n"
             "                             still move between their replicas (no data moves)\n"
@@ -52,7 +56,8 @@ static int parse_mode(const char *s, enum opt_mode *ret)
                  {"add-brokers", OPT_MODE_ADD_BROKERS},
                  {"remove-brokers", OPT_MODE_REMOVE_BROKERS},
                  {"demote", OPT_MODE_DEMOTE},
-                 {"fix-offline", OPT_MODE_FIX_OFFLINE}};
+                 {"fix-offline", OPT_MODE_FIX_OFFLINE},
+                 {"remove-disks", OPT_MODE_REMOVE_DISKS}};
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
         if (strcmp(s, modes[i].name) == 0) {
             *ret = modes[i].mode;
@@ -76,7 +81,7 @@ static int write_text(const char *path, const char *text)
 int cmd_plan(int argc, char **argv)
 {
     const char *snapshot = NULL, *config_path = NULL, *goals_arg = NULL, *mode_arg = NULL;
-    const char *brokers_arg = NULL, *excluded = NULL, *out_json = NULL, *out_reassign = NULL;
+    const char *brokers_arg = NULL, *disks_arg = NULL, *excluded = NULL, *out_json = NULL, *out_reassign = NULL;
     bool skip = false, verbose = false, quiet = false;
     static const struct option opts[] = {
         {"snapshot", required_argument, NULL, 's'},
@@ -85,6 +90,7 @@ int cmd_plan(int argc, char **argv)
         {"skip-hard-goal-check", no_argument, NULL, 'k'},
         {"mode", required_argument, NULL, 'm'},
         {"brokers", required_argument, NULL, 'b'},
+        {"disks", required_argument, NULL, 'd'},
         {"excluded-topics", required_argument, NULL, 'x'},
         {"output-json", required_argument, NULL, 'o'},
         {"reassignment-json", required_argument, NULL, 'r'},
@@ -103,6 +109,7 @@ int cmd_plan(int argc, char **argv)
         case 'k': skip = true; break;
         case 'm': mode_arg = optarg; break;
         case 'b': brokers_arg = optarg; break;
+        case 'd': disks_arg = optarg; break;
         case 'x': excluded = optarg; break;
         case 'o': out_json = optarg; break;
         case 'r': out_reassign = optarg; break;
@@ -130,16 +137,30 @@ int cmd_plan(int argc, char **argv)
     opt_request_init(&req);
     if (mode_arg && parse_mode(mode_arg, &req.mode) < 0)
         return cli_fail(EXIT_USAGE, "plan: --mode: unknown mode '%s' (full, add-brokers, "
-                        "remove-brokers, demote, fix-offline)", mode_arg);
+                        "remove-brokers, demote, fix-offline, remove-disks)", mode_arg);
+    if (disks_arg && req.mode != OPT_MODE_REMOVE_DISKS)
+        return cli_fail(EXIT_USAGE, "plan: --disks goes with --mode remove-disks, not with "
+                        "--mode %s", mode_arg ? mode_arg : "full");
+    if (!disks_arg && req.mode == OPT_MODE_REMOVE_DISKS)
+        return cli_fail(EXIT_USAGE, "plan: --mode remove-disks needs the log dirs to empty "
+                        "(--disks ID:DIR,...)");
+    struct opt_disk_list disks = {0};
+    if (disks_arg) {
+        struct error derr = {0};
+        if (opt_disk_list_parse(disks_arg, &disks, &derr) < 0)
+            return cli_fail(EXIT_USAGE, "plan: --disks: %s", derr.msg);
+    }
     int32_t *ids = xcalloc(MAX_BROKER_ARGS, sizeof(int32_t));
     int nids = 0;
     if (brokers_arg && cli_parse_ids("--brokers", brokers_arg, ids, MAX_BROKER_ARGS, &nids) < 0) {
         free(ids);
+        opt_disk_list_finish(&disks);
         return EXIT_USAGE;
     }
     if (nids && req.mode != OPT_MODE_ADD_BROKERS && req.mode != OPT_MODE_REMOVE_BROKERS &&
         req.mode != OPT_MODE_DEMOTE) {
         free(ids);
+        opt_disk_list_finish(&disks);
         return cli_fail(EXIT_USAGE, "plan: --brokers goes with --mode add-brokers, "
                         "remove-brokers or demote, not with --mode %s",
                         mode_arg ? mode_arg : "full");
@@ -147,6 +168,7 @@ int cmd_plan(int argc, char **argv)
     if (!nids && (req.mode == OPT_MODE_ADD_BROKERS || req.mode == OPT_MODE_REMOVE_BROKERS ||
                   req.mode == OPT_MODE_DEMOTE)) {
         free(ids);
+        opt_disk_list_finish(&disks);
         return cli_fail(EXIT_USAGE, "plan: the brokers list is mandatory when using the %s "
                         "mode (--brokers)", mode_arg);
     }
@@ -192,6 +214,8 @@ int cmd_plan(int argc, char **argv)
     req.skip_hard_goal_check = skip;
     req.brokers = ids;
     req.nbrokers = nids;
+    req.disks = disks.refs;
+    req.ndisks = disks.n;
     int ngoals = 0;
     if (goals_arg) {
         if (cli_split("plan: --goals", goals_arg, &goal_list, &ngoals) < 0) {
@@ -200,7 +224,8 @@ int cmd_plan(int argc, char **argv)
         }
         req.goals = (const char *const *)goal_list;
         req.ngoals = ngoals;
-    } else if (cfg->ngoals) {
+    } else if (cfg->ngoals && req.mode != OPT_MODE_REMOVE_DISKS) {
+        /* remove-disks runs the intra-broker disk goals, whatever the configuration lists */
         /* name the file: the planner's own message would not say where the goal came from */
         for (int32_t i = 0; i < cfg->ngoals; i++)
             if (!goal_find(cfg->goals[i])) {
@@ -252,5 +277,6 @@ done:
     config_destroy(cfg);
     cli_free_list(goal_list);
     free(ids);
+    opt_disk_list_finish(&disks);
     return exit_code;
 }

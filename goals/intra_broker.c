@@ -5,7 +5,8 @@
  *     the band around the broker's own mean.
  * They run in the same plan as the inter-broker goals: inter-broker moves already land in the
  * least used dir of the destination, and these goals accept an inter-broker move only if that
- * dir stays within their limits. */
+ * dir stays within their limits. Log dirs being removed (remove-disks) count as absent: they
+ * take no replicas and are emptied before these goals run. */
 #include <errno.h>
 #include <math.h>
 
@@ -32,7 +33,7 @@ static void idist_prepare(struct goal *g, const struct opt_ctx *ctx)
         const struct model_broker *br = &c->brokers[b];
         double used = 0, cap = 0;
         for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks; d++) {
-            if (c->disks[d].offline)
+            if (c->disks[d].offline || c->disks[d].removed)
                 continue;
             used += ctx->disk_used[d];
             cap += dir_cap(ctx, d);
@@ -58,7 +59,8 @@ static int64_t count(const struct goal *g, const struct opt_ctx *ctx, bool capac
         if (!model_broker_usable(c, b) || br->ndisks < 2)
             continue;
         for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks; d++)
-            if (!c->disks[d].offline && dir_outside(g, ctx, b, d, capacity))
+            if (!c->disks[d].offline && !c->disks[d].removed &&
+                dir_outside(g, ctx, b, d, capacity))
                 n++;
     }
     return n;
@@ -84,7 +86,7 @@ static void level_broker(struct goal *g, struct opt_ctx *ctx, int32_t b, bool ca
         int32_t hi_d = -1, lo_d = -1;
         double hi_u = -1, lo_u = INFINITY;
         for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks; d++) {
-            if (c->disks[d].offline)
+            if (c->disks[d].offline || c->disks[d].removed)
                 continue;
             double u = ctx->disk_used[d] / dir_cap(ctx, d);
             if (u > hi_u) {
@@ -130,12 +132,23 @@ static void level_broker(struct goal *g, struct opt_ctx *ctx, int32_t b, bool ca
     }
 }
 
+/* Whether broker b has a log dir being removed (remove-disks levels only those brokers). */
+static bool removing(const struct model_cluster *c, int32_t b)
+{
+    const struct model_broker *br = &c->brokers[b];
+    for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks; d++)
+        if (c->disks[d].removed)
+            return true;
+    return false;
+}
+
 static int intra_optimize(struct goal *g, struct opt_ctx *ctx, bool capacity, struct error *err)
 {
     if (ctx->mode == OPT_MODE_DEMOTE)
         return 0;
     for (int32_t b = 0; b < ctx->c->nbrokers; b++)
-        if (model_broker_usable(ctx->c, b) && ctx->c->brokers[b].ndisks > 1)
+        if (model_broker_usable(ctx->c, b) && ctx->c->brokers[b].ndisks > 1 &&
+            (ctx->mode != OPT_MODE_REMOVE_DISKS || removing(ctx->c, b)))
             level_broker(g, ctx, b, capacity);
     if (capacity && g->hard) {
         int64_t n = count(g, ctx, true);

@@ -174,6 +174,7 @@ int16_t model_disk_add(struct model_cluster *c, int32_t broker, const char *path
     assert(c->brokers[broker].ndisks < INT16_MAX);
     xgrow((void **)&c->disks, &c->cap_disks, (size_t)c->ndisks + 1, sizeof(*c->disks));
     struct model_disk *d = &c->disks[c->ndisks++];
+    memset(d, 0, sizeof(*d));
     d->path = xstrdup(path);
     d->broker = broker;
     d->offline = false;

@@ -71,6 +71,7 @@ struct model_disk {
     char *path;
     int32_t broker;
     bool offline;
+    bool removed;    /* planning (remove-disks): takes no replicas and is to be emptied */
     double capacity; /* bytes; 0 = unknown (then the broker's disk capacity is split evenly) */
 };
 

@@ -89,7 +89,7 @@ void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
                          mode != OPT_MODE_FIX_OFFLINE;
         if (mode == OPT_MODE_ADD_BROKERS)
             ctx->dst_ok[b] = ctx->dst_ok[b] && (f & BROKER_NEW);
-        if (mode == OPT_MODE_DEMOTE)
+        if (mode == OPT_MODE_DEMOTE || mode == OPT_MODE_REMOVE_DISKS)
             ctx->dst_ok[b] = false;
         ctx->lead_ok[b] = !(f & (BROKER_DEAD | BROKER_REMOVE | BROKER_EXCL_LEADER));
     }
@@ -180,7 +180,7 @@ bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
     const struct model_cluster *c = ctx->c;
     int32_t p = ctx->rep_part[r];
     int32_t src = c->replicas[r].broker;
-    if (src == dst || !ctx->recv_ok[dst])
+    if (src == dst || !ctx->recv_ok[dst] || ctx->mode == OPT_MODE_REMOVE_DISKS)
         return false;
     if (model_partition_slot(c, p, dst) >= 0)
         return false;
@@ -251,7 +251,7 @@ int16_t opt_best_dir(const struct opt_ctx *ctx, int32_t b)
     double best_util = 0;
     for (int16_t d = 0; d < br->ndisks; d++) {
         int32_t disk = br->first_disk + d;
-        if (ctx->c->disks[disk].offline)
+        if (ctx->c->disks[disk].offline || ctx->c->disks[disk].removed)
             continue;
         double cap = model_disk_capacity(ctx->c, disk);
         double u = cap > 0 ? ctx->disk_used[disk] / cap : ctx->disk_used[disk];

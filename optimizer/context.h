@@ -23,6 +23,8 @@ enum opt_mode {
     OPT_MODE_REMOVE_BROKERS, /* only replicas on the named brokers move; they end empty */
     OPT_MODE_DEMOTE,         /* leadership off the named brokers; no replica moves */
     OPT_MODE_FIX_OFFLINE,    /* only offline replicas (dead brokers, offline dirs) move */
+    OPT_MODE_REMOVE_DISKS,   /* replicas leave the named log dirs for their broker's other
+                                dirs; only intra-broker moves */
 };
 
 /* Thresholds with Cruise Control's meaning and defaults (see opt_thresholds_default). */
@@ -149,7 +151,8 @@ void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot);
 /* True when the replica must leave its broker (dead broker, offline dir, removed broker). */
 bool opt_rep_must_move(const struct opt_ctx *ctx, int64_t r);
 
-/* The least-used (by utilisation) log dir of broker b that is online; -1 if none. */
+/* The least-used (by utilisation) log dir of broker b that is online and not being removed;
+ * -1 if none. */
 int16_t opt_best_dir(const struct opt_ctx *ctx, int32_t b);
 
 #endif

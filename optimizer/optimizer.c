@@ -20,6 +20,46 @@ void opt_request_init(struct opt_request *req)
     opt_thresholds_default(&req->th);
 }
 
+int opt_disk_list_parse(const char *s, struct opt_disk_list *out, struct error *err)
+{
+    memset(out, 0, sizeof(*out));
+    size_t len = strlen(s);
+    out->buf = xstrdup(s);
+    out->refs = xmalloc((len / 2 + 1) * sizeof(*out->refs));
+    char *item = out->buf;
+    for (int32_t k = 1;; k++) {
+        char *comma = strchr(item, ',');
+        if (comma)
+            *comma = 0;
+        size_t at = (size_t)(item - out->buf);
+        char *p = item;
+        long id = 0;
+        while (*p >= '0' && *p <= '9' && id <= INT32_MAX)
+            id = id * 10 + (*p++ - '0');
+        if (p == item || id > INT32_MAX || (*p != ':' && *p != '-') || !p[1]) {
+            int rc = error_set(err, -EINVAL,
+                               "item %d '%s' (offset %zu): expected BROKER:LOGDIR or "
+                               "BROKER-LOGDIR (a broker id, then a log dir path or index)",
+                               k, item, at);
+            opt_disk_list_finish(out);
+            return rc;
+        }
+        out->refs[out->n].broker = (int32_t)id;
+        out->refs[out->n].dir = p + 1;
+        out->n++;
+        if (!comma)
+            return 0;
+        item = comma + 1;
+    }
+}
+
+void opt_disk_list_finish(struct opt_disk_list *l)
+{
+    free(l->refs);
+    free(l->buf);
+    memset(l, 0, sizeof(*l));
+}
+
 void opt_result_destroy(struct opt_result *res)
 {
     if (!res)
@@ -52,6 +92,23 @@ static int resolve_goals(const struct opt_request *req, const struct goal_impl *
                          struct error *err)
 {
     int n = 0;
+    extern const struct goal_impl goal_intra_disk_capacity, goal_intra_disk_distribution;
+    if (req->mode == OPT_MODE_REMOVE_DISKS) {
+        /* Cruise Control's RemoveDisksRunnable: the intra-broker disk goals only */
+        for (int i = 0; i < req->ngoals; i++) {
+            const struct goal_impl *g = goal_find(req->goals[i]);
+            if (g != &goal_intra_disk_capacity && g != &goal_intra_disk_distribution)
+                return error_set(err, -EINVAL,
+                                 "mode remove-disks moves replicas only between the log dirs "
+                                 "of a broker and runs IntraBrokerDiskCapacityGoal and "
+                                 "IntraBrokerDiskUsageDistributionGoal; goal '%s' does not apply",
+                                 req->goals[i]);
+        }
+        impls[n++] = &goal_intra_disk_capacity;
+        impls[n++] = &goal_intra_disk_distribution;
+        *ret_n = n;
+        return 0;
+    }
     if (!req->goals || req->ngoals == 0) {
         for (int i = 0; goal_defaults[i]; i++)
             impls[n++] = goal_defaults[i];
@@ -106,6 +163,66 @@ static int compile_topics(regex_t *re, const char *src, const char *what, struct
     return 0;
 }
 
+/* Resolves a remove-disks dir (path, else index) of broker b; -1 if it names none. */
+static int32_t find_dir(const struct model_cluster *c, int32_t b, const char *dir)
+{
+    const struct model_broker *br = &c->brokers[b];
+    for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks; d++)
+        if (strcmp(c->disks[d].path, dir) == 0)
+            return d;
+    char *end;
+    errno = 0;
+    long i = strtol(dir, &end, 10);
+    if (*dir < '0' || *dir > '9' || *end || errno || i >= br->ndisks)
+        return -1;
+    return br->first_disk + (int32_t)i;
+}
+
+/* remove-disks: marks the named dirs removed; every broker keeps an online dir. */
+static int apply_disks(struct model_cluster *work, const struct opt_request *req,
+                       struct error *err)
+{
+    if (req->mode != OPT_MODE_REMOVE_DISKS)
+        return req->ndisks ? error_set(err, -EINVAL, "log dirs to remove are given only in "
+                                                     "mode remove-disks")
+                           : 0;
+    if (req->ndisks == 0)
+        return error_set(err, -EINVAL, "mode remove-disks needs the log dirs to remove");
+    for (int32_t i = 0; i < req->ndisks; i++) {
+        int32_t b = model_broker_find(work, req->disks[i].broker);
+        if (b < 0)
+            return error_set(err, -EINVAL, "broker %d does not exist.", req->disks[i].broker);
+        int32_t d = find_dir(work, b, req->disks[i].dir);
+        if (d < 0) {
+            const struct model_broker *br = &work->brokers[b];
+            char names[1024] = "";
+            size_t off = 0;
+            for (int32_t k = 0; k < br->ndisks && off < sizeof(names); k++)
+                off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%d=%s",
+                                        k ? ", " : "", k, work->disks[br->first_disk + k].path);
+            return error_set(err, -EINVAL, "broker %d has no log dir '%s' (its log dirs: %s)",
+                             req->disks[i].broker, req->disks[i].dir,
+                             br->ndisks ? names : "none known");
+        }
+        work->disks[d].removed = true;
+    }
+    for (int32_t b = 0; b < work->nbrokers; b++) {
+        const struct model_broker *br = &work->brokers[b];
+        bool any_removed = false, any_left = false;
+        for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks; d++) {
+            any_removed |= work->disks[d].removed;
+            any_left |= !work->disks[d].removed && !work->disks[d].offline;
+        }
+        if (any_removed && !any_left)
+            return error_set(err, -EINVAL,
+                             "broker %d would be left with no online log dir: remove-disks "
+                             "moves replicas only between a broker's dirs (remove the broker "
+                             "instead: mode remove-brokers)",
+                             br->id);
+    }
+    return 0;
+}
+
 static int apply_request(struct model_cluster *work, const struct opt_request *req,
                          int32_t *ret_excluded, struct error *err)
 {
@@ -125,6 +242,9 @@ static int apply_request(struct model_cluster *work, const struct opt_request *r
     }
     if (flag && req->nbrokers == 0)
         return error_set(err, -EINVAL, "the brokers list is mandatory in this mode");
+    int rc = apply_disks(work, req, err);
+    if (rc < 0)
+        return rc;
     if (req->mode == OPT_MODE_ADD_BROKERS)
         for (int32_t b = 0; b < work->nbrokers; b++)
             work->brokers[b].flags &= ~(uint32_t)BROKER_NEW;
@@ -140,7 +260,7 @@ static int apply_request(struct model_cluster *work, const struct opt_request *r
     int32_t excluded = 0;
     if (req->excluded_topics && *req->excluded_topics) {
         regex_t re;
-        int rc = compile_topics(&re, req->excluded_topics, "excluded topics", err);
+        rc = compile_topics(&re, req->excluded_topics, "excluded topics", err);
         if (rc < 0)
             return rc;
         for (int32_t t = 0; t < work->ntopics; t++)
@@ -230,6 +350,97 @@ static int evacuate(struct opt_ctx *ctx, struct error *err)
             break;
         }
         opt_move_apply(ctx, r, best);
+    }
+    free(list);
+    return rc;
+}
+
+/* Lists broker b's dirs that are (removed) or are not (!removed, online) being removed. */
+static void dir_names(const struct model_cluster *c, int32_t b, bool removed, char *buf,
+                      size_t len)
+{
+    const struct model_broker *br = &c->brokers[b];
+    size_t off = 0;
+    buf[0] = 0;
+    for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks && off < len; d++)
+        if (c->disks[d].removed == removed && (removed || !c->disks[d].offline))
+            off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+                                    c->disks[d].path);
+}
+
+/* remove-disks: moves every replica off the removed dirs onto its broker's other online dirs,
+ * largest first, each to the dir least utilised after the move that stays under the disk
+ * capacity threshold. Refuses (-ENOSPC) when a broker's remaining dirs lack the room. */
+static int evacuate_disks(struct opt_ctx *ctx, struct error *err)
+{
+    struct model_cluster *c = ctx->c;
+    double th = ctx->th.capacity[RES_DISK];
+    char gone[1024], left[1024];
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        const struct model_broker *br = &c->brokers[b];
+        double need = 0, room = 0;
+        bool any = false;
+        for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks; d++) {
+            if (c->disks[d].removed) {
+                need += ctx->disk_used[d];
+                any = true;
+            } else if (!c->disks[d].offline) {
+                room += fmax(0, model_disk_capacity(c, d) * th - ctx->disk_used[d]);
+            }
+        }
+        if (any && need > room) {
+            dir_names(c, b, true, gone, sizeof(gone));
+            dir_names(c, b, false, left, sizeof(left));
+            return error_set(err, -ENOSPC,
+                             "broker %d: the replicas on log dirs %s need %.0f bytes, but its "
+                             "other log dirs %s have %.0f bytes free below the %.0f%% disk "
+                             "capacity threshold",
+                             br->id, gone, need, left, room, th * 100);
+        }
+    }
+    int64_t n = 0;
+    for (int64_t r = 0; r < c->nreplicas; r++) {
+        const struct model_replica *rep = &c->replicas[r];
+        n += rep->dir >= 0 && c->disks[c->brokers[rep->broker].first_disk + rep->dir].removed;
+    }
+    int64_t *list = xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
+    n = 0;
+    for (int64_t r = 0; r < c->nreplicas; r++) {
+        const struct model_replica *rep = &c->replicas[r];
+        if (rep->dir >= 0 && c->disks[c->brokers[rep->broker].first_disk + rep->dir].removed)
+            list[n++] = r;
+    }
+    sort_cluster = c;
+    qsort(list, (size_t)n, sizeof(*list), by_size_desc);
+    int rc = 0;
+    for (int64_t i = 0; i < n && rc == 0; i++) {
+        int64_t r = list[i];
+        int32_t b = c->replicas[r].broker;
+        const struct model_broker *br = &c->brokers[b];
+        double size = (double)c->replicas[r].size;
+        int32_t best = -1;
+        double best_u = 0;
+        for (int32_t d = br->first_disk; d < br->first_disk + br->ndisks; d++) {
+            if (c->disks[d].removed || c->disks[d].offline)
+                continue;
+            double cap = model_disk_capacity(c, d);
+            double u = cap > 0 ? (ctx->disk_used[d] + size) / cap : INFINITY;
+            if (u <= th + 1e-12 && (best < 0 || u < best_u)) {
+                best = d;
+                best_u = u;
+            }
+        }
+        if (best < 0) {
+            const struct model_partition *part = &c->partitions[ctx->rep_part[r]];
+            dir_names(c, b, false, left, sizeof(left));
+            rc = error_set(err, -ENOSPC,
+                           "broker %d: no log dir among %s has room for the %.0f-byte replica "
+                           "of topic '%s' partition %d below the %.0f%% disk capacity threshold "
+                           "(the free bytes are split between the dirs)",
+                           br->id, left, size, c->topics[part->topic].name, part->id, th * 100);
+            break;
+        }
+        opt_dir_apply(ctx, r, (int16_t)(best - br->first_disk));
     }
     free(list);
     return rc;
@@ -549,12 +760,13 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
     ctx.ngoals = ngoals;
     ctx.active = 0;
 
-    rc = evacuate(&ctx, err);
+    rc = req->mode == OPT_MODE_REMOVE_DISKS ? evacuate_disks(&ctx, err) : evacuate(&ctx, err);
     /* Statistics after each goal; a goal that changed nothing leaves the previous ones. */
     struct model_stats *last_stats = NULL;
     uint64_t last_changes = 0;
     if (rc == 0) {
-        fix_leadership(&ctx);
+        if (req->mode != OPT_MODE_REMOVE_DISKS)
+            fix_leadership(&ctx);
         for (int i = 0; i < ngoals && rc == 0; i++) {
             struct goal *g = goals[i];
             double t0 = clock_mono_ms();

@@ -23,10 +23,25 @@
 
 #define OPT_MAX_GOALS 64
 
+/* A log dir to empty in remove-disks mode: the broker's Kafka id and the dir, named by its
+ * path or by its index among the broker's log dirs (0-based, in the snapshot's order). */
+struct opt_disk_ref {
+    int32_t broker;
+    const char *dir;
+};
+
 struct opt_request {
     enum opt_mode mode;
     const int32_t *brokers; /* Kafka ids: the brokers to add, remove or demote */
     int32_t nbrokers;
+    /* remove-disks: the log dirs to empty (mandatory in that mode, refused in others). Their
+     * replicas move to the broker's other online dirs, largest first, each to the dir least
+     * utilised after the move that stays under the disk capacity threshold; then
+     * IntraBrokerDiskUsageDistributionGoal levels the remaining dirs. The goals in this mode
+     * are IntraBrokerDiskCapacityGoal and IntraBrokerDiskUsageDistributionGoal (others are
+     * refused); no replica changes broker and no leadership moves. */
+    const struct opt_disk_ref *disks;
+    int32_t ndisks;
     const char *const *goals; /* names in priority order; NULL = goal_defaults */
     int32_t ngoals;
     bool skip_hard_goal_check; /* allow a goal list without every default hard goal, and
@@ -37,6 +52,17 @@ struct opt_request {
 };
 
 void opt_request_init(struct opt_request *req); /* full mode, defaults */
+
+/* Log dirs to remove, parsed from "ID:DIR,ID:DIR,..." or Cruise Control's brokerid_and_logdirs
+ * "ID-DIR,..." (DIR: a path or the dir's index among the broker's log dirs). */
+struct opt_disk_list {
+    struct opt_disk_ref *refs;
+    int32_t n;
+    char *buf; /* the dirs point into it */
+};
+/* -EINVAL with a message naming the item and its offset when `s` is malformed. */
+int opt_disk_list_parse(const char *s, struct opt_disk_list *out, struct error *err);
+void opt_disk_list_finish(struct opt_disk_list *l);
 
 struct opt_goal_result {
     const char *name;
@@ -86,7 +112,10 @@ struct opt_result {
 
 /* Plans `c` (not modified). On success *ret_result is set (free with opt_result_destroy).
  * Errors: -EINVAL for a bad request (unknown goal: the message lists the supported ones;
- * missing hard goals; unknown broker ids; bad regex), or the failing hard goal's message. */
+ * missing hard goals; unknown broker ids; bad regex; remove-disks: unknown broker or dir, a
+ * broker left without an online log dir), -ENOSPC when remove-disks finds too little room on
+ * the remaining dirs (the message names the broker, the dirs and the bytes needed and free),
+ * or the failing hard goal's message. */
 int opt_plan(const struct model_cluster *c, const struct opt_request *req,
              struct opt_result **ret_result, struct error *err);
 void opt_result_destroy(struct opt_result *res);

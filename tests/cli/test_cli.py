@@ -318,6 +318,57 @@ with tempfile.TemporaryDirectory() as d:
           and "(default 5)" in out and "(default 2)" in out and "(default 1000)" in out
           and "(default 1250)" in out and "checked (default 1)" in out, out)
 
+    # remove-disks: replicas leave the named log dirs for the broker's other dirs, nothing
+    # changes broker; bad --disks is a located usage error; too little room names the numbers
+    dirs = [{"path": "/a", "capacityBytes": 1000}, {"path": "/b", "capacityBytes": 1000},
+            {"path": "/c", "capacityBytes": 1000}]
+    jb = {"version": 1, "defaultCapacity": {"cpu": 100, "numCores": 8, "nwInBytesPerSec": 1e6,
+                              "nwOutBytesPerSec": 1e6, "diskBytes": 3000},
+          "brokers": [{"id": i, "rack": f"r{i}", "logDirs": dirs} for i in (1, 2, 3)],
+          "topics": [{"name": "t", "partitions": [
+              {"partition": k, "replicas": [1 + k % 3, 1 + (k + 1) % 3], "sizeBytes": 100,
+               "logDirs": [["/a", "/b", "/c"][k % 3]] * 2} for k in range(6)]}]}
+    jbs = os.path.join(d, "jbod.json")
+    json.dump(jb, open(jbs, "w"))
+    rc, out, err = run("plan", "--snapshot", jbs, "--mode", "remove-disks",
+                       "--disks", "1:/a,2-1", "--reassignment-json", "-", "--quiet")
+    check("remove-disks exit 0", rc == 0, err)
+    if rc == 0:
+        moved = json.loads(out)["partitions"]
+        check("remove-disks: no broker change", all(
+            p["replicas"] == jb["topics"][0]["partitions"][p["partition"]]["replicas"]
+            for p in moved), moved)
+        left = {(b, p["partition"]) for p in moved for b, d_ in zip(p["replicas"], p["log_dirs"])
+                if d_ != "any"}
+        on_a1 = {(1, p["partition"]) for p in jb["topics"][0]["partitions"]
+                 if 1 in p["replicas"] and p["logDirs"][0] == "/a"}
+        on_b2 = {(2, p["partition"]) for p in jb["topics"][0]["partitions"]
+                 if 2 in p["replicas"] and p["logDirs"][0] == "/b"}
+        check("remove-disks: every replica off 1:/a and 2:/b moves", left == on_a1 | on_b2,
+              (left, on_a1, on_b2))
+        check("remove-disks: none into a removed dir", all(
+            not (b == 1 and d_ == "/a") and not (b == 2 and d_ == "/b")
+            for p in moved for b, d_ in zip(p["replicas"], p["log_dirs"])), moved)
+    rc, out, err = run("plan", "--snapshot", jbs, "--mode", "remove-disks", "--disks", "1:/a,x:/b")
+    check("remove-disks bad --disks", rc == 2 and "item 2 'x:/b' (offset 5)" in err, err)
+    rc, out, err = run("plan", "--snapshot", jbs, "--mode", "remove-disks")
+    check("remove-disks without --disks", rc == 2 and "--disks" in err, err)
+    rc, out, err = run("plan", "--snapshot", jbs, "--disks", "1:/a")
+    check("--disks without remove-disks", rc == 2 and "--mode remove-disks" in err, err)
+    rc, out, err = run("plan", "--snapshot", jbs, "--mode", "remove-disks", "--disks", "1:/z")
+    check("remove-disks unknown dir", rc == 2 and "broker 1 has no log dir '/z'" in err, err)
+    rc, out, err = run("plan", "--snapshot", jbs, "--mode", "remove-disks",
+                       "--disks", "3:/a,3:/b,3:/c")
+    check("remove-disks all dirs", rc == 2 and "broker 3 would be left with no online log dir"
+          in err, err)
+    for p in jb["topics"][0]["partitions"]:
+        p["sizeBytes"] = 420
+    json.dump(jb, open(jbs, "w"))
+    rc, out, err = run("plan", "--snapshot", jbs, "--mode", "remove-disks", "--disks", "1:/a")
+    check("remove-disks no room", rc == 1 and "broker 1: the replicas on log dirs /a need 840 "
+          "bytes, but its other log dirs /b, /c have 800 bytes free below the 80% disk capacity "
+          "threshold" in err, err)
+
     # --log-level anywhere on the line, and BALLAST_LOG; bad values are usage errors
     rc, out, err = run("plan", "--log-level", "debug", "--help")
     check("--log-level is taken before the command sees it", rc == 0 and "--reassignment-json" in out, err)

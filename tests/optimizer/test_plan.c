@@ -5,6 +5,7 @@
 
 #include "model/generate.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/report.h"
 #include "tests/harness.h"
 #include "tests/optimizer/build.h"
 
@@ -430,6 +431,111 @@ TEST(dead_broker_is_evacuated)
     /* Only the two offline replicas moved. */
     CHECK_INT_EQ(res->lower_bound_bytes, 40);
     opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+/* remove-disks: 3 brokers, two log dirs of 500 bytes each, 4 partitions of RF 3 with their
+ * replicas alternating between /d0 and /d1. */
+static struct model_cluster *two_dir_cluster(int64_t size)
+{
+    struct model_cluster *c = tb_cluster(3, 3, 1000);
+    int32_t ids[] = {1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3};
+    int64_t sizes[] = {size, size, size, size};
+    tb_topic(c, "t", 4, 3, ids, sizes);
+    tb_finalize(c);
+    for (int32_t p = 0; p < c->npartitions; p++)
+        for (int i = 0; i < 3; i++)
+            model_replicas_of(c, p)[i].dir = (int16_t)(p % 2);
+    return c;
+}
+
+static int plan_disks(const struct model_cluster *c, const struct opt_disk_ref *disks, int n,
+                      struct opt_result **res, struct error *err)
+{
+    struct opt_request req;
+    opt_request_init(&req);
+    req.mode = OPT_MODE_REMOVE_DISKS;
+    req.disks = disks;
+    req.ndisks = n;
+    return opt_plan(c, &req, res, err);
+}
+
+/* Every replica leaves the named dirs (by path and by index) for its broker's other dir; no
+ * replica changes broker, no leader moves, the reassignment names the new dirs. */
+TEST(remove_disks_moves_only_between_dirs)
+{
+    struct model_cluster *c = two_dir_cluster(100);
+    struct opt_disk_ref disks[] = {{1, "/d0"}, {2, "1"}};
+    struct opt_result *res = NULL;
+    struct error err = {0};
+    int rc = plan_disks(c, disks, 2, &res, &err);
+    CHECK_INT_EQ(rc, 0);
+    if (rc != 0) {
+        test_fail(__FILE__, __LINE__, "%s", err.msg);
+        model_cluster_destroy(c);
+        return;
+    }
+    CHECK_INT_EQ(res->num_replica_moves, 0);
+    CHECK_INT_EQ(res->num_leader_moves, 0);
+    CHECK_INT_EQ(res->num_intra_moves, 4);
+    CHECK_INT_EQ(tb_check_plan(c, res->after), 0);
+    double du[6];
+    struct model_broker_load bl[3];
+    model_compute_loads(res->after, bl, du);
+    CHECK_NEAR(du[0], 0, 1e-9);   /* broker 1 /d0 */
+    CHECK_NEAR(du[1], 400, 1e-9); /* broker 1 /d1 */
+    CHECK_NEAR(du[2], 400, 1e-9); /* broker 2 /d0 */
+    CHECK_NEAR(du[3], 0, 1e-9);   /* broker 2 /d1 */
+    CHECK_NEAR(du[4], 200, 1e-9); /* broker 3 untouched */
+    for (int32_t p = 0; p < c->npartitions; p++)
+        for (int i = 0; i < 3; i++)
+            CHECK_INT_EQ(model_replicas_of(res->after, p)[i].broker,
+                         model_replicas_of(c, p)[i].broker);
+    char *json = opt_report_reassignment_json(c, res);
+    CHECK_STR_CONTAINS(json, "\"partition\":0,\"replicas\":[1,2,3],\"log_dirs\":[\"/d1\",\"any\",\"any\"]");
+    CHECK_STR_CONTAINS(json, "\"partition\":1,\"replicas\":[1,2,3],\"log_dirs\":[\"any\",\"/d0\",\"any\"]");
+    free(json);
+    opt_result_destroy(res);
+    model_cluster_destroy(c);
+}
+
+/* Refusals: too little room (broker, dirs, bytes needed and free), a broker left without a
+ * log dir, an unknown dir, a goal that does not apply, dirs outside the mode. */
+TEST(remove_disks_refusals)
+{
+    struct model_cluster *c = two_dir_cluster(150);
+    struct opt_result *res = NULL;
+    struct error err = {0};
+    struct opt_disk_ref one[] = {{1, "/d0"}};
+    CHECK_INT_EQ(plan_disks(c, one, 1, &res, &err), -ENOSPC);
+    CHECK_STR_CONTAINS(err.msg, "broker 1: the replicas on log dirs /d0 need 300 bytes, but its "
+                                "other log dirs /d1 have 100 bytes free below the 80% disk");
+    struct opt_disk_ref both[] = {{2, "/d0"}, {2, "/d1"}};
+    CHECK_INT_EQ(plan_disks(c, both, 2, &res, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "broker 2 would be left with no online log dir");
+    struct opt_disk_ref bad[] = {{3, "/nope"}};
+    CHECK_INT_EQ(plan_disks(c, bad, 1, &res, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "broker 3 has no log dir '/nope' (its log dirs: 0=/d0, 1=/d1)");
+    struct opt_disk_ref idx[] = {{3, "2"}};
+    CHECK_INT_EQ(plan_disks(c, idx, 1, &res, &err), -EINVAL);
+    struct opt_disk_ref nob[] = {{9, "/d0"}};
+    CHECK_INT_EQ(plan_disks(c, nob, 1, &res, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "broker 9 does not exist");
+    CHECK_INT_EQ(plan_disks(c, NULL, 0, &res, &err), -EINVAL);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.mode = OPT_MODE_REMOVE_DISKS;
+    req.disks = one;
+    req.ndisks = 1;
+    const char *goals[] = {"RackAwareGoal"};
+    req.goals = goals;
+    req.ngoals = 1;
+    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), -EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "goal 'RackAwareGoal' does not apply");
+    req.goals = NULL;
+    req.ngoals = 0;
+    req.mode = OPT_MODE_FULL;
+    CHECK_INT_EQ(opt_plan(c, &req, &res, &err), -EINVAL);
     model_cluster_destroy(c);
 }
 
