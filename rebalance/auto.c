@@ -44,6 +44,7 @@ struct rb_auto {
     struct ids removing;        /* asked to decommission */
     struct ids safe;            /* emptied: safe to stop */
     bool remove_made;           /* the remove-brokers resource exists */
+    bool remove_done;           /* the brokers of `removing` are empty: reported, not redone */
     enum auto_state state;
     char since[32];
     char *last_error;
@@ -201,7 +202,8 @@ void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s)
     bool add_busy = add_exists && (add_st == RB_NEW || add_st == RB_PENDING_PROPOSAL ||
                                    add_st == RB_PROPOSAL_READY || add_st == RB_REBALANCING);
     /* scale down first */
-    if (a->removing.n && !rm_exists && !a->remove_made) {
+    bool removing = a->removing.n && !a->remove_done;
+    if (removing && !rm_exists && !a->remove_made) {
         if (add_busy) {
             /* remove-brokers takes precedence: stop the scale-up, requeue its brokers */
             if (rb_annotate(c, add_name, "stop", &err) < 0)
@@ -228,11 +230,13 @@ void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s)
         log_info("auto-rebalancer: decommissioned brokers emptied; safe to stop");
         rb_delete(c, rm_name, &err);
         a->remove_made = false;
+        a->remove_done = true;
         set_state(a, IDLE);
     } else if (!rm_exists && a->remove_made) {
-        a->remove_made = false; /* deleted by a user */
+        a->remove_made = false; /* deleted by a user: the decommission is abandoned */
+        a->removing.n = 0;
         set_state(a, IDLE);
-    } else if (!rm_exists && !a->removing.n) {
+    } else if (!rm_exists && !removing) {
         /* scale up */
         if (add_exists && (add_st == RB_READY || add_st == RB_STOPPED)) {
             if (add_st == RB_STOPPED)
@@ -276,6 +280,7 @@ int rb_auto_decommission(struct rb_auto *a, const int32_t *ids, int n, struct er
     } else {
         a->removing.n = 0;
         a->safe.n = 0;
+        a->remove_done = false;
         for (int i = 0; i < n && i < MAX_IDS; i++)
             put(&a->removing, ids[i]);
         a->gen = a->gen ? a->gen - 1 : 0; /* look at the model again: safe ones */
@@ -318,8 +323,7 @@ cJSON *rb_auto_json(struct rb_auto *a)
     cJSON *d = cJSON_AddObjectToObject(j, "decommission");
     cJSON_AddItemToObject(d, "brokers", id_array(&a->removing));
     cJSON_AddItemToObject(d, "safeToStop", id_array(&a->safe));
-    cJSON_AddBoolToObject(d, "done", a->removing.n && a->safe.n == a->removing.n &&
-                                         !a->remove_made);
+    cJSON_AddBoolToObject(d, "done", a->remove_done);
     if (a->last_error)
         cJSON_AddStringToObject(j, "lastError", a->last_error);
     pthread_mutex_unlock(&a->lock);

@@ -8,6 +8,9 @@
 #                                            format and start, wait until ready
 #   cluster.sh stop DIR                      stop every process it started (idempotent)
 #   cluster.sh stop-broker DIR ID | start-broker DIR ID
+#   cluster.sh add-broker DIR ID [RACK]      format and start a new, empty broker ID (rack
+#                                            r((ID-1) mod R) by default) in the running
+#                                            cluster, on a free port; added to cluster.env
 #   cluster.sh status DIR
 #   cluster.sh tool DIR MainClass args...    run a class from the jars (Kafka's own tools)
 #
@@ -478,6 +481,37 @@ cmd_stop() {
   return 0
 }
 
+cmd_add_broker() { # cmd_add_broker ID [RACK]: a new broker like broker 1, on a free port
+  local id=$1 rack=${2:-r$(( ($1 - 1) % RACKS ))}
+  [[ $id =~ ^[0-9]+$ ]] || die "add-broker: '$id' is not a broker id"
+  [ -f "$DIR/b$id.properties" ] && die "add-broker: broker $id exists"
+  grep -q '^listeners=.*SASL' "$DIR/b1.properties" && die "add-broker: not with --security"
+  [ "$KAFKA_MODE" = kraft ] || die "add-broker: KRaft clusters only"
+  local cid port
+  cid=$(sed -n 's/^cluster.id=//p' "$DIR/b1/d0/meta.properties")
+  [ -n "$cid" ] || die "add-broker: no cluster.id in $DIR/b1/d0/meta.properties"
+  port=$(free_ports 1)
+  sed -e "s/^node.id=.*/node.id=$id/" -e "s/^broker.rack=.*/broker.rack=$rack/" \
+      -e "s#^listeners=.*#listeners=PLAINTEXT://127.0.0.1:$port#" \
+      -e "s#^advertised.listeners=.*#advertised.listeners=PLAINTEXT://127.0.0.1:$port#" \
+      -e "s#^log.dirs=.*#log.dirs=$DIR/b$id/d0,$DIR/b$id/d1#" \
+      "$DIR/b1.properties" > "$DIR/b$id.properties"
+  java_run kafka.tools.StorageTool format -t "$cid" -c "$DIR/b$id.properties" \
+    > "$DIR/format-b$id.log" 2>&1 || { cat "$DIR/format-b$id.log" >&2; die "formatting b$id failed"; }
+  echo "BROKER_$id=$port" >> "$DIR/cluster.env"
+  start_node "b$id"
+  for _ in $(seq 1 120); do
+    if port_open "$port"; then
+      echo "cluster.sh: broker $id (rack $rack) started at 127.0.0.1:$port" >&2
+      return 0
+    fi
+    kill -0 "$(cat "$DIR/pids/b$id.pid")" 2>/dev/null ||
+      { tail -30 "$DIR/logs/b$id.log" >&2; die "broker $id exited"; }
+    sleep 1
+  done
+  die "broker $id did not start"
+}
+
 load_env() {
   [ -f "$DIR/cluster.env" ] || die "$DIR has no cluster.env (start it first)"
   # shellcheck disable=SC1091
@@ -494,12 +528,14 @@ env_version() { # the version of DIR's cluster, when it has one (else the enviro
 }
 
 cmd=${1:-}
-[ -n "$cmd" ] || die "usage: cluster.sh fetch | start DIR [--version V] [--mode kraft|zk] [--brokers N] [--racks R] [--jmx-exporter] [--security] | stop DIR | stop-broker DIR ID | start-broker DIR ID | status DIR | tool DIR CLASS ARGS..."
+[ -n "$cmd" ] || die "usage: cluster.sh fetch | start DIR [--version V] [--mode kraft|zk] [--brokers N] [--racks R] [--jmx-exporter] [--security] | stop DIR | stop-broker DIR ID | start-broker DIR ID | add-broker DIR ID [RACK] | status DIR | tool DIR CLASS ARGS..."
 shift
 case $cmd in
   fetch) fetch ;;
   start) DIR=$(realpath -m "${1:?start needs DIR}"); shift; cmd_start "$@" ;;
   stop) DIR=$(realpath -m "${1:?stop needs DIR}"); cmd_stop ;;
+  add-broker)
+    DIR=$(realpath -m "${1:?}"); load_env; cmd_add_broker "${2:?add-broker needs an id}" ${3:+"$3"} ;;
   stop-broker)
     DIR=$(realpath -m "${1:?}"); id=${2:?stop-broker needs an id}
     stop_pids "$DIR/pids/b$id.pid" ;;
