@@ -216,7 +216,9 @@ static void *refresher_main(void *arg)
                          (long long)c->nreplicas, took);
             }
             pthread_mutex_lock(&s->lock);
-            if (rc < 0) {
+            if (rc < 0 && s->stopping) {
+                log_info("model refresh cancelled: the service stops (%s)", err.msg);
+            } else if (rc < 0) {
                 s->refresh_failed++;
                 log_error("model refresh failed: %s", err.msg);
             } else if (c) {

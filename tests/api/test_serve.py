@@ -336,6 +336,11 @@ def main(d):
     if conn:
         conn.close()
     silent.close()
+    log.flush()
+    tail = open(os.path.join(d, "serve.log")).read()[-3000:]
+    check("the cancelled read is logged as such, not as a failed refresh",
+          "model refresh cancelled: the service stops" in tail and
+          "model refresh failed" not in tail, tail[-800:])
 
 
 with tempfile.TemporaryDirectory() as d:
