@@ -886,10 +886,14 @@ static void h_remove_disks(struct cc_req *q)
     cc_list_free(items, n);
     struct svc_request req;
     svc_request_init(&req);
-    if (!q->failed && execution_params(q, &req))
-        cc_fail(q, "java.lang.IllegalArgumentException", "remove_disks is not supported: "
-                "Ballast's planner does not move replicas off a broker's log dirs yet");
-    svc_request_finish(&req);
+    req.mode = SVC_MODE_REMOVE_DISKS;
+    if (!q->failed)
+        req.disks = xstrdup(cc_param(q, "brokerid_and_logdirs")); /* "ID-DIR,..." as given */
+    if (q->failed || !execution_params(q, &req)) {
+        svc_request_finish(&req);
+        return;
+    }
+    cc_async(q, &req, "Remove disks");
 }
 
 static void h_topic_configuration(struct cc_req *q)

@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "common/alloc.h"
+#include "optimizer/optimizer.h"
 #include "config/config.h"
 #include "executor/executor.h"
 #include "goals/goal.h"
@@ -280,6 +281,22 @@ static int p_excluded(const cJSON *v, const char *name, struct svc_request *r,
     return 0;
 }
 
+static int p_disks(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
+{
+    const char *s = NULL;
+    int rc = want_text(v, name, &s, err);
+    if (rc < 0)
+        return rc;
+    struct opt_disk_list dl;
+    struct error perr = {0};
+    if ((rc = opt_disk_list_parse(s, &dl, &perr)) < 0)
+        return error_set(err, rc, "parameter '%s': %s", name, perr.msg);
+    opt_disk_list_finish(&dl);
+    free(r->disks);
+    r->disks = xstrdup(s);
+    return 0;
+}
+
 static int p_throttle(const cJSON *v, const char *name, struct svc_request *r,
                       struct error *err)
 {
@@ -394,6 +411,7 @@ static const struct param {
     /* sorted by name */
     {"brokers", p_brokers},
     {"concurrency", p_concurrency},
+    {"disks", p_disks},
     {"dryrun", p_dryrun},
     {"excludedTopics", p_excluded},
     {"goals", p_goals},
@@ -427,7 +445,7 @@ int api_rebalance_parse(const cJSON *params, const struct api_limits *lim,
                 p = &rebalance_params[i];
         if (!p) {
             rc = error_set(err, -EINVAL, "unknown parameter '%.64s' (brokers, concurrency, "
-                           "dryrun, excludedTopics, goals, leaderConcurrency, mode, proposalId, "
+                           "disks, dryrun, excludedTopics, goals, leaderConcurrency, mode, proposalId, "
                            "reason, skipHardGoalCheck, strategies, throttle, verbose)",
                            it->string);
             break;
@@ -435,7 +453,7 @@ int api_rebalance_parse(const cJSON *params, const struct api_limits *lim,
         if ((rc = p->parse(it, p->name, &r, err)) < 0)
             break;
     }
-    if (rc == 0 && r.proposal_id && (r.nbrokers || r.ngoals || r.excluded_topics ||
+    if (rc == 0 && r.proposal_id && (r.nbrokers || r.ngoals || r.excluded_topics || r.disks ||
                                      r.mode != SVC_MODE_FULL || r.skip_hard_goal_check))
         rc = error_set(err, -EINVAL, "proposalId executes that proposal as it is: mode, "
                        "brokers, goals, excludedTopics and skipHardGoalCheck do not go with it");

@@ -2,6 +2,7 @@
  * has them, then the operator's own checks with Strimzi's messages. */
 #include <errno.h>
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -278,4 +279,17 @@ void rb_spec_request(const struct rb_spec *s, struct svc_request *r)
     r->concurrency = s->concurrency;
     r->leader_concurrency = s->leader_concurrency;
     r->strategies = s->strategies ? xstrdup(s->strategies) : NULL;
+    /* moveReplicasOffVolumes: a volume id is the index of the broker's log dir, in the order
+     * the broker lists them (Strimzi's JBOD volumes, each one log dir), "ID:INDEX,..." */
+    size_t len = 1, off = 0;
+    for (int i = 0; i < s->nvolumes; i++)
+        len += (size_t)s->volumes[i].n * 24;
+    if (s->nvolumes) {
+        r->disks = xmalloc(len);
+        r->disks[0] = 0;
+        for (int i = 0; i < s->nvolumes; i++)
+            for (int k = 0; k < s->volumes[i].n; k++)
+                off += (size_t)snprintf(r->disks + off, len - off, "%s%d:%d", off ? "," : "",
+                                        s->volumes[i].broker, s->volumes[i].ids[k]);
+    }
 }

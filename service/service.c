@@ -36,6 +36,7 @@ void svc_request_finish(struct svc_request *r)
         free(r->goals[i]);
     free(r->goals);
     free(r->excluded_topics);
+    free(r->disks);
     free(r->proposal_id);
     free(r->strategies);
     free(r->reason);
@@ -63,6 +64,8 @@ static char *request_text(const struct svc_request *r)
     }
     if (r->excluded_topics)
         cJSON_AddStringToObject(j, "excludedTopics", r->excluded_topics);
+    if (r->disks)
+        cJSON_AddStringToObject(j, "disks", r->disks);
     if (r->skip_hard_goal_check)
         cJSON_AddBoolToObject(j, "skipHardGoalCheck", true);
     if (r->proposal_id)
@@ -274,6 +277,7 @@ static enum opt_mode opt_mode_of(enum svc_mode m)
     case SVC_MODE_REMOVE_BROKERS: return OPT_MODE_REMOVE_BROKERS;
     case SVC_MODE_DEMOTE: return OPT_MODE_DEMOTE;
     case SVC_MODE_FIX_OFFLINE: return OPT_MODE_FIX_OFFLINE;
+    case SVC_MODE_REMOVE_DISKS: return OPT_MODE_REMOVE_DISKS;
     default: return OPT_MODE_FULL;
     }
 }
@@ -334,10 +338,22 @@ static void plan(struct svc *s, struct svc_gen *g, const struct svc_request *req
     oreq.mode = opt_mode_of(req->mode);
     oreq.brokers = req->brokers;
     oreq.nbrokers = req->nbrokers;
+    struct opt_disk_list disks = {0};
+    if (req->disks) {
+        struct error derr = {0};
+        if (opt_disk_list_parse(req->disks, &disks, &derr) < 0) { /* svc_submit checked it */
+            out->error = xstrdup(derr.msg);
+            out->http = 400;
+            return;
+        }
+        oreq.disks = disks.refs;
+        oreq.ndisks = disks.n;
+    }
     if (req->ngoals) {
         oreq.goals = (const char *const *)req->goals;
         oreq.ngoals = req->ngoals;
-    } else if (cfg->ngoals) {
+    } else if (cfg->ngoals && req->mode != SVC_MODE_REMOVE_DISKS) {
+        /* remove-disks runs the intra-broker disk goals whatever the configuration lists */
         oreq.goals = (const char *const *)cfg->goals;
         oreq.ngoals = cfg->ngoals;
     }
@@ -349,6 +365,7 @@ static void plan(struct svc *s, struct svc_gen *g, const struct svc_request *req
     struct error err = {0};
     double t0 = clock_mono_ms();
     int rc = opt_plan(c, &oreq, &res, &err);
+    opt_disk_list_finish(&disks);
     out->ms = clock_mono_ms() - t0;
     if (rc < 0) {
         out->error = xstrdup(err.msg);
@@ -566,10 +583,17 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
     int rc = 0;
     struct svc_gen *g = svc_current(s);
     *ret_http = 400;
-    if (req->mode == SVC_MODE_REMOVE_DISKS) {
-        rc = error_set(err, -EINVAL, "mode remove-disks is not supported: the planner has no "
-                       "log-dir removal yet");
+    if ((req->mode == SVC_MODE_REMOVE_DISKS) != (req->disks != NULL)) {
+        rc = error_set(err, -EINVAL, req->disks ? "disks go with mode remove-disks, not %s"
+                                                : "mode %s needs disks (\"ID:DIR,...\")",
+                       svc_mode_names[req->mode]);
         goto out;
+    }
+    if (req->disks) {
+        struct opt_disk_list dl;
+        if ((rc = opt_disk_list_parse(req->disks, &dl, err)) < 0)
+            goto out;
+        opt_disk_list_finish(&dl);
     }
     if (!g) {
         *ret_http = 503;

@@ -68,7 +68,7 @@ enum svc_mode {
     SVC_MODE_REMOVE_BROKERS,
     SVC_MODE_DEMOTE,
     SVC_MODE_FIX_OFFLINE,
-    SVC_MODE_REMOVE_DISKS, /* accepted by the parser; the planner has no such mode yet */
+    SVC_MODE_REMOVE_DISKS, /* replicas off the log dirs in svc_request.disks (intra-broker) */
 };
 extern const char *const svc_mode_names[6]; /* "full", "add-brokers", ... */
 
@@ -85,6 +85,7 @@ struct svc_request {
     char **goals; /* NULL = configuration's, else the defaults */
     int ngoals;
     char *excluded_topics;
+    char *disks;             /* remove-disks: "ID:DIR,..." (opt_disk_list_parse); else NULL */
     bool skip_hard_goal_check;
     bool dryrun;             /* default true */
     bool verbose;            /* proposals and loadBeforeOptimization in the result */

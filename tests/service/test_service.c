@@ -189,7 +189,7 @@ TEST(task_limits_and_answers)
     CHECK_INT_EQ(submit(s, SVC_MODE_FULL, NULL, true, NULL, &id, &http, &err), -EAGAIN);
     CHECK_INT_EQ(http, 503);
     svc_publish(s, svc_gen_create(gen(3), 1.0));
-    /* remove-disks: the planner lacks it, said so */
+    /* remove-disks without its disks: refused, said so */
     CHECK_INT_EQ(submit(s, SVC_MODE_REMOVE_DISKS, NULL, true, NULL, &id, &http, &err), -EINVAL);
     CHECK_INT_EQ(http, 400);
     CHECK_STR_CONTAINS(err.msg, "remove-disks");
