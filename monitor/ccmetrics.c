@@ -240,6 +240,7 @@ struct mon_ccm {
     char *topic;
     int64_t lookback_ms;
     rd_kafka_topic_partition_list_t *assigned; /* offsets = next to read; NULL before round 1 */
+    const atomic_bool *cancel; /* kafka_opts.cancel: ends a round's reading; NULL = none */
 };
 
 /* librdkafka's log lines (syslog levels) go through Ballast's log. */
@@ -315,6 +316,7 @@ struct mon_ccm *mon_ccm_create(const struct config_cc_metrics *cm, int64_t defau
     c->rk = rk;
     c->topic = xstrdup(cm->topic);
     c->lookback_ms = cm->lookback_ms ? cm->lookback_ms : default_lookback_ms;
+    c->cancel = k->cancel;
     return c;
 }
 
@@ -421,6 +423,10 @@ int mon_ccm_poll(struct mon_ccm *c, int64_t timeout_ms, struct mon_rates *out,
             done = l->elems[i].offset >= end[i];
         if (done)
             break;
+        if (c->cancel && atomic_load(c->cancel)) {
+            rc = error_set(err, -ECANCELED, "topic %s: cancelled", c->topic);
+            break;
+        }
         int64_t left = deadline - clock_wall_ms();
         if (left <= 0) {
             rc = error_set(err, -ETIMEDOUT, "topic %s: not read to its end within %lld ms",

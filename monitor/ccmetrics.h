@@ -93,7 +93,8 @@ void mon_ccm_destroy(struct mon_ccm *c); /* accepts NULL */
 /* One round: the first reads from the offsets of now - lookback (cc_metrics.lookbackMs, by
  * default the windows' span), later ones from where the previous stopped, up to the end
  * offsets seen at the round's start or timeout_ms. Appends rate samples to *out (merged).
- * Fails (-ENOENT, -ETIMEDOUT, -EIO) when the topic is missing or the cluster does not answer. */
+ * Fails (-ENOENT, -ETIMEDOUT, -EIO) when the topic is missing or the cluster does not answer;
+ * -ECANCELED within ~0.5 s of the kafka_opts' cancel flag being set, while it reads. */
 int mon_ccm_poll(struct mon_ccm *c, int64_t timeout_ms, struct mon_rates *out,
                  struct mon_ccm_stats *st, struct error *err);
 

@@ -15,6 +15,7 @@
 #include "common/alloc.h"
 #include "common/map.h"
 #include "common/log.h"
+#include "kafka/client.h"
 #include "monitor/ccmetrics.h"
 #include "monitor/estimate.h"
 #include "monitor/prometheus.h"
@@ -351,6 +352,15 @@ static char *url_authority(const char *url)
     return n ? xstrndup(p, n) : NULL;
 }
 
+/* HTTP options of the samplers: the monitor's limits, and the cancel flag of the Kafka
+ * options (the service's shutdown flag) so that a slow endpoint does not hold up a stop. */
+static struct mon_http_opts http_opts(const struct mon_monitor *m)
+{
+    const struct config_monitor *mc = m->o.monitor;
+    return (struct mon_http_opts){mc->timeout_ms, (size_t)mc->max_body,
+                                  m->o.kafka ? m->o.kafka->cancel : NULL};
+}
+
 /* One query_range round: from the end of the previous one (the first looks back
  * prometheus.lookbackMs, by default the windows' span) to now. Returns the live brokers of c
  * that got produce rates. */
@@ -359,7 +369,7 @@ static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *
 {
     const struct config_monitor *mc = m->o.monitor;
     const struct config_prometheus *pc = &mc->prometheus;
-    struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
+    struct mon_http_opts o = http_opts(m);
     int64_t now = clock_wall_ms(), step = pc->step_ms;
     int64_t lookback = pc->lookback_ms ? pc->lookback_ms : mc->window_ms * mc->num_windows;
     int64_t start = m->prom_next_ms ? m->prom_next_ms : now - lookback;
@@ -391,9 +401,11 @@ static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *
     struct mon_prom_stats st = {0};
     struct error err = {0};
     int ok = 0;
-    if (mon_prom_sample(pc->url, (const char *const *)pc->queries, &map, start, now, step, &o,
-                        &r, &st, &err) < 0) {
-        log_warn("monitor: prometheus: %s", err.msg);
+    int rc = mon_prom_sample(pc->url, (const char *const *)pc->queries, &map, start, now, step,
+                             &o, &r, &st, &err);
+    if (rc < 0) {
+        if (rc != -ECANCELED) /* shutdown */
+            log_warn("monitor: prometheus: %s", err.msg);
         goto out;
     }
     m->prom_next_ms = start + ((now - start) / step + 1) * step;
@@ -431,6 +443,10 @@ static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *
     struct mon_rates r = {0};
     struct mon_ccm_stats st = {0};
     int rc = mon_ccm_poll(m->ccm, mc->timeout_ms, &r, &st, &err);
+    if (rc == -ECANCELED) { /* shutdown */
+        mon_rates_finish(&r);
+        return 0;
+    }
     if (rc < 0)
         log_warn("monitor: cruiseControlMetrics: %s%s", err.msg,
                  rc == -ETIMEDOUT && r.n ? " (the records read count)" : "");
@@ -456,7 +472,7 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int
         return sample_prometheus(m, c, ret_result);
     if (mc->sampler == CONFIG_SAMPLER_CC_METRICS)
         return sample_cc_metrics(m, c, ret_result);
-    struct mon_http_opts o = {mc->timeout_ms, (size_t)mc->max_body};
+    struct mon_http_opts o = http_opts(m);
     const struct config_metric_names *cn = &mc->names;
     const struct mon_metric_names *dn = &mon_default_metric_names;
     struct mon_metric_names names = {
@@ -483,7 +499,13 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int
         }
         struct mon_broker_scrape s;
         struct error err = {0};
-        if (mon_scrape_broker(url, c->brokers[b].id, &o, &names, &s, &err) < 0) {
+        int rc = mon_scrape_broker(url, c->brokers[b].id, &o, &names, &s, &err);
+        if (rc == -ECANCELED) {
+            if (ret_result)
+                ret_result[b] = MON_SAMPLE_SKIPPED;
+            free(url);
+            break; /* shutdown: the others are not asked */
+        } else if (rc < 0) {
             log_warn("monitor: broker %d: %s", c->brokers[b].id, err.msg);
         } else {
             record(m, broker_state(m, c->brokers[b].id), &s, cores_of(m->o.capacity, c->brokers[b].id));

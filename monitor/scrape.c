@@ -54,11 +54,23 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
     return add;
 }
 
+/* libcurl calls this about once a second at least, and on every chunk: a non-zero return
+ * aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return atomic_load((const atomic_bool *)ctx) ? 1 : 0;
+}
+
 int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *accept,
                    long *ret_status, char **ret_body, size_t *ret_len, struct error *err)
 {
     long timeout = o && o->timeout_ms ? o->timeout_ms : 5000;
     struct body b = {.max = o && o->max_body ? o->max_body : (size_t)64 << 20};
+    const atomic_bool *cancel = o ? o->cancel : NULL;
+    if (cancel && atomic_load(cancel))
+        return error_set(err, -ECANCELED, "%s: cancelled", url);
     mon_http_global_init();
     CURL *h = curl_easy_init();
     if (!h)
@@ -74,6 +86,11 @@ int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *a
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "ballast-monitor");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (cancel) {
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)cancel);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
     char *accept_hdr = xasprintf("Accept: %s", accept ? accept : "text/plain;version=0.0.4");
     struct curl_slist *hdr = curl_slist_append(NULL, accept_hdr);
     free(accept_hdr);
@@ -84,7 +101,9 @@ int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *a
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
     int rc = 0;
-    if (b.too_big)
+    if (cc == CURLE_ABORTED_BY_CALLBACK)
+        rc = error_set(err, -ECANCELED, "%s: cancelled", url);
+    else if (b.too_big)
         rc = error_set(err, -EFBIG, "%s: reply larger than %zu bytes", url, b.max);
     else if (cc == CURLE_OPERATION_TIMEDOUT)
         rc = error_set(err, -ETIMEDOUT, "%s: no complete reply within %ld ms", url, timeout);

@@ -10,6 +10,7 @@
 #ifndef MONITOR_SCRAPE_H
 #define MONITOR_SCRAPE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,17 +34,21 @@ extern const struct mon_metric_names mon_default_metric_names;
 struct mon_http_opts {
     long timeout_ms;   /* whole request; 0 = 5000 */
     size_t max_body;   /* 0 = 64 MiB */
+    /* NULL: none. When set (by another thread, e.g. the service on shutdown), a request in
+     * progress ends within ~100 ms with -ECANCELED and no new one starts. Borrowed. */
+    const atomic_bool *cancel;
 };
 
 /* Global libcurl setup; idempotent, not thread-safe. */
 void mon_http_global_init(void);
 /* GET url with header "Accept: accept" (NULL = the exposition format) and any HTTP status:
  * *ret_status, *ret_body (heap, NUL-terminated, caller frees) and *ret_len. -ETIMEDOUT,
- * -ECONNREFUSED / -EIO, -EFBIG (body too large). */
+ * -ECONNREFUSED / -EIO, -EFBIG (body too large), -ECANCELED (o->cancel set). */
 int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *accept,
                    long *ret_status, char **ret_body, size_t *ret_len, struct error *err);
 /* GET url; *ret_body (heap, NUL-terminated, caller frees) and *ret_len on a 200 reply.
- * -ETIMEDOUT, -ECONNREFUSED / -EIO, -EFBIG (body too large), -EPROTO (other status). */
+ * -ETIMEDOUT, -ECONNREFUSED / -EIO, -EFBIG (body too large), -EPROTO (other status),
+ * -ECANCELED. */
 int mon_http_get(const char *url, const struct mon_http_opts *o, char **ret_body,
                  size_t *ret_len, struct error *err);
 

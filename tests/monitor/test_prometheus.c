@@ -2,7 +2,7 @@
  * query), the server's error replies, the request URL (percent-encoding), series mapped to
  * brokers by table or by number, merged and skipped series, and whole rounds against a small
  * HTTP server on loopback (canned replies, an error status, a server that never answers, a
- * reply over the size limit). */
+ * reply over the size limit, a request to a silent server cancelled by another thread). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/clock.h"
 #include "monitor/prometheus.h"
+#include "monitor/scrape.h"
 #include "tests/harness.h"
 
 static const char *const good =
@@ -374,6 +376,50 @@ TEST(timeouts_and_size_limits)
     server_stop(&s);
     free(reply);
     CHECK_INT_EQ(r.n, 0);
+}
+
+struct canceller {
+    atomic_bool *flag;
+    int after_ms;
+};
+
+static void *cancel_later(void *arg)
+{
+    struct canceller *c = arg;
+    usleep((useconds_t)c->after_ms * 1000);
+    atomic_store(c->flag, true);
+    return NULL;
+}
+
+/* The service's shutdown sets the flag: a request to an endpoint that never answers ends
+ * soon after, not at monitor.timeoutMs; a set flag starts no request. */
+TEST(a_cancel_flag_ends_a_request)
+{
+    struct server s;
+    server_start(&s, NULL, 1);
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", s.port);
+    atomic_bool flag;
+    atomic_init(&flag, false);
+    struct mon_http_opts o = {30000, 0, &flag};
+    struct canceller c = {&flag, 200};
+    pthread_t t;
+    pthread_create(&t, NULL, cancel_later, &c);
+    char *body = NULL;
+    size_t len = 0;
+    struct error err = {0};
+    double t0 = clock_mono_ms();
+    CHECK_INT_EQ(mon_http_get(url, &o, &body, &len, &err), -ECANCELED);
+    double took = clock_mono_ms() - t0;
+    pthread_join(t, NULL);
+    CHECK_STR_CONTAINS(err.msg, "/metrics: cancelled");
+    CHECK(took >= 150 && took < 1500);
+    printf("# cancelled after %.0f ms (flag set at 200 ms, timeout 30 s)\n", took);
+    server_stop(&s);
+    CHECK_INT_EQ(s.served, 1);
+    /* already set: refused before any connection */
+    CHECK_INT_EQ(mon_http_get(url, &o, &body, &len, &err), -ECANCELED);
+    CHECK(body == NULL);
 }
 
 int main(int argc, char **argv)
