@@ -94,6 +94,7 @@ static bool bs_accept_move(const struct goal *g, const struct opt_ctx *ctx, int6
 
 const struct goal_impl goal_broker_set_aware = {
     .name = "BrokerSetAwareGoal",
+    .unit = "replicas",
     .hard = true,
     .res = -1,
     .prepare = bs_prepare,

@@ -104,6 +104,7 @@ static bool counts_kept(const struct goal *g, const struct opt_ctx *ctx, int64_t
 
 const struct goal_impl goal_replica_capacity = {
     .name = "ReplicaCapacityGoal",
+    .unit = "brokers",
     .hard = true,
     .res = -1,
     .prepare = rcap_prepare,
@@ -188,6 +189,7 @@ static bool rdist_accept_move(const struct goal *g, const struct opt_ctx *ctx, i
 
 const struct goal_impl goal_replica_distribution = {
     .name = "ReplicaDistributionGoal",
+    .unit = "brokers",
     .hard = false,
     .res = -1,
     .prepare = rdist_prepare,
@@ -652,6 +654,7 @@ static bool ldist_accept_leader(const struct goal *g, const struct opt_ctx *ctx,
 
 const struct goal_impl goal_leader_replica_distribution = {
     .name = "LeaderReplicaDistributionGoal",
+    .unit = "brokers",
     .hard = false,
     .res = -1,
     .prepare = ldist_prepare,

@@ -23,12 +23,13 @@ struct goal;
 
 struct goal_impl {
     const char *name;   /* Cruise Control's short name */
+    const char *unit;   /* what violations() counts, plural: "brokers", "partitions", ... */
     bool hard;          /* hard by default */
     int res;            /* resource for parameterized goals, -1 otherwise */
     /* Computes the goal's bands/limits from the context (called when the goal starts and
      * again before status is judged). */
     void (*prepare)(struct goal *g, const struct opt_ctx *ctx);
-    /* Number of brokers/partitions violating the goal now (0 = satisfied). */
+    /* Number of brokers/partitions/... (unit) violating the goal now (0 = satisfied). */
     int64_t (*violations)(const struct goal *g, const struct opt_ctx *ctx);
     /* Changes the cluster toward the goal. Returns 0, or a negative errno with a message
      * naming the goal and the numbers when a hard goal cannot be met. */

@@ -186,6 +186,7 @@ static bool icap_accept_move(const struct goal *g, const struct opt_ctx *ctx, in
 
 const struct goal_impl goal_intra_disk_capacity = {
     .name = "IntraBrokerDiskCapacityGoal",
+    .unit = "log dirs",
     .hard = true,
     .res = RES_DISK,
     .prepare = icap_prepare,
@@ -196,6 +197,7 @@ const struct goal_impl goal_intra_disk_capacity = {
 
 const struct goal_impl goal_intra_disk_distribution = {
     .name = "IntraBrokerDiskUsageDistributionGoal",
+    .unit = "log dirs",
     .hard = false,
     .res = RES_DISK,
     .prepare = idist_prepare,

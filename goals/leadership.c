@@ -156,6 +156,7 @@ static bool lbi_accept_leader(const struct goal *g, const struct opt_ctx *ctx, i
 
 const struct goal_impl goal_leader_bytes_in = {
     .name = "LeaderBytesInDistributionGoal",
+    .unit = "brokers",
     .hard = false,
     .res = -1,
     .prepare = lbi_prepare,
@@ -197,6 +198,7 @@ static int ple_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
 
 const struct goal_impl goal_preferred_leader = {
     .name = "PreferredLeaderElectionGoal",
+    .unit = "partitions",
     .hard = false,
     .res = -1,
     .prepare = ple_prepare,
@@ -324,6 +326,7 @@ static bool mtl_accept_move(const struct goal *g, const struct opt_ctx *ctx, int
 
 const struct goal_impl goal_min_topic_leaders = {
     .name = "MinTopicLeadersPerBrokerGoal",
+    .unit = "topic-broker pairs",
     .hard = true,
     .res = -1,
     .prepare = mtl_prepare,

@@ -144,6 +144,7 @@ static bool rack_accept_move(const struct goal *g, const struct opt_ctx *ctx, in
 
 const struct goal_impl goal_rack_aware = {
     .name = "RackAwareGoal",
+    .unit = "partitions",
     .hard = true,
     .res = -1,
     .prepare = rack_prepare,
@@ -154,6 +155,7 @@ const struct goal_impl goal_rack_aware = {
 
 const struct goal_impl goal_rack_aware_distribution = {
     .name = "RackAwareDistributionGoal",
+    .unit = "partitions",
     .hard = true,
     .res = -1,
     .prepare = rack_prepare,

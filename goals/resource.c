@@ -389,6 +389,7 @@ static bool dist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, 
 #define CAPACITY_GOAL(var, name_, res_)                                                            \
     const struct goal_impl var = {                                                                 \
         .name = name_,                                                                             \
+        .unit = "brokers",                                                                         \
         .hard = true,                                                                              \
         .res = res_,                                                                               \
         .prepare = capacity_prepare,                                                               \
@@ -402,6 +403,7 @@ static bool dist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, 
 #define DIST_GOAL(var, name_, res_)                                                                \
     const struct goal_impl var = {                                                                 \
         .name = name_,                                                                             \
+        .unit = "brokers",                                                                         \
         .hard = false,                                                                             \
         .res = res_,                                                                               \
         .prepare = dist_prepare,                                                                   \
@@ -498,6 +500,7 @@ static bool pnw_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int
 
 const struct goal_impl goal_potential_nw_out = {
     .name = "PotentialNwOutGoal",
+    .unit = "brokers",
     .hard = false,
     .res = RES_NW_OUT,
     .prepare = pnw_prepare,

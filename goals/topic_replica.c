@@ -143,6 +143,7 @@ static bool trd_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int
 
 const struct goal_impl goal_topic_replica_distribution = {
     .name = "TopicReplicaDistributionGoal",
+    .unit = "topic-broker pairs",
     .hard = false,
     .res = -1,
     .prepare = trd_prepare,

@@ -781,6 +781,7 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
             ctx.active = i + 1;
             struct opt_goal_result *gr = &res->goals[res->ngoals++];
             gr->name = g->impl->name;
+            gr->unit = g->impl->unit;
             gr->hard = g->hard;
             gr->violations_before = g->violations_before;
             gr->violations_at_start = at_start;

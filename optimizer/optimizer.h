@@ -66,11 +66,12 @@ void opt_disk_list_finish(struct opt_disk_list *l);
 
 struct opt_goal_result {
     const char *name;
+    const char *unit;               /* what the violation counts count (goal_impl.unit) */
     bool hard;
     enum goal_status status;
-    int64_t violations_before;
+    int64_t violations_before;      /* on the placement planned, before any move */
     int64_t violations_at_start;    /* when its turn came, after the earlier goals' moves */
-    int64_t violations_after;
+    int64_t violations_after;       /* on the final placement */
     bool changed;                   /* it moved replicas or leadership */
     char why[256];                  /* a soft goal satisfied before and VIOLATED after: why
                                        (which earlier goals' moves it could not undo); "" */

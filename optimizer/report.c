@@ -295,6 +295,11 @@ cJSON *opt_report_optimization_result(const struct model_cluster *before,
         cJSON_AddStringToObject(go, "status", status_names[g->status]);
         cJSON_AddItemToObject(go, "clusterModelStats", opt_report_cluster_stats(&g->stats_after));
         cJSON_AddNumberToObject(go, "optimizationTimeMs", round(g->time_ms));
+        /* Ballast's own (Cruise Control's GoalStatus has no counts; extra fields are allowed) */
+        cJSON_AddBoolToObject(go, "hard", g->hard);
+        cJSON_AddNumberToObject(go, "violationsBefore", (double)g->violations_before);
+        cJSON_AddNumberToObject(go, "violationsAfter", (double)g->violations_after);
+        cJSON_AddStringToObject(go, "violationUnit", g->unit);
         if (g->why[0])
             cJSON_AddStringToObject(go, "explanation", g->why); /* Ballast's own */
         cJSON_AddItemToArray(goals, go);

@@ -353,12 +353,17 @@ function renderProposal(root, res, plist) {
 
   /* goals */
   const gt = el('table', { id: 'goals' }, el('tr', null, el('th', null, 'goal'), el('th', null, 'status'),
+    el('th', null, 'violations before'), el('th', null, 'violations after'), el('th', null, 'counted in'),
     el('th', null, 'ms'), ['cpu', 'networkInbound', 'networkOutbound', 'disk', 'replicas',
                            'leaderReplicas'].map((k) => el('th', null, k + ' max/avg'))));
   for (const g of res.goalSummary || []) {
     const st = (g.clusterModelStats || {}).statistics || {};
     gt.append(el('tr', null, el('td', null, g.goal),
-      el('td', { class: 'status-' + g.status }, g.status), el('td', { class: 'num' }, g.optimizationTimeMs),
+      el('td', { class: 'status-' + g.status }, g.status),
+      el('td', { class: 'num viol-before' + (g.violationsBefore > 0 ? ' bad' : '') }, g.violationsBefore ?? '-'),
+      el('td', { class: 'num viol-after' + (g.violationsAfter > 0 ? ' bad' : '') }, g.violationsAfter ?? '-'),
+      el('td', { class: 'muted' }, g.violationUnit || ''),
+      el('td', { class: 'num' }, g.optimizationTimeMs),
       ['cpu', 'networkInbound', 'networkOutbound', 'disk', 'replicas', 'leaderReplicas'].map((k) =>
         el('td', { class: 'num' }, st.AVG && st.AVG[k] > 0 ? (st.MAX[k] / st.AVG[k]).toFixed(3) : '-'))));
   }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "goals/goal.h"
 #include "model/generate.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/report.h"
@@ -58,6 +59,88 @@ TEST(rack_violation_fixed_with_minimum_moves)
     if (res) {
         CHECK_INT_EQ(res->num_replica_moves, 3);
         CHECK_INT_EQ(res->after_stats.rack_violations, 0);
+        opt_result_destroy(res);
+    }
+    model_cluster_destroy(c);
+}
+
+static const cJSON *goal_entry(const cJSON *report, const char *goal)
+{
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(report, "goalSummary"))
+        if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "goal")), goal))
+            return g;
+    return NULL;
+}
+
+static double num_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* The goal summary's violation counts on a model with known violations: three partitions
+ * with two replicas in one rack (RackAwareGoal: 3 partitions before, 0 after) and broker 1
+ * with 3 replicas against maxReplicasPerBroker 2 (ReplicaCapacityGoal: 1 broker -> 0). */
+TEST(goal_summary_counts_violations_before_and_after)
+{
+    for (int i = 0; goal_registry[i]; i++)
+        CHECK(goal_registry[i]->unit != NULL && goal_registry[i]->unit[0]);
+    struct model_cluster *c = tb_cluster(6, 3, 1e6);
+    int32_t ids[] = {1, 4, 2, 2, 3, 5, 1, 4, 3};
+    int64_t sizes[] = {100, 100, 100};
+    tb_topic(c, "t", 3, 3, ids, sizes);
+    int32_t one[] = {1};
+    tb_topic(c, "u", 1, 1, one, NULL);
+    tb_finalize(c);
+    struct opt_request req;
+    opt_request_init(&req);
+    req.th.max_replicas_per_broker = 2;
+    struct opt_result *res = plan(c, &req);
+    if (!res)
+        return;
+    struct opt_report_opts ro = {.verbose = false};
+    cJSON *j = opt_report_optimization_result(c, res, &ro);
+    const cJSON *rack = goal_entry(j, "RackAwareGoal");
+    const cJSON *cap = goal_entry(j, "ReplicaCapacityGoal");
+    CHECK(rack != NULL && cap != NULL);
+    if (rack && cap) {
+        CHECK_NEAR(num_of(rack, "violationsBefore"), 3, 0);
+        CHECK_NEAR(num_of(rack, "violationsAfter"), 0, 0);
+        CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(rack, "violationUnit")),
+                     "partitions");
+        CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(rack, "status")), "FIXED");
+        CHECK(cJSON_IsTrue(cJSON_GetObjectItem(rack, "hard")));
+        CHECK_NEAR(num_of(cap, "violationsBefore"), 1, 0);
+        CHECK_NEAR(num_of(cap, "violationsAfter"), 0, 0);
+        CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(cap, "violationUnit")), "brokers");
+        CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(cap, "status")), "FIXED");
+    }
+    /* every entry: counts present, VIOLATED exactly when some remain, FIXED when some were */
+    const cJSON *g;
+    int n = 0;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(j, "goalSummary")) {
+        double b = num_of(g, "violationsBefore"), a = num_of(g, "violationsAfter");
+        const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(g, "status"));
+        CHECK(b >= 0 && a >= 0);
+        CHECK_INT_EQ(!strcmp(st, "VIOLATED"), a > 0);
+        if (a == 0)
+            CHECK_INT_EQ(!strcmp(st, "FIXED"), b > 0);
+        n++;
+    }
+    CHECK_INT_EQ(n, res->ngoals);
+    cJSON_Delete(j);
+    opt_result_destroy(res);
+    /* ReplicaCapacityGoal alone: the result carries the same counts and unit */
+    const char *goals[] = {"ReplicaCapacityGoal"};
+    req.goals = goals;
+    req.ngoals = 1;
+    req.skip_hard_goal_check = true;
+    res = plan(c, &req);
+    if (res) {
+        CHECK_INT_EQ(res->goals[0].violations_before, 1);
+        CHECK_INT_EQ(res->goals[0].violations_after, 0);
+        CHECK_STR_EQ(res->goals[0].unit, "brokers");
         opt_result_destroy(res);
     }
     model_cluster_destroy(c);

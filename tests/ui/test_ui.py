@@ -9,7 +9,9 @@
    payload rides on what may hold it: a rack name (broker.rack is free text), a zone name and
    a dry run's reason; no <img>/<svg> element appears, no alert, no handler runs; the page's
    Content-Security-Policy refuses an inline script and refuses nothing the page itself does;
-3. a dry run from the proposal page appears there; the execution and rebalances pages render;
+3. the proposal page's goal table shows each goal's status and violations before/after (the
+   snapshot's 4 rack-violating partitions: 4 -> 0); a dry run from the proposal page appears
+   there; the execution and rebalances pages render;
 4. a VIEWER sees no Dry run, Execute, Stop or approve button;
 5. a 1,000-broker cluster page renders in under 1 s: from navigation start to the frame after
    the last broker is drawn (data fetched, layout and paint included), the best of 3 loads,
@@ -131,6 +133,21 @@ def main():
         check("the goal table and the before/after bars are there", b.js(
             "return document.querySelectorAll('#goals tr').length > 5 && "
             "document.querySelectorAll('#compare .broker').length === 12"))
+        # the goal table's violation counts: the snapshot has exactly 4 partitions with two
+        # replicas in one rack (generate --rack-violations 4), fixed by the plan; every row
+        # shows what the proposal's goalSummary says
+        rows = b.js("return [...document.querySelectorAll('#goals tr')].slice(1).map((r) => "
+                    "[...r.cells].slice(0, 5).map((c) => c.textContent))")
+        req = urllib.request.Request(base + "/api/v1/proposals?default=true")
+        req.add_header("Authorization", "Basic " + base64.b64encode(b"admin:admin").decode())
+        api = json.load(urllib.request.urlopen(req, timeout=60))
+        want = [[g["goal"], g["status"], str(g["violationsBefore"]), str(g["violationsAfter"]),
+                 g["violationUnit"]] for g in api["goalSummary"]]
+        check("the goal table shows each goal's status and violations before/after as the "
+              "API gives them", rows == want, (rows, want))
+        rack = [r for r in rows if r[0] == "RackAwareGoal"]
+        check("RackAwareGoal: 4 partitions violating before, 0 after, FIXED",
+              rack == [["RackAwareGoal", "FIXED", "4", "0", "partitions"]], rack)
         check("ADMIN sees Execute and Dry run", b.find("#execute") and b.find("#dryrun"))
         b.screenshot(os.path.join(OUT, "proposal.png"))
         # a dry run with markup in its reason (USER), listed in the page's proposal picker
