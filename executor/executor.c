@@ -402,6 +402,8 @@ int exec_run(const struct exec_connect *conn, const char *state_dir,
     exec_journal_init(&old, state_dir);
     int lr = exec_journal_load(&old, err);
     bool unfinished = lr == 0 && old.status == EXEC_STATUS_RUNNING;
+    if (lr == 0)
+        exec_journal_follow(&x.j, &old);
     exec_journal_finish(&old);
     if (lr < 0 && lr != -ENOENT) {
         rc = lr;

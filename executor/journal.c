@@ -261,8 +261,9 @@ static int write_base(struct exec_journal *j, struct error *err)
 {
     struct journal_log *l = log_of(j);
     if (!l->based && l->seq == 0) {
-        /* a new journal: the log of an earlier execution in this dir must not outlive its
-         * base (its records would replay onto this one) */
+        /* a new journal that follows no loaded one (exec_journal_follow): a log without the
+         * base it belongs to has nothing to keep, and its records must not replay onto this
+         * one */
         char *old = path_of(j, "execution.log");
         if (unlink(old) < 0 && errno != ENOENT) {
             int rc = error_set(err, -errno, "journal %s: %s", old, strerror(errno));
@@ -372,6 +373,13 @@ int exec_journal_save(struct exec_journal *j, struct error *err)
     free(l->header);
     l->header = header;
     return 0;
+}
+
+void exec_journal_follow(struct exec_journal *j, const struct exec_journal *old)
+{
+    struct journal_log *l = log_of(j);
+    if (!l->based && old->log)
+        l->seq = old->log->seq + 1;
 }
 
 size_t exec_journal_bytes(const struct exec_journal *j)

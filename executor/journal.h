@@ -51,6 +51,11 @@ int exec_journal_parse(struct exec_journal *j, const char *base, size_t blen, co
 /* Writes what changed since the last save (the first save of a journal not loaded writes a
  * new base). Durable when it returns 0. */
 int exec_journal_save(struct exec_journal *j, struct error *err);
+/* Makes j, a new execution's journal not yet saved, follow old, the journal loaded from the
+ * same dir: j's base and records are numbered after old's, so old's log, left in place until
+ * j's base is written and then emptied, is skipped should a crash come between the two, and
+ * old stays whole (base and log) should the crash come before j's base is in place. */
+void exec_journal_follow(struct exec_journal *j, const struct exec_journal *old);
 /* Bytes of the journal on disk (base and log), as last written. */
 size_t exec_journal_bytes(const struct exec_journal *j);
 const char *exec_status_name(enum exec_status s);

@@ -5,7 +5,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "executor/executor.h"
@@ -245,6 +249,32 @@ static void append_text(const char *path, const char *text)
     }
 }
 
+/* Saves j in a child process that the kernel kills (SIGXFSZ) as soon as a write reaches
+ * `limit` bytes into a file: a crash in the middle of that save, at a point chosen by size.
+ * Returns the signal that ended the child (0 if it exited). */
+static int save_killed_at(struct exec_journal *j, long limit)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit core = {0, 0}, fsize = {(rlim_t)limit, (rlim_t)limit};
+        setrlimit(RLIMIT_CORE, &core);
+        setrlimit(RLIMIT_FSIZE, &fsize);
+        struct error err = {0};
+        _exit(exec_journal_save(j, &err) == 0 ? 0 : 1);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
 /* A journal of n inter tasks, saved as a base. */
 static void journal_of(struct exec_journal *j, const char *dir, int n)
 {
@@ -287,8 +317,17 @@ TEST(journal_appends_what_changed)
     CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
     exec_journal_finish(&j);
 
-    append_text(log_path(dir), "{\"seq\":9,\"tasks\":[{\"i\":3"); /* torn */
+    /* a crash while appending: the process is killed half-way through the record of
+     * task 8 going in flight */
     struct exec_journal k;
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    long before = file_size(log_path(dir));
+    if (k.ntasks == 2000)
+        k.tasks[8].state = EXEC_INFLIGHT;
+    CHECK_INT_EQ(save_killed_at(&k, before + 20), SIGXFSZ);
+    exec_journal_finish(&k);
+    CHECK_INT_EQ(file_size(log_path(dir)), before + 20); /* the torn record is on disk */
     exec_journal_init(&k, dir);
     CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
     CHECK_INT_EQ(k.status, EXEC_STATUS_STOPPED);
@@ -321,9 +360,26 @@ TEST(journal_appends_what_changed)
     free(dir);
 }
 
-/* A new execution's journal in a dir that holds an earlier one's: the old log goes first, so
- * none of its records can replay onto the new base. */
-TEST(journal_new_execution_drops_old_log)
+/* The next execution, as exec_run starts it in a dir that holds an earlier one's journal:
+ * loaded first, followed, n tasks. */
+static void next_execution(struct exec_journal *j, const char *dir, int n)
+{
+    struct exec_journal old;
+    exec_journal_init(&old, dir);
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_load(&old, &err), 0);
+    journal_of(j, dir, n);
+    exec_journal_follow(j, &old);
+    exec_journal_finish(&old);
+}
+
+/* A new execution's journal in a dir that holds an earlier one's, with a crash at each point
+ * of its first save. Killed while its base is written: the earlier journal must stay whole,
+ * log included (it used to be unlinked first: the earlier execution lost its finished state
+ * and went back to 'running' with the log's moves pending, for a resume to redo). Killed
+ * between the new base and the log's truncation: the old records must not replay onto the
+ * new tasks. */
+TEST(journal_new_execution_crash_keeps_old_log_apart)
 {
     char *dir = temp_dir();
     if (!dir)
@@ -334,14 +390,52 @@ TEST(journal_new_execution_drops_old_log)
     CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
     j.tasks[4].state = EXEC_DONE;
     CHECK_INT_EQ(exec_journal_save(&j, &err), 0); /* a log record (seq 1) for task 4 */
+    j.status = EXEC_STATUS_FINISHED;
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0); /* seq 2: the header */
     exec_journal_finish(&j);
-    journal_of(&j, dir, 5); /* the next execution, as exec_run starts it */
-    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    long base = file_size(log_path(dir)) >= 0 ? file_size(log_path(dir)) : 0;
+    CHECK(base > 0);
+
+    next_execution(&j, dir, 200); /* its base is far larger than 400 bytes */
+    CHECK_INT_EQ(save_killed_at(&j, 400), SIGXFSZ);
     exec_journal_finish(&j);
     struct exec_journal k;
     exec_journal_init(&k, dir);
     CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    CHECK_INT_EQ(k.ntasks, 5);
+    CHECK_INT_EQ(k.status, EXEC_STATUS_FINISHED);
+    CHECK(k.ntasks == 5 && k.tasks[4].state == EXEC_DONE);
+    exec_journal_finish(&k);
+
+    /* the crash after the new base is in place and before the log is emptied leaves the new
+     * base beside the old log (rename and truncation are not one step): put back what the
+     * old log held */
+    char *old_log = NULL;
+    size_t old_len = 0;
+    FILE *f = fopen(log_path(dir), "rb");
+    if (f) {
+        old_log = calloc(1, 4096);
+        old_len = fread(old_log, 1, 4095, f);
+        fclose(f);
+    }
+    CHECK(old_len > 0);
+    next_execution(&j, dir, 5);
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    exec_journal_finish(&j);
+    append_text(log_path(dir), old_log ? old_log : "");
+    free(old_log);
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    CHECK_INT_EQ(k.status, EXEC_STATUS_RUNNING);
     CHECK(k.ntasks == 5 && k.tasks[4].state == EXEC_PENDING);
+    /* and the new execution's own records go on after the stale ones */
+    if (k.ntasks == 5)
+        k.tasks[2].state = EXEC_DONE;
+    CHECK_INT_EQ(exec_journal_save(&k, &err), 0);
+    exec_journal_finish(&k);
+    exec_journal_init(&k, dir);
+    CHECK_INT_EQ(exec_journal_load(&k, &err), 0);
+    CHECK(k.ntasks == 5 && k.tasks[2].state == EXEC_DONE && k.tasks[4].state == EXEC_PENDING);
     exec_journal_finish(&k);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
