@@ -9,8 +9,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -318,6 +321,51 @@ static void killed_mid_move(struct env *e)
     int32_t to[] = {3, 2};
     struct kafka_reassignment r = {"t", 0, to, 2};
     CHECK_INT_EQ(fake_ops(e->f)->ops->reassign(e->f, &r, 1, &err), 0);
+}
+
+/* A Ballast killed (SIGXFSZ, by RLIMIT_FSIZE) half-way through the journal record that names
+ * a move before the cluster sees it: the torn record is ignored, so resume finds the move
+ * pending and sends it itself, and the journal it leaves is whole. */
+TEST(resume_after_a_crash_in_the_middle_of_a_journal_record)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 2, 1, 2);
+    struct exec_journal j;
+    exec_journal_init(&j, e.state);
+    mkdir(e.state, 0755);
+    j.status = EXEC_STATUS_RUNNING;
+    j.started = 1e9;
+    j.tasks = plan("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]}]}",
+                   &j.ntasks);
+    j.tasks[0].from[0] = 1;
+    j.tasks[0].from[1] = 2;
+    j.tasks[0].nfrom = 2;
+    struct error err = {0};
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    j.tasks[0].state = EXEC_INFLIGHT; /* the admission's record, cut after 30 bytes */
+    j.tasks[0].started = 1e9;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit core = {0, 0}, fsize = {30, 30};
+        setrlimit(RLIMIT_CORE, &core);
+        setrlimit(RLIMIT_FSIZE, &fsize);
+        _exit(exec_journal_save(&j, &err) == 0 ? 0 : 1);
+    }
+    int st = 0;
+    CHECK_INT_EQ(waitpid(pid, &st, 0), pid);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ);
+    exec_journal_finish(&j);
+    CHECK_INT_EQ(exec_resume(&e.conn, e.state, NULL, &e.rep, &e.err), 0);
+    CHECK_INT_EQ(fake_calls(e.f, FAKE_REASSIGN), 1);
+    CHECK_INT_EQ(e.rep.done, 1);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    int32_t r[8];
+    CHECK_INT_EQ(fake_replicas(e.f, "t", 0, r), 2);
+    CHECK_INT_EQ(r[0], 3);
+    CHECK_INT_EQ(journal_status(e.state), EXEC_STATUS_FINISHED);
+    env_finish(&e);
 }
 
 /* Mistake: resume not adopting the moves still in progress (it would send them again). */
