@@ -42,6 +42,10 @@ struct api_limits {
  * a message naming the parameter. */
 int api_rebalance_parse(const cJSON *params, const struct api_limits *lim,
                         struct svc_request *ret, struct error *err);
+/* The changes of POST /api/v1/execution (concurrency, intraConcurrency, leaderConcurrency,
+ * clusterConcurrency, progressCheckIntervalMs, throttle) into ret; at least one. */
+struct exec_adjust;
+int api_execution_parse(const cJSON *params, struct exec_adjust *ret, struct error *err);
 /* Merges query parameters (strings) and a JSON body into one object: a parameter given in
  * both is an error. body may be NULL/empty. */
 int api_params_merge(cJSON *query, const char *body, size_t len, cJSON **ret,

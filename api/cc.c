@@ -330,7 +330,7 @@ char **cc_list(struct cc_req *q, const char *name, int max, int *ret_n)
     return items;
 }
 
-int32_t *cc_brokers(struct cc_req *q, const char *name, int *ret_n)
+int32_t *cc_ids(struct cc_req *q, const char *name, int *ret_n)
 {
     int n;
     char **items = cc_list(q, name, SVC_MAX_BROKERS, &n);
@@ -346,7 +346,23 @@ int32_t *cc_brokers(struct cc_req *q, const char *name, int *ret_n)
             cc_bad(q, "For input string: \"%.64s\" (parameter %s)", items[i], name);
         ids[i] = (int32_t)x;
     }
-    struct svc_gen *g = q->failed ? NULL : svc_current(q->r->srv->svc);
+    cc_list_free(items, n);
+    if (q->failed) {
+        free(ids);
+        return NULL;
+    }
+    *ret_n = n;
+    return ids;
+}
+
+int32_t *cc_brokers(struct cc_req *q, const char *name, int *ret_n)
+{
+    int n;
+    int32_t *ids = cc_ids(q, name, &n);
+    *ret_n = 0;
+    if (!ids)
+        return NULL;
+    struct svc_gen *g = svc_current(q->r->srv->svc);
     if (g) {
         char missing[512] = "";
         size_t at = 0;
@@ -359,7 +375,6 @@ int32_t *cc_brokers(struct cc_req *q, const char *name, int *ret_n)
             cc_fail(q, "com.linkedin.kafka.cruisecontrol.exception.KafkaCruiseControlException: "
                     "java.lang.IllegalArgumentException", "Broker [%s] does not exist.", missing);
     }
-    cc_list_free(items, n);
     if (q->failed) {
         free(ids);
         return NULL;

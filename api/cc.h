@@ -56,6 +56,8 @@ double cc_double(struct cc_req *q, const char *name, double lo, double hi, doubl
  * cc_list_free. */
 char **cc_list(struct cc_req *q, const char *name, int max, int *ret_n);
 void cc_list_free(char **items, int n);
+/* Broker ids of a list parameter (not checked against the model). NULL when absent. */
+int32_t *cc_ids(struct cc_req *q, const char *name, int *ret_n);
 /* Broker ids of a list parameter, checked against the current model: an unknown one answers
  * Cruise Control's 500 "Broker [3] does not exist.". NULL when absent. */
 int32_t *cc_brokers(struct cc_req *q, const char *name, int *ret_n);

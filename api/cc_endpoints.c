@@ -200,6 +200,11 @@ static cJSON *executor_state(struct cc_req *q, const cJSON *st)
     int per = x->concurrent_partition_movements_per_broker
                   ? x->concurrent_partition_movements_per_broker
                   : d.per_broker;
+    /* the running execution's own (its request's, or changed through admin) */
+    double now = cJSON_GetNumberValue(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(e, "concurrency"), "perBroker"));
+    if (!isnan(now) && now > 0)
+        per = (int)now;
     cJSON_AddNumberToObject(o, "maximumConcurrentPartitionMovementsPerBroker", per);
     cJSON_AddNumberToObject(o, "minimumConcurrentPartitionMovementsPerBroker", per);
     cJSON_AddNumberToObject(o, "averageConcurrentPartitionMovementsPerBroker", per);
@@ -875,14 +880,32 @@ static void h_remove_disks(struct cc_req *q)
     char **items = cc_list(q, "brokerid_and_logdirs", 4096, &n);
     if (!q->failed && !items)
         cc_bad(q, "Parameter brokerid_and_logdirs is missing");
+    struct svc_gen *g = svc_current(q->r->srv->svc);
     for (int i = 0; i < n && !q->failed; i++) {
         char *dash = strchr(items[i], '-');
         char *end;
         long id = dash ? strtol(items[i], &end, 10) : -1;
-        if (!dash || end != dash || id < 0 || !dash[1])
+        if (!dash || end != dash || id < 0 || id > INT32_MAX || !dash[1]) {
             cc_bad(q, "Parameter brokerid_and_logdirs: '%.64s' is not brokerid-logdir",
                    items[i]);
+            break;
+        }
+        /* Cruise Control's checks and words (RemoveDisksRunnable) */
+        int32_t b = g ? model_broker_find(g->cluster, (int32_t)id) : -1;
+        if (g && b < 0) {
+            cc_fail(q, "com.linkedin.kafka.cruisecontrol.exception.KafkaCruiseControlException: "
+                    "java.lang.IllegalArgumentException", "Broker [%ld] does not exist.", id);
+            break;
+        }
+        bool known = !g;
+        const struct model_broker *br = g ? &g->cluster->brokers[b] : NULL;
+        for (int32_t k = 0; br && k < br->ndisks && !known; k++)
+            known = strcmp(g->cluster->disks[br->first_disk + k].path, dash + 1) == 0;
+        if (!known)
+            cc_fail(q, "java.lang.IllegalArgumentException", "Invalid log dirs provided for "
+                    "broker %ld.", id);
     }
+    svc_gen_unref(g);
     cc_list_free(items, n);
     struct svc_request req;
     svc_request_init(&req);
@@ -954,52 +977,138 @@ static void h_resume(struct cc_req *q)
     sampling(q, false);
 }
 
+/* A concurrency of admin: absent 0; not positive answers Cruise Control's 400. */
+static int admin_count(struct cc_req *q, const char *name, const char *what)
+{
+    long long v = cc_long(q, name, LLONG_MIN, LLONG_MAX, 0);
+    if (q->failed || !cc_param(q, name))
+        return 0;
+    if (v <= 0 || v > INT32_MAX) {
+        cc_bad(q, "The requested %s must be positive (Requested: %lld).", what, v);
+        return 0;
+    }
+    return (int)v;
+}
+
+/* The smallest progress check interval admin takes (Cruise Control's
+ * min.execution.progress.check.interval.ms; Ballast's executor polls at most this often). */
+#define ADMIN_MIN_POLL_MS 100
+
+/* POST admin: concurrency and progress check interval of the running execution (taken at its
+ * next poll; Cruise Control answers the same whether or not one runs), self-healing (Ballast
+ * has no anomaly detector: disabling is a no-op, enabling is refused), recently
+ * removed/demoted brokers (Ballast keeps none), concurrency adjusters (none). */
 static void h_admin(struct cc_req *q)
 {
+    /* the role first: Cruise Control's security handler answers before the parameters are read */
+    if (!cc_role(q, API_ROLE_ADMIN, "admin"))
+        return;
+    struct exec_adjust a;
+    exec_adjust_none(&a);
+    a.per_broker = admin_count(q, "concurrent_partition_movements_per_broker",
+                               "movement concurrency");
+    a.intra_per_broker = admin_count(q, "concurrent_intra_broker_partition_movements",
+                                     "movement concurrency");
+    a.leader_batch = admin_count(q, "concurrent_leader_movements", "movement concurrency");
+    a.cluster_cap = admin_count(q, "max_partition_movements_in_cluster", "max partition movement");
+    long long poll = cc_long(q, "execution_progress_check_interval_ms", LLONG_MIN, LLONG_MAX, 0);
+    bool has_poll = !q->failed && cc_param(q, "execution_progress_check_interval_ms");
+    if (has_poll && (poll < ADMIN_MIN_POLL_MS || poll > 3600000))
+        cc_fail(q, "java.lang.IllegalArgumentException", "Attempt to set execution progress "
+                "check interval [%lldms] to %s the %s execution progress check interval in "
+                "cluster [%dms].", poll, poll > 3600000 ? "more than" : "smaller than",
+                poll > 3600000 ? "maximum" : "minimum",
+                poll > 3600000 ? 3600000 : ADMIN_MIN_POLL_MS);
+    if (has_poll && !q->failed)
+        a.poll_s = (double)poll / 1000.0;
+    if (!q->failed && cc_param(q, "broker_concurrent_leader_movements"))
+        cc_bad(q, "broker_concurrent_leader_movements: Ballast has no per-broker limit on "
+               "leader movements (concurrent_leader_movements sets the batch size)");
     accept_ignored(q);
     int ne = 0, nd = 0;
     char **en = cc_list(q, "enable_self_healing_for", NANOMALY, &ne);
     char **di = cc_list(q, "disable_self_healing_for", NANOMALY, &nd);
     for (int i = 0; i < ne + nd && !q->failed; i++) {
-        const char *a = i < ne ? en[i] : di[i - ne];
-        if (!in_list((char **)anomaly_types, NANOMALY, a))
-            cc_bad(q, "Unsupported anomaly type %.64s", a);
+        const char *t = i < ne ? en[i] : di[i - ne];
+        if (!in_list((char **)anomaly_types, NANOMALY, t))
+            cc_bad(q, "Unsupported anomaly type %.64s", t);
     }
     if (!q->failed && ne)
         cc_bad(q, "enable_self_healing_for: Ballast has no anomaly detector, so self-healing "
                "cannot be enabled");
-    static const char *const live[] = {"concurrent_partition_movements_per_broker",
-                                       "concurrent_intra_broker_partition_movements",
-                                       "concurrent_leader_movements",
-                                       "broker_concurrent_leader_movements",
-                                       "max_partition_movements_in_cluster",
-                                       "execution_progress_check_interval_ms", NULL};
-    for (const char *const *p = live; *p && !q->failed; p++)
-        if (cc_param(q, *p))
-            cc_bad(q, "%s: Ballast cannot change the concurrency of a running execution; give "
-                   "it with the rebalance request", *p);
     int nce = 0, ncd = 0;
     char **ce = cc_list(q, "enable_concurrency_adjuster_for", 4, &nce);
     char **cd = cc_list(q, "disable_concurrency_adjuster_for", 4, &ncd);
     bool minisr = cc_bool(q, "min_isr_based_concurrency_adjustment", false);
     if (!q->failed && (nce || minisr))
         cc_bad(q, "Ballast has no concurrency adjuster to enable");
-    bool drop_removed = cc_bool(q, "drop_recently_removed_brokers", false);
-    bool drop_demoted = cc_bool(q, "drop_recently_demoted_brokers", false);
-    if (!q->failed && cc_role(q, API_ROLE_ADMIN, "admin")) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON *before = cJSON_AddObjectToObject(j, "selfHealingEnabledBefore");
-        cJSON *after = cJSON_AddObjectToObject(j, "selfHealingEnabledAfter");
-        for (int i = 0; i < nd; i++) {
-            cJSON_AddBoolToObject(before, di[i], false);
-            cJSON_AddBoolToObject(after, di[i], false);
+    int nrm = 0, ndm = 0;
+    int32_t *rm = NULL, *dm = NULL;
+    if (!q->failed && cc_param(q, "drop_recently_removed_brokers"))
+        rm = cc_ids(q, "drop_recently_removed_brokers", &nrm);
+    if (!q->failed && cc_param(q, "drop_recently_demoted_brokers"))
+        dm = cc_ids(q, "drop_recently_demoted_brokers", &ndm);
+    bool change = a.per_broker || a.intra_per_broker || a.leader_batch || a.cluster_cap ||
+                  a.poll_s > 0;
+    bool other = ne || nd || nce || ncd || cc_param(q, "min_isr_based_concurrency_adjustment") ||
+                 rm || dm;
+    if (!q->failed && !change && !other)
+        cc_bad(q, "Nothing executable found in request.");
+    if (!q->failed) {
+        struct error err = {0};
+        if (change && svc_exec_adjust(q->r->srv->svc, &a, &err) < 0 && err.code != -ENOENT) {
+            cc_fail(q, NULL, "%s", err.msg);
+            goto out;
         }
-        if (drop_removed || drop_demoted)
-            cJSON_AddStringToObject(j, "dropRecentBrokersRequest",
-                                    "Ballast keeps no recently removed or demoted brokers: "
-                                    "nothing to drop.");
-        cc_reply(q, j, NULL);
+        cJSON *j = cJSON_CreateObject();
+        char *text = xstrdup("{\n");
+        if (nd) {
+            cJSON *before = cJSON_AddObjectToObject(j, "selfHealingEnabledBefore");
+            cJSON *after = cJSON_AddObjectToObject(j, "selfHealingEnabledAfter");
+            for (int i = 0; i < nd; i++) {
+                cJSON_AddBoolToObject(before, di[i], false);
+                cJSON_AddBoolToObject(after, di[i], false);
+            }
+        }
+        if (change) {
+            /* Cruise Control's wording, one line per setting */
+            char m[512];
+            size_t at = 0;
+#define LINE(cond, ...)                                                                            \
+    if (cond)                                                                                      \
+    at += (size_t)snprintf(m + at, sizeof(m) - at, __VA_ARGS__)
+            LINE(a.per_broker, "Inter-broker partition movement concurrency is set to %d\n",
+                 a.per_broker);
+            LINE(a.intra_per_broker, "Intra-broker partition movement concurrency is set to %d\n",
+                 a.intra_per_broker);
+            LINE(a.leader_batch, "Cluster Leadership movement concurrency is set to %d\n",
+                 a.leader_batch);
+            LINE(a.poll_s > 0, "Execution progress check interval is set to %lldMs\n", poll);
+            LINE(a.cluster_cap, "Max inter-broker partition movements is set to %d\n",
+                 a.cluster_cap);
+#undef LINE
+            cJSON_AddStringToObject(j, "ongoingConcurrencyChangeRequest", m);
+            char *t2 = xasprintf("%songoingConcurrencyChangeRequest: %s\n", text, m);
+            free(text);
+            text = t2;
+        }
+        if (rm || dm) {
+            char m[256];
+            snprintf(m, sizeof(m), "%s%s", rm ? "None of the brokers to drop are in the recently "
+                     "removed broker set ([]).\n" : "", dm ? "None of the brokers to drop are in "
+                     "the recently demoted broker set ([]).\n" : "");
+            cJSON_AddStringToObject(j, "dropRecentBrokersRequest", m);
+            char *t2 = xasprintf("%sdropRecentBrokersRequest: %s\n", text, m);
+            free(text);
+            text = t2;
+        }
+        char *t2 = xasprintf("%s}", text);
+        free(text);
+        cc_reply(q, j, t2);
     }
+out:
+    free(rm);
+    free(dm);
     cc_list_free(en, ne);
     cc_list_free(di, nd);
     cc_list_free(ce, nce);

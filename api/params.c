@@ -404,6 +404,61 @@ static int p_skip(const cJSON *v, const char *name, struct svc_request *r, struc
     return get_bool(v, name, &r->skip_hard_goal_check, err);
 }
 
+/* ---- POST /api/v1/execution: changes to the running execution ---- */
+
+int api_execution_parse(const cJSON *params, struct exec_adjust *ret, struct error *err)
+{
+    static const struct {
+        const char *name;
+        long lo, hi;
+    } counts[] = {
+        {"concurrency", 1, 100000},        {"intraConcurrency", 1, 100000},
+        {"leaderConcurrency", 1, 1000000}, {"clusterConcurrency", 1, 1000000},
+        {"progressCheckIntervalMs", 100, 3600000},
+    };
+    struct exec_adjust a;
+    exec_adjust_none(&a);
+    int given = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, params)
+    {
+        int rc;
+        if (strcmp(it->string, "throttle") == 0) {
+            struct svc_request r; /* p_throttle's checks, kept in one place */
+            svc_request_init(&r);
+            rc = p_throttle(it, "throttle", &r, err);
+            a.throttle = r.throttle;
+            svc_request_finish(&r);
+            if (rc < 0)
+                return rc;
+            given++;
+            continue;
+        }
+        size_t i = 0, n = sizeof(counts) / sizeof(counts[0]);
+        while (i < n && strcmp(it->string, counts[i].name) != 0)
+            i++;
+        if (i == n)
+            return error_set(err, -EINVAL, "unknown parameter '%.64s' (clusterConcurrency, "
+                             "concurrency, intraConcurrency, leaderConcurrency, "
+                             "progressCheckIntervalMs, throttle)", it->string);
+        long v = 0;
+        if ((rc = get_int(it, counts[i].name, counts[i].lo, counts[i].hi, &v, err)) < 0)
+            return rc;
+        int *dst[] = {&a.per_broker, &a.intra_per_broker, &a.leader_batch, &a.cluster_cap};
+        if (i < 4)
+            *dst[i] = (int)v;
+        else
+            a.poll_s = (double)v / 1000.0;
+        given++;
+    }
+    if (!given)
+        return error_set(err, -EINVAL, "nothing to change: give concurrency, intraConcurrency, "
+                         "leaderConcurrency, clusterConcurrency, progressCheckIntervalMs or "
+                         "throttle");
+    *ret = a;
+    return 0;
+}
+
 static const struct param {
     const char *name;
     int (*parse)(const cJSON *v, const char *name, struct svc_request *r, struct error *err);

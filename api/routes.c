@@ -10,6 +10,7 @@
 
 #include "api/internal.h"
 #include "common/alloc.h"
+#include "executor/executor.h"
 #include "optimizer/report.h"
 #include "rebalance/rebalance.h"
 
@@ -289,6 +290,45 @@ static void h_stop(struct api_req *r, const char *tail)
     api_reply_json(r, 200, j);
 }
 
+/* Changes the running execution's concurrency, check interval or throttle (taken at the
+ * executor's next poll; GET /api/v1/state shows the settings in force). */
+static void h_execution(struct api_req *r, const char *tail)
+{
+    (void)tail;
+    struct error err = {0};
+    cJSON *params = NULL;
+    struct exec_adjust a;
+    if (api_params_merge(r->query, r->body, r->body_len, &params, &err) < 0 ||
+        api_execution_parse(params, &a, &err) < 0) {
+        cJSON_Delete(params);
+        api_reply_error(r, 400, "%s", err.msg);
+        return;
+    }
+    cJSON_Delete(params);
+    if (svc_exec_adjust(r->srv->svc, &a, &err) < 0) {
+        api_reply_error(r, err.code == -ENOENT ? 409 : 400, "%s", err.msg);
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "version", 1);
+    cJSON_AddStringToObject(j, "message", "The running execution takes the change at its next "
+                            "poll; GET /api/v1/state shows the settings in force.");
+    cJSON *c = cJSON_AddObjectToObject(j, "requested");
+    if (a.per_broker)
+        cJSON_AddNumberToObject(c, "concurrency", a.per_broker);
+    if (a.intra_per_broker)
+        cJSON_AddNumberToObject(c, "intraConcurrency", a.intra_per_broker);
+    if (a.leader_batch)
+        cJSON_AddNumberToObject(c, "leaderConcurrency", a.leader_batch);
+    if (a.cluster_cap)
+        cJSON_AddNumberToObject(c, "clusterConcurrency", a.cluster_cap);
+    if (a.poll_s > 0)
+        cJSON_AddNumberToObject(c, "progressCheckIntervalMs", a.poll_s * 1000.0);
+    if (a.throttle >= 0)
+        cJSON_AddNumberToObject(c, "throttle", a.throttle);
+    api_reply_json(r, 200, j);
+}
+
 static void sampling(struct api_req *r, bool pause)
 {
     if (!api_only_params(r, none))
@@ -422,6 +462,7 @@ const struct api_route api_routes[] = {
     {"GET", "/kafkacruisecontrol/", API_ROLE_VIEWER, api_cc_handle},
     {"POST", "/kafkacruisecontrol/", API_ROLE_VIEWER, api_cc_handle},
     {"POST", V1 "/decommission", API_ROLE_ADMIN, api_h_decommission},
+    {"POST", V1 "/execution", API_ROLE_ADMIN, h_execution},
     {"GET", V1 "/kafkarebalances", API_ROLE_VIEWER, api_h_rebalances},
     {"POST", V1 "/kafkarebalances", API_ROLE_USER, api_h_rebalance_apply},
     {"DELETE", V1 "/kafkarebalances/", API_ROLE_USER, api_h_rebalance_one},

@@ -69,7 +69,7 @@ void exec_options_default(struct exec_options *o)
  * 2^63 - 1. */
 #define MAX_THROTTLE 9.2e18
 
-static int check_rate(const char *what, double v, struct error *err)
+int exec_rate_check(const char *what, double v, struct error *err)
 {
     if (v == 0 || (v >= 1 && v <= MAX_THROTTLE))
         return 0;
@@ -79,9 +79,9 @@ static int check_rate(const char *what, double v, struct error *err)
 
 int exec_options_check(const struct exec_options *o, struct error *err)
 {
-    int rc = check_rate("throttle", o->throttle, err);
+    int rc = exec_rate_check("throttle", o->throttle, err);
     if (rc == 0)
-        rc = check_rate("log-dir throttle", o->log_dir_throttle, err);
+        rc = exec_rate_check("log-dir throttle", o->log_dir_throttle, err);
     if (rc == 0)
         rc = exec_strategies_check(o->strategies, err);
     return rc;
@@ -106,8 +106,10 @@ void exec_fail_task(struct exec_task *t, const char *prefix, const char *detail)
     log_error("%s-%d: %s", t->topic, t->partition, t->error);
 }
 
+/* Called at each poll of the phases: also where admin changes are taken. */
 bool exec_stop_requested(struct exec *x)
 {
+    exec_take_control(x);
     if (stop_flag)
         return true;
     char *path = xasprintf("%s/stop", x->j.dir);
@@ -389,7 +391,8 @@ int exec_run(const struct exec_connect *conn, const char *state_dir,
              const struct exec_task *targets, int ntargets, const struct exec_options *o,
              struct exec_report *rep, struct error *err)
 {
-    struct exec x = {.o = o, .conn = conn, .lock_fd = -1};
+    struct exec x = {.live = *o, .conn = conn, .lock_fd = -1};
+    x.o = &x.live;
     exec_journal_init(&x.j, state_dir);
     struct stat st;
     bool made_dir = stat(state_dir, &st) < 0;
@@ -435,6 +438,7 @@ int exec_run(const struct exec_connect *conn, const char *state_dir,
     x.j.opts = *o;
     x.j.opts.strategies = o->strategies ? xstrdup(o->strategies) : NULL;
     x.j.opts.progress = NULL;
+    x.j.opts.control = NULL;
     if ((rc = exec_journal_save(&x.j, err)) < 0)
         goto out;
     rc = drive(&x, rep, err);
@@ -486,6 +490,7 @@ static void merge_options(struct exec_options *m, const struct exec_options *o)
     m->progress = o->progress;
     m->tty = o->tty;
     m->cancel_on_resume = o->cancel_on_resume;
+    m->control = o->control;
 }
 
 /* A new throttle given to --resume applies to the adopted moves too. */
@@ -496,6 +501,7 @@ static void apply_new_rates(struct exec *x, struct exec_options *merged)
     x->j.opts = *merged;
     x->j.opts.strategies = strategies;
     x->j.opts.progress = NULL;
+    x->j.opts.control = NULL;
     merged->strategies = strategies;
     for (int logdir = 0; logdir < 2; logdir++) {
         struct exec_id_set *own = logdir ? &x->j.logdir_owned : &x->j.rate_owned;
@@ -546,6 +552,8 @@ int exec_resume(const struct exec_connect *conn, const char *state_dir,
         fill_report(&x, rep);
         goto out;
     }
+    x.live = merged;
+    x.o = &x.live;
     rc = drive(&x, rep, err);
 out:
     exec_finish(&x);

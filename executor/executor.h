@@ -12,6 +12,7 @@
 #ifndef EXECUTOR_EXECUTOR_H
 #define EXECUTOR_EXECUTOR_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,37 @@ enum exec_foreign {
     EXEC_FOREIGN_CANCEL, /* cancel the other reassignment, then move it */
 };
 
+/* A change of a running execution's settings (Cruise Control's admin endpoint). A count or
+ * poll_s of 0, or a throttle < 0, leaves that setting as it is. */
+struct exec_adjust {
+    int per_broker;          /* concurrent inter-broker moves per broker */
+    int intra_per_broker;    /* concurrent intra-broker moves per broker */
+    int leader_batch;        /* leader movements per batch */
+    int cluster_cap;         /* concurrent inter-broker moves cluster-wide */
+    double poll_s;           /* progress check interval */
+    double throttle;         /* replication bytes/s on the brokers Ballast throttles; 0 = none */
+};
+
+/* The channel through which another thread changes a running execution: any thread calls
+ * exec_control_set; the executor takes the change at its next poll (exec_run/exec_resume
+ * given it in exec_options.control), applies the counts to the moves it admits from then on
+ * and re-sets the rate of every broker it throttles. The lock guards `pending`, `changed` and
+ * `applied`; it is held for copies only, never across a Kafka call. */
+struct exec_control {
+    pthread_mutex_t lock;
+    struct exec_adjust pending; /* merged changes not yet taken */
+    bool changed;
+};
+
+void exec_adjust_none(struct exec_adjust *a); /* every field "unchanged" */
+void exec_control_init(struct exec_control *c);
+void exec_control_finish(struct exec_control *c); /* accepts a control never used */
+/* Merges a into the pending change (a later value of a field replaces an earlier one). */
+void exec_control_set(struct exec_control *c, const struct exec_adjust *a);
+/* Drops a pending change (once an execution has ended, so that the next one starts with its
+ * own options). */
+void exec_control_clear(struct exec_control *c);
+
 struct exec_options {
     double throttle;            /* replication bytes/s per broker; 0 = none */
     double log_dir_throttle;    /* intra-broker bytes/s; 0 = none */
@@ -64,13 +96,16 @@ struct exec_options {
     bool allow_concurrent;      /* start although other reassignments are in progress */
     FILE *progress;             /* progress output, NULL = none */
     bool tty;                   /* progress as a redrawn bar */
+    struct exec_control *control; /* changes while running; NULL = none (borrowed) */
 };
 
 /* Fills Cruise Control's defaults. */
 void exec_options_default(struct exec_options *o);
 /* Checks a comma list of strategy names (short or fully qualified). */
 int exec_strategies_check(const char *list, struct error *err);
-/* Checks what Kafka could not keep: throttles 0 (none) or 1 B/s .. 2^63 B/s; strategies. */
+/* A throttle Kafka can keep: 0 (none) or 1 B/s .. 2^63 B/s; errors name `what`. */
+int exec_rate_check(const char *what, double rate, struct error *err);
+/* Checks what Kafka could not keep: the throttles (exec_rate_check); strategies. */
 int exec_options_check(const struct exec_options *o, struct error *err);
 
 struct exec_report {

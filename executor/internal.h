@@ -5,7 +5,9 @@
  *   throttle.c  replication and log-dir throttles: claim, set, release
  *   phases.c    the three phases: inter-broker moves, log-dir moves, leadership
  *   resume.c    reconciling a journal with the cluster after a restart, stop
- * Single-threaded: everything runs on the thread that called the entry point. */
+ *   control.c   changes to a running execution made by another thread (exec_control)
+ * Single-threaded: everything runs on the thread that called the entry point, except
+ * exec_control, whose own lock guards what other threads hand over. */
 #ifndef EXECUTOR_INTERNAL_H
 #define EXECUTOR_INTERNAL_H
 
@@ -23,7 +25,8 @@
 
 struct exec {
     struct exec_journal j;
-    const struct exec_options *o;
+    const struct exec_options *o; /* &live, read-only except for exec_take_control */
+    struct exec_options live;     /* the options this run uses (admin changes land here) */
     const struct exec_connect *conn;
     struct exec_cluster *cl; /* NULL until first needed (exec_connect_cluster) */
     bool own_cl;             /* opened here, destroyed at the end */
@@ -76,6 +79,10 @@ void exec_progress(struct exec *x, const char *phase, bool force);
 /* Marks t failed with the message prefix + detail, and logs it. */
 void exec_fail_task(struct exec_task *t, const char *prefix, const char *detail);
 
+/* ---- control.c ---- */
+/* Applies a change another thread put in x->o->control (called at each poll). */
+void exec_take_control(struct exec *x);
+
 /* ---- tasks.c ---- */
 int exec_parse_strategies(const char *list, int *out, int *ret_n, struct error *err);
 /* Sorts ts[0..n) in the order of x's strategies. */
@@ -107,6 +114,8 @@ int exec_list_ongoing(struct exec *x, struct kafka_ongoing **ret, int *ret_n, st
 int exec_claim_broker(struct exec *x, int32_t id, bool logdir, struct exec_id_set *claimed,
                       struct error *err);
 int exec_set_broker_rate(struct exec *x, int32_t id, bool logdir, struct error *err);
+/* Sets broker id's replication rate to x->o->throttle, or deletes it when that is 0. */
+int exec_reset_broker_rate(struct exec *x, int32_t id, struct error *err);
 int exec_claim_topic_entries(struct exec *x, struct exec_task **ts, int n, struct error *err);
 int exec_append_topic_entries(struct exec *x, struct exec_task **ts, int n, struct error *err);
 /* Removes the throttles nothing in flight needs (all: every throttle of Ballast). */

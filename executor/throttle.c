@@ -56,6 +56,16 @@ int exec_set_broker_rate(struct exec *x, int32_t id, bool logdir, struct error *
     return rc;
 }
 
+int exec_reset_broker_rate(struct exec *x, int32_t id, struct error *err)
+{
+    if (x->o->throttle > 0)
+        return exec_set_broker_rate(x, id, false, err);
+    int rc = alter_broker_throttle(x, id, false, NULL, err);
+    if (rc < 0)
+        error_prefix(err, "removing the throttle of broker %d", id);
+    return rc;
+}
+
 /* A claimed broker goes into `own` and into *claimed; its rate is set by the caller once the
  * journal names it (one journal write for a whole batch of brokers). */
 int exec_claim_broker(struct exec *x, int32_t id, bool logdir, struct exec_id_set *claimed,

@@ -117,6 +117,7 @@ static void run_job(struct svc *s, struct svc_exec_job *job)
     s->executing = false;
     s->exec_task[0] = '\0';
     s->stop_asked = false;
+    exec_control_clear(&s->control); /* a change made as it ended is not for the next one */
     svc_changed(s);
     pthread_mutex_unlock(&s->lock);
 }
@@ -160,6 +161,7 @@ static void options_from(struct svc *s, const struct svc_request *req, struct ex
         o->poll_s = e->poll_interval_ms / 1000.0;
     const char *st = req && req->strategies ? req->strategies : e->strategies;
     o->strategies = st ? xstrdup(st) : NULL;
+    o->control = &s->control;
     o->foreign = !e->foreign || strcmp(e->foreign, "skip") == 0 ? EXEC_FOREIGN_SKIP
                  : strcmp(e->foreign, "wait") == 0            ? EXEC_FOREIGN_WAIT
                                                               : EXEC_FOREIGN_CANCEL;
@@ -231,6 +233,7 @@ int svc_exec_start_thread(struct svc *s, struct error *err)
         job->o.cluster_cap = 0;
         job->o.poll_s = 0;
         job->o.cancel_on_resume = s->cfg->api.resume_cancel;
+        job->o.control = &s->control;
         s->job = job;
         s->executing = true;
         memcpy(s->exec_task, t->id, SVC_ID_LEN);
@@ -288,6 +291,13 @@ cJSON *svc_exec_state(struct svc *s)
             cJSON_AddNumberToObject(o, "bytesDone", (double)done);
             cJSON_AddNumberToObject(o, "bytesTotal", (double)total);
             cJSON_AddNumberToObject(o, "throttle", j.opts.throttle);
+            /* the settings in force (an admin change is journaled when taken) */
+            cJSON *c = cJSON_AddObjectToObject(o, "concurrency");
+            cJSON_AddNumberToObject(c, "perBroker", j.opts.per_broker);
+            cJSON_AddNumberToObject(c, "intraPerBroker", j.opts.intra_per_broker);
+            cJSON_AddNumberToObject(c, "leaderBatch", j.opts.leader_batch);
+            cJSON_AddNumberToObject(c, "cluster", j.opts.cluster_cap);
+            cJSON_AddNumberToObject(c, "progressCheckIntervalMs", j.opts.poll_s * 1000.0);
             double started = j.started, elapsed = (double)now / 1000.0 - started;
             cJSON_AddNumberToObject(o, "startedMs", started * 1000.0);
             if (j.status == EXEC_STATUS_RUNNING && done > 0 && total > done && elapsed > 0)
@@ -307,6 +317,20 @@ cJSON *svc_exec_state(struct svc *s)
     if (running)
         cJSON_AddStringToObject(e, "triggeredTaskId", s->exec_task);
     return e;
+}
+
+int svc_exec_adjust(struct svc *s, const struct exec_adjust *a, struct error *err)
+{
+    if (a->throttle >= 0 && exec_rate_check("throttle", a->throttle, err) < 0)
+        return err->code;
+    pthread_mutex_lock(&s->lock);
+    bool running = s->executing;
+    if (running)
+        exec_control_set(&s->control, a); /* taken at the executor's next poll */
+    pthread_mutex_unlock(&s->lock);
+    if (!running)
+        return error_set(err, -ENOENT, "no execution is in progress");
+    return 0;
 }
 
 int svc_stop_execution(struct svc *s, struct error *err)

@@ -116,6 +116,9 @@ struct svc {
     bool executing;
     char exec_task[SVC_ID_LEN];
     bool stop_asked;
+    /* changes to the running execution (admin): its own lock; a change is made only while
+     * `executing`, and the executor thread clears what is left when the execution ends */
+    struct exec_control control;
     /* counters */
     uint64_t refresh_ok, refresh_failed;
     struct svc_sample_count *samples; /* per broker, sorted by id */

@@ -136,6 +136,7 @@ int svc_create(const struct svc_options *o, struct svc **ret, struct error *err)
     s->th = *o->th;
     pthread_mutex_init(&s->gen_lock, NULL);
     pthread_mutex_init(&s->lock, NULL);
+    exec_control_init(&s->control);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1188,6 +1189,7 @@ void svc_destroy(struct svc *s)
     free(s->state_dir);
     pthread_mutex_destroy(&s->gen_lock);
     pthread_mutex_destroy(&s->lock);
+    exec_control_finish(&s->control);
     pthread_cond_destroy(&s->changed);
     pthread_cond_destroy(&s->wake_refresher);
     pthread_cond_destroy(&s->wake_persister);

@@ -183,6 +183,11 @@ cJSON *svc_partition_load_json(struct svc *s, enum model_res res, int limit);
 char *svc_proposal_reassignment(struct svc *s, const char *id, uint64_t *ret_placement);
 void svc_proposal_restore(struct svc *s, const char *id, const char *mode,
                           const char *reassignment, uint64_t placement);
+/* Changes the running execution's concurrency, progress check interval or replication throttle
+ * (fields of a left "unchanged" stay): the executor takes the change at its next poll (see
+ * exec_control). -ENOENT when no execution runs, -EINVAL for a rate Kafka cannot keep. */
+struct exec_adjust;
+int svc_exec_adjust(struct svc *s, const struct exec_adjust *a, struct error *err);
 /* Asks the running execution to stop; -ENOENT when none runs. */
 int svc_stop_execution(struct svc *s, struct error *err);
 void svc_sampling_pause(struct svc *s, bool pause);

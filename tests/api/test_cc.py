@@ -69,11 +69,12 @@ class CC:
 GOOD = {
     "add_broker": "brokerid=2", "remove_broker": "brokerid=2", "demote_broker": "brokerid=2",
     "topic_configuration": "topic=topic-0000&replication_factor=2",
-    "remove_disks": "brokerid_and_logdirs=1-/data", "rebalance": "verbose=true",
+    "remove_disks": "brokerid_and_logdirs=7-/var/lib/kafka/data-0", "rebalance": "verbose=true",
+    "admin": "concurrent_partition_movements_per_broker=3&concurrent_leader_movements=500",
     "proposals": "verbose=true", "state": "verbose=true",
 }
 FEATURE_OFF = {"bootstrap": 403, "train": 403, "review": 403, "review_board": 403,
-               "rightsize": 403, "topic_configuration": 500, "remove_disks": 500}
+               "rightsize": 403, "topic_configuration": 500}
 
 
 def main(d):
@@ -130,6 +131,18 @@ def main(d):
               (st3, j3))
         del names
 
+    # remove_disks plans the moves off the dir: intra-broker moves only, all from broker 7
+    st, j, text, _ = admin.final("POST", "remove_disks", "json=true&" + GOOD["remove_disks"])
+    check("remove_disks: an optimization result with intra-broker moves and no inter-broker one",
+          st == 200 and j["summary"]["numIntraBrokerReplicaMovements"] > 0 and
+          j["summary"]["numReplicaMovements"] == 0, (st, text[:300]))
+    st, j, _, _ = admin.call("POST", "admin", "json=true&concurrent_partition_movements_per_broker"
+                             "=3&max_partition_movements_in_cluster=100")
+    check("admin: Cruise Control's ongoingConcurrencyChangeRequest (no execution runs: no effect)",
+          st == 200 and j["ongoingConcurrencyChangeRequest"] ==
+          "Inter-broker partition movement concurrency is set to 3\n"
+          "Max inter-broker partition movements is set to 100\n", (st, j))
+
     # ---- bad values: booleans, numbers, lists, brokers, goals ----
     bad = [
         ("POST", "rebalance", "json=true&dryrun=maybe", 400, "dryrun"),
@@ -158,10 +171,19 @@ def main(d):
         ("GET", "user_tasks", "json=true&types=Bogus", 400, "Bogus"),
         ("POST", "admin", "json=true&enable_self_healing_for=GOAL_VIOLATION", 400,
          "anomaly detector"),
-        ("POST", "admin", "json=true&concurrent_partition_movements_per_broker=3", 400,
-         "running execution"),
+        ("POST", "admin", "json=true&concurrent_partition_movements_per_broker=0", 400,
+         "The requested movement concurrency must be positive (Requested: 0)."),
+        ("POST", "admin", "json=true&max_partition_movements_in_cluster=-2", 400,
+         "The requested max partition movement must be positive (Requested: -2)."),
+        ("POST", "admin", "json=true&execution_progress_check_interval_ms=5", 500,
+         "Attempt to set execution progress check interval [5ms] to smaller than the minimum"),
+        ("POST", "admin", "json=true", 400, "Nothing executable found in request."),
         ("POST", "remove_disks", "json=true&brokerid_and_logdirs=bogus", 400,
          "brokerid_and_logdirs"),
+        ("POST", "remove_disks", "json=true&brokerid_and_logdirs=1-/data", 500,
+         "Invalid log dirs provided for broker 1."),
+        ("POST", "remove_disks", "json=true&brokerid_and_logdirs=99-/data", 500,
+         "Broker [99] does not exist."),
         ("POST", "topic_configuration", "json=true&topic=x", 400, "replication_factor"),
     ]
     for method, ep, q, want, text in bad:

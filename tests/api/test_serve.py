@@ -190,7 +190,7 @@ def main(d):
           "monitoredPartitionsPercentage" in mon and mon.get("state") == "NOT_CONFIGURED", mon)
     st, j2, _, _ = c.call("GET", "/api/v1/openapi.json", **vic)
     check("openapi document", st == 200 and j2["openapi"].startswith("3.") and
-          "/api/v1/rebalance" in j2["paths"], st)
+          "/api/v1/rebalance" in j2["paths"] and "/api/v1/execution" in j2["paths"], st)
 
     # bad requests -> documented 4xx naming the problem
     bad = [
@@ -218,6 +218,14 @@ def main(d):
         ("DELETE", "/api/v1/state", None, None, 405, "not allowed"),
         ("GET", "/api/v1/tasks/123", None, None, 404, "no task"),
         ("POST", "/api/v1/stop", None, None, 409, "no execution"),
+        ("POST", "/api/v1/execution", {"concurrency": 3}, None, 409, "no execution"),
+        ("POST", "/api/v1/execution", {}, None, 400, "nothing to change"),
+        ("POST", "/api/v1/execution", {"concurrency": 0}, None, 400,
+         "parameter 'concurrency': expected a whole number 1..100000"),
+        ("POST", "/api/v1/execution?throttle=0.5", None, None, 400, "not a rate Kafka can keep"),
+        ("POST", "/api/v1/execution?progressCheckIntervalMs=5", None, None, 400,
+         "parameter 'progressCheckIntervalMs'"),
+        ("POST", "/api/v1/execution", {"perBroker": 3}, None, 400, "unknown parameter 'perBroker'"),
         ("GET", "/api/v1/partition_load?resource=gpu", None, None, 400, "parameter 'resource'"),
     ]
     for method, path, body, raw, want, needle in bad:

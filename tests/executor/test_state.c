@@ -160,26 +160,93 @@ TEST(wildcard_topic_list_is_left_alone)
     env_finish(&e);
 }
 
-/* Mistake: per-broker concurrency off by one (more, or fewer, moves in flight per broker). */
-TEST(per_broker_concurrency_is_exact)
+/* Twelve partitions t-0..11 on brokers 1, 2 and the plan (into json) moving each to 3, 4. */
+static void twelve_moves(struct env *e, char json[4096])
 {
-    struct env e;
-    env_init(&e, 4);
-    char json[4096] = "{\"partitions\":[";
+    strcpy(json, "{\"partitions\":[");
     for (int p = 0; p < 12; p++) {
-        add(&e, "t", p, 1000, 2, 1, 2);
+        add(e, "t", p, 1000, 2, 1, 2);
         char one[96];
         snprintf(one, sizeof(one), "%s{\"topic\":\"t\",\"partition\":%d,\"replicas\":[3,4]}",
                  p ? "," : "", p);
         strcat(json, one);
     }
     strcat(json, "]}");
+}
+
+/* Mistake: per-broker concurrency off by one (more, or fewer, moves in flight per broker). */
+TEST(per_broker_concurrency_is_exact)
+{
+    struct env e;
+    env_init(&e, 4);
+    char json[4096];
+    twelve_moves(&e, json);
     fake_track_concurrency(e.f, true);
     fake_set_move_polls(e.f, 3);
     e.o.per_broker = 3;
     CHECK_INT_EQ(run(&e, json), 0);
     CHECK_INT_EQ(e.rep.failed, 0);
     CHECK_INT_EQ(fake_max_concurrency(e.f), 3);
+    env_finish(&e);
+}
+
+struct adjuster {
+    struct exec_control *c;
+    int polls;
+    char before[32], after[32]; /* broker 1's rate at the change and a few polls later */
+};
+
+/* At the 3rd poll: concurrency 1 -> 3 and the throttle 1 MB/s -> 2 MB/s, as the service's admin
+ * endpoint does from an HTTP thread. */
+static void adjust_mid_way(struct fake_cluster *f, void *arg)
+{
+    struct adjuster *a = arg;
+    a->polls++;
+    const char *rate = fake_config(f, KAFKA_RESOURCE_BROKER, "1", RATE_L);
+    if (a->polls == 3) {
+        snprintf(a->before, sizeof(a->before), "%s", rate ? rate : "none");
+        struct exec_adjust adj;
+        exec_adjust_none(&adj);
+        adj.per_broker = 3;
+        adj.throttle = 2e6;
+        exec_control_set(a->c, &adj);
+    }
+    if (a->polls == 6)
+        snprintf(a->after, sizeof(a->after), "%s", rate ? rate : "none");
+}
+
+/* Mistake: a concurrency or throttle change made while the execution runs (admin) not taken
+ * by the executor, or the new rate not set on the brokers it already throttles, or left
+ * behind at the end. */
+TEST(admin_changes_concurrency_and_throttle_mid_way)
+{
+    struct env e;
+    env_init(&e, 4);
+    char json[4096];
+    twelve_moves(&e, json);
+    fake_track_concurrency(e.f, true);
+    fake_set_move_polls(e.f, 3);
+    struct exec_control c;
+    exec_control_init(&c);
+    struct adjuster a = {.c = &c};
+    fake_set_poll_hook(e.f, adjust_mid_way, &a);
+    e.o.per_broker = 1;
+    e.o.throttle = 1e6;
+    e.o.control = &c;
+    CHECK_INT_EQ(run(&e, json), 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK_STR_EQ(a.before, "1000000");
+    CHECK_STR_EQ(a.after, "2000000");
+    CHECK_INT_EQ(fake_max_concurrency(e.f), 3);
+    CHECK(fake_config(e.f, KAFKA_RESOURCE_BROKER, "1", RATE_L) == NULL);
+    CHECK_INT_EQ(e.rep.throttles_left, 0);
+    struct exec_journal j;
+    exec_journal_init(&j, e.state);
+    CHECK_INT_EQ(exec_journal_load(&j, &e.err), 0);
+    CHECK_INT_EQ(j.opts.per_broker, 3); /* a resume keeps the changed settings */
+    CHECK_NEAR(j.opts.throttle, 2e6, 0.5);
+    exec_journal_finish(&j);
+    exec_control_finish(&c);
     env_finish(&e);
 }
 
