@@ -9,7 +9,7 @@
 
 #include "api/internal.h"
 #include "common/alloc.h"
-#include "optimizer/context.h"
+#include "search/context.h"
 
 /* GET /ui/ and /ui/{file}: tail is "" for the folder (its index.html). */
 void api_ui_handle(struct api_req *r, const char *tail)
@@ -107,7 +107,7 @@ void api_ui_layout(struct api_req *r, const char *tail)
     }
     free(viol);
     svc_gen_unref(g);
-    const struct opt_thresholds *th = svc_thresholds(r->srv->svc);
+    const struct search_thresholds *th = svc_thresholds(r->srv->svc);
     cJSON *t = cJSON_AddObjectToObject(j, "thresholds");
     cJSON_AddItemToObject(t, "capacity", per_resource(th->capacity));
     cJSON_AddItemToObject(t, "balance", per_resource(th->balance));

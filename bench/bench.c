@@ -310,7 +310,7 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
         for (int32_t b = 0; b < c->nbrokers; b++)
             if (c->brokers[b].flags & BROKER_NEW)
                 ids[n++] = c->brokers[b].id;
-        req.mode = OPT_MODE_ADD_BROKERS;
+        req.mode = SEARCH_MODE_ADD_BROKERS;
         req.brokers = ids;
         req.nbrokers = n;
         break;
@@ -321,7 +321,7 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
             nremoved = LOADED_CHANGED;
             for (int k = 0; k < nremoved; k++)
                 removed[k] = c->brokers[k].id;
-            req.mode = OPT_MODE_REMOVE_BROKERS;
+            req.mode = SEARCH_MODE_REMOVE_BROKERS;
             req.brokers = removed;
             req.nbrokers = nremoved;
             break;
@@ -348,7 +348,7 @@ static void run_case(struct row *r, const struct size *sz, enum layout lay, enum
                         break;
                     }
         }
-        req.mode = OPT_MODE_REMOVE_BROKERS;
+        req.mode = SEARCH_MODE_REMOVE_BROKERS;
         req.brokers = removed;
         req.nbrokers = nremoved;
         break;

@@ -47,17 +47,17 @@ void cmd_plan_help(FILE *out)
             "a bad regex, a capacity for a broker the snapshot does not have)\n");
 }
 
-static int parse_mode(const char *s, enum opt_mode *ret)
+static int parse_mode(const char *s, enum search_mode *ret)
 {
     static const struct {
         const char *name;
-        enum opt_mode mode;
-    } modes[] = {{"full", OPT_MODE_FULL},
-                 {"add-brokers", OPT_MODE_ADD_BROKERS},
-                 {"remove-brokers", OPT_MODE_REMOVE_BROKERS},
-                 {"demote", OPT_MODE_DEMOTE},
-                 {"fix-offline", OPT_MODE_FIX_OFFLINE},
-                 {"remove-disks", OPT_MODE_REMOVE_DISKS}};
+        enum search_mode mode;
+    } modes[] = {{"full", SEARCH_MODE_FULL},
+                 {"add-brokers", SEARCH_MODE_ADD_BROKERS},
+                 {"remove-brokers", SEARCH_MODE_REMOVE_BROKERS},
+                 {"demote", SEARCH_MODE_DEMOTE},
+                 {"fix-offline", SEARCH_MODE_FIX_OFFLINE},
+                 {"remove-disks", SEARCH_MODE_REMOVE_DISKS}};
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
         if (strcmp(s, modes[i].name) == 0) {
             *ret = modes[i].mode;
@@ -138,10 +138,10 @@ int cmd_plan(int argc, char **argv)
     if (mode_arg && parse_mode(mode_arg, &req.mode) < 0)
         return cli_fail(EXIT_USAGE, "plan: --mode: unknown mode '%s' (full, add-brokers, "
                         "remove-brokers, demote, fix-offline, remove-disks)", mode_arg);
-    if (disks_arg && req.mode != OPT_MODE_REMOVE_DISKS)
+    if (disks_arg && req.mode != SEARCH_MODE_REMOVE_DISKS)
         return cli_fail(EXIT_USAGE, "plan: --disks goes with --mode remove-disks, not with "
                         "--mode %s", mode_arg ? mode_arg : "full");
-    if (!disks_arg && req.mode == OPT_MODE_REMOVE_DISKS)
+    if (!disks_arg && req.mode == SEARCH_MODE_REMOVE_DISKS)
         return cli_fail(EXIT_USAGE, "plan: --mode remove-disks needs the log dirs to empty "
                         "(--disks ID:DIR,...)");
     struct opt_disk_list disks = {0};
@@ -157,16 +157,16 @@ int cmd_plan(int argc, char **argv)
         opt_disk_list_finish(&disks);
         return EXIT_USAGE;
     }
-    if (nids && req.mode != OPT_MODE_ADD_BROKERS && req.mode != OPT_MODE_REMOVE_BROKERS &&
-        req.mode != OPT_MODE_DEMOTE) {
+    if (nids && req.mode != SEARCH_MODE_ADD_BROKERS && req.mode != SEARCH_MODE_REMOVE_BROKERS &&
+        req.mode != SEARCH_MODE_DEMOTE) {
         free(ids);
         opt_disk_list_finish(&disks);
         return cli_fail(EXIT_USAGE, "plan: --brokers goes with --mode add-brokers, "
                         "remove-brokers or demote, not with --mode %s",
                         mode_arg ? mode_arg : "full");
     }
-    if (!nids && (req.mode == OPT_MODE_ADD_BROKERS || req.mode == OPT_MODE_REMOVE_BROKERS ||
-                  req.mode == OPT_MODE_DEMOTE)) {
+    if (!nids && (req.mode == SEARCH_MODE_ADD_BROKERS || req.mode == SEARCH_MODE_REMOVE_BROKERS ||
+                  req.mode == SEARCH_MODE_DEMOTE)) {
         free(ids);
         opt_disk_list_finish(&disks);
         return cli_fail(EXIT_USAGE, "plan: the brokers list is mandatory when using the %s "
@@ -224,7 +224,7 @@ int cmd_plan(int argc, char **argv)
         }
         req.goals = (const char *const *)goal_list;
         req.ngoals = ngoals;
-    } else if (cfg->ngoals && req.mode != OPT_MODE_REMOVE_DISKS) {
+    } else if (cfg->ngoals && req.mode != SEARCH_MODE_REMOVE_DISKS) {
         /* remove-disks runs the intra-broker disk goals, whatever the configuration lists */
         /* name the file: the planner's own message would not say where the goal came from */
         for (int32_t i = 0; i < cfg->ngoals; i++)

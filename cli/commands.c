@@ -14,7 +14,7 @@
 #include "config/config.h"
 #include "kafka/client.h"
 #include "model/snapshot.h"
-#include "optimizer/context.h"
+#include "search/context.h"
 
 const struct cli_command cli_commands[] = {
     {"generate", "write a synthetic cluster snapshot", cmd_generate, cmd_generate_help},
@@ -73,7 +73,7 @@ int cli_snapshot_write(const struct model_cluster *c, const struct model_capacit
     return rc;
 }
 
-void cli_thresholds(const struct config_thresholds *from, struct opt_thresholds *th)
+void cli_thresholds(const struct config_thresholds *from, struct search_thresholds *th)
 {
 #define OVER(field)                                                                                \
     do {                                                                                           \

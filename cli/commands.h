@@ -54,9 +54,9 @@ int cli_snapshot_write(const struct model_cluster *c, const struct model_capacit
                        const char *path, struct error *err);
 
 struct config_thresholds;
-struct opt_thresholds;
+struct search_thresholds;
 /* Lays the thresholds the configuration sets over th (the planner's defaults). */
-void cli_thresholds(const struct config_thresholds *from, struct opt_thresholds *th);
+void cli_thresholds(const struct config_thresholds *from, struct search_thresholds *th);
 
 /* "ballast: <message>" on stderr; returns 1 (or the code given) for `return cli_fail(...)`. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

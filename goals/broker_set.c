@@ -9,7 +9,7 @@
 #include "common/alloc.h"
 #include "goals/balance.h"
 
-static void bs_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void bs_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     const struct model_cluster *c = ctx->c;
     free(g->aux);
@@ -38,12 +38,12 @@ static void bs_prepare(struct goal *g, const struct opt_ctx *ctx)
     free(cnt);
 }
 
-static bool in_set(const struct goal *g, const struct opt_ctx *ctx, int32_t t, int32_t b)
+static bool in_set(const struct goal *g, const struct search_ctx *ctx, int32_t t, int32_t b)
 {
     return ctx->c->nbroker_sets == 0 || ctx->c->brokers[b].broker_set == g->aux[t];
 }
 
-static int64_t bs_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t bs_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     const struct model_cluster *c = ctx->c;
     if (c->nbroker_sets == 0)
@@ -54,7 +54,7 @@ static int64_t bs_violations(const struct goal *g, const struct opt_ctx *ctx)
     return n;
 }
 
-static int bs_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int bs_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     const struct model_cluster *c = ctx->c;
     if (c->nbroker_sets == 0)
@@ -68,13 +68,13 @@ static int bs_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
         for (int32_t b = 0; b < c->nbrokers; b++) {
             if (!in_set(g, ctx, t, b) || !ctx->dst_ok[b])
                 continue;
-            if (best >= 0 && opt_util(ctx, b, RES_DISK) >= opt_util(ctx, best, RES_DISK))
+            if (best >= 0 && search_util(ctx, b, RES_DISK) >= search_util(ctx, best, RES_DISK))
                 continue;
-            if (opt_move_ok(ctx, r, b))
+            if (search_move_ok(ctx, r, b))
                 best = b;
         }
         if (best >= 0)
-            opt_move_apply(ctx, r, best);
+            search_move_apply(ctx, r, best);
         else
             unfixed++;
     }
@@ -85,7 +85,7 @@ static int bs_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
     return 0;
 }
 
-static bool bs_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool bs_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                            int32_t dst)
 {
     int32_t t = ctx->c->partitions[ctx->rep_part[r]].topic;

@@ -7,7 +7,7 @@
  * a broker is below lo, bring the best-fitting replica from the most loaded broker that stays
  * above its own lo. Best fit keeps bytes moved near the lower bound: a single replica at least
  * as large as the excess (the smallest such) beats several smaller ones. Every move must pass
- * opt_move_ok (structure and every earlier goal). */
+ * search_move_ok (structure and every earlier goal). */
 #include "goals/balance.h"
 
 #include <math.h>
@@ -70,7 +70,7 @@ const struct goal_impl *goal_find(const char *name)
     return NULL;
 }
 
-void goal_centres(const struct opt_ctx *ctx, int level, const double *value,
+void goal_centres(const struct search_ctx *ctx, int level, const double *value,
                   const double *weight, double *ret_centre)
 {
     const struct model_cluster *c = ctx->c;
@@ -134,20 +134,20 @@ static int bsort_asc(const void *a, const void *b)
  * (to_entry) or from the entry's broker to `to` (!to_entry), as far as the brokers alone
  * decide. Returns how many may. Called again after every single move, which changes replica
  * counts; swaps keep counts, and accept_pair depends on nothing else. */
-static int32_t mark_single(const struct opt_ctx *ctx, struct bsort *list, int32_t n, int32_t fixed,
+static int32_t mark_single(const struct search_ctx *ctx, struct bsort *list, int32_t n, int32_t fixed,
                            bool to_entry)
 {
     int32_t k = 0;
     for (int32_t i = 0; i < n; i++) {
-        list[i].single = to_entry ? opt_pair_ok(ctx, fixed, list[i].b)
-                                  : opt_pair_ok(ctx, list[i].b, fixed);
+        list[i].single = to_entry ? search_pair_ok(ctx, fixed, list[i].b)
+                                  : search_pair_ok(ctx, list[i].b, fixed);
         k += list[i].single;
     }
     return k;
 }
 
 /* Fills cands with the movable replicas of broker b with a positive amount. */
-static int32_t collect(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b,
+static int32_t collect(const struct balance_spec *s, const struct search_ctx *ctx, int32_t b,
                        struct cand *cands)
 {
     int32_t n = 0;
@@ -176,7 +176,7 @@ struct cand_cache {
     bool *valid;
 };
 
-static struct cand *cached_collect(const struct balance_spec *s, const struct opt_ctx *ctx,
+static struct cand *cached_collect(const struct balance_spec *s, const struct search_ctx *ctx,
                                    struct cand_cache *cc, int32_t b, int32_t *ret_n)
 {
     if (!cc->valid[b] || cc->version[b] != ctx->bversion[b]) {
@@ -228,18 +228,18 @@ static int32_t fit_order(const struct cand *cands, int32_t n, double need, int32
  * leg: a zero-sized replica is the best return), ascending, into out; returns how many. */
 /* Could replica r go to broker to without hurting its partition's rack spread? (A cheap
  * filter before the goals judge the swap.) */
-static bool rack_fits(const struct opt_ctx *ctx, int64_t r, int32_t to)
+static bool rack_fits(const struct search_ctx *ctx, int64_t r, int32_t to)
 {
     int32_t p = ctx->rep_part[r];
     if (model_partition_slot(ctx->c, p, to) >= 0)
         return false;
     if (ctx->c->brokers[ctx->c->replicas[r].broker].rack == ctx->c->brokers[to].rack)
         return true;
-    return model_partition_rack_deficit_if(ctx->c, p, opt_rep_slot(ctx, r), to) <=
+    return model_partition_rack_deficit_if(ctx->c, p, search_rep_slot(ctx, r), to) <=
            ctx->deficit[p];
 }
 
-static int32_t smallest(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b,
+static int32_t smallest(const struct balance_spec *s, const struct search_ctx *ctx, int32_t b,
                         int32_t to, struct cand *out, int32_t k)
 {
     int32_t n = 0;
@@ -250,7 +250,7 @@ static int32_t smallest(const struct balance_spec *s, const struct opt_ctx *ctx,
         double a = s->amount(s, ctx, r);
         if (n == k && a >= out[n - 1].amount)
             continue;
-        if (restricted && !opt_move_allowed(ctx, r, to))
+        if (restricted && !search_move_allowed(ctx, r, to))
             continue;
         if (n == k && a >= out[n - 1].amount)
             continue;
@@ -271,7 +271,7 @@ static int32_t smallest(const struct balance_spec *s, const struct opt_ctx *ctx,
  * Count-neutral, so it works where counts are pinned by an earlier goal. Returns true if it
  * applied a swap. */
 /* The SWAP_LARGE replicas of src with the largest amounts, descending. */
-static int32_t largest(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t src,
+static int32_t largest(const struct balance_spec *s, const struct search_ctx *ctx, int32_t src,
                        struct cand *big)
 {
     int32_t nb = 0;
@@ -294,7 +294,7 @@ static int32_t largest(const struct balance_spec *s, const struct opt_ctx *ctx, 
 
 /* big[0..nb) = largest(src), computed once by the caller for a round of destinations; entries
  * that left src are skipped. */
-static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int32_t src,
+static bool swap_between(const struct balance_spec *s, struct search_ctx *ctx, int32_t src,
                          int32_t dst, double need, const struct cand *big_in, int32_t nb)
 {
     /* No room on either side: nothing to scan (the common case when a band is out of reach
@@ -349,9 +349,9 @@ static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int3
         }
         if (bi < 0)
             return false;
-        if (opt_swap_ok(ctx, big[bi].r, small[bj].r)) {
-            opt_move_apply(ctx, big[bi].r, dst);
-            opt_move_apply(ctx, small[bj].r, src);
+        if (search_swap_ok(ctx, big[bi].r, small[bj].r)) {
+            search_move_apply(ctx, big[bi].r, dst);
+            search_move_apply(ctx, small[bj].r, src);
             return true;
         }
         /* Not accepted: drop this pair's larger side and try the next best. */
@@ -360,19 +360,19 @@ static bool swap_between(const struct balance_spec *s, struct opt_ctx *ctx, int3
     return false;
 }
 
-static bool same_group(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t a,
+static bool same_group(const struct balance_spec *s, const struct search_ctx *ctx, int32_t a,
                        int32_t b)
 {
     return s->level == 0 || group_of(ctx->c, s->level, a) == group_of(ctx->c, s->level, b);
 }
 
-static bool broker_in_scope(const struct opt_ctx *ctx, int32_t b)
+static bool broker_in_scope(const struct search_ctx *ctx, int32_t b)
 {
     return model_broker_usable(ctx->c, b);
 }
 
 /* Push replicas off brokers above hi. Returns true if anything moved. */
-static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand *cands,
+static bool push(const struct balance_spec *s, struct search_ctx *ctx, struct cand *cands,
                  int32_t *order, struct bsort *dsts)
 {
     const struct model_cluster *c = ctx->c;
@@ -393,9 +393,9 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
         int32_t nd = 0;
         /* A broker above a capacity limit may shed to any broker that can receive (hard goals
          * hold in every mode) but in add-brokers mode, where the new brokers take it;
-         * otherwise the mode's destinations. opt_move_ok decides. */
-        bool over = (ctx->mode != OPT_MODE_ADD_BROKERS || ctx->shed_anywhere) &&
-                    opt_over_capacity(ctx, src);
+         * otherwise the mode's destinations. search_move_ok decides. */
+        bool over = (ctx->mode != SEARCH_MODE_ADD_BROKERS || ctx->shed_anywhere) &&
+                    search_over_capacity(ctx, src);
         for (int32_t b = 0; b < c->nbrokers; b++)
             if (b != src && (ctx->dst_ok[b] || (over && ctx->recv_ok[b])) &&
                 broker_in_scope(ctx, b) && same_group(s, ctx, src, b))
@@ -445,9 +445,9 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
                             break;
                         continue;
                     }
-                    if (!dsts[di].single || !opt_move_ok(ctx, cd->r, dst))
+                    if (!dsts[di].single || !search_move_ok(ctx, cd->r, dst))
                         continue;
-                    opt_move_apply(ctx, cd->r, dst);
+                    search_move_apply(ctx, cd->r, dst);
                     cd->r = -1;
                     nsingle = mark_single(ctx, dsts, nd, src, true);
                     dsts[di].key = s->value(s, ctx, dst) / (s->hi[dst] > 0 ? s->hi[dst] : 1);
@@ -485,7 +485,7 @@ static bool push(const struct balance_spec *s, struct opt_ctx *ctx, struct cand 
 }
 
 /* Pull replicas onto brokers below lo. Returns true if anything moved. */
-static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_cache *cc,
+static bool pull(const struct balance_spec *s, struct search_ctx *ctx, struct cand_cache *cc,
                  int32_t *order, struct bsort *srcs)
 {
     const struct model_cluster *c = ctx->c;
@@ -535,9 +535,9 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
                     if (s->value(s, ctx, dst) + a > s->hi[dst] + s->eps)
                         continue;
                     tries++;
-                    if (!opt_move_ok(ctx, cd->r, dst))
+                    if (!search_move_ok(ctx, cd->r, dst))
                         continue;
-                    opt_move_apply(ctx, cd->r, dst);
+                    search_move_apply(ctx, cd->r, dst);
                     cd->r = -1;
                     mark_single(ctx, srcs, ns, dst, false);
                     progress = moved_any = true;
@@ -564,11 +564,11 @@ static bool pull(const struct balance_spec *s, struct opt_ctx *ctx, struct cand_
     return moved_any;
 }
 
-void goal_balance(const struct balance_spec *spec, struct opt_ctx *ctx)
+void goal_balance(const struct balance_spec *spec, struct search_ctx *ctx)
 {
     const struct model_cluster *c = ctx->c;
     struct balance_spec local = *spec;
-    local.level = opt_locked_level(ctx);
+    local.level = search_locked_level(ctx);
     const struct balance_spec *s = &local;
     int32_t maxn = 1;
     for (int32_t b = 0; b < c->nbrokers; b++)
@@ -603,7 +603,7 @@ void goal_balance(const struct balance_spec *spec, struct opt_ctx *ctx)
     free(tmp);
 }
 
-int64_t goal_count_outside(const struct balance_spec *s, const struct opt_ctx *ctx)
+int64_t goal_count_outside(const struct balance_spec *s, const struct search_ctx *ctx)
 {
     int64_t n = 0;
     for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
@@ -618,7 +618,7 @@ int64_t goal_count_outside(const struct balance_spec *s, const struct opt_ctx *c
 
 /* ---- leadership deltas ---- */
 
-void goal_leader_delta(const struct opt_ctx *ctx, int32_t p, int slot, double d_old[RES_COUNT],
+void goal_leader_delta(const struct search_ctx *ctx, int32_t p, int slot, double d_old[RES_COUNT],
                        double d_new[RES_COUNT])
 {
     const struct model_partition *part = &ctx->c->partitions[p];

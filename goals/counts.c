@@ -10,14 +10,14 @@
 
 #include "common/alloc.h"
 #include "goals/balance.h"
-#include "optimizer/lp.h"
+#include "search/lp.h"
 
-static double replicas_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
+static double replicas_value(const struct balance_spec *s, const struct search_ctx *ctx, int32_t b)
 {
     return ctx->bl[b].replicas;
 }
 
-static double one(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r)
+static double one(const struct balance_spec *s, const struct search_ctx *ctx, int64_t r)
 {
     return 1;
 }
@@ -36,7 +36,7 @@ static void count_spec(const struct goal *g, struct balance_spec *s, bool no_pul
     s->max_tries = 256;
 }
 
-static void count_band(struct goal *g, const struct opt_ctx *ctx, double total, int32_t n,
+static void count_band(struct goal *g, const struct search_ctx *ctx, double total, int32_t n,
                        double threshold, const bool *eligible)
 {
     g->avg = n > 0 ? total / n : 0;
@@ -53,7 +53,7 @@ static void count_band(struct goal *g, const struct opt_ctx *ctx, double total, 
 
 /* ---- ReplicaCapacityGoal ---- */
 
-static void rcap_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void rcap_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
         g->lo[b] = -INFINITY;
@@ -61,14 +61,14 @@ static void rcap_prepare(struct goal *g, const struct opt_ctx *ctx)
     }
 }
 
-static int64_t rcap_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t rcap_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     struct balance_spec s;
     count_spec(g, &s, true);
     return goal_count_outside(&s, ctx);
 }
 
-static int rcap_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int rcap_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     struct balance_spec s;
     count_spec(g, &s, true);
@@ -84,20 +84,20 @@ static int rcap_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                      ctx->th.max_replicas_per_broker);
 }
 
-static bool rcap_accept_pair(const struct goal *g, const struct opt_ctx *ctx, int32_t src,
+static bool rcap_accept_pair(const struct goal *g, const struct search_ctx *ctx, int32_t src,
                              int32_t dst)
 {
     return ctx->bl[dst].replicas + 1 <= g->hi[dst];
 }
 
-static bool rcap_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool rcap_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                              int32_t dst)
 {
     return rcap_accept_pair(g, ctx, ctx->c->replicas[r].broker, dst);
 }
 
 /* A swap leaves every broker's replica count as it was. */
-static bool counts_kept(const struct goal *g, const struct opt_ctx *ctx, int64_t x, int64_t y)
+static bool counts_kept(const struct goal *g, const struct search_ctx *ctx, int64_t x, int64_t y)
 {
     return true;
 }
@@ -117,14 +117,14 @@ const struct goal_impl goal_replica_capacity = {
 
 /* ---- ReplicaDistributionGoal ---- */
 
-static void rdist_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void rdist_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     const struct model_cluster *c = ctx->c;
     int32_t n = 0;
     for (int32_t b = 0; b < c->nbrokers; b++)
         n += model_broker_usable(c, b);
     count_band(g, ctx, (double)c->nreplicas, n, ctx->th.replica_balance, NULL);
-    int level = opt_locked_level(ctx);
+    int level = search_locked_level(ctx);
     if (level == 0)
         return;
     /* Each rack keeps its replica count: centre the band on the rack's own mean. */
@@ -149,14 +149,14 @@ static void rdist_prepare(struct goal *g, const struct opt_ctx *ctx)
     free(centre);
 }
 
-static int64_t rdist_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t rdist_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     struct balance_spec s;
     count_spec(g, &s, false);
     return goal_count_outside(&s, ctx);
 }
 
-static int rdist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int rdist_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     struct balance_spec s;
     count_spec(g, &s, false);
@@ -172,7 +172,7 @@ static bool count_band_ok(const struct goal *g, int32_t a, double va, int32_t b,
     return after <= before;
 }
 
-static bool rdist_accept_pair(const struct goal *g, const struct opt_ctx *ctx, int32_t src,
+static bool rdist_accept_pair(const struct goal *g, const struct search_ctx *ctx, int32_t src,
                               int32_t dst)
 {
     if (!model_broker_usable(ctx->c, src))
@@ -181,7 +181,7 @@ static bool rdist_accept_pair(const struct goal *g, const struct opt_ctx *ctx, i
     return count_band_ok(g, src, ctx->bl[src].replicas, dst, ctx->bl[dst].replicas);
 }
 
-static bool rdist_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool rdist_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                               int32_t dst)
 {
     return rdist_accept_pair(g, ctx, ctx->c->replicas[r].broker, dst);
@@ -202,7 +202,7 @@ const struct goal_impl goal_replica_distribution = {
 
 /* ---- LeaderReplicaDistributionGoal ---- */
 
-static void ldist_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void ldist_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     int32_t n = 0, leaders = 0;
     for (int32_t b = 0; b < ctx->c->nbrokers; b++)
@@ -212,7 +212,7 @@ static void ldist_prepare(struct goal *g, const struct opt_ctx *ctx)
     count_band(g, ctx, leaders, n, ctx->th.leader_balance, ctx->lead_ok);
 }
 
-static int64_t ldist_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t ldist_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     int64_t n = 0;
     for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
@@ -225,7 +225,7 @@ static int64_t ldist_violations(const struct goal *g, const struct opt_ctx *ctx)
 }
 
 /* Moves leadership of p to the follower on the least-leading broker that accepts it. */
-static bool shed_leader(struct goal *g, struct opt_ctx *ctx, int32_t p, bool need_room)
+static bool shed_leader(struct goal *g, struct search_ctx *ctx, int32_t p, bool need_room)
 {
     const struct model_partition *part = &ctx->c->partitions[p];
     const struct model_replica *rep = model_replicas_of(ctx->c, p);
@@ -237,42 +237,42 @@ static bool shed_leader(struct goal *g, struct opt_ctx *ctx, int32_t p, bool nee
         int32_t b = rep[s].broker;
         if (need_room && ctx->bl[b].leaders + 1 > g->hi[b])
             continue;
-        if (ctx->bl[b].leaders < best_count && opt_leader_ok(ctx, p, s)) {
+        if (ctx->bl[b].leaders < best_count && search_leader_ok(ctx, p, s)) {
             best = s;
             best_count = ctx->bl[b].leaders;
         }
     }
     if (best < 0)
         return false;
-    opt_leader_apply(ctx, p, best);
+    search_leader_apply(ctx, p, best);
     return true;
 }
 
 /* b takes the leadership of the partition its follower replica r belongs to, when the leader
  * stays at or above its low bound and the earlier goals accept. */
-static bool pull_one(struct goal *g, struct opt_ctx *ctx, int64_t r)
+static bool pull_one(struct goal *g, struct search_ctx *ctx, int64_t r)
 {
-    if (opt_rep_is_leader(ctx, r))
+    if (search_rep_is_leader(ctx, r))
         return false;
     int32_t p = ctx->rep_part[r];
     int32_t ob = model_partition_leader(ctx->c, p);
     if (ob >= 0 && ctx->bl[ob].leaders - 1 < g->lo[ob])
         return false;
-    int slot = opt_rep_slot(ctx, r);
-    if (!opt_leader_ok(ctx, p, slot))
+    int slot = search_rep_slot(ctx, r);
+    if (!search_leader_ok(ctx, p, slot))
         return false;
-    opt_leader_apply(ctx, p, slot);
+    search_leader_apply(ctx, p, slot);
     return true;
 }
 
 /* One direct transfer that brings b toward its band: it sheds a leader (above the band) or
  * takes one (below). */
-static bool direct_transfer(struct goal *g, struct opt_ctx *ctx, int32_t b)
+static bool direct_transfer(struct goal *g, struct search_ctx *ctx, int32_t b)
 {
     bool above = ctx->bl[b].leaders > g->hi[b];
     for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
         int64_t r = ctx->blist[b][i];
-        if (above ? opt_rep_is_leader(ctx, r) && shed_leader(g, ctx, ctx->rep_part[r], true)
+        if (above ? search_rep_is_leader(ctx, r) && shed_leader(g, ctx, ctx->rep_part[r], true)
                   : pull_one(g, ctx, r))
             return true;
     }
@@ -284,7 +284,7 @@ static bool direct_transfer(struct goal *g, struct opt_ctx *ctx, int32_t b)
  * searches in the same state skip them. Without this, a cluster where most chains fail
  * rescans every replica per chain (XL: 1M replicas times thousands of chains). The outcome of
  * every search is the same with or without the marks. */
-static void mark_dead(const struct opt_ctx *ctx, const int32_t *prev, uint64_t *dead)
+static void mark_dead(const struct search_ctx *ctx, const int32_t *prev, uint64_t *dead)
 {
     for (int32_t b = 0; b < ctx->c->nbrokers; b++)
         if (prev[b] != -2)
@@ -293,7 +293,7 @@ static void mark_dead(const struct opt_ctx *ctx, const int32_t *prev, uint64_t *
 
 /* Starts a chain search from `start`: false when an earlier search from the same state already
  * failed through it, else every broker unvisited (prev -2) and start alone in the queue. */
-static bool chain_start(const struct opt_ctx *ctx, int32_t start, int32_t *prev, int32_t *queue,
+static bool chain_start(const struct search_ctx *ctx, int32_t start, int32_t *prev, int32_t *queue,
                         const uint64_t *dead)
 {
     if (dead[start] == ctx->changes + 1)
@@ -311,7 +311,7 @@ static bool chain_start(const struct opt_ctx *ctx, int32_t start, int32_t *prev,
  * on the way gives one and takes one). This is the augmenting step of the b-matching that
  * leader counts are, so repeated chains reach the band whenever any assignment of leaders to
  * existing replicas does. Returns true when the chain was applied. */
-static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32_t *prev,
+static bool leader_chain(struct goal *g, struct search_ctx *ctx, int32_t src, int32_t *prev,
                          int32_t *via_p, int8_t *via_s, int32_t *queue, uint64_t *dead)
 {
     struct model_cluster *c = ctx->c;
@@ -322,7 +322,7 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
         int32_t u = queue[head++];
         for (int32_t i = 0; i < ctx->blist_n[u] && found < 0; i++) {
             int64_t r = ctx->blist[u][i];
-            if (!opt_rep_is_leader(ctx, r))
+            if (!search_rep_is_leader(ctx, r))
                 continue;
             int32_t p = ctx->rep_part[r];
             const struct model_partition *part = &c->partitions[p];
@@ -331,7 +331,7 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
                 if (s == part->leader || prev[v] != -2 || !ctx->lead_ok[v] ||
                     dead[v] == ctx->changes + 1)
                     continue;
-                if (!opt_leader_ok(ctx, p, s))
+                if (!search_leader_ok(ctx, p, s))
                     continue;
                 prev[v] = u;
                 via_p[v] = p;
@@ -350,7 +350,7 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
     }
     /* Apply from the end of the path back to src, so each intermediate broker keeps its count. */
     for (int32_t v = found; prev[v] >= 0; v = prev[v])
-        opt_leader_apply(ctx, via_p[v], via_s[v]);
+        search_leader_apply(ctx, via_p[v], via_s[v]);
     return true;
 }
 
@@ -360,7 +360,7 @@ static bool leader_chain(struct goal *g, struct opt_ctx *ctx, int32_t src, int32
  * path starting at that end (each broker on the way takes one and gives one). Each transfer is
  * asked again of the earlier goals when it is applied; a refused one ends the chain there.
  * Returns true when the whole chain was applied. */
-static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, int32_t *prev,
+static bool leader_pull_chain(struct goal *g, struct search_ctx *ctx, int32_t dst, int32_t *prev,
                               int32_t *via_p, int8_t *via_s, int32_t *queue, uint64_t *dead)
 {
     struct model_cluster *c = ctx->c;
@@ -371,14 +371,14 @@ static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, 
         int32_t u = queue[head++];
         for (int32_t i = 0; i < ctx->blist_n[u] && found < 0; i++) {
             int64_t r = ctx->blist[u][i];
-            if (opt_rep_is_leader(ctx, r))
+            if (search_rep_is_leader(ctx, r))
                 continue;
             int32_t p = ctx->rep_part[r];
             int32_t v = model_partition_leader(c, p);
             if (v < 0 || prev[v] != -2 || dead[v] == ctx->changes + 1)
                 continue;
-            int s = opt_rep_slot(ctx, r);
-            if (!opt_leader_ok(ctx, p, s))
+            int s = search_rep_slot(ctx, r);
+            if (!search_leader_ok(ctx, p, s))
                 continue;
             prev[v] = u;
             via_p[v] = p;      /* u takes p from v */
@@ -395,16 +395,16 @@ static bool leader_pull_chain(struct goal *g, struct opt_ctx *ctx, int32_t dst, 
         return false;
     }
     for (int32_t v = found; prev[v] >= 0; v = prev[v]) {
-        if (!opt_leader_ok(ctx, via_p[v], via_s[v]))
+        if (!search_leader_ok(ctx, via_p[v], via_s[v]))
             return false;
-        opt_leader_apply(ctx, via_p[v], via_s[v]);
+        search_leader_apply(ctx, via_p[v], via_s[v]);
     }
     return true;
 }
 
 /* What leading p weighs beyond following it: the extra network out and CPU, each over its
  * cluster mean per broker (inv[k] = 1 / mean, 0 when the cluster has none). */
-static double lead_weight(const struct opt_ctx *ctx, int32_t p, const double *inv)
+static double lead_weight(const struct search_ctx *ctx, int32_t p, const double *inv)
 {
     double d_old[RES_COUNT], d_new[RES_COUNT];
     const struct model_partition *part = &ctx->c->partitions[p];
@@ -440,7 +440,7 @@ static int follower_by_w(const void *a, const void *b)
  * drops) and lighter otherwise. Both transfers are asked of the earlier goals, q first (it
  * moves load toward the side with room). fl has room for b's replicas. Returns true when a
  * swap was applied. */
-static bool leader_room(struct opt_ctx *ctx, int32_t b, bool lower, const double *inv,
+static bool leader_room(struct search_ctx *ctx, int32_t b, bool lower, const double *inv,
                         struct follower *fl)
 {
     struct model_cluster *c = ctx->c;
@@ -452,8 +452,8 @@ static bool leader_room(struct opt_ctx *ctx, int32_t b, bool lower, const double
         int64_t r = ctx->blist[b][i];
         int32_t p = ctx->rep_part[r];
         double w = lead_weight(ctx, p, inv) * sign;
-        if (!opt_rep_is_leader(ctx, r)) {
-            fl[nf++] = (struct follower){p, model_partition_leader(c, p), w, opt_rep_slot(ctx, r)};
+        if (!search_rep_is_leader(ctx, r)) {
+            fl[nf++] = (struct follower){p, model_partition_leader(c, p), w, search_rep_slot(ctx, r)};
             continue;
         }
         if (nq == ROOM_CANDIDATES && w <= w_of[nq - 1])
@@ -473,23 +473,23 @@ static bool leader_room(struct opt_ctx *ctx, int32_t b, bool lower, const double
         int old = part->leader;
         for (int s = 0; s < part->rf; s++) {
             int32_t y = c->replicas[part->first_replica + s].broker;
-            if (s == old || !ctx->lead_ok[y] || !opt_leader_ok(ctx, q, s))
+            if (s == old || !ctx->lead_ok[y] || !search_leader_ok(ctx, q, s))
                 continue;
-            opt_leader_apply(ctx, q, s);
+            search_leader_apply(ctx, q, s);
             /* r: led by y, followed on b, the lightest (lower) or heaviest (raise) accepted */
             for (int32_t i = 0; i < nf && fl[i].w < w_of[k]; i++) {
-                if (fl[i].leader != y || !opt_leader_ok(ctx, fl[i].p, fl[i].slot))
+                if (fl[i].leader != y || !search_leader_ok(ctx, fl[i].p, fl[i].slot))
                     continue;
-                opt_leader_apply(ctx, fl[i].p, fl[i].slot);
+                search_leader_apply(ctx, fl[i].p, fl[i].slot);
                 return true;
             }
-            opt_leader_apply(ctx, q, old); /* back to the accepted state */
+            search_leader_apply(ctx, q, old); /* back to the accepted state */
         }
     }
     return false;
 }
 
-static bool ldist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+static bool ldist_accept_leader(const struct goal *g, const struct search_ctx *ctx, int32_t p,
                                 int slot);
 
 /* Last resort where counts are still outside the band: hand leadership back to preferred
@@ -498,18 +498,18 @@ static bool ldist_accept_leader(const struct goal *g, const struct opt_ctx *ctx,
  * bands and often free the room the chains lacked (measured: S even full, default goals,
  * leader spread 5 -> 1); the transfers that go to the preferred replica also leave fewer
  * leaders to elect. */
-static void preferred_sweep(struct goal *g, struct opt_ctx *ctx)
+static void preferred_sweep(struct goal *g, struct search_ctx *ctx)
 {
     for (int32_t p = 0; p < ctx->c->npartitions; p++) {
         const struct model_partition *part = &ctx->c->partitions[p];
         if (part->leader <= 0)
             continue;
-        if (ldist_accept_leader(g, ctx, p, 0) && opt_leader_ok(ctx, p, 0))
-            opt_leader_apply(ctx, p, 0);
+        if (ldist_accept_leader(g, ctx, p, 0) && search_leader_ok(ctx, p, 0))
+            search_leader_apply(ctx, p, 0);
     }
 }
 
-static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int ldist_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
 
@@ -519,7 +519,7 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
         for (int32_t b = 0; b < c->nbrokers; b++) {
             for (int32_t i = 0; i < ctx->blist_n[b] && ctx->bl[b].leaders > g->hi[b]; i++) {
                 int64_t r = ctx->blist[b][i];
-                if (opt_rep_is_leader(ctx, r) && shed_leader(g, ctx, ctx->rep_part[r], true))
+                if (search_rep_is_leader(ctx, r) && shed_leader(g, ctx, ctx->rep_part[r], true))
                     moved = true;
             }
         }
@@ -612,25 +612,25 @@ static int ldist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err
      * out, the exact LP settles what remains where it is small: the fewest further changes
      * that put every broker in its band (each still judged by earlier goals). */
     if (budget <= 0 && ldist_violations(g, ctx) > 0)
-        (void)opt_lp_leaders(ctx, g->lo, g->hi, OPT_LP_LEADER_MAX_COLS);
+        (void)search_lp_leaders(ctx, g->lo, g->hi, SEARCH_LP_LEADER_MAX_COLS);
     if (ldist_violations(g, ctx) > 0)
         preferred_sweep(g, ctx);
     return 0;
 }
 
-static bool ldist_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool ldist_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                               int32_t dst)
 {
-    if (!opt_rep_is_leader(ctx, r))
+    if (!search_rep_is_leader(ctx, r))
         return true;
     int32_t src = ctx->c->replicas[r].broker;
     return count_band_ok(g, src, ctx->bl[src].leaders, dst, ctx->bl[dst].leaders);
 }
 
-static bool ldist_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x,
+static bool ldist_accept_swap(const struct goal *g, const struct search_ctx *ctx, int64_t x,
                               int64_t y)
 {
-    int net = (int)opt_rep_is_leader(ctx, x) - (int)opt_rep_is_leader(ctx, y);
+    int net = (int)search_rep_is_leader(ctx, x) - (int)search_rep_is_leader(ctx, y);
     if (net == 0)
         return true;
     int32_t a = ctx->c->replicas[x].broker, b = ctx->c->replicas[y].broker;
@@ -642,7 +642,7 @@ static bool ldist_accept_swap(const struct goal *g, const struct opt_ctx *ctx, i
     return count_band_ok(g, a, ctx->bl[a].leaders, b, ctx->bl[b].leaders);
 }
 
-static bool ldist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+static bool ldist_accept_leader(const struct goal *g, const struct search_ctx *ctx, int32_t p,
                                 int slot)
 {
     int32_t ob = model_partition_leader(ctx->c, p);

@@ -12,13 +12,13 @@
 
 #include "goals/balance.h"
 
-static double dir_cap(const struct opt_ctx *ctx, int32_t disk)
+static double dir_cap(const struct search_ctx *ctx, int32_t disk)
 {
     return model_disk_capacity(ctx->c, disk);
 }
 
 /* lo/hi hold, per broker, the band in utilisation (capacity goal: hi only). */
-static void icap_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void icap_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
         g->lo[b] = -INFINITY;
@@ -26,7 +26,7 @@ static void icap_prepare(struct goal *g, const struct opt_ctx *ctx)
     }
 }
 
-static void idist_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void idist_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     const struct model_cluster *c = ctx->c;
     for (int32_t b = 0; b < c->nbrokers; b++) {
@@ -43,14 +43,14 @@ static void idist_prepare(struct goal *g, const struct opt_ctx *ctx)
     }
 }
 
-static bool dir_outside(const struct goal *g, const struct opt_ctx *ctx, int32_t b, int32_t d,
+static bool dir_outside(const struct goal *g, const struct search_ctx *ctx, int32_t b, int32_t d,
                         bool capacity)
 {
     double u = ctx->disk_used[d] / dir_cap(ctx, d);
     return capacity ? u > g->hi[b] + 1e-12 : goal_outside(u, g->lo[b], g->hi[b]) > 1e-12;
 }
 
-static int64_t count(const struct goal *g, const struct opt_ctx *ctx, bool capacity)
+static int64_t count(const struct goal *g, const struct search_ctx *ctx, bool capacity)
 {
     int64_t n = 0;
     const struct model_cluster *c = ctx->c;
@@ -66,19 +66,19 @@ static int64_t count(const struct goal *g, const struct opt_ctx *ctx, bool capac
     return n;
 }
 
-static int64_t icap_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t icap_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     return count(g, ctx, true);
 }
 
-static int64_t idist_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t idist_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     return count(g, ctx, false);
 }
 
 /* Moves replicas of broker b from its fullest dir to its emptiest while that narrows the
  * spread without pushing the receiving dir above the limit. */
-static void level_broker(struct goal *g, struct opt_ctx *ctx, int32_t b, bool capacity)
+static void level_broker(struct goal *g, struct search_ctx *ctx, int32_t b, bool capacity)
 {
     const struct model_cluster *c = ctx->c;
     const struct model_broker *br = &c->brokers[b];
@@ -128,7 +128,7 @@ static void level_broker(struct goal *g, struct opt_ctx *ctx, int32_t b, bool ca
         }
         if (best < 0)
             return;
-        opt_dir_apply(ctx, best, (int16_t)(lo_d - br->first_disk));
+        search_dir_apply(ctx, best, (int16_t)(lo_d - br->first_disk));
     }
 }
 
@@ -142,13 +142,13 @@ static bool removing(const struct model_cluster *c, int32_t b)
     return false;
 }
 
-static int intra_optimize(struct goal *g, struct opt_ctx *ctx, bool capacity, struct error *err)
+static int intra_optimize(struct goal *g, struct search_ctx *ctx, bool capacity, struct error *err)
 {
-    if (ctx->mode == OPT_MODE_DEMOTE)
+    if (ctx->mode == SEARCH_MODE_DEMOTE)
         return 0;
     for (int32_t b = 0; b < ctx->c->nbrokers; b++)
         if (model_broker_usable(ctx->c, b) && ctx->c->brokers[b].ndisks > 1 &&
-            (ctx->mode != OPT_MODE_REMOVE_DISKS || removing(ctx->c, b)))
+            (ctx->mode != SEARCH_MODE_REMOVE_DISKS || removing(ctx->c, b)))
             level_broker(g, ctx, b, capacity);
     if (capacity && g->hard) {
         int64_t n = count(g, ctx, true);
@@ -161,22 +161,22 @@ static int intra_optimize(struct goal *g, struct opt_ctx *ctx, bool capacity, st
     return 0;
 }
 
-static int icap_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int icap_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     return intra_optimize(g, ctx, true, err);
 }
 
-static int idist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int idist_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     return intra_optimize(g, ctx, false, err);
 }
 
 /* An inter-broker move lands in the destination's least used dir: that dir must stay under
  * the limit. */
-static bool icap_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool icap_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                              int32_t dst)
 {
-    int16_t d = opt_best_dir(ctx, dst);
+    int16_t d = search_best_dir(ctx, dst);
     if (d < 0)
         return true;
     int32_t disk = ctx->c->brokers[dst].first_disk + d;

@@ -14,7 +14,7 @@
 
 /* ---- LeaderBytesInDistributionGoal ---- */
 
-static void lbi_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void lbi_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     double total = 0;
     int32_t n = 0;
@@ -32,7 +32,7 @@ static void lbi_prepare(struct goal *g, const struct opt_ctx *ctx)
     }
 }
 
-static int64_t lbi_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t lbi_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     int64_t n = 0;
     double eps = 1e-9 * (g->avg + 1);
@@ -42,7 +42,7 @@ static int64_t lbi_violations(const struct goal *g, const struct opt_ctx *ctx)
     return n;
 }
 
-static bool lbi_band_ok(const struct goal *g, const struct opt_ctx *ctx, int32_t a, int32_t b,
+static bool lbi_band_ok(const struct goal *g, const struct search_ctx *ctx, int32_t a, int32_t b,
                         double amount)
 {
     double va = ctx->bl[a].leader_nw_in, vb = ctx->bl[b].leader_nw_in;
@@ -52,7 +52,7 @@ static bool lbi_band_ok(const struct goal *g, const struct opt_ctx *ctx, int32_t
     return after <= before + 1e-9 * (va + vb + 1);
 }
 
-static int lbi_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int lbi_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     const struct model_cluster *c = ctx->c;
     for (int round = 0; round < 4; round++) {
@@ -67,7 +67,7 @@ static int lbi_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                 double best_amt = 0;
                 for (int32_t i = 0; i < ctx->blist_n[src]; i++) {
                     int64_t r = ctx->blist[src][i];
-                    if (!opt_rep_is_leader(ctx, r))
+                    if (!search_rep_is_leader(ctx, r))
                         continue;
                     int32_t p = ctx->rep_part[r];
                     double amt = c->partitions[p].nw_in;
@@ -89,7 +89,7 @@ static int lbi_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                     for (int s = 0; s < part->rf; s++) {
                         int32_t b = c->replicas[part->first_replica + s].broker;
                         if (s == part->leader || ctx->bl[b].leader_nw_in + amt > g->hi[b] ||
-                            ctx->bl[b].leader_nw_in >= coolest || !opt_leader_ok(ctx, p, s))
+                            ctx->bl[b].leader_nw_in >= coolest || !search_leader_ok(ctx, p, s))
                             continue;
                         coolest = ctx->bl[b].leader_nw_in;
                         slot = s;
@@ -102,7 +102,7 @@ static int lbi_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                 }
                 if (best_p < 0)
                     break;
-                opt_leader_apply(ctx, best_p, best_slot);
+                search_leader_apply(ctx, best_p, best_slot);
                 moved = true;
             }
         }
@@ -113,7 +113,7 @@ static int lbi_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
             for (int32_t i = 0; i < ctx->blist_n[dst] && ctx->bl[dst].leader_nw_in < g->lo[dst];
                  i++) {
                 int64_t r = ctx->blist[dst][i];
-                if (opt_rep_is_leader(ctx, r))
+                if (search_rep_is_leader(ctx, r))
                     continue;
                 int32_t p = ctx->rep_part[r];
                 int32_t ob = model_partition_leader(c, p);
@@ -121,9 +121,9 @@ static int lbi_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                 if (ob < 0 || amt <= 0 || ctx->bl[ob].leader_nw_in - amt < g->lo[ob] ||
                     ctx->bl[dst].leader_nw_in + amt > g->hi[dst])
                     continue;
-                int slot = opt_rep_slot(ctx, r);
-                if (opt_leader_ok(ctx, p, slot)) {
-                    opt_leader_apply(ctx, p, slot);
+                int slot = search_rep_slot(ctx, r);
+                if (search_leader_ok(ctx, p, slot)) {
+                    search_leader_apply(ctx, p, slot);
                     moved = true;
                 }
             }
@@ -134,16 +134,16 @@ static int lbi_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
     return 0;
 }
 
-static bool lbi_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool lbi_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                             int32_t dst)
 {
-    if (!opt_rep_is_leader(ctx, r))
+    if (!search_rep_is_leader(ctx, r))
         return true;
     int32_t src = ctx->c->replicas[r].broker;
     return lbi_band_ok(g, ctx, src, dst, ctx->c->partitions[ctx->rep_part[r]].nw_in);
 }
 
-static bool lbi_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+static bool lbi_accept_leader(const struct goal *g, const struct search_ctx *ctx, int32_t p,
                               int slot)
 {
     int32_t ob = model_partition_leader(ctx->c, p);
@@ -168,19 +168,19 @@ const struct goal_impl goal_leader_bytes_in = {
 
 /* ---- PreferredLeaderElectionGoal ---- */
 
-static void ple_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void ple_prepare(struct goal *g, const struct search_ctx *ctx)
 {
 }
 
-static bool preferred_possible(const struct opt_ctx *ctx, int32_t p)
+static bool preferred_possible(const struct search_ctx *ctx, int32_t p)
 {
     const struct model_partition *part = &ctx->c->partitions[p];
     int64_t r0 = part->first_replica;
     return part->leader != 0 && ctx->lead_ok[ctx->c->replicas[r0].broker] &&
-           !opt_rep_must_move(ctx, r0);
+           !search_rep_must_move(ctx, r0);
 }
 
-static int64_t ple_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t ple_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     int64_t n = 0;
     for (int32_t p = 0; p < ctx->c->npartitions; p++)
@@ -188,11 +188,11 @@ static int64_t ple_violations(const struct goal *g, const struct opt_ctx *ctx)
     return n;
 }
 
-static int ple_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int ple_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     for (int32_t p = 0; p < ctx->c->npartitions; p++)
-        if (preferred_possible(ctx, p) && opt_leader_ok(ctx, p, 0))
-            opt_leader_apply(ctx, p, 0);
+        if (preferred_possible(ctx, p) && search_leader_ok(ctx, p, 0))
+            search_leader_apply(ctx, p, 0);
     return 0;
 }
 
@@ -208,13 +208,13 @@ const struct goal_impl goal_preferred_leader = {
 
 /* ---- MinTopicLeadersPerBrokerGoal ---- */
 
-static bool min_topic(const struct opt_ctx *ctx, int32_t t)
+static bool min_topic(const struct search_ctx *ctx, int32_t t)
 {
     return ctx->min_leader_topics && ctx->min_leader_topics[t];
 }
 
 /* Leaders of topic t per broker into cnt[nbrokers]. */
-static void topic_leaders(const struct opt_ctx *ctx, int32_t t, int32_t *cnt)
+static void topic_leaders(const struct search_ctx *ctx, int32_t t, int32_t *cnt)
 {
     const struct model_cluster *c = ctx->c;
     for (int32_t b = 0; b < c->nbrokers; b++)
@@ -227,13 +227,13 @@ static void topic_leaders(const struct opt_ctx *ctx, int32_t t, int32_t *cnt)
     }
 }
 
-static void mtl_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void mtl_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     free(g->aux);
     g->aux = xcalloc((size_t)(ctx->c->nbrokers ? ctx->c->nbrokers : 1), sizeof(int32_t));
 }
 
-static int64_t mtl_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t mtl_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     int64_t n = 0;
     for (int32_t t = 0; t < ctx->c->ntopics; t++) {
@@ -247,7 +247,7 @@ static int64_t mtl_violations(const struct goal *g, const struct opt_ctx *ctx)
     return n;
 }
 
-static int mtl_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int mtl_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
     int32_t need = ctx->th.min_topic_leaders;
@@ -282,17 +282,17 @@ static int mtl_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                     const struct model_partition *part = &c->partitions[p];
                     for (int s = 0; s < part->rf && slot < 0; s++) {
                         int64_t r = part->first_replica + s;
-                        if (s != part->leader && opt_move_ok(ctx, r, b)) {
-                            opt_move_apply(ctx, r, b);
+                        if (s != part->leader && search_move_ok(ctx, r, b)) {
+                            search_move_apply(ctx, r, b);
                             slot = s;
                         }
                     }
                     if (slot < 0)
                         continue;
                 }
-                if (!opt_leader_ok(ctx, p, slot))
+                if (!search_leader_ok(ctx, p, slot))
                     continue;
-                opt_leader_apply(ctx, p, slot);
+                search_leader_apply(ctx, p, slot);
                 cnt[ob]--;
                 cnt[b]++;
             }
@@ -301,7 +301,7 @@ static int mtl_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
     return 0;
 }
 
-static bool mtl_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+static bool mtl_accept_leader(const struct goal *g, const struct search_ctx *ctx, int32_t p,
                               int slot)
 {
     int32_t t = ctx->c->partitions[p].topic;
@@ -315,13 +315,13 @@ static bool mtl_accept_leader(const struct goal *g, const struct opt_ctx *ctx, i
     return n - 1 >= ctx->th.min_topic_leaders;
 }
 
-static bool mtl_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool mtl_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                             int32_t dst)
 {
-    if (!opt_rep_is_leader(ctx, r))
+    if (!search_rep_is_leader(ctx, r))
         return true;
     int32_t p = ctx->rep_part[r];
-    return mtl_accept_leader(g, ctx, p, (opt_rep_slot(ctx, r) + 1) % ctx->c->partitions[p].rf);
+    return mtl_accept_leader(g, ctx, p, (search_rep_slot(ctx, r) + 1) % ctx->c->partitions[p].rf);
 }
 
 const struct goal_impl goal_min_topic_leaders = {

@@ -11,24 +11,24 @@
 
 #include "goals/balance.h"
 
-static void rack_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void rack_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     (void)g;
     (void)ctx;
 }
 
-static bool partition_counts(const struct opt_ctx *ctx, int32_t p)
+static bool partition_counts(const struct search_ctx *ctx, int32_t p)
 {
     const struct model_partition *part = &ctx->c->partitions[p];
     if (!(ctx->c->topics[part->topic].flags & TOPIC_EXCLUDED))
         return true;
     for (int i = 0; i < part->rf; i++)
-        if (opt_rep_must_move(ctx, part->first_replica + i))
+        if (search_rep_must_move(ctx, part->first_replica + i))
             return true;
     return false;
 }
 
-static int64_t rack_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t rack_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     int64_t n = 0;
     for (int32_t p = 0; p < ctx->c->npartitions; p++)
@@ -37,7 +37,7 @@ static int64_t rack_violations(const struct goal *g, const struct opt_ctx *ctx)
     return n;
 }
 
-static double disk_util_after(const struct opt_ctx *ctx, int32_t b, int64_t r)
+static double disk_util_after(const struct search_ctx *ctx, int32_t b, int64_t r)
 {
     const struct model_broker *br = &ctx->c->brokers[b];
     return (ctx->bl[b].load[RES_DISK] + (double)ctx->c->replicas[r].size) /
@@ -45,7 +45,7 @@ static double disk_util_after(const struct opt_ctx *ctx, int32_t b, int64_t r)
 }
 
 /* Lowers p's deficit by one move if it can; returns true on success. */
-static bool repair_one(struct opt_ctx *ctx, int32_t p, int deficit)
+static bool repair_one(struct search_ctx *ctx, int32_t p, int deficit)
 {
     const struct model_cluster *c = ctx->c;
     const struct model_partition *part = &c->partitions[p];
@@ -72,7 +72,7 @@ static bool repair_one(struct opt_ctx *ctx, int32_t p, int deficit)
             double u = disk_util_after(ctx, b, r);
             bool better = best_r < 0 || (follower && !best_follower) || nd < best_d ||
                           (nd == best_d && (u < best_u || (u == best_u && src_u > best_src)));
-            if (!better || !opt_move_ok(ctx, r, b))
+            if (!better || !search_move_ok(ctx, r, b))
                 continue;
             best_r = r;
             best_b = b;
@@ -84,11 +84,11 @@ static bool repair_one(struct opt_ctx *ctx, int32_t p, int deficit)
     }
     if (best_r < 0)
         return false;
-    opt_move_apply(ctx, best_r, best_b);
+    search_move_apply(ctx, best_r, best_b);
     return true;
 }
 
-static int rack_repair(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int rack_repair(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     const struct model_cluster *c = ctx->c;
     int64_t unfixed = 0;
@@ -117,7 +117,7 @@ static int rack_repair(struct goal *g, struct opt_ctx *ctx, struct error *err)
     return 0;
 }
 
-static int strict_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int strict_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     const struct model_cluster *c = ctx->c;
     for (int32_t p = 0; p < c->npartitions; p++) {
@@ -132,11 +132,11 @@ static int strict_optimize(struct goal *g, struct opt_ctx *ctx, struct error *er
     return rack_repair(g, ctx, err);
 }
 
-static bool rack_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool rack_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                              int32_t dst)
 {
     int32_t p = ctx->rep_part[r];
-    int slot = opt_rep_slot(ctx, r);
+    int slot = search_rep_slot(ctx, r);
     if (ctx->c->brokers[ctx->c->replicas[r].broker].rack == ctx->c->brokers[dst].rack)
         return true;
     return model_partition_rack_deficit_if(ctx->c, p, slot, dst) <= ctx->deficit[p];

@@ -15,12 +15,12 @@
 #include "common/alloc.h"
 #include "goals/balance.h"
 
-static double res_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
+static double res_value(const struct balance_spec *s, const struct search_ctx *ctx, int32_t b)
 {
     return ctx->bl[b].load[s->res];
 }
 
-static double res_amount(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r)
+static double res_amount(const struct balance_spec *s, const struct search_ctx *ctx, int64_t r)
 {
     /* Disk and network-in do not depend on leadership: read them directly (hot path). */
     if (s->res == RES_DISK)
@@ -28,7 +28,7 @@ static double res_amount(const struct balance_spec *s, const struct opt_ctx *ctx
     if (s->res == RES_NW_IN)
         return ctx->c->partitions[ctx->rep_part[r]].nw_in;
     double load[RES_COUNT];
-    opt_rep_load(ctx, r, load);
+    search_rep_load(ctx, r, load);
     return load[s->res];
 }
 
@@ -49,7 +49,7 @@ static void spec_of(const struct goal *g, struct balance_spec *s, bool capacity)
 
 /* ---- capacity ---- */
 
-static void capacity_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void capacity_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     int res = g->impl->res;
     for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
@@ -58,19 +58,19 @@ static void capacity_prepare(struct goal *g, const struct opt_ctx *ctx)
     }
 }
 
-static int64_t capacity_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t capacity_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     struct balance_spec s;
     spec_of(g, &s, true);
     return goal_count_outside(&s, ctx);
 }
 
-static int capacity_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int capacity_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     struct balance_spec s;
     spec_of(g, &s, true);
     goal_balance(&s, ctx);
-    if (goal_count_outside(&s, ctx) > 0 && ctx->mode == OPT_MODE_ADD_BROKERS) {
+    if (goal_count_outside(&s, ctx) > 0 && ctx->mode == SEARCH_MODE_ADD_BROKERS) {
         /* The new brokers could not take it all (zones keep each partition's replica in its
          * zone, and a zone may have few new brokers): old brokers below the limit take the
          * rest, since a hard goal holds in every mode. */
@@ -96,7 +96,7 @@ static int capacity_optimize(struct goal *g, struct opt_ctx *ctx, struct error *
         }
     }
     /* When replicas cannot leave their rack or zone, name the group that overflows. */
-    int level = opt_locked_level(ctx);
+    int level = search_locked_level(ctx);
     if (level > 0 && worst >= 0) {
         const struct model_cluster *c = ctx->c;
         int32_t group = level == 2 ? c->brokers[worst].rack : model_broker_zone(c, worst);
@@ -138,22 +138,22 @@ static int capacity_optimize(struct goal *g, struct opt_ctx *ctx, struct error *
                      worst_util * 100, model_res_names[res], ctx->th.capacity[res] * 100);
 }
 
-static bool capacity_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool capacity_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                                  int32_t dst)
 {
     double load[RES_COUNT];
-    opt_rep_load(ctx, r, load);
+    search_rep_load(ctx, r, load);
     double a = load[g->impl->res];
     return a <= 0 || ctx->bl[dst].load[g->impl->res] + a <= g->hi[dst] + 1e-9;
 }
 
-static bool capacity_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x,
+static bool capacity_accept_swap(const struct goal *g, const struct search_ctx *ctx, int64_t x,
                                  int64_t y)
 {
     int res = g->impl->res;
     double lx[RES_COUNT], ly[RES_COUNT];
-    opt_rep_load(ctx, x, lx);
-    opt_rep_load(ctx, y, ly);
+    search_rep_load(ctx, x, lx);
+    search_rep_load(ctx, y, ly);
     int32_t a = ctx->c->replicas[x].broker, b = ctx->c->replicas[y].broker;
     double net = lx[res] - ly[res]; /* a loses net, b gains net */
     if (net > 0)
@@ -161,7 +161,7 @@ static bool capacity_accept_swap(const struct goal *g, const struct opt_ctx *ctx
     return ctx->bl[a].load[res] - net <= g->hi[a] + 1e-9;
 }
 
-static bool capacity_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+static bool capacity_accept_leader(const struct goal *g, const struct search_ctx *ctx, int32_t p,
                                    int slot)
 {
     double d_old[RES_COUNT], d_new[RES_COUNT];
@@ -173,7 +173,7 @@ static bool capacity_accept_leader(const struct goal *g, const struct opt_ctx *c
 
 /* ---- usage distribution ---- */
 
-static void dist_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void dist_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     const struct model_cluster *c = ctx->c;
     int res = g->impl->res;
@@ -190,7 +190,7 @@ static void dist_prepare(struct goal *g, const struct opt_ctx *ctx)
     g->avg = cap > 0 ? load / cap : 0;
     /* Leadership moves shift CPU and network-out between racks; disk and network-in follow
      * the replicas, whose rack shares are fixed when racks are locked. */
-    int level = (res == RES_DISK || res == RES_NW_IN) ? opt_locked_level(ctx) : 0;
+    int level = (res == RES_DISK || res == RES_NW_IN) ? search_locked_level(ctx) : 0;
     goal_centres(ctx, level, value, weight, g->lo);
     double d = (ctx->th.balance[res] - 1.0) * ctx->th.balance_margin;
     bool idle = g->avg < ctx->th.low_utilization[res];
@@ -203,7 +203,7 @@ static void dist_prepare(struct goal *g, const struct opt_ctx *ctx)
     free(weight);
 }
 
-static int64_t dist_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t dist_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     struct balance_spec s;
     spec_of(g, &s, false);
@@ -226,7 +226,7 @@ static int lead_cand_desc(const void *a, const void *b)
 /* Brokers below the band take the leadership of partitions they follow from leaders that stay
  * at or above their own low bound, the heaviest first (few transfers: leader counts are an
  * later goal's). Returns true if any moved. */
-static bool pull_leadership(struct goal *g, struct opt_ctx *ctx)
+static bool pull_leadership(struct goal *g, struct search_ctx *ctx)
 {
     int res = g->impl->res;
     struct model_cluster *c = ctx->c;
@@ -243,10 +243,10 @@ static bool pull_leadership(struct goal *g, struct opt_ctx *ctx)
         int32_t n = 0;
         for (int32_t i = 0; i < ctx->blist_n[b]; i++) {
             int64_t r = ctx->blist[b][i];
-            if (opt_rep_is_leader(ctx, r))
+            if (search_rep_is_leader(ctx, r))
                 continue;
             double d_old[RES_COUNT], d_new[RES_COUNT];
-            goal_leader_delta(ctx, ctx->rep_part[r], opt_rep_slot(ctx, r), d_old, d_new);
+            goal_leader_delta(ctx, ctx->rep_part[r], search_rep_slot(ctx, r), d_old, d_new);
             if (d_new[res] > 0)
                 cand[n++] = (struct lead_cand){r, d_new[res]};
         }
@@ -255,13 +255,13 @@ static bool pull_leadership(struct goal *g, struct opt_ctx *ctx)
         for (int32_t i = 0; i < n && ctx->bl[b].load[res] < g->lo[b]; i++) {
             int32_t p = ctx->rep_part[cand[i].r];
             int32_t ob = model_partition_leader(c, p);
-            int slot = opt_rep_slot(ctx, cand[i].r);
+            int slot = search_rep_slot(ctx, cand[i].r);
             double d_old[RES_COUNT], d_new[RES_COUNT];
             goal_leader_delta(ctx, p, slot, d_old, d_new);
             if (ob < 0 || ctx->bl[ob].load[res] + d_old[res] < g->lo[ob] ||
-                ctx->bl[b].load[res] + d_new[res] > g->hi[b] || !opt_leader_ok(ctx, p, slot))
+                ctx->bl[b].load[res] + d_new[res] > g->hi[b] || !search_leader_ok(ctx, p, slot))
                 continue;
-            opt_leader_apply(ctx, p, slot);
+            search_leader_apply(ctx, p, slot);
             moved = true;
         }
     }
@@ -271,7 +271,7 @@ static bool pull_leadership(struct goal *g, struct opt_ctx *ctx)
 
 /* Brokers above the band hand leadership to followers with room below its top. Returns true
  * if any moved. */
-static bool push_leadership(struct goal *g, struct opt_ctx *ctx)
+static bool push_leadership(struct goal *g, struct search_ctx *ctx)
 {
     int res = g->impl->res;
     struct model_cluster *c = ctx->c;
@@ -279,7 +279,7 @@ static bool push_leadership(struct goal *g, struct opt_ctx *ctx)
     for (int32_t b = 0; b < c->nbrokers; b++) {
         for (int32_t i = 0; i < ctx->blist_n[b] && ctx->bl[b].load[res] > g->hi[b]; i++) {
             int64_t r = ctx->blist[b][i];
-            if (!opt_rep_is_leader(ctx, r))
+            if (!search_rep_is_leader(ctx, r))
                 continue;
             int32_t p = ctx->rep_part[r];
             const struct model_partition *part = &c->partitions[p];
@@ -294,13 +294,13 @@ static bool push_leadership(struct goal *g, struct opt_ctx *ctx)
                 double after = ctx->bl[nb].load[res] + d_new[res];
                 if (after > g->hi[nb] || after / c->brokers[nb].capacity[res] >= best_u)
                     continue;
-                if (!opt_leader_ok(ctx, p, sl))
+                if (!search_leader_ok(ctx, p, sl))
                     continue;
                 best = sl;
                 best_u = after / c->brokers[nb].capacity[res];
             }
             if (best >= 0) {
-                opt_leader_apply(ctx, p, best);
+                search_leader_apply(ctx, p, best);
                 moved = true;
             }
         }
@@ -312,7 +312,7 @@ static bool push_leadership(struct goal *g, struct opt_ctx *ctx)
  * to followers on brokers below its top, and to brokers below the band from leaders with load
  * to spare (no data moves; what one broker takes makes room for another to give), then
  * balance with replica moves. */
-static void shift_leadership(struct goal *g, struct opt_ctx *ctx)
+static void shift_leadership(struct goal *g, struct search_ctx *ctx)
 {
     for (int round = 0; round < 3; round++) {
         bool pushed = push_leadership(g, ctx);
@@ -322,7 +322,7 @@ static void shift_leadership(struct goal *g, struct opt_ctx *ctx)
 }
 
 
-static int dist_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int dist_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     if (g->impl->res == RES_NW_OUT || g->impl->res == RES_CPU)
         shift_leadership(g, ctx);
@@ -342,12 +342,12 @@ static bool band_ok(const struct goal *g, int32_t a, double va, double da, int32
     return after <= before + 1e-9 * (fabs(va) + fabs(vb) + 1);
 }
 
-static bool dist_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool dist_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                              int32_t dst)
 {
     int res = g->impl->res;
     double load[RES_COUNT];
-    opt_rep_load(ctx, r, load);
+    search_rep_load(ctx, r, load);
     int32_t src = ctx->c->replicas[r].broker;
     if (load[res] == 0)
         return true;
@@ -358,19 +358,19 @@ static bool dist_accept_move(const struct goal *g, const struct opt_ctx *ctx, in
                    load[res]);
 }
 
-static bool dist_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x,
+static bool dist_accept_swap(const struct goal *g, const struct search_ctx *ctx, int64_t x,
                              int64_t y)
 {
     int res = g->impl->res;
     double lx[RES_COUNT], ly[RES_COUNT];
-    opt_rep_load(ctx, x, lx);
-    opt_rep_load(ctx, y, ly);
+    search_rep_load(ctx, x, lx);
+    search_rep_load(ctx, y, ly);
     int32_t a = ctx->c->replicas[x].broker, b = ctx->c->replicas[y].broker;
     double net = lx[res] - ly[res];
     return band_ok(g, a, ctx->bl[a].load[res], -net, b, ctx->bl[b].load[res], net);
 }
 
-static bool dist_accept_leader(const struct goal *g, const struct opt_ctx *ctx, int32_t p,
+static bool dist_accept_leader(const struct goal *g, const struct search_ctx *ctx, int32_t p,
                                int slot)
 {
     int res = g->impl->res;
@@ -426,12 +426,12 @@ DIST_GOAL(goal_cpu_distribution, "CpuUsageDistributionGoal", RES_CPU);
 /* ---- PotentialNwOutGoal (soft): network out if the broker led every replica it holds stays
  * under the network-out capacity threshold ---- */
 
-static double pnw_value(const struct balance_spec *s, const struct opt_ctx *ctx, int32_t b)
+static double pnw_value(const struct balance_spec *s, const struct search_ctx *ctx, int32_t b)
 {
     return ctx->bl[b].pnw_out;
 }
 
-static double pnw_amount(const struct balance_spec *s, const struct opt_ctx *ctx, int64_t r)
+static double pnw_amount(const struct balance_spec *s, const struct search_ctx *ctx, int64_t r)
 {
     return model_lead_nw_out(ctx->c, &ctx->c->partitions[ctx->rep_part[r]]);
 }
@@ -443,7 +443,7 @@ static void pnw_spec(const struct goal *g, struct balance_spec *s)
     s->amount = pnw_amount;
 }
 
-static void pnw_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void pnw_prepare(struct goal *g, const struct search_ctx *ctx)
 {
     for (int32_t b = 0; b < ctx->c->nbrokers; b++) {
         g->lo[b] = -INFINITY;
@@ -451,14 +451,14 @@ static void pnw_prepare(struct goal *g, const struct opt_ctx *ctx)
     }
 }
 
-static int64_t pnw_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t pnw_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     struct balance_spec s;
     pnw_spec(g, &s);
     return goal_count_outside(&s, ctx);
 }
 
-static int pnw_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int pnw_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     /* A move or swap needs a destination under the limit: where every broker that may
      * receive is over it (a busy cluster, RF 3: issue 16), the engine could only scan. */
@@ -478,7 +478,7 @@ static int pnw_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
  * accept when the two brokers' total excess over the limit does not grow (band_ok, the rule
  * every distribution goal follows). The old rule, "the destination stays under the limit or
  * below the source", froze the brokers with the fewest, largest replicas (issue 16). */
-static bool pnw_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool pnw_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                             int32_t dst)
 {
     struct balance_spec s;
@@ -489,7 +489,7 @@ static bool pnw_accept_move(const struct goal *g, const struct opt_ctx *ctx, int
            band_ok(g, src, ctx->bl[src].pnw_out, -a, dst, ctx->bl[dst].pnw_out, a);
 }
 
-static bool pnw_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x, int64_t y)
+static bool pnw_accept_swap(const struct goal *g, const struct search_ctx *ctx, int64_t x, int64_t y)
 {
     struct balance_spec s;
     pnw_spec(g, &s);

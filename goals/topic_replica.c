@@ -9,10 +9,10 @@
 #include "goals/balance.h"
 
 /* aux holds per topic: lo in aux[2t], hi in aux[2t+1]. */
-static void trd_prepare(struct goal *g, const struct opt_ctx *ctx)
+static void trd_prepare(struct goal *g, const struct search_ctx *ctx)
 {
-    struct opt_ctx *mctx = (struct opt_ctx *)ctx; /* counts are a cache; building is benign */
-    opt_ctx_topic_counts(mctx);
+    struct search_ctx *mctx = (struct search_ctx *)ctx; /* counts are a cache; building is benign */
+    search_ctx_topic_counts(mctx);
     const struct model_cluster *c = ctx->c;
     int32_t n = 0;
     for (int32_t b = 0; b < c->nbrokers; b++)
@@ -31,12 +31,12 @@ static void trd_prepare(struct goal *g, const struct opt_ctx *ctx)
     }
 }
 
-static int32_t tcount(const struct opt_ctx *ctx, int32_t t, int32_t b)
+static int32_t tcount(const struct search_ctx *ctx, int32_t t, int32_t b)
 {
     return ctx->topic_count[(size_t)t * (size_t)ctx->c->nbrokers + (size_t)b];
 }
 
-static int64_t trd_violations(const struct goal *g, const struct opt_ctx *ctx)
+static int64_t trd_violations(const struct goal *g, const struct search_ctx *ctx)
 {
     int64_t n = 0;
     for (int32_t t = 0; t < ctx->c->ntopics; t++)
@@ -69,7 +69,7 @@ static int tcand_cmp(const void *x, const void *y)
 /* For each topic, brokers above the topic's band give their replicas of it (followers and
  * small ones first would be nicer; partition order keeps it deterministic) to the brokers
  * holding the fewest of the topic, least disk-utilised first. */
-static int trd_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
+static int trd_optimize(struct goal *g, struct search_ctx *ctx, struct error *err)
 {
     const struct model_cluster *c = ctx->c;
     struct tcand *cand = xmalloc((size_t)(c->nbrokers ? c->nbrokers : 1) * sizeof(*cand));
@@ -87,7 +87,7 @@ static int trd_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                 for (int32_t b = 0; b < c->nbrokers; b++)
                     if (ctx->dst_ok[b] && tcount(ctx, t, b) < hi)
                         cand[ncand++] = (struct tcand){b, tcount(ctx, t, b),
-                                                       opt_util(ctx, b, RES_DISK)};
+                                                       search_util(ctx, b, RES_DISK)};
                 qsort(cand, (size_t)ncand, sizeof(*cand), tcand_cmp);
             }
             for (int32_t p = top->first_partition;
@@ -100,9 +100,9 @@ static int trd_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
                  * rest (fuller of this topic, or hotter on disk) are refused too. */
                 for (int32_t k = 0; k < ncand && k < 32; k++) {
                     int32_t b = cand[k].b;
-                    if (tcount(ctx, t, b) + 1 > hi || !opt_move_ok(ctx, r, b))
+                    if (tcount(ctx, t, b) + 1 > hi || !search_move_ok(ctx, r, b))
                         continue;
-                    opt_move_apply(ctx, r, b);
+                    search_move_apply(ctx, r, b);
                     cand[k].count++;
                     /* keep the list sorted: bubble the taker back */
                     for (int32_t x = k; x + 1 < ncand && tcand_cmp(&cand[x], &cand[x + 1]) > 0; x++) {
@@ -119,7 +119,7 @@ static int trd_optimize(struct goal *g, struct opt_ctx *ctx, struct error *err)
     return 0;
 }
 
-static bool trd_accept_move(const struct goal *g, const struct opt_ctx *ctx, int64_t r,
+static bool trd_accept_move(const struct goal *g, const struct search_ctx *ctx, int64_t r,
                             int32_t dst)
 {
     int32_t t = ctx->c->partitions[ctx->rep_part[r]].topic;
@@ -133,7 +133,7 @@ static bool trd_accept_move(const struct goal *g, const struct opt_ctx *ctx, int
     return after <= before;
 }
 
-static bool trd_accept_swap(const struct goal *g, const struct opt_ctx *ctx, int64_t x, int64_t y)
+static bool trd_accept_swap(const struct goal *g, const struct search_ctx *ctx, int64_t x, int64_t y)
 {
     if (ctx->c->partitions[ctx->rep_part[x]].topic == ctx->c->partitions[ctx->rep_part[y]].topic)
         return true;

@@ -148,7 +148,7 @@ struct model_cluster {
     /* What RES_NW_OUT (and potential network out) counts. false (the default): consumer bytes
      * only, a leader's nw_out, as Cruise Control's NwOutRate and network-out goals do; the
      * leader's replication bytes out (nw_in per follower) are the separate figure repl_out.
-     * true: both. A planning setting (opt_thresholds.nw_out_replication), not snapshot data. */
+     * true: both. A planning setting (search_thresholds.nw_out_replication), not snapshot data. */
     bool nw_out_replication;
 
     /* private: capacities of the arrays, lookup tables */

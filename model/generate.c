@@ -967,7 +967,7 @@ static void add_load(struct gen *g, double total_bytes)
     double fullest = fullest_bytes(g, total_bytes);
     double mean = total_bytes * o->rf / (double)g->nb; /* over the existing brokers */
     /* Sized for consumer plus replication bytes out (network out as the benchmark's even and
-     * uneven families count it, opt_thresholds.nw_out_replication); consumer bytes alone, the
+     * uneven families count it, search_thresholds.nw_out_replication); consumer bytes alone, the
      * default meaning, then use about half as much. */
     double out_factor = in_per_byte * (o->consumer_fanout + o->rf - 1);
     double disk = o->disk_capacity > 0

@@ -16,8 +16,8 @@
 void opt_request_init(struct opt_request *req)
 {
     memset(req, 0, sizeof(*req));
-    req->mode = OPT_MODE_FULL;
-    opt_thresholds_default(&req->th);
+    req->mode = SEARCH_MODE_FULL;
+    search_thresholds_default(&req->th);
 }
 
 int opt_disk_list_parse(const char *s, struct opt_disk_list *out, struct error *err)
@@ -93,7 +93,7 @@ static int resolve_goals(const struct opt_request *req, const struct goal_impl *
 {
     int n = 0;
     extern const struct goal_impl goal_intra_disk_capacity, goal_intra_disk_distribution;
-    if (req->mode == OPT_MODE_REMOVE_DISKS) {
+    if (req->mode == SEARCH_MODE_REMOVE_DISKS) {
         /* Cruise Control's RemoveDisksRunnable: the intra-broker disk goals only */
         for (int i = 0; i < req->ngoals; i++) {
             const struct goal_impl *g = goal_find(req->goals[i]);
@@ -182,7 +182,7 @@ static int32_t find_dir(const struct model_cluster *c, int32_t b, const char *di
 static int apply_disks(struct model_cluster *work, const struct opt_request *req,
                        struct error *err)
 {
-    if (req->mode != OPT_MODE_REMOVE_DISKS)
+    if (req->mode != SEARCH_MODE_REMOVE_DISKS)
         return req->ndisks ? error_set(err, -EINVAL, "log dirs to remove are given only in "
                                                      "mode remove-disks")
                            : 0;
@@ -228,13 +228,13 @@ static int apply_request(struct model_cluster *work, const struct opt_request *r
 {
     uint32_t flag = 0;
     switch (req->mode) {
-    case OPT_MODE_ADD_BROKERS:
+    case SEARCH_MODE_ADD_BROKERS:
         flag = BROKER_NEW;
         break;
-    case OPT_MODE_REMOVE_BROKERS:
+    case SEARCH_MODE_REMOVE_BROKERS:
         flag = BROKER_REMOVE;
         break;
-    case OPT_MODE_DEMOTE:
+    case SEARCH_MODE_DEMOTE:
         flag = BROKER_EXCL_LEADER;
         break;
     default:
@@ -245,14 +245,14 @@ static int apply_request(struct model_cluster *work, const struct opt_request *r
     int rc = apply_disks(work, req, err);
     if (rc < 0)
         return rc;
-    if (req->mode == OPT_MODE_ADD_BROKERS)
+    if (req->mode == SEARCH_MODE_ADD_BROKERS)
         for (int32_t b = 0; b < work->nbrokers; b++)
             work->brokers[b].flags &= ~(uint32_t)BROKER_NEW;
     for (int32_t i = 0; i < req->nbrokers; i++) {
         int32_t b = model_broker_find(work, req->brokers[i]);
         if (b < 0)
             return error_set(err, -EINVAL, "broker %d does not exist.", req->brokers[i]);
-        if (req->mode == OPT_MODE_ADD_BROKERS && (work->brokers[b].flags & BROKER_DEAD))
+        if (req->mode == SEARCH_MODE_ADD_BROKERS && (work->brokers[b].flags & BROKER_DEAD))
             return error_set(err, -EINVAL, "broker %d is dead and cannot receive replicas",
                              req->brokers[i]);
         work->brokers[b].flags |= flag;
@@ -277,15 +277,15 @@ static int apply_request(struct model_cluster *work, const struct opt_request *r
 
 /* ---- emptying brokers and fixing leadership ---- */
 
-static int64_t *must_move_list(const struct opt_ctx *ctx, int64_t *ret_n)
+static int64_t *must_move_list(const struct search_ctx *ctx, int64_t *ret_n)
 {
     int64_t n = 0;
     for (int64_t r = 0; r < ctx->c->nreplicas; r++)
-        n += opt_rep_must_move(ctx, r);
+        n += search_rep_must_move(ctx, r);
     int64_t *list = xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
     n = 0;
     for (int64_t r = 0; r < ctx->c->nreplicas; r++)
-        if (opt_rep_must_move(ctx, r))
+        if (search_rep_must_move(ctx, r))
             list[n++] = r;
     *ret_n = n;
     return list;
@@ -305,7 +305,7 @@ static int by_size_desc(const void *a, const void *b)
 /* Moves every replica that must leave its broker, largest first, each to the allowed broker
  * that keeps its partition's racks best spread, stays under the disk and replica limits if
  * any can, and is least disk-utilised after the move. */
-static int evacuate(struct opt_ctx *ctx, struct error *err)
+static int evacuate(struct search_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
     int64_t n;
@@ -316,14 +316,14 @@ static int evacuate(struct opt_ctx *ctx, struct error *err)
     for (int64_t i = 0; i < n; i++) {
         int64_t r = list[i];
         int32_t p = ctx->rep_part[r];
-        int slot = opt_rep_slot(ctx, r);
+        int slot = search_rep_slot(ctx, r);
         double size = (double)c->replicas[r].size;
         int32_t best = -1;
         int best_def = 0;
         bool best_over = false;
         double best_u = 0;
         for (int32_t b = 0; b < c->nbrokers; b++) {
-            if (!opt_move_allowed(ctx, r, b))
+            if (!search_move_allowed(ctx, r, b))
                 continue;
             int def = model_partition_rack_deficit_if(c, p, slot, b);
             const struct model_broker *br = &c->brokers[b];
@@ -349,7 +349,7 @@ static int evacuate(struct opt_ctx *ctx, struct error *err)
                            c->brokers[c->replicas[r].broker].id);
             break;
         }
-        opt_move_apply(ctx, r, best);
+        search_move_apply(ctx, r, best);
     }
     free(list);
     return rc;
@@ -371,7 +371,7 @@ static void dir_names(const struct model_cluster *c, int32_t b, bool removed, ch
 /* remove-disks: moves every replica off the removed dirs onto its broker's other online dirs,
  * largest first, each to the dir least utilised after the move that stays under the disk
  * capacity threshold. Refuses (-ENOSPC) when a broker's remaining dirs lack the room. */
-static int evacuate_disks(struct opt_ctx *ctx, struct error *err)
+static int evacuate_disks(struct search_ctx *ctx, struct error *err)
 {
     struct model_cluster *c = ctx->c;
     double th = ctx->th.capacity[RES_DISK];
@@ -440,7 +440,7 @@ static int evacuate_disks(struct opt_ctx *ctx, struct error *err)
                            br->id, left, size, c->topics[part->topic].name, part->id, th * 100);
             break;
         }
-        opt_dir_apply(ctx, r, (int16_t)(best - br->first_disk));
+        search_dir_apply(ctx, r, (int16_t)(best - br->first_disk));
     }
     free(list);
     return rc;
@@ -448,25 +448,25 @@ static int evacuate_disks(struct opt_ctx *ctx, struct error *err)
 
 /* Gives every partition whose leader may not lead (or has none) the eligible online replica
  * on the broker with the fewest leaders. */
-static void fix_leadership(struct opt_ctx *ctx)
+static void fix_leadership(struct search_ctx *ctx)
 {
     struct model_cluster *c = ctx->c;
     for (int32_t p = 0; p < c->npartitions; p++) {
         struct model_partition *part = &c->partitions[p];
         int32_t lb = model_partition_leader(c, p);
-        if (lb >= 0 && ctx->lead_ok[lb] && !opt_rep_must_move(ctx, part->first_replica + part->leader))
+        if (lb >= 0 && ctx->lead_ok[lb] && !search_rep_must_move(ctx, part->first_replica + part->leader))
             continue;
         int best = -1;
         for (int s = 0; s < part->rf; s++) {
             int64_t r = part->first_replica + s;
             int32_t b = c->replicas[r].broker;
-            if (s == part->leader || !ctx->lead_ok[b] || opt_rep_must_move(ctx, r))
+            if (s == part->leader || !ctx->lead_ok[b] || search_rep_must_move(ctx, r))
                 continue;
             if (best < 0 || ctx->bl[b].leaders < ctx->bl[c->replicas[part->first_replica + best].broker].leaders)
                 best = s;
         }
         if (best >= 0)
-            opt_leader_apply(ctx, p, best);
+            search_leader_apply(ctx, p, best);
     }
 }
 
@@ -487,7 +487,7 @@ static bool same_set(const struct model_replica *a, const struct model_replica *
 /* Puts the leader first in each changed partition (Kafka's preferred leader) and brokers
  * that may not lead last, keeping the others' order. Done on the working cluster before the
  * goals are judged, so that PreferredLeaderElectionGoal is judged on the plan written. */
-static void order_replicas(struct opt_ctx *ctx, const struct model_cluster *before)
+static void order_replicas(struct search_ctx *ctx, const struct model_cluster *before)
 {
     struct model_cluster *after = ctx->c;
     for (int32_t p = 0; p < after->npartitions; p++) {
@@ -502,11 +502,11 @@ static void order_replicas(struct opt_ctx *ctx, const struct model_cluster *befo
             model_partition_leader(before, p) == model_partition_leader(after, p))
             continue;
         if (part->leader > 0)
-            opt_slots_swap(ctx, p, 0, part->leader);
+            search_slots_swap(ctx, p, 0, part->leader);
         for (int i = rf - 1, last = rf - 1; i >= 1; i--)
             if (after->brokers[cur[i].broker].flags & BROKER_EXCL_LEADER) {
                 for (int j = i; j < last; j++)
-                    opt_slots_swap(ctx, p, j, j + 1);
+                    search_slots_swap(ctx, p, j, j + 1);
                 last--;
             }
     }
@@ -732,13 +732,13 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
     struct model_cluster *before = model_cluster_clone(work);
     model_stats_compute(before, &res->before);
 
-    struct opt_ctx ctx;
-    opt_ctx_init(&ctx, work, before, req->mode, &req->th);
+    struct search_ctx ctx;
+    search_ctx_init(&ctx, work, before, req->mode, &req->th);
     if (req->min_topic_leaders_topics && *req->min_topic_leaders_topics) {
         regex_t re;
         rc = compile_topics(&re, req->min_topic_leaders_topics, "min topic leaders topics", err);
         if (rc < 0) {
-            opt_ctx_finish(&ctx);
+            search_ctx_finish(&ctx);
             model_cluster_destroy(before);
             free(res);
             return rc;
@@ -760,12 +760,12 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
     ctx.ngoals = ngoals;
     ctx.active = 0;
 
-    rc = req->mode == OPT_MODE_REMOVE_DISKS ? evacuate_disks(&ctx, err) : evacuate(&ctx, err);
+    rc = req->mode == SEARCH_MODE_REMOVE_DISKS ? evacuate_disks(&ctx, err) : evacuate(&ctx, err);
     /* Statistics after each goal; a goal that changed nothing leaves the previous ones. */
     struct model_stats *last_stats = NULL;
     uint64_t last_changes = 0;
     if (rc == 0) {
-        if (req->mode != OPT_MODE_REMOVE_DISKS)
+        if (req->mode != SEARCH_MODE_REMOVE_DISKS)
             fix_leadership(&ctx);
         for (int i = 0; i < ngoals && rc == 0; i++) {
             struct goal *g = goals[i];
@@ -830,7 +830,7 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
         res->balancedness_after = score(res, true);
     }
     free(bl0);
-    opt_ctx_finish(&ctx);
+    search_ctx_finish(&ctx);
     model_cluster_destroy(before);
     if (rc < 0) {
         opt_result_destroy(res);

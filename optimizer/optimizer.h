@@ -19,7 +19,7 @@
 #include "common/error.h"
 #include "goals/goal.h"
 #include "model/cluster.h"
-#include "optimizer/context.h"
+#include "search/context.h"
 
 #define OPT_MAX_GOALS 64
 
@@ -31,7 +31,7 @@ struct opt_disk_ref {
 };
 
 struct opt_request {
-    enum opt_mode mode;
+    enum search_mode mode;
     const int32_t *brokers; /* Kafka ids: the brokers to add, remove or demote */
     int32_t nbrokers;
     /* remove-disks: the log dirs to empty (mandatory in that mode, refused in others). Their
@@ -48,7 +48,7 @@ struct opt_request {
                                   report (not fail) a violated hard goal */
     const char *excluded_topics; /* POSIX extended regex matched against whole names; NULL */
     const char *min_topic_leaders_topics; /* regex: topics MinTopicLeadersPerBrokerGoal covers */
-    struct opt_thresholds th;
+    struct search_thresholds th;
 };
 
 void opt_request_init(struct opt_request *req); /* full mode, defaults */

@@ -173,7 +173,7 @@ static const char *provision(const struct opt_result *res)
 /* provisionRecommendation: for each capacity goal left violated, the usable broker furthest over
  * its limit and the capacity it would need, and how many brokers like it the whole load needs;
  * "" when every capacity goal holds. Heap string. */
-static char *recommendation(const struct opt_result *res, const struct opt_thresholds *th)
+static char *recommendation(const struct opt_result *res, const struct search_thresholds *th)
 {
     static const struct {
         const char *goal;
@@ -244,10 +244,10 @@ cJSON *opt_report_optimization_result(const struct model_cluster *before,
     struct opt_report_opts dflt = {false, 0, 100.0, NULL};
     if (!o)
         o = &dflt;
-    struct opt_thresholds th_default;
-    const struct opt_thresholds *th = o->th;
+    struct search_thresholds th_default;
+    const struct search_thresholds *th = o->th;
     if (!th) {
-        opt_thresholds_default(&th_default);
+        search_thresholds_default(&th_default);
         th = &th_default;
     }
     cJSON *root = cJSON_CreateObject();
@@ -393,7 +393,7 @@ static void line_stat(FILE *out, const char *label, const struct model_stats *bs
 }
 
 void opt_report_text(FILE *out, const struct model_cluster *before, const struct opt_result *res,
-                     const struct opt_thresholds *th)
+                     const struct search_thresholds *th)
 {
     const struct model_stats *b = &res->before, *a = &res->after_stats;
     /* "cluster" is the snapshot's default name: not worth showing */
@@ -445,9 +445,9 @@ void opt_report_text(FILE *out, const struct model_cluster *before, const struct
     fprintf(out, "Balancedness score %.1f -> %.1f\n", res->balancedness_before,
             res->balancedness_after);
     if (strcmp(provision(res), "RIGHT_SIZED") != 0) {
-        struct opt_thresholds th_default;
+        struct search_thresholds th_default;
         if (!th) {
-            opt_thresholds_default(&th_default);
+            search_thresholds_default(&th_default);
             th = &th_default;
         }
         char *rec = recommendation(res, th);

@@ -19,7 +19,7 @@ struct opt_report_opts {
     bool verbose;                  /* add loadBeforeOptimization and proposals */
     int recent_windows;            /* what backed the load (0 when only disk sizes did) */
     double monitored_partitions_pct; /* 100 unless a sampler says otherwise */
-    const struct opt_thresholds *th; /* the plan's; NULL = the defaults (provisionRecommendation) */
+    const struct search_thresholds *th; /* the plan's; NULL = the defaults (provisionRecommendation) */
 };
 
 /* `before` is the cluster that was planned (opt_plan's input). */
@@ -37,6 +37,6 @@ char *opt_report_reassignment_json(const struct model_cluster *before,
 /* The before/after summary; th (NULL = the defaults) sizes the provisioning advice printed
  * when a capacity goal is left violated. */
 void opt_report_text(FILE *out, const struct model_cluster *before, const struct opt_result *res,
-                     const struct opt_thresholds *th);
+                     const struct search_thresholds *th);
 
 #endif

@@ -90,7 +90,7 @@ struct svc {
      * that a model read from a silent broker ends at once instead of at the request timeout */
     struct kafka_opts refresh_kopts;
     atomic_bool cancel_refresh;
-    struct opt_thresholds th;
+    struct search_thresholds th;
 
     /* current generation: gen_lock guards the pointer only */
     pthread_mutex_t gen_lock;

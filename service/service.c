@@ -271,15 +271,15 @@ static void *refresher_main(void *arg)
 
 /* ---- proposals and planning ---- */
 
-static enum opt_mode opt_mode_of(enum svc_mode m)
+static enum search_mode opt_mode_of(enum svc_mode m)
 {
     switch (m) {
-    case SVC_MODE_ADD_BROKERS: return OPT_MODE_ADD_BROKERS;
-    case SVC_MODE_REMOVE_BROKERS: return OPT_MODE_REMOVE_BROKERS;
-    case SVC_MODE_DEMOTE: return OPT_MODE_DEMOTE;
-    case SVC_MODE_FIX_OFFLINE: return OPT_MODE_FIX_OFFLINE;
-    case SVC_MODE_REMOVE_DISKS: return OPT_MODE_REMOVE_DISKS;
-    default: return OPT_MODE_FULL;
+    case SVC_MODE_ADD_BROKERS: return SEARCH_MODE_ADD_BROKERS;
+    case SVC_MODE_REMOVE_BROKERS: return SEARCH_MODE_REMOVE_BROKERS;
+    case SVC_MODE_DEMOTE: return SEARCH_MODE_DEMOTE;
+    case SVC_MODE_FIX_OFFLINE: return SEARCH_MODE_FIX_OFFLINE;
+    case SVC_MODE_REMOVE_DISKS: return SEARCH_MODE_REMOVE_DISKS;
+    default: return SEARCH_MODE_FULL;
     }
 }
 
@@ -1057,7 +1057,7 @@ const struct config *svc_config(const struct svc *s)
     return s->cfg;
 }
 
-const struct opt_thresholds *svc_thresholds(const struct svc *s)
+const struct search_thresholds *svc_thresholds(const struct svc *s)
 {
     return &s->th;
 }

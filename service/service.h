@@ -29,7 +29,7 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "model/cluster.h"
-#include "optimizer/context.h"
+#include "search/context.h"
 
 /* One immutable model generation. */
 struct svc_gen {
@@ -114,7 +114,7 @@ struct svc_options {
     struct model_cluster *snapshot;
     const char *bootstrap;      /* live: the brokers; borrowed like kopts */
     const struct kafka_opts *kopts;
-    const struct opt_thresholds *th; /* the planner's thresholds (configuration laid over) */
+    const struct search_thresholds *th; /* the planner's thresholds (configuration laid over) */
     const char *state_dir;      /* NULL = cfg->executor.state_dir */
 };
 
@@ -138,7 +138,7 @@ struct svc_gen *svc_current(struct svc *s);
 const struct config *svc_config(const struct svc *s);
 const char *svc_state_dir(const struct svc *s);
 /* The planner's thresholds the service plans with (fixed for its life). */
-const struct opt_thresholds *svc_thresholds(const struct svc *s);
+const struct search_thresholds *svc_thresholds(const struct svc *s);
 
 /* Submits a rebalance (takes ownership of *req, which is emptied). Errors (task not created):
  * -EBUSY with http 429 (too many active tasks), -EEXIST with 409 (an execution is running,

@@ -5,7 +5,7 @@
 
 #include "goals/goal.h"
 #include "model/generate.h"
-#include "optimizer/lp.h"
+#include "search/lp.h"
 #include "optimizer/optimizer.h"
 #include "tests/harness.h"
 #include "tests/optimizer/build.h"
@@ -385,19 +385,19 @@ TEST(leader_lp_is_exact_and_minimal)
     int32_t ids[] = {1, 2, 1, 2, 1, 2, 1, 2, 2, 3, 2, 3};
     tb_topic(c, "t", 6, 2, ids, NULL);
     tb_finalize(c);
-    struct opt_thresholds th;
-    opt_thresholds_default(&th);
-    struct opt_ctx ctx;
-    opt_ctx_init(&ctx, model_cluster_clone(c), c, OPT_MODE_FULL, &th);
+    struct search_thresholds th;
+    search_thresholds_default(&th);
+    struct search_ctx ctx;
+    search_ctx_init(&ctx, model_cluster_clone(c), c, SEARCH_MODE_FULL, &th);
     double lo[3] = {2, 2, 2}, hi[3] = {2, 2, 2};
-    CHECK_INT_EQ(opt_lp_leaders(&ctx, lo, hi, 1), -E2BIG);
+    CHECK_INT_EQ(search_lp_leaders(&ctx, lo, hi, 1), -E2BIG);
     /* broker 3 must gain two and broker 1 shed two, on disjoint partitions: 4 is minimal */
-    CHECK_INT_EQ(opt_lp_leaders(&ctx, lo, hi, 100), 4);
+    CHECK_INT_EQ(search_lp_leaders(&ctx, lo, hi, 100), 4);
     for (int b = 0; b < 3; b++)
         CHECK_INT_EQ(ctx.bl[b].leaders, 2);
     double lo3[3] = {0, 0, 3}, hi3[3] = {6, 6, 6};
-    CHECK_INT_EQ(opt_lp_leaders(&ctx, lo3, hi3, 100), -EDOM); /* broker 3 follows only 2 */
-    opt_ctx_finish(&ctx);
+    CHECK_INT_EQ(search_lp_leaders(&ctx, lo3, hi3, 100), -EDOM); /* broker 3 follows only 2 */
+    search_ctx_finish(&ctx);
     model_cluster_destroy(c);
 }
 

@@ -252,7 +252,7 @@ TEST(remove_brokers_empties_them)
     tb_finalize(c);
     struct opt_request req;
     opt_request_init(&req);
-    req.mode = OPT_MODE_REMOVE_BROKERS;
+    req.mode = SEARCH_MODE_REMOVE_BROKERS;
     int32_t gone[] = {2};
     req.brokers = gone;
     req.nbrokers = 1;
@@ -290,7 +290,7 @@ TEST(add_brokers_moves_only_onto_new)
     tb_finalize(c);
     struct opt_request req;
     opt_request_init(&req);
-    req.mode = OPT_MODE_ADD_BROKERS;
+    req.mode = SEARCH_MODE_ADD_BROKERS;
     int32_t added[] = {4, 5, 6};
     req.brokers = added;
     req.nbrokers = 3;
@@ -326,7 +326,7 @@ static struct opt_result *add_sixth(double new_disk, struct model_cluster **ret_
     tb_finalize(c);
     struct opt_request req;
     opt_request_init(&req);
-    req.mode = OPT_MODE_ADD_BROKERS;
+    req.mode = SEARCH_MODE_ADD_BROKERS;
     int32_t added[] = {6};
     req.brokers = added;
     req.nbrokers = 1;
@@ -387,7 +387,7 @@ TEST(capacity_relief_in_remove_mode)
     tb_finalize(c);
     struct opt_request req;
     opt_request_init(&req);
-    req.mode = OPT_MODE_REMOVE_BROKERS;
+    req.mode = SEARCH_MODE_REMOVE_BROKERS;
     int32_t gone[] = {6};
     req.brokers = gone;
     req.nbrokers = 1;
@@ -447,7 +447,7 @@ TEST(bad_requests)
     CHECK_INT_EQ(opt_plan(c, &req, &res, &err), 0);
     opt_result_destroy(res);
     opt_request_init(&req);
-    req.mode = OPT_MODE_REMOVE_BROKERS;
+    req.mode = SEARCH_MODE_REMOVE_BROKERS;
     int32_t nope[] = {42};
     req.brokers = nope;
     req.nbrokers = 1;
@@ -503,7 +503,7 @@ TEST(dead_broker_is_evacuated)
     model_topology_refresh(c);
     struct opt_request req;
     opt_request_init(&req);
-    req.mode = OPT_MODE_FIX_OFFLINE;
+    req.mode = SEARCH_MODE_FIX_OFFLINE;
     struct opt_result *res = plan(c, &req);
     if (!res)
         return;
@@ -537,7 +537,7 @@ static int plan_disks(const struct model_cluster *c, const struct opt_disk_ref *
 {
     struct opt_request req;
     opt_request_init(&req);
-    req.mode = OPT_MODE_REMOVE_DISKS;
+    req.mode = SEARCH_MODE_REMOVE_DISKS;
     req.disks = disks;
     req.ndisks = n;
     return opt_plan(c, &req, res, err);
@@ -607,7 +607,7 @@ TEST(remove_disks_refusals)
     CHECK_INT_EQ(plan_disks(c, NULL, 0, &res, &err), -EINVAL);
     struct opt_request req;
     opt_request_init(&req);
-    req.mode = OPT_MODE_REMOVE_DISKS;
+    req.mode = SEARCH_MODE_REMOVE_DISKS;
     req.disks = one;
     req.ndisks = 1;
     const char *goals[] = {"RackAwareGoal"};
@@ -617,7 +617,7 @@ TEST(remove_disks_refusals)
     CHECK_STR_CONTAINS(err.msg, "goal 'RackAwareGoal' does not apply");
     req.goals = NULL;
     req.ngoals = 0;
-    req.mode = OPT_MODE_FULL;
+    req.mode = SEARCH_MODE_FULL;
     CHECK_INT_EQ(opt_plan(c, &req, &res, &err), -EINVAL);
     model_cluster_destroy(c);
 }
@@ -626,8 +626,8 @@ TEST(remove_disks_refusals)
  * configuration only overrides what a file gives). */
 TEST(threshold_defaults_are_cruise_controls)
 {
-    struct opt_thresholds th;
-    opt_thresholds_default(&th);
+    struct search_thresholds th;
+    search_thresholds_default(&th);
     CHECK_NEAR(th.balance[RES_DISK], 1.10, 1e-12);
     CHECK_NEAR(th.balance_margin, 0.9, 1e-12);
     CHECK_NEAR(th.capacity[RES_CPU], 0.7, 1e-12);

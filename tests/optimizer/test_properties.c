@@ -31,16 +31,16 @@ static void check_modes(const struct model_cluster *c, uint64_t seed)
         int32_t ids[4];
         int32_t nids = 0;
         if (mode == 1) {
-            req.mode = OPT_MODE_ADD_BROKERS;
+            req.mode = SEARCH_MODE_ADD_BROKERS;
             for (int32_t b = 0; b < c->nbrokers && nids < 4; b++)
                 if (c->brokers[b].flags & BROKER_NEW)
                     ids[nids++] = c->brokers[b].id;
         } else if (mode == 2) {
-            req.mode = OPT_MODE_REMOVE_BROKERS;
+            req.mode = SEARCH_MODE_REMOVE_BROKERS;
             ids[nids++] = c->brokers[(seed * 7) % 6].id;
             ids[nids++] = c->brokers[6 + (seed * 5) % 6].id;
         } else if (mode == 3) {
-            req.mode = OPT_MODE_FIX_OFFLINE;
+            req.mode = SEARCH_MODE_FIX_OFFLINE;
         }
         req.brokers = ids;
         req.nbrokers = nids;
@@ -169,7 +169,7 @@ TEST(foundation_acceptance_48_brokers_30k_replicas)
     opt_result_destroy(res);
     /* remove-brokers empties the named brokers */
     int32_t gone[] = {3, 17, 40};
-    req.mode = OPT_MODE_REMOVE_BROKERS;
+    req.mode = SEARCH_MODE_REMOVE_BROKERS;
     req.brokers = gone;
     req.nbrokers = 3;
     if (opt_plan(c, &req, &res, &err) != 0) {

@@ -1,5 +1,5 @@
 /* Exact subproblems on GLPK; see lp.h. */
-#include "optimizer/lp.h"
+#include "search/lp.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -8,7 +8,7 @@
 
 #include "common/alloc.h"
 
-int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, int64_t max_cols)
+int64_t search_lp_leaders(struct search_ctx *ctx, const double *lo, const double *hi, int64_t max_cols)
 {
     struct model_cluster *c = ctx->c;
     /* Only partitions touching a broker outside its band are free; the others keep their
@@ -38,7 +38,7 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
         int k = 0;
         for (int s = 0; s < part->rf; s++) {
             int64_t r = part->first_replica + s;
-            k += ctx->lead_ok[c->replicas[r].broker] && !opt_rep_must_move(ctx, r);
+            k += ctx->lead_ok[c->replicas[r].broker] && !search_rep_must_move(ctx, r);
         }
         ncols += k;
         nparts += k > 0;
@@ -86,7 +86,7 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
         for (int s = 0; s < part->rf; s++) {
             int64_t r = part->first_replica + s;
             int32_t b = c->replicas[r].broker;
-            if (!ctx->lead_ok[b] || opt_rep_must_move(ctx, r))
+            if (!ctx->lead_ok[b] || search_rep_must_move(ctx, r))
                 continue;
             if (!any) {
                 row++;
@@ -117,9 +117,9 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
     parm.meth = GLP_DUALP;
     /* The iteration limit keeps the outcome the same on every machine; the time limit is only
      * a backstop far above what the iteration limit allows on this one. */
-    int64_t it = OPT_LP_ITERATIONS_PER_ROW * (int64_t)(nparts + c->nbrokers) + 1000;
+    int64_t it = SEARCH_LP_ITERATIONS_PER_ROW * (int64_t)(nparts + c->nbrokers) + 1000;
     parm.it_lim = it > INT_MAX ? INT_MAX : (int)it;
-    parm.tm_lim = OPT_LP_TIME_LIMIT_MS;
+    parm.tm_lim = SEARCH_LP_TIME_LIMIT_MS;
     int rc = glp_simplex(lp, &parm);
     int64_t result;
     if (rc == GLP_ENOPFS || (rc == 0 && glp_get_status(lp) == GLP_NOFEAS)) {
@@ -133,9 +133,9 @@ int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, 
                 continue;
             int32_t p = col_part[k];
             int s = col_slot[k];
-            if (s == c->partitions[p].leader || !opt_leader_ok(ctx, p, s))
+            if (s == c->partitions[p].leader || !search_leader_ok(ctx, p, s))
                 continue;
-            opt_leader_apply(ctx, p, s);
+            search_leader_apply(ctx, p, s);
             result++;
         }
     }

@@ -1,14 +1,14 @@
-/* The optimizer's working state and the move primitives; see context.h. */
-#include "optimizer/context.h"
+/* The search's working state and the move primitives; see context.h. */
+#include "search/context.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
-#include "goals/goal.h"
+#include "search/goal_interface.h"
 
-void opt_thresholds_default(struct opt_thresholds *th)
+void search_thresholds_default(struct search_thresholds *th)
 {
     memset(th, 0, sizeof(*th));
     for (int r = 0; r < RES_COUNT; r++)
@@ -25,7 +25,7 @@ void opt_thresholds_default(struct opt_thresholds *th)
     th->min_topic_leaders = 1;
 }
 
-static void blist_add(struct opt_ctx *ctx, int32_t b, int64_t r)
+static void blist_add(struct search_ctx *ctx, int32_t b, int64_t r)
 {
     if (ctx->blist_n[b] == ctx->blist_cap[b]) {
         size_t cap = (size_t)ctx->blist_cap[b];
@@ -36,7 +36,7 @@ static void blist_add(struct opt_ctx *ctx, int32_t b, int64_t r)
     ctx->blist[b][ctx->blist_n[b]++] = (int32_t)r;
 }
 
-static void blist_remove(struct opt_ctx *ctx, int32_t b, int64_t r)
+static void blist_remove(struct search_ctx *ctx, int32_t b, int64_t r)
 {
     int32_t pos = ctx->rep_pos[r];
     assert(pos >= 0 && pos < ctx->blist_n[b] && ctx->blist[b][pos] == r);
@@ -46,9 +46,9 @@ static void blist_remove(struct opt_ctx *ctx, int32_t b, int64_t r)
     ctx->rep_pos[r] = -1;
 }
 
-void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
-                  const struct model_cluster *orig, enum opt_mode mode,
-                  const struct opt_thresholds *th)
+void search_ctx_init(struct search_ctx *ctx, struct model_cluster *work,
+                  const struct model_cluster *orig, enum search_mode mode,
+                  const struct search_thresholds *th)
 {
     memset(ctx, 0, sizeof(*ctx));
     struct model_cluster *c = work;
@@ -85,17 +85,17 @@ void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
     for (int32_t b = 0; b < c->nbrokers; b++) {
         uint32_t f = c->brokers[b].flags;
         ctx->recv_ok[b] = !(f & (BROKER_DEAD | BROKER_REMOVE | BROKER_EXCL_REPLICA));
-        ctx->dst_ok[b] = ctx->recv_ok[b] && mode != OPT_MODE_REMOVE_BROKERS &&
-                         mode != OPT_MODE_FIX_OFFLINE;
-        if (mode == OPT_MODE_ADD_BROKERS)
+        ctx->dst_ok[b] = ctx->recv_ok[b] && mode != SEARCH_MODE_REMOVE_BROKERS &&
+                         mode != SEARCH_MODE_FIX_OFFLINE;
+        if (mode == SEARCH_MODE_ADD_BROKERS)
             ctx->dst_ok[b] = ctx->dst_ok[b] && (f & BROKER_NEW);
-        if (mode == OPT_MODE_DEMOTE || mode == OPT_MODE_REMOVE_DISKS)
+        if (mode == SEARCH_MODE_DEMOTE || mode == SEARCH_MODE_REMOVE_DISKS)
             ctx->dst_ok[b] = false;
         ctx->lead_ok[b] = !(f & (BROKER_DEAD | BROKER_REMOVE | BROKER_EXCL_LEADER));
     }
 }
 
-void opt_ctx_finish(struct opt_ctx *ctx)
+void search_ctx_finish(struct search_ctx *ctx)
 {
     if (!ctx->c)
         return;
@@ -120,7 +120,7 @@ void opt_ctx_finish(struct opt_ctx *ctx)
     memset(ctx, 0, sizeof(*ctx));
 }
 
-void opt_ctx_topic_counts(struct opt_ctx *ctx)
+void search_ctx_topic_counts(struct search_ctx *ctx)
 {
     if (ctx->topic_count)
         return;
@@ -133,7 +133,7 @@ void opt_ctx_topic_counts(struct opt_ctx *ctx)
     }
 }
 
-int opt_locked_level(const struct opt_ctx *ctx)
+int search_locked_level(const struct search_ctx *ctx)
 {
     bool rack_goal = false;
     for (int i = 0; i < ctx->active; i++)
@@ -151,14 +151,14 @@ int opt_locked_level(const struct opt_ctx *ctx)
     return racks ? 2 : zones ? 1 : 0;
 }
 
-void opt_rep_load(const struct opt_ctx *ctx, int64_t r, double out[RES_COUNT])
+void search_rep_load(const struct search_ctx *ctx, int64_t r, double out[RES_COUNT])
 {
     int32_t p = ctx->rep_part[r];
-    int slot = opt_rep_slot(ctx, r);
+    int slot = search_rep_slot(ctx, r);
     model_replica_load(ctx->c, p, slot, ctx->c->partitions[p].leader == slot, out);
 }
 
-bool opt_rep_must_move(const struct opt_ctx *ctx, int64_t r)
+bool search_rep_must_move(const struct search_ctx *ctx, int64_t r)
 {
     const struct model_replica *rep = &ctx->c->replicas[r];
     const struct model_broker *b = &ctx->c->brokers[rep->broker];
@@ -167,7 +167,7 @@ bool opt_rep_must_move(const struct opt_ctx *ctx, int64_t r)
     return rep->dir >= 0 && ctx->c->disks[b->first_disk + rep->dir].offline;
 }
 
-bool opt_over_capacity(const struct opt_ctx *ctx, int32_t b)
+bool search_over_capacity(const struct search_ctx *ctx, int32_t b)
 {
     for (int k = 0; k < RES_COUNT; k++)
         if (ctx->bl[b].load[k] > ctx->th.capacity[k] * ctx->c->brokers[b].capacity[k])
@@ -175,35 +175,35 @@ bool opt_over_capacity(const struct opt_ctx *ctx, int32_t b)
     return false;
 }
 
-bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst)
+bool search_move_allowed(const struct search_ctx *ctx, int64_t r, int32_t dst)
 {
     const struct model_cluster *c = ctx->c;
     int32_t p = ctx->rep_part[r];
     int32_t src = c->replicas[r].broker;
-    if (src == dst || !ctx->recv_ok[dst] || ctx->mode == OPT_MODE_REMOVE_DISKS)
+    if (src == dst || !ctx->recv_ok[dst] || ctx->mode == SEARCH_MODE_REMOVE_DISKS)
         return false;
     if (model_partition_slot(c, p, dst) >= 0)
         return false;
-    if (opt_rep_must_move(ctx, r))
+    if (search_rep_must_move(ctx, r))
         return true;
     if (c->topics[c->partitions[p].topic].flags & TOPIC_EXCLUDED)
         return false;
-    if (ctx->mode == OPT_MODE_DEMOTE)
+    if (ctx->mode == SEARCH_MODE_DEMOTE)
         return false;
     /* Going home undoes an earlier move of this plan: it moves no data. */
     if (ctx->dst_ok[dst] || ctx->orig->replicas[r].broker == dst)
         return true;
     /* Hard limits hold in every mode: a broker above a capacity limit may shed replicas, in
      * add-brokers mode only onto the new brokers (dst_ok above; docs/cli.md promises that). */
-    if ((ctx->mode != OPT_MODE_ADD_BROKERS || ctx->shed_anywhere) && opt_over_capacity(ctx, src))
+    if ((ctx->mode != SEARCH_MODE_ADD_BROKERS || ctx->shed_anywhere) && search_over_capacity(ctx, src))
         return true;
-    int slot = opt_rep_slot(ctx, r);
+    int slot = search_rep_slot(ctx, r);
     return model_partition_rack_deficit_if(c, p, slot, dst) < ctx->deficit[p];
 }
 
-bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst)
+bool search_move_ok(const struct search_ctx *ctx, int64_t r, int32_t dst)
 {
-    if (!opt_move_allowed(ctx, r, dst))
+    if (!search_move_allowed(ctx, r, dst))
         return false;
     for (int i = 0; i < ctx->active; i++) {
         const struct goal *g = ctx->goals[i];
@@ -213,7 +213,7 @@ bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst)
     return true;
 }
 
-bool opt_pair_ok(const struct opt_ctx *ctx, int32_t src, int32_t dst)
+bool search_pair_ok(const struct search_ctx *ctx, int32_t src, int32_t dst)
 {
     for (int i = 0; i < ctx->active; i++) {
         const struct goal *g = ctx->goals[i];
@@ -223,13 +223,13 @@ bool opt_pair_ok(const struct opt_ctx *ctx, int32_t src, int32_t dst)
     return true;
 }
 
-bool opt_swap_ok(const struct opt_ctx *ctx, int64_t x, int64_t y)
+bool search_swap_ok(const struct search_ctx *ctx, int64_t x, int64_t y)
 {
     const struct model_cluster *c = ctx->c;
     int32_t a = c->replicas[x].broker, b = c->replicas[y].broker;
     if (ctx->rep_part[x] == ctx->rep_part[y] || a == b)
         return false;
-    if (!opt_move_allowed(ctx, x, b) || !opt_move_allowed(ctx, y, a))
+    if (!search_move_allowed(ctx, x, b) || !search_move_allowed(ctx, y, a))
         return false;
     for (int i = 0; i < ctx->active; i++) {
         const struct goal *g = ctx->goals[i];
@@ -244,7 +244,7 @@ bool opt_swap_ok(const struct opt_ctx *ctx, int64_t x, int64_t y)
     return true;
 }
 
-int16_t opt_best_dir(const struct opt_ctx *ctx, int32_t b)
+int16_t search_best_dir(const struct search_ctx *ctx, int32_t b)
 {
     const struct model_broker *br = &ctx->c->brokers[b];
     int16_t best = -1;
@@ -263,12 +263,12 @@ int16_t opt_best_dir(const struct opt_ctx *ctx, int32_t b)
     return best;
 }
 
-static void account(struct opt_ctx *ctx, int64_t r, int32_t b, int sign)
+static void account(struct search_ctx *ctx, int64_t r, int32_t b, int sign)
 {
     struct model_cluster *c = ctx->c;
     int32_t p = ctx->rep_part[r];
     const struct model_partition *part = &c->partitions[p];
-    int slot = opt_rep_slot(ctx, r);
+    int slot = search_rep_slot(ctx, r);
     bool leader = part->leader == slot;
     double load[RES_COUNT];
     model_replica_load(c, p, slot, leader, load);
@@ -287,7 +287,7 @@ static void account(struct opt_ctx *ctx, int64_t r, int32_t b, int sign)
         ctx->disk_used[c->brokers[b].first_disk + rep->dir] += sign * (double)rep->size;
 }
 
-void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
+void search_move_apply(struct search_ctx *ctx, int64_t r, int32_t dst)
 {
     struct model_cluster *c = ctx->c;
     int32_t src = c->replicas[r].broker;
@@ -306,8 +306,8 @@ void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
     }
     /* A replica coming back to the broker it started on returns to its own log dir: no copy. */
     const struct model_replica *was = &ctx->orig->replicas[r];
-    int16_t dir = was->broker == dst && was->dir >= 0 ? was->dir : opt_best_dir(ctx, dst);
-    model_replica_move(c, ctx->rep_part[r], opt_rep_slot(ctx, r), dst, dir);
+    int16_t dir = was->broker == dst && was->dir >= 0 ? was->dir : search_best_dir(ctx, dst);
+    model_replica_move(c, ctx->rep_part[r], search_rep_slot(ctx, r), dst, dir);
     account(ctx, r, dst, +1);
     blist_add(ctx, dst, r);
     ctx->deficit[ctx->rep_part[r]] = (int8_t)model_partition_rack_deficit(c, ctx->rep_part[r]);
@@ -317,7 +317,7 @@ void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst)
     ctx->changes++;
 }
 
-void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir)
+void search_dir_apply(struct search_ctx *ctx, int64_t r, int16_t dir)
 {
     struct model_cluster *c = ctx->c;
     int32_t b = c->replicas[r].broker;
@@ -328,14 +328,14 @@ void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir)
     ctx->changes++;
 }
 
-bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot)
+bool search_leader_ok(const struct search_ctx *ctx, int32_t p, int slot)
 {
     const struct model_cluster *c = ctx->c;
     const struct model_partition *part = &c->partitions[p];
     if (slot == part->leader || slot < 0 || slot >= part->rf)
         return false;
     int64_t r = part->first_replica + slot;
-    if (!ctx->lead_ok[c->replicas[r].broker] || opt_rep_must_move(ctx, r))
+    if (!ctx->lead_ok[c->replicas[r].broker] || search_rep_must_move(ctx, r))
         return false;
     for (int i = 0; i < ctx->active; i++) {
         const struct goal *g = ctx->goals[i];
@@ -345,7 +345,7 @@ bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot)
     return true;
 }
 
-void opt_slots_swap(struct opt_ctx *ctx, int32_t p, int a, int b)
+void search_slots_swap(struct search_ctx *ctx, int32_t p, int a, int b)
 {
     struct model_cluster *c = ctx->c;
     int64_t ra = c->partitions[p].first_replica + a, rb = c->partitions[p].first_replica + b;
@@ -361,7 +361,7 @@ void opt_slots_swap(struct opt_ctx *ctx, int32_t p, int a, int b)
     ctx->bversion[bb]++;
 }
 
-void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot)
+void search_leader_apply(struct search_ctx *ctx, int32_t p, int slot)
 {
     struct model_cluster *c = ctx->c;
     struct model_partition *part = &c->partitions[p];

@@ -10,21 +10,21 @@
  * The LP is solved only when it is small enough (at most max_cols columns) and within an
  * iteration limit (a time limit backs it up); otherwise, or when GLPK fails or proves the bands infeasible, the caller keeps its
  * greedy result. Single-threaded; no I/O. */
-#ifndef OPTIMIZER_LP_H
-#define OPTIMIZER_LP_H
+#ifndef SEARCH_LP_H
+#define SEARCH_LP_H
 
 #include <stdint.h>
 
-#include "optimizer/context.h"
+#include "search/context.h"
 
-#define OPT_LP_LEADER_MAX_COLS 12000
-#define OPT_LP_ITERATIONS_PER_ROW 20 /* simplex iterations allowed per row (deterministic) */
-#define OPT_LP_TIME_LIMIT_MS 5000     /* backstop only */
+#define SEARCH_LP_LEADER_MAX_COLS 12000
+#define SEARCH_LP_ITERATIONS_PER_ROW 20 /* simplex iterations allowed per row (deterministic) */
+#define SEARCH_LP_TIME_LIMIT_MS 5000     /* backstop only */
 
-/* Solves the leader LP and applies its changes with opt_leader_apply, each one checked with
- * opt_leader_ok (so earlier goals still judge them). Returns the number of leadership changes
+/* Solves the leader LP and applies its changes with search_leader_apply, each one checked with
+ * search_leader_ok (so earlier goals still judge them). Returns the number of leadership changes
  * applied, or a negative errno: -E2BIG too large, -EDOM infeasible bands, -EIO solver failure
  * or time limit. */
-int64_t opt_lp_leaders(struct opt_ctx *ctx, const double *lo, const double *hi, int64_t max_cols);
+int64_t search_lp_leaders(struct search_ctx *ctx, const double *lo, const double *hi, int64_t max_cols);
 
 #endif

@@ -1,15 +1,17 @@
-/* The optimizer's working state: the cluster being changed, its loads kept in step with every
- * move, per-broker replica lists, and the acceptance rule "a later goal never breaks an
- * earlier one". Goals (goals/) see the cluster only through this context.
+/* The search's working state (module search/, below goals/ and optimizer/): the cluster being
+ * changed, its loads kept in step with every move, per-broker replica lists, and the acceptance
+ * rule "a later goal never breaks an earlier one", asked of the goals through the interface in
+ * search/goal_interface.h. Goals (goals/) see the cluster only through this context; the
+ * optimizer (optimizer/) drives them over it.
  *
  * Replicas are named by their global index r in cluster->replicas (their slot never changes
  * while planning; a move changes only the replica's broker and dir). rep_part[r] gives the
- * partition. Every move and leadership change goes through opt_move_apply/opt_leader_apply so
- * the loads, the lists and the per-goal caches stay exact.
+ * partition. Every move and leadership change goes through search_move_apply and
+ * search_leader_apply so the loads, the lists and the per-goal caches stay exact.
  *
  * No I/O, no logging; single-threaded. */
-#ifndef OPTIMIZER_CONTEXT_H
-#define OPTIMIZER_CONTEXT_H
+#ifndef SEARCH_CONTEXT_H
+#define SEARCH_CONTEXT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,18 +19,18 @@
 #include "common/error.h"
 #include "model/cluster.h"
 
-enum opt_mode {
-    OPT_MODE_FULL = 0,
-    OPT_MODE_ADD_BROKERS,    /* replicas move only onto the named (new) brokers */
-    OPT_MODE_REMOVE_BROKERS, /* only replicas on the named brokers move; they end empty */
-    OPT_MODE_DEMOTE,         /* leadership off the named brokers; no replica moves */
-    OPT_MODE_FIX_OFFLINE,    /* only offline replicas (dead brokers, offline dirs) move */
-    OPT_MODE_REMOVE_DISKS,   /* replicas leave the named log dirs for their broker's other
+enum search_mode {
+    SEARCH_MODE_FULL = 0,
+    SEARCH_MODE_ADD_BROKERS,    /* replicas move only onto the named (new) brokers */
+    SEARCH_MODE_REMOVE_BROKERS, /* only replicas on the named brokers move; they end empty */
+    SEARCH_MODE_DEMOTE,         /* leadership off the named brokers; no replica moves */
+    SEARCH_MODE_FIX_OFFLINE,    /* only offline replicas (dead brokers, offline dirs) move */
+    SEARCH_MODE_REMOVE_DISKS,   /* replicas leave the named log dirs for their broker's other
                                 dirs; only intra-broker moves */
 };
 
-/* Thresholds with Cruise Control's meaning and defaults (see opt_thresholds_default). */
-struct opt_thresholds {
+/* Thresholds with Cruise Control's meaning and defaults (see search_thresholds_default). */
+struct search_thresholds {
     double balance[RES_COUNT];      /* 1.10: allowed max/avg utilisation ratio */
     double balance_margin;          /* 0.9: the band actually aimed at is 1 +- (t-1)*margin */
     double capacity[RES_COUNT];     /* cpu 0.7, nw 0.8, disk 0.8 of capacity */
@@ -43,15 +45,15 @@ struct opt_thresholds {
                                        Control does; true: leaders' replication bytes out too */
 };
 
-void opt_thresholds_default(struct opt_thresholds *th);
+void search_thresholds_default(struct search_thresholds *th);
 
 struct goal;
 
-struct opt_ctx {
+struct search_ctx {
     struct model_cluster *c;          /* the cluster being planned (a clone) */
     const struct model_cluster *orig; /* before planning */
-    enum opt_mode mode;
-    struct opt_thresholds th;
+    enum search_mode mode;
+    struct search_thresholds th;
 
     struct model_broker_load *bl;     /* per broker, kept exact */
     double *disk_used;                /* per log dir, kept exact */
@@ -71,7 +73,7 @@ struct opt_ctx {
     bool shed_anywhere;
 
     /* Per topic per broker replica counts, [t * nbrokers + b]; NULL until a goal asks for them
-     * with opt_ctx_topic_counts(), then kept exact by every move. */
+     * with search_ctx_topic_counts(), then kept exact by every move. */
     int32_t *topic_count;
     /* Topics MinTopicLeadersPerBrokerGoal applies to (NULL = none). */
     bool *min_leader_topics;
@@ -86,31 +88,31 @@ struct opt_ctx {
     int64_t leader_moves_applied;
 };
 
-/* Builds the context over cluster `work` (taken over: destroyed by opt_ctx_finish). */
-void opt_ctx_init(struct opt_ctx *ctx, struct model_cluster *work,
-                  const struct model_cluster *orig, enum opt_mode mode,
-                  const struct opt_thresholds *th);
-void opt_ctx_finish(struct opt_ctx *ctx);
+/* Builds the context over cluster `work` (taken over: destroyed by search_ctx_finish). */
+void search_ctx_init(struct search_ctx *ctx, struct model_cluster *work,
+                  const struct model_cluster *orig, enum search_mode mode,
+                  const struct search_thresholds *th);
+void search_ctx_finish(struct search_ctx *ctx);
 /* How finely replica moves are confined under the goals already optimized: 2 when a rack goal
  * ran and every movable partition has exactly one replica per usable rack (no move can change
  * a rack's share), 1 when the same holds for zones, 0 otherwise. Disk, network-in and
  * replica-count targets are then per rack or per zone. */
-int opt_locked_level(const struct opt_ctx *ctx);
+int search_locked_level(const struct search_ctx *ctx);
 /* Builds the per-topic broker counts if they are not there yet. */
-void opt_ctx_topic_counts(struct opt_ctx *ctx);
+void search_ctx_topic_counts(struct search_ctx *ctx);
 
-static inline int opt_rep_slot(const struct opt_ctx *ctx, int64_t r)
+static inline int search_rep_slot(const struct search_ctx *ctx, int64_t r)
 {
     return (int)(r - ctx->c->partitions[ctx->rep_part[r]].first_replica);
 }
-static inline bool opt_rep_is_leader(const struct opt_ctx *ctx, int64_t r)
+static inline bool search_rep_is_leader(const struct search_ctx *ctx, int64_t r)
 {
-    return ctx->c->partitions[ctx->rep_part[r]].leader == opt_rep_slot(ctx, r);
+    return ctx->c->partitions[ctx->rep_part[r]].leader == search_rep_slot(ctx, r);
 }
 /* Load of replica r on whichever broker holds it (leader or follower as it is now). */
-void opt_rep_load(const struct opt_ctx *ctx, int64_t r, double out[RES_COUNT]);
+void search_rep_load(const struct search_ctx *ctx, int64_t r, double out[RES_COUNT]);
 /* Utilisation of broker b for resource res (load / capacity). */
-static inline double opt_util(const struct opt_ctx *ctx, int32_t b, int res)
+static inline double search_util(const struct search_ctx *ctx, int32_t b, int res)
 {
     return ctx->bl[b].load[res] / ctx->c->brokers[b].capacity[res];
 }
@@ -124,35 +126,35 @@ static inline double opt_util(const struct opt_ctx *ctx, int32_t b, int res)
  * capacity limit (hard goals hold; in add-brokers mode the new brokers take that load, and
  * old brokers only what the new ones cannot: shed_anywhere).
  * Replicas of excluded topics move only when they must. Does not ask the goals. */
-bool opt_move_allowed(const struct opt_ctx *ctx, int64_t r, int32_t dst);
+bool search_move_allowed(const struct search_ctx *ctx, int64_t r, int32_t dst);
 /* Whether broker b's load exceeds a capacity threshold in any resource. */
-bool opt_over_capacity(const struct opt_ctx *ctx, int32_t b);
-/* opt_move_allowed plus every active goal's accept_move. */
-bool opt_move_ok(const struct opt_ctx *ctx, int64_t r, int32_t dst);
+bool search_over_capacity(const struct search_ctx *ctx, int32_t b);
+/* search_move_allowed plus every active goal's accept_move. */
+bool search_move_ok(const struct search_ctx *ctx, int64_t r, int32_t dst);
 /* Could a replica of src move to dst as far as the active goals' broker-level conditions
- * (accept_pair) go? False means opt_move_ok refuses every replica of src for dst; it stays
+ * (accept_pair) go? False means search_move_ok refuses every replica of src for dst; it stays
  * false while src only loses and dst only gains replicas. */
-bool opt_pair_ok(const struct opt_ctx *ctx, int32_t src, int32_t dst);
+bool search_pair_ok(const struct search_ctx *ctx, int32_t src, int32_t dst);
 /* May replica x move to y's broker while y moves to x's broker? Structure for both moves,
  * then every active goal judges the swap as one change (accept_swap, or both moves alone). */
-bool opt_swap_ok(const struct opt_ctx *ctx, int64_t x, int64_t y);
+bool search_swap_ok(const struct search_ctx *ctx, int64_t x, int64_t y);
 /* Applies the move; picks dst's least used log dir. */
-void opt_move_apply(struct opt_ctx *ctx, int64_t r, int32_t dst);
+void search_move_apply(struct search_ctx *ctx, int64_t r, int32_t dst);
 /* Applies a move into a named log dir of the same broker (intra-broker). */
-void opt_dir_apply(struct opt_ctx *ctx, int64_t r, int16_t dir);
+void search_dir_apply(struct search_ctx *ctx, int64_t r, int16_t dir);
 
 /* May leadership of partition p go to `slot`? (lead_ok, replica online, active goals.) */
-bool opt_leader_ok(const struct opt_ctx *ctx, int32_t p, int slot);
+bool search_leader_ok(const struct search_ctx *ctx, int32_t p, int slot);
 /* Swaps slots a and b of p's replica list (preference order; the leader follows its replica),
  * keeping the per-broker replica lists exact. Loads do not change. */
-void opt_slots_swap(struct opt_ctx *ctx, int32_t p, int a, int b);
-void opt_leader_apply(struct opt_ctx *ctx, int32_t p, int slot);
+void search_slots_swap(struct search_ctx *ctx, int32_t p, int a, int b);
+void search_leader_apply(struct search_ctx *ctx, int32_t p, int slot);
 
 /* True when the replica must leave its broker (dead broker, offline dir, removed broker). */
-bool opt_rep_must_move(const struct opt_ctx *ctx, int64_t r);
+bool search_rep_must_move(const struct search_ctx *ctx, int64_t r);
 
 /* The least-used (by utilisation) log dir of broker b that is online and not being removed;
  * -1 if none. */
-int16_t opt_best_dir(const struct opt_ctx *ctx, int32_t b);
+int16_t search_best_dir(const struct search_ctx *ctx, int32_t b);
 
 #endif
