@@ -51,7 +51,7 @@ static int want_ints(const cJSON *v, const char *name, int32_t **ret, int *ret_n
     const cJSON *it;
     cJSON_ArrayForEach(it, v)
     {
-        long x;
+        long x = 0; /* want_int sets it on success; gcc -O3 cannot see that */
         if (want_int(it, name, 0, INT32_MAX, &x, err) < 0) {
             free(ids);
             return err->code;
@@ -100,7 +100,7 @@ static int parse_fields(const cJSON *spec, struct rb_spec *s, struct error *err)
     cJSON_ArrayForEach(it, spec)
     {
         const char *k = it->string;
-        long x;
+        long x = 0; /* want_int sets it on success; gcc -O3 cannot see that */
         int rc = 0;
         if (!strcmp(k, "mode")) {
             static const struct {
