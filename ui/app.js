@@ -532,11 +532,12 @@ async function pageRebalances(root, seq) {
     const cond = (st.conditions || []).find((x) => x.status === 'True') || {};
     const buttons = el('td');
     const state = krState(r);
-    if (can('ADMIN') && state === 'ProposalReady') buttons.append(el('button', { onclick: act(name, 'approve') }, 'approve'));
-    if (can('USER')) buttons.append(' ', el('button', { onclick: act(name, 'refresh') }, 'refresh'));
+    if (can('ADMIN') && state === 'ProposalReady')
+      buttons.append(el('button', { 'data-verb': 'approve', onclick: act(name, 'approve') }, 'approve'));
+    if (can('USER')) buttons.append(' ', el('button', { 'data-verb': 'refresh', onclick: act(name, 'refresh') }, 'refresh'));
     if (can('ADMIN') && (state === 'Rebalancing' || state === 'PendingProposal'))
-      buttons.append(' ', el('button', { class: 'danger', onclick: act(name, 'stop') }, 'stop'));
-    t.append(el('tr', null, el('td', null, name), el('td', null, state),
+      buttons.append(' ', el('button', { class: 'danger', 'data-verb': 'stop', onclick: act(name, 'stop') }, 'stop'));
+    t.append(el('tr', { 'data-name': name, 'data-state': state }, el('td', null, name), el('td', null, state),
       el('td', null, (r.spec || {}).mode || 'full'), el('td', { class: 'num' }, opt.numReplicaMovements ?? '-'),
       el('td', { class: 'num' }, opt.dataToMoveMB !== undefined ? opt.dataToMoveMB + ' MB' : '-'),
       el('td', null, cond.message || ''), buttons));
