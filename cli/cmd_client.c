@@ -207,7 +207,9 @@ static void print_proposal(FILE *out, const cJSON *res)
             jnum(s, "onDemandBalancednessScoreAfter"));
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItem(res, "goalSummary"))
-        fprintf(out, "  %-40s %s\n", jstr(g, "goal"), jstr(g, "status"));
+        fprintf(out, "  %-40s %-9s violations %.0f -> %.0f %s\n", jstr(g, "goal"),
+                jstr(g, "status"), jnum(g, "violationsBefore"), jnum(g, "violationsAfter"),
+                jstr(g, "violationUnit"));
 }
 
 /* Common options: --server, --user, --password-file, --cacert. 1 when consumed. */

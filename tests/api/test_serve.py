@@ -244,6 +244,13 @@ def main(d):
            "--output-json", out_json)
     check("ballast rebalance --server --dry-run", p.returncode == 0 and "proposal " in p.stdout
           and json.load(open(out_json)).get("proposalId"), p.stdout + p.stderr)
+    if p.returncode == 0:
+        want = ["  %-40s %-9s violations %d -> %d %s" % (g["goal"], g["status"],
+                                                        g["violationsBefore"],
+                                                        g["violationsAfter"], g["violationUnit"])
+                for g in json.load(open(out_json))["goalSummary"]]
+        check("ballast rebalance --server prints each goal's violations before -> after",
+              want and all(w in p.stdout.splitlines() for w in want), (want, p.stdout))
     p = sh(BIN, "rebalance", "--server", f"https://127.0.0.1:{port}", "--cacert", ca, "--user",
            "alice", "--password-file", pwfile, "--goals", "Nope")
     check("ballast rebalance --server: a refusal is exit 1 with the message",
