@@ -38,8 +38,11 @@ void cmd_execute_help(FILE *out)
             "                          PrioritizeSmallReplicaMovementStrategy,\n"
             "                          PostponeUrpReplicaMovementStrategy,\n"
             "                          BaseReplicaMovementStrategy (chained; Base breaks ties)\n"
-            "  --task-timeout S        a move not finished after S seconds is cancelled and\n"
-            "                          reported (default: executor.taskTimeoutMs, none)\n"
+            "  --task-timeout S|auto   a move not finished after S seconds is cancelled (its\n"
+            "                          replicas put back) and reported; auto (the default,\n"
+            "                          executor.taskTimeoutMs 0): 3x its copy time at its share\n"
+            "                          of the throttle, at least executor.taskTimeoutFloorMs\n"
+            "                          (10 min); announced at half the time\n"
             "  --poll-interval S       how often progress is checked (default %g)\n"
             "  --foreign MODE          plan partitions with another tool's reassignment in\n"
             "                          progress: skip (default; reported), wait (move them once\n"
@@ -144,7 +147,12 @@ int cmd_execute(int argc, char **argv)
         case 'l': rc = parse_int("--leader-concurrency", optarg, 1, 1000000, &leaders); break;
         case 'C': rc = parse_int("--cluster-concurrency", optarg, 1, 1000000, &cluster); break;
         case 's': strategy = optarg; break;
-        case 'o': rc = parse_seconds("--task-timeout", optarg, 0, &task_timeout); break;
+        case 'o':
+            if (strcmp(optarg, "auto") == 0)
+                task_timeout = 0;
+            else
+                rc = parse_seconds("--task-timeout", optarg, 0, &task_timeout);
+            break;
         case 'p': rc = parse_seconds("--poll-interval", optarg, 0.05, &poll); break;
         case 'r': resume = true; break;
         case 'x': cancel = true; break;
@@ -200,6 +208,9 @@ int cmd_execute(int argc, char **argv)
     o.log_dir_throttle = resume ? -1 : 0;
     o.task_timeout_ms = task_timeout >= 0 ? (int64_t)(task_timeout * 1000)
                         : resume ? -1 : cfg->executor.task_timeout_ms;
+    o.task_timeout_floor_ms = resume ? 0
+                              : ce->task_timeout_floor_ms ? ce->task_timeout_floor_ms
+                                                          : o.task_timeout_floor_ms;
     o.poll_s = poll > 0 ? poll : resume ? 0
                : ce->poll_interval_ms ? ce->poll_interval_ms / 1000.0 : o.poll_s;
     if (!resume) {

@@ -569,6 +569,12 @@ static int executor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_nod
         e->task_timeout_ms = (int64_t)d;
         return rc;
     }
+    if (!strcmp(key, "taskTimeoutFloorMs")) {
+        double d;
+        int rc = get_number(p, v, key, 1000, 1e12, &d);
+        e->task_timeout_floor_ms = (int64_t)d;
+        return rc;
+    }
     if (!strcmp(key, "logDirThrottle"))
         return get_bytes(p, v, key, true, &e->log_dir_throttle);
     if (!strcmp(key, "replicaMovementStrategies"))
@@ -586,7 +592,7 @@ static int executor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_nod
     return failn(p, k, "unknown key '%s' in executor (concurrentPartitionMovementsPerBroker, "
                  "concurrentIntraBrokerPartitionMovements, concurrentLeaderMovements, "
                  "maxClusterPartitionMovements, replicationThrottle, logDirThrottle, "
-                 "stateDir, taskTimeoutMs, replicaMovementStrategies, "
+                 "stateDir, taskTimeoutMs, taskTimeoutFloorMs, replicaMovementStrategies, "
                  "foreignReassignments, pollIntervalMs)", key);
 }
 

@@ -57,7 +57,8 @@ struct config_executor {
     int32_t max_cluster_partition_movements;
     double replication_throttle;                        /* bytes/s; 0 = none */
     char *state_dir;                                    /* "./ballast-state" */
-    int64_t task_timeout_ms;                            /* per move, 0 = none */
+    int64_t task_timeout_ms;        /* per move; 0 = automatic (exec_task_timeout_s) */
+    int64_t task_timeout_floor_ms;  /* the automatic timeout's floor; 0 = the executor's */
     double log_dir_throttle;                            /* bytes/s; 0 = none */
     char *strategies;            /* comma list of movement strategies, NULL = base */
     char *foreign;               /* skip | wait | cancel ("skip") */

@@ -63,6 +63,22 @@ void exec_options_default(struct exec_options *o)
     o->leader_batch = 1000;
     o->cluster_cap = 1250;
     o->poll_s = 1.0;
+    o->task_timeout_floor_ms = EXEC_DEFAULT_TIMEOUT_FLOOR_MS;
+}
+
+double exec_task_timeout_s(const struct exec_options *o, const struct exec_task *t)
+{
+    if (o->task_timeout_ms > 0)
+        return (double)o->task_timeout_ms / 1000.0;
+    bool intra = t->type == EXEC_INTRA;
+    double rate = intra ? o->log_dir_throttle : o->throttle;
+    int share = intra ? o->intra_per_broker : o->per_broker;
+    if (rate <= 0)
+        rate = EXEC_UNTHROTTLED_RATE;
+    double expect = (double)t->size * (share > 0 ? share : 1) / rate;
+    double floor_s = (double)(o->task_timeout_floor_ms > 0 ? o->task_timeout_floor_ms
+                                                           : EXEC_DEFAULT_TIMEOUT_FLOOR_MS) / 1000.0;
+    return EXEC_TIMEOUT_FACTOR * expect > floor_s ? EXEC_TIMEOUT_FACTOR * expect : floor_s;
 }
 
 /* Kafka keeps a throttle as a long: at least 1 B/s (0 would stop replication) and at most
@@ -84,6 +100,9 @@ int exec_options_check(const struct exec_options *o, struct error *err)
         rc = exec_rate_check("log-dir throttle", o->log_dir_throttle, err);
     if (rc == 0)
         rc = exec_strategies_check(o->strategies, err);
+    if (rc == 0 && o->task_timeout_floor_ms != 0 && o->task_timeout_floor_ms < 1000)
+        rc = error_set(err, -EINVAL, "task timeout floor %lld ms: must be at least 1000 ms "
+                       "(0: the default)", (long long)o->task_timeout_floor_ms);
     return rc;
 }
 
@@ -483,6 +502,8 @@ static void merge_options(struct exec_options *m, const struct exec_options *o)
         m->cluster_cap = o->cluster_cap;
     if (o->task_timeout_ms >= 0)
         m->task_timeout_ms = o->task_timeout_ms;
+    if (o->task_timeout_floor_ms > 0)
+        m->task_timeout_floor_ms = o->task_timeout_floor_ms;
     if (o->poll_s > 0)
         m->poll_s = o->poll_s;
     if (o->strategies)

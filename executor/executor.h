@@ -39,6 +39,7 @@ struct exec_task {
     bool urp;       /* under-replicated when the execution started */
     int64_t order;  /* position in the plan */
     double started; /* wall-clock seconds when sent */
+    bool overdue;   /* announced as late (not journaled: a resume announces it again) */
     double finished; /* wall-clock seconds when seen done */
     char *throttled_leaders, *throttled_followers; /* "p:b,..." entries Ballast added */
     char *error;
@@ -88,7 +89,8 @@ struct exec_options {
     int intra_per_broker;       /* concurrent intra-broker moves per broker (2) */
     int leader_batch;           /* leader movements per batch (1000) */
     int cluster_cap;            /* concurrent inter-broker moves cluster-wide (1250) */
-    int64_t task_timeout_ms;    /* per move; 0 = none */
+    int64_t task_timeout_ms;    /* per move; 0 = automatic (exec_task_timeout_s) */
+    int64_t task_timeout_floor_ms; /* the automatic timeout's least value; 0 = the default */
     double poll_s;              /* polling interval (1 s) */
     char *strategies;           /* comma list of strategy names; NULL = base */
     bool cancel_on_resume;      /* resume cancels adopted moves instead of finishing them */
@@ -99,8 +101,22 @@ struct exec_options {
     struct exec_control *control; /* changes while running; NULL = none (borrowed) */
 };
 
+/* The automatic task timeout's floor: 10 minutes, as long as a move waits for a broker that
+ * is down. */
+#define EXEC_DEFAULT_TIMEOUT_FLOOR_MS 600000
+/* The automatic timeout allows a move this many times its expected copy time ... */
+#define EXEC_TIMEOUT_FACTOR 3.0
+/* ... which, without a throttle, assumes brokers copy at this rate (bytes/s). */
+#define EXEC_UNTHROTTLED_RATE 50e6
+
 /* Fills Cruise Control's defaults. */
 void exec_options_default(struct exec_options *o);
+/* The seconds task t may stay in flight before it is cancelled and failed: o's fixed
+ * timeout, or automatically the larger of the floor and EXEC_TIMEOUT_FACTOR times the time
+ * the partition takes to copy at its share of the throttle (the broker's throttle shared by
+ * the moves each broker may run at once; log-dir moves: the log-dir throttle and their own
+ * concurrency). */
+double exec_task_timeout_s(const struct exec_options *o, const struct exec_task *t);
 /* Checks a comma list of strategy names (short or fully qualified). */
 int exec_strategies_check(const char *list, struct error *err);
 /* A throttle Kafka can keep: 0 (none) or 1 B/s .. 2^63 B/s; errors name `what`. */

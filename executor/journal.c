@@ -160,6 +160,7 @@ static cJSON *header_json(const struct exec_journal *j)
     cJSON_AddNumberToObject(o, "leaderBatch", j->opts.leader_batch);
     cJSON_AddNumberToObject(o, "clusterCap", j->opts.cluster_cap);
     cJSON_AddNumberToObject(o, "taskTimeoutMs", (double)j->opts.task_timeout_ms);
+    cJSON_AddNumberToObject(o, "taskTimeoutFloorMs", (double)j->opts.task_timeout_floor_ms);
     cJSON_AddNumberToObject(o, "pollS", j->opts.poll_s);
     add_str(o, "strategies", j->opts.strategies);
     cJSON_AddNumberToObject(o, "foreign", j->opts.foreign);
@@ -591,6 +592,8 @@ static int read_header(const cJSON *root, struct exec_journal *j, struct error *
               (rc = opt_num(o, "pollS", "options", 0.001, 3600, &p->poll_s, err)) < 0 ||
               (rc = opt_int(o, "taskTimeoutMs", "options", 0, MAX_BYTES_FIELD,
                             &p->task_timeout_ms, err)) < 0 ||
+              (rc = opt_int(o, "taskTimeoutFloorMs", "options", 1, MAX_BYTES_FIELD,
+                            &p->task_timeout_floor_ms, err)) < 0 ||
               (rc = opt_str(o, "strategies", "options", &p->strategies, err)) < 0))
         return rc;
     v = p->foreign;

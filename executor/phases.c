@@ -346,9 +346,31 @@ static int32_t down_target(const struct exec *x, const struct exec_task *t, doub
     return -1;
 }
 
-/* Marks in-flight moves the cluster no longer lists done; fails and cancels those past the
- * task timeout, and those waiting for a broker down for EXEC_DOWN_TIMEOUT_S; says which
- * moves wait for a broker that is down. */
+/* Says once, in the log and the progress output, that tk (in flight for `el` s) is past half
+ * its timeout and when it will be cancelled. */
+static void announce_overdue(struct exec *x, struct exec_task *tk, double el, double limit)
+{
+    if (tk->overdue || el < limit / 2)
+        return;
+    tk->overdue = true;
+    char *msg = xasprintf("%s-%d has been in flight for %.0f s; it is cancelled and its replicas "
+                          "put back if it has not finished after %.0f s (%s)", tk->topic,
+                          tk->partition, el, limit,
+                          x->o->task_timeout_ms > 0 ? "--task-timeout"
+                                                    : "automatic task timeout: see "
+                                                      "executor.taskTimeoutMs");
+    log_warn("%s", msg);
+    if (x->o->progress && !x->o->tty) {
+        fprintf(x->o->progress, "late: %s\n", msg);
+        fflush(x->o->progress);
+    }
+    free(msg);
+}
+
+/* Marks in-flight moves the cluster no longer lists done; fails and cancels those past their
+ * task timeout (exec_task_timeout_s, announced at half of it), and those waiting for a broker
+ * down for EXEC_DOWN_TIMEOUT_S; says which moves wait for a broker that is down (for those
+ * the down-broker rule replaces the automatic timeout). */
 static void poll_moves(struct exec *x, enum exec_type type)
 {
     double t = exec_now(x);
@@ -375,8 +397,11 @@ static void poll_moves(struct exec *x, enum exec_type type)
         }
         double since = 0;
         int32_t down = down_target(x, tk, &since);
-        bool timed_out = x->o->task_timeout_ms > 0 &&
-                         (t - tk->started) * 1000.0 > (double)x->o->task_timeout_ms;
+        double limit = exec_task_timeout_s(x->o, tk), el = t - tk->started;
+        bool fixed = x->o->task_timeout_ms > 0;
+        if (down < 0 || fixed)
+            announce_overdue(x, tk, el, limit);
+        bool timed_out = (down < 0 || fixed) && el > limit;
         if (down >= 0 && !timed_out && t - since < EXEC_DOWN_TIMEOUT_S) {
             if (checked) /* once per check */
                 log_warn("%s-%d waits for broker %d, which has been down for %.0f s (moves "
@@ -550,9 +575,13 @@ int exec_run_intra(struct exec *x, struct error *err)
                 int b = exec_broker_index(x, tk->broker);
                 if (b >= 0)
                     per_broker[b]++;
-                if (x->o->task_timeout_ms > 0 &&
-                    (t - tk->started) * 1000.0 > (double)x->o->task_timeout_ms)
-                    exec_fail_task(tk, "", "the log-dir move did not finish in time");
+                double limit = exec_task_timeout_s(x->o, tk), el = t - tk->started;
+                announce_overdue(x, tk, el, limit);
+                if (el > limit) {
+                    char *why = xasprintf("the log-dir move did not finish in %.0f s", limit);
+                    exec_fail_task(tk, "", why);
+                    free(why);
+                }
             }
         }
         model_cluster_destroy(c);

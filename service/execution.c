@@ -157,6 +157,8 @@ static void options_from(struct svc *s, const struct svc_request *req, struct ex
     o->throttle = req && req->throttle >= 0 ? req->throttle : e->replication_throttle;
     o->log_dir_throttle = e->log_dir_throttle;
     o->task_timeout_ms = e->task_timeout_ms;
+    if (e->task_timeout_floor_ms > 0)
+        o->task_timeout_floor_ms = e->task_timeout_floor_ms;
     if (e->poll_interval_ms > 0)
         o->poll_s = e->poll_interval_ms / 1000.0;
     const char *st = req && req->strategies ? req->strategies : e->strategies;
@@ -229,6 +231,7 @@ int svc_exec_start_thread(struct svc *s, struct error *err)
         job->o.throttle = -1;
         job->o.log_dir_throttle = -1;
         job->o.task_timeout_ms = -1;
+        job->o.task_timeout_floor_ms = 0;
         job->o.per_broker = job->o.intra_per_broker = job->o.leader_batch = 0;
         job->o.cluster_cap = 0;
         job->o.poll_s = 0;

@@ -42,6 +42,15 @@ with tempfile.TemporaryDirectory() as d:
     for rate in ["1e30", "0.5", "9300000000000000000"]:
         rc, out, err = run("--bootstrap", NOWHERE, "--throttle", rate, plan)
         check(f"--throttle {rate} refused", rc == 2 and "not a rate Kafka can keep" in err, (rc, err))
+    rc, out, err = run("--bootstrap", NOWHERE, "--task-timeout", "soon", plan)
+    check("--task-timeout soon refused", rc == 2 and "--task-timeout takes seconds" in err, (rc, err))
+    rc, out, err = run("--bootstrap", NOWHERE, "--task-timeout", "auto", plan)
+    check("--task-timeout auto accepted", rc == 1 and "partitions[1].partition" in err, (rc, err))
+    cfg = os.path.join(d, "floor.yaml")
+    open(cfg, "w").write("executor:\n  taskTimeoutFloorMs: 10\n")
+    rc, out, err = run("--config", cfg, "--bootstrap", NOWHERE, plan)
+    check("taskTimeoutFloorMs below 1000 refused", rc == 1 and "floor.yaml" in err and
+          "taskTimeoutFloorMs" in err, (rc, err))
     missing = os.path.join(d, "missing")
     for mode in ["--stop", "--resume"]:
         rc, out, err = run(mode, "--bootstrap", NOWHERE, "--state-dir", missing)

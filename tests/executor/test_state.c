@@ -476,6 +476,14 @@ TEST(cancelled_move_restores_order_and_leader)
     env_finish(&e);
 }
 
+/* What `ballast execute --stop` does to a running executor: the stop file. */
+static void request_stop(const char *state)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "%s/stop", state);
+    fclose(fopen(path, "w"));
+}
+
 struct stopper {
     const char *state;
     int polls;
@@ -486,9 +494,7 @@ static void stop_after_polls(struct fake_cluster *f, void *arg)
     (void)f;
     struct stopper *s = arg;
     if (++s->polls == 3) {
-        char path[160];
-        snprintf(path, sizeof(path), "%s/stop", s->state);
-        fclose(fopen(path, "w"));
+        request_stop(s->state);
     }
 }
 
@@ -542,6 +548,87 @@ TEST(move_to_a_broker_that_stays_down_ends)
     if (j.ntasks > 0 && j.tasks[0].error)
         CHECK_STR_CONTAINS(j.tasks[0].error, "broker 4 has been down for");
     exec_journal_finish(&j);
+    env_finish(&e);
+}
+
+/* Stops the execution once `limit` seconds of the fake's time have passed. */
+struct deadline {
+    const char *state;
+    double start, limit;
+};
+
+static void stop_at_deadline(struct fake_cluster *f, void *arg)
+{
+    struct deadline *d = arg;
+    double now = fake_ops(f)->ops->now(f);
+    if (d->start == 0)
+        d->start = now;
+    if (now - d->start > d->limit) {
+        request_stop(d->state);
+    }
+}
+
+/* Chaos 9, the default: a move that never finishes with every broker up used to wait for ever
+ * (no task timeout unless one was given). The automatic timeout is the larger of the floor
+ * (10 min) and 3x the time the partition takes at its share of the throttle: a 3 GB move at
+ * 10 MB/s shared by 5 moves per broker gets 4,500 s, a 1 KB one the floor. Each is announced
+ * at half its time, then cancelled with its replica order put back and failed; the other
+ * move finishes, the execution goes on to its end (stopped after 3 h if it does not). */
+TEST(stuck_moves_time_out_by_default)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 3000000000LL, 3, 3, 1, 2);
+    add(&e, "t", 1, 1000, 2, 1, 2);
+    add(&e, "t", 2, 1000, 2, 1, 2);
+    fake_set_stuck(e.f, "t", 0, true);
+    fake_set_stuck(e.f, "t", 2, true);
+    e.o.throttle = 10e6;
+    FILE *progress = tmpfile();
+    e.o.progress = progress;
+    struct deadline d = {e.state, 0, 3 * 3600};
+    fake_set_poll_hook(e.f, stop_at_deadline, &d);
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[1,2,4]},"
+                         "{\"topic\":\"t\",\"partition\":1,\"replicas\":[3,2]},"
+                         "{\"topic\":\"t\",\"partition\":2,\"replicas\":[4,2]}]}"), 0);
+    CHECK(!e.rep.stopped);
+    CHECK_INT_EQ(e.rep.failed, 2);
+    CHECK(e.rep.seconds >= 4500);
+    CHECK_DBL_LE(e.rep.seconds, 4600);
+    int32_t r[8];
+    CHECK_INT_EQ(fake_replicas(e.f, "t", 0, r), 3);
+    CHECK_INT_EQ(r[0], 3);
+    CHECK_INT_EQ(r[1], 1);
+    CHECK_INT_EQ(r[2], 2);
+    CHECK(!fake_in_progress(e.f, "t", 0));
+    CHECK(!fake_in_progress(e.f, "t", 2));
+    CHECK_INT_EQ(fake_replicas(e.f, "t", 1, r), 2);
+    CHECK_INT_EQ(r[0], 3);
+    CHECK_INT_EQ(journal_status(e.state), EXEC_STATUS_FAILED);
+    struct exec_journal j;
+    exec_journal_init(&j, e.state);
+    CHECK_INT_EQ(exec_journal_load(&j, &e.err), 0);
+    for (int i = 0; i < j.ntasks; i++) {
+        const struct exec_task *t = &j.tasks[i];
+        if (t->type != EXEC_INTER || t->partition == 1)
+            continue;
+        CHECK_INT_EQ(t->state, EXEC_FAILED);
+        if (t->error)
+            CHECK_STR_CONTAINS(t->error, t->partition == 0 ? "not finished after 45"
+                                                           : "not finished after 60");
+    }
+    exec_journal_finish(&j);
+    size_t cap = 4 << 20;
+    char *out = calloc(1, cap);
+    rewind(progress);
+    size_t n = fread(out, 1, cap - 1, progress);
+    out[n] = '\0';
+    fclose(progress);
+    CHECK_STR_CONTAINS(out, "late: t-0 has been in flight for 22");
+    CHECK_STR_CONTAINS(out, "if it has not finished after 4500 s");
+    CHECK_STR_CONTAINS(out, "late: t-2 has been in flight for 30");
+    CHECK_STR_CONTAINS(out, "if it has not finished after 600 s");
+    free(out);
     env_finish(&e);
 }
 
