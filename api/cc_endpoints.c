@@ -778,6 +778,7 @@ static bool execution_params(struct cc_req *q, struct svc_request *req)
     bool stop = cc_bool(q, "stop_ongoing_execution", false);
     if (!q->failed && stop && req->dryrun)
         cc_bad(q, "stop_ongoing_execution and dryrun cannot both be set to true.");
+    req->stop_ongoing = stop;
     req->concurrency = (int)cc_long(q, "concurrent_partition_movements_per_broker", 1, 100000, 0);
     req->leader_concurrency = (int)cc_long(q, "concurrent_leader_movements", 1, 1000000, 0);
     long long th = cc_long(q, "replication_throttle", 1, LLONG_MAX, -1);
@@ -919,19 +920,45 @@ static void h_remove_disks(struct cc_req *q)
     cc_async(q, &req, "Remove disks");
 }
 
+/* POST topic_configuration: a replication factor change (topic regex + replication_factor),
+ * planned by optimizer/rf.c and executed as any plan; answered with an optimization result. */
 static void h_topic_configuration(struct cc_req *q)
 {
     struct svc_request req;
     svc_request_init(&req);
-    goal_params(q, &req);
-    cc_bool(q, "skip_rack_awareness_check", false);
-    cc_long(q, "replication_factor", 1, 32767, 0);
-    if (!q->failed && (!cc_param(q, "topic") || !cc_param(q, "replication_factor")))
-        cc_bad(q, "Parameters topic and replication_factor are required");
-    if (!q->failed && execution_params(q, &req))
-        cc_fail(q, "java.lang.IllegalArgumentException", "topic_configuration (replication "
-                "factor change) is not supported: Ballast does not change replication factors");
-    svc_request_finish(&req);
+    req.mode = SVC_MODE_REPLICATION_FACTOR;
+    goal_params(q, &req); /* checked as Cruise Control checks them; rf.c runs no goal */
+    req.skip_rack_check = cc_bool(q, "skip_rack_awareness_check", false);
+    long long rf = cc_long(q, "replication_factor", LLONG_MIN, LLONG_MAX, 0);
+    const char *topic = cc_param(q, "topic");
+    bool has_rf = cc_param(q, "replication_factor") != NULL;
+    if (!q->failed && has_rf && rf < 1)
+        cc_bad(q, "Target replication factor cannot be set to smaller than 1.");
+    else if (!q->failed && has_rf && rf > MODEL_MAX_RF)
+        cc_bad(q, "Parameter replication_factor: %lld is above %d, the most replicas Ballast "
+               "models per partition", rf, MODEL_MAX_RF);
+    if (!q->failed && !topic && has_rf)
+        cc_bad(q, "Topic is not specified in URL while target replication factor is specified.");
+    else if (!q->failed && topic && !has_rf)
+        cc_bad(q, "Topic's replication factor is not specified in URL while subject topic is "
+               "specified.");
+    else if (!q->failed && !topic)
+        cc_bad(q, "Nothing executable found in request.");
+    if (!q->failed) {
+        regex_t re;
+        if (regcomp(&re, topic, REG_EXTENDED | REG_NOSUB) != 0) {
+            cc_bad(q, "Parameter topic: '%.64s' is not a regular expression", topic);
+        } else {
+            regfree(&re);
+            req.rf_topics = xstrdup(topic);
+            req.rf = (int)rf;
+        }
+    }
+    if (q->failed || !execution_params(q, &req)) {
+        svc_request_finish(&req);
+        return;
+    }
+    cc_async(q, &req, "Update topic configuration");
 }
 
 /* ---- POST stop, pause, resume, admin, review, rightsize ---- */

@@ -202,13 +202,13 @@ static int p_mode(const cJSON *v, const char *name, struct svc_request *r, struc
     int rc = want_text(v, name, &s, err);
     if (rc < 0)
         return rc;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < SVC_NMODES; i++)
         if (strcmp(s, svc_mode_names[i]) == 0) {
             r->mode = (enum svc_mode)i;
             return 0;
         }
     return error_set(err, -EINVAL, "parameter 'mode': unknown mode '%.64s' (full, add-brokers, "
-                     "remove-brokers, demote, fix-offline, remove-disks)", s);
+                     "remove-brokers, demote, fix-offline, remove-disks, replication-factor)", s);
 }
 
 static int p_brokers(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
@@ -394,6 +394,43 @@ static int p_dryrun(const cJSON *v, const char *name, struct svc_request *r, str
     return get_bool(v, name, &r->dryrun, err);
 }
 
+static int p_topics(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
+{
+    const char *s = NULL;
+    int rc = want_text(v, name, &s, err);
+    if (rc < 0)
+        return rc;
+    regex_t re;
+    if (!*s || regcomp(&re, s, REG_EXTENDED | REG_NOSUB) != 0)
+        return error_set(err, -EINVAL, "parameter '%s': '%.64s' is not a regular expression",
+                         name, s);
+    regfree(&re);
+    free(r->rf_topics);
+    r->rf_topics = xstrdup(s);
+    return 0;
+}
+
+static int p_rf(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
+{
+    long x = 0;
+    int rc = get_int(v, name, 1, MODEL_MAX_RF, &x, err);
+    if (rc == 0)
+        r->rf = (int)x;
+    return rc;
+}
+
+static int p_skip_rack(const cJSON *v, const char *name, struct svc_request *r,
+                       struct error *err)
+{
+    return get_bool(v, name, &r->skip_rack_check, err);
+}
+
+static int p_stop_ongoing(const cJSON *v, const char *name, struct svc_request *r,
+                          struct error *err)
+{
+    return get_bool(v, name, &r->stop_ongoing, err);
+}
+
 static int p_verbose(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
 {
     return get_bool(v, name, &r->verbose, err);
@@ -474,9 +511,13 @@ static const struct param {
     {"mode", p_mode},
     {"proposalId", p_proposal},
     {"reason", p_reason},
+    {"replicationFactor", p_rf},
     {"skipHardGoalCheck", p_skip},
+    {"skipRackAwarenessCheck", p_skip_rack},
+    {"stopOngoingExecution", p_stop_ongoing},
     {"strategies", p_strategies},
     {"throttle", p_throttle},
+    {"topics", p_topics},
     {"verbose", p_verbose},
 };
 
@@ -501,7 +542,8 @@ int api_rebalance_parse(const cJSON *params, const struct api_limits *lim,
         if (!p) {
             rc = error_set(err, -EINVAL, "unknown parameter '%.64s' (brokers, concurrency, "
                            "disks, dryrun, excludedTopics, goals, leaderConcurrency, mode, proposalId, "
-                           "reason, skipHardGoalCheck, strategies, throttle, verbose)",
+                           "reason, replicationFactor, skipHardGoalCheck, skipRackAwarenessCheck, "
+                           "stopOngoingExecution, strategies, throttle, topics, verbose)",
                            it->string);
             break;
         }
@@ -509,9 +551,13 @@ int api_rebalance_parse(const cJSON *params, const struct api_limits *lim,
             break;
     }
     if (rc == 0 && r.proposal_id && (r.nbrokers || r.ngoals || r.excluded_topics || r.disks ||
+                                     r.rf_topics ||
                                      r.mode != SVC_MODE_FULL || r.skip_hard_goal_check))
         rc = error_set(err, -EINVAL, "proposalId executes that proposal as it is: mode, "
                        "brokers, goals, excludedTopics and skipHardGoalCheck do not go with it");
+    if (rc == 0 && r.stop_ongoing && r.dryrun)
+        rc = error_set(err, -EINVAL, "stopOngoingExecution stops the running execution to start "
+                       "this one: give dryrun=false");
     if (rc == 0 && r.proposal_id && r.dryrun)
         rc = error_set(err, -EINVAL, "proposalId executes a proposal: give dryrun=false");
     if (rc < 0) {

@@ -121,4 +121,19 @@ int opt_plan(const struct model_cluster *c, const struct opt_request *req,
              struct opt_result **ret_result, struct error *err);
 void opt_result_destroy(struct opt_result *res);
 
+/* A replication-factor change (optimizer/rf.c): every partition of the topics `topics` (a
+ * POSIX extended regex matched against whole names) gets rf replicas, added rack-aware and
+ * removed keeping the rack spread. */
+struct opt_rf_request {
+    const char *topics;
+    int rf;
+    bool skip_rack_check; /* allow rf above the number of racks holding usable brokers */
+};
+/* Plans it as an opt_result (no goals: ngoals 0) that the report and the executor take as
+ * any plan. Errors with Cruise Control's messages: -ENOENT no topic matches, -EALREADY all are
+ * at rf already, -EINVAL rf out of range, above the alive brokers or (without
+ * skip_rack_check) the racks, or a partition to change has an offline replica. */
+int opt_plan_rf(const struct model_cluster *c, const struct opt_rf_request *req,
+                struct opt_result **ret_result, struct error *err);
+
 #endif

@@ -117,6 +117,10 @@ static void run_job(struct svc *s, struct svc_exec_job *job)
     s->executing = false;
     s->exec_task[0] = '\0';
     s->stop_asked = false;
+    /* a task waiting to replace this execution (stop_ongoing) plans on a model read after it */
+    s->exec_ended_ms = clock_wall_ms();
+    s->refresh_now = true;
+    pthread_cond_signal(&s->wake_refresher);
     exec_control_clear(&s->control); /* a change made as it ended is not for the next one */
     svc_changed(s);
     pthread_mutex_unlock(&s->lock);
@@ -340,11 +344,17 @@ int svc_stop_execution(struct svc *s, struct error *err)
 {
     pthread_mutex_lock(&s->lock);
     bool running = s->executing;
-    if (running)
-        s->stop_asked = true;
     pthread_mutex_unlock(&s->lock);
     if (!running)
         return error_set(err, -ENOENT, "no execution is in progress");
+    return svc_exec_ask_stop(s, err);
+}
+
+int svc_exec_ask_stop(struct svc *s, struct error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    s->stop_asked = s->executing;
+    pthread_mutex_unlock(&s->lock);
     /* the executor polls for this file (executor.c exec_stop_requested) */
     char *path = xasprintf("%s/stop", s->state_dir);
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);

@@ -116,6 +116,8 @@ struct svc {
     bool executing;
     char exec_task[SVC_ID_LEN];
     bool stop_asked;
+    int64_t exec_ended_ms;       /* wall clock when the last execution ended (0: none yet) */
+    bool refresh_now;            /* the refresher reads a new generation at once */
     /* changes to the running execution (admin): its own lock; a change is made only while
      * `executing`, and the executor thread clears what is left when the execution ends */
     struct exec_control control;
@@ -141,7 +143,7 @@ struct svc {
     pthread_t *planners;
     int nplanners;
     bool started;
-    pthread_cond_t wake_refresher; /* under lock: stopping */
+    pthread_cond_t wake_refresher; /* under lock: stopping, refresh_now */
 };
 
 /* Adds one sampling round's per-broker results (mon_monitor_sample's, by broker index of c)
@@ -186,5 +188,8 @@ int svc_exec_queue(struct svc *s, struct svc_task *t, const char *reassignment,
                    uint64_t placement, const struct svc_request *req, struct error *err);
 cJSON *svc_exec_state(struct svc *s); /* s->lock held */
 void svc_exec_free_job(struct svc_exec_job *j);
+/* Asks the running execution (if any) to stop, through the executor's stop file; s->lock not
+ * held. */
+int svc_exec_ask_stop(struct svc *s, struct error *err);
 
 #endif

@@ -19,8 +19,8 @@
 #include "optimizer/report.h"
 #include "service/internal.h"
 
-const char *const svc_mode_names[6] = {"full",   "add-brokers", "remove-brokers",
-                                       "demote", "fix-offline", "remove-disks"};
+const char *const svc_mode_names[SVC_NMODES] = {"full",   "add-brokers", "remove-brokers",
+                                       "demote", "fix-offline", "remove-disks", "replication-factor"};
 
 void svc_request_init(struct svc_request *r)
 {
@@ -43,6 +43,7 @@ void svc_request_finish(struct svc_request *r)
     free(r->user);
     free(r->client);
     free(r->origin);
+    free(r->rf_topics);
     svc_request_init(r);
 }
 
@@ -66,8 +67,16 @@ static char *request_text(const struct svc_request *r)
         cJSON_AddStringToObject(j, "excludedTopics", r->excluded_topics);
     if (r->disks)
         cJSON_AddStringToObject(j, "disks", r->disks);
+    if (r->rf_topics) {
+        cJSON_AddStringToObject(j, "topics", r->rf_topics);
+        cJSON_AddNumberToObject(j, "replicationFactor", r->rf);
+        if (r->skip_rack_check)
+            cJSON_AddBoolToObject(j, "skipRackAwarenessCheck", true);
+    }
     if (r->skip_hard_goal_check)
         cJSON_AddBoolToObject(j, "skipHardGoalCheck", true);
+    if (r->stop_ongoing)
+        cJSON_AddBoolToObject(j, "stopOngoingExecution", true);
     if (r->proposal_id)
         cJSON_AddStringToObject(j, "proposalId", r->proposal_id);
     if (r->throttle >= 0)
@@ -252,7 +261,7 @@ static void *refresher_main(void *arg)
         }
         double wake = mon ? fmin(next_refresh, next_sample) : next_refresh;
         pthread_mutex_lock(&s->lock);
-        while (!s->stopping) {
+        while (!s->stopping && !s->refresh_now) {
             double left = wake - clock_mono_ms();
             if (left <= 0)
                 break;
@@ -260,6 +269,9 @@ static void *refresher_main(void *arg)
             deadline_in(&ts, isinf(left) ? 3600000 : (int64_t)left + 1);
             pthread_cond_timedwait(&s->wake_refresher, &s->lock, &ts);
         }
+        if (s->refresh_now && s->live) /* an execution ended: its placement, now */
+            next_refresh = clock_mono_ms();
+        s->refresh_now = false;
         bool stop = s->stopping;
         pthread_mutex_unlock(&s->lock);
         if (stop)
@@ -365,12 +377,19 @@ static void plan(struct svc *s, struct svc_gen *g, const struct svc_request *req
     struct opt_result *res = NULL;
     struct error err = {0};
     double t0 = clock_mono_ms();
-    int rc = opt_plan(c, &oreq, &res, &err);
+    int rc;
+    if (req->mode == SVC_MODE_REPLICATION_FACTOR) {
+        struct opt_rf_request rf = {req->rf_topics, req->rf, req->skip_rack_check};
+        rc = opt_plan_rf(c, &rf, &res, &err);
+    } else {
+        rc = opt_plan(c, &oreq, &res, &err);
+    }
     opt_disk_list_finish(&disks);
     out->ms = clock_mono_ms() - t0;
     if (rc < 0) {
         out->error = xstrdup(err.msg);
-        out->http = rc == -EINVAL ? 400 : 500;
+        /* a replication-factor change the cluster cannot take is Cruise Control's 500 */
+        out->http = rc == -EINVAL && req->mode != SVC_MODE_REPLICATION_FACTOR ? 400 : 500;
         return;
     }
     out->ngoals = res->ngoals;
@@ -469,6 +488,20 @@ static void finish_planned(struct svc *s, struct svc_task *t, struct plan_out *o
                      rc == -EEXIST ? 409 : 400);
 }
 
+/* A task replacing the running execution (stop_ongoing) waits until it has ended and a model
+ * generation read after its end is current (s->lock held). */
+static bool waits_for_stop(struct svc *s, const struct svc_task *t)
+{
+    if (!t->req.stop_ongoing || t->req.dryrun)
+        return false;
+    if (s->executing || s->job)
+        return true;
+    struct svc_gen *g = svc_current(s);
+    bool stale = !g || (double)g->created_ms - g->read_ms < (double)s->exec_ended_ms;
+    svc_gen_unref(g);
+    return stale;
+}
+
 static void *planner_main(void *arg)
 {
     struct svc *s = arg;
@@ -476,7 +509,7 @@ static void *planner_main(void *arg)
     while (!s->stopping) {
         struct svc_task *t = NULL;
         for (size_t i = 0; i < s->ntasks && !t; i++)
-            if (s->tasks[i]->queued)
+            if (s->tasks[i]->queued && !waits_for_stop(s, s->tasks[i]))
                 t = s->tasks[i];
         struct svc_gen *g = NULL;
         if (!t && !s->default_busy) {
@@ -590,6 +623,18 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
                        svc_mode_names[req->mode]);
         goto out;
     }
+    if ((req->mode == SVC_MODE_REPLICATION_FACTOR) != (req->rf_topics != NULL) ||
+        (req->rf_topics && (req->rf < 1 || req->rf > MODEL_MAX_RF))) {
+        rc = error_set(err, -EINVAL, req->rf_topics && req->mode == SVC_MODE_REPLICATION_FACTOR
+                                         ? "replicationFactor must be 1..%d"
+                                     : req->rf_topics
+                                         ? "topics and replicationFactor go with mode "
+                                           "replication-factor (at most %d)"
+                                         : "mode replication-factor needs topics and "
+                                           "replicationFactor (1..%d)",
+                       MODEL_MAX_RF);
+        goto out;
+    }
     if (req->disks) {
         struct opt_disk_list dl;
         if ((rc = opt_disk_list_parse(req->disks, &dl, err)) < 0)
@@ -631,7 +676,16 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
         rc = error_set(err, -EAGAIN, "the service is stopping");
         goto out;
     }
-    if (!req->dryrun && (s->executing || s->job)) {
+    bool replace = !req->dryrun && req->stop_ongoing && (s->executing || s->job);
+    if (replace && req->proposal_id) {
+        *ret_http = 400;
+        rc = error_set(err, -EINVAL, "stopOngoingExecution goes with a new plan, not with "
+                       "proposalId (the proposal was made on the placement the running "
+                       "execution is changing)");
+        pthread_mutex_unlock(&s->lock);
+        goto out;
+    }
+    if (!req->dryrun && !replace && (s->executing || s->job)) {
         *ret_http = 409;
         rc = error_set(err, -EEXIST, "Cannot start a new execution while there is an ongoing "
                        "execution (task %s).", s->exec_task);
@@ -692,12 +746,20 @@ int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *
         t->req = *req;
         svc_request_init(req);
         t->queued = true;
-        svc_task_step(t, "Queued", "waiting for a planner", 0);
+        svc_task_step(t, "Queued", replace ? "waiting for the ongoing execution to stop"
+                                           : "waiting for a planner", 0);
         svc_changed(s);
     }
     if (rc == 0)
         *ret_task_id = xstrdup(t->id);
     pthread_mutex_unlock(&s->lock);
+    if (rc == 0 && replace) {
+        struct error e2 = {0};
+        log_info("task %s: stopping the ongoing execution first (stop_ongoing_execution)",
+                 *ret_task_id);
+        if (svc_exec_ask_stop(s, &e2) < 0)
+            log_error("cannot ask the execution to stop: %s", e2.msg);
+    }
 out:
     svc_gen_unref(g);
     svc_request_finish(req);

@@ -69,8 +69,10 @@ enum svc_mode {
     SVC_MODE_DEMOTE,
     SVC_MODE_FIX_OFFLINE,
     SVC_MODE_REMOVE_DISKS, /* replicas off the log dirs in svc_request.disks (intra-broker) */
+    SVC_MODE_REPLICATION_FACTOR, /* rf_topics get rf replicas (optimizer/rf.c; no goals) */
 };
-extern const char *const svc_mode_names[6]; /* "full", "add-brokers", ... */
+#define SVC_NMODES 7
+extern const char *const svc_mode_names[SVC_NMODES]; /* "full", "add-brokers", ... */
 
 #define SVC_MAX_BROKERS 4096
 #define SVC_MAX_GOALS 64
@@ -86,8 +88,13 @@ struct svc_request {
     int ngoals;
     char *excluded_topics;
     char *disks;             /* remove-disks: "ID:DIR,..." (opt_disk_list_parse); else NULL */
+    char *rf_topics;         /* replication-factor: regex of whole topic names; else NULL */
+    int rf;                  /* replication-factor: the target (1..MODEL_MAX_RF) */
+    bool skip_rack_check;    /* replication-factor: allow rf above the number of racks */
     bool skip_hard_goal_check;
     bool dryrun;             /* default true */
+    bool stop_ongoing;       /* an execution (dryrun false) first stops the running one, then
+                              * is planned on a model read after that one ended */
     bool verbose;            /* proposals and loadBeforeOptimization in the result */
     char *proposal_id;       /* execute this proposal (dryrun false) */
     double throttle;         /* bytes/s; < 0 = configuration's */
@@ -141,8 +148,8 @@ const char *svc_state_dir(const struct svc *s);
 const struct search_thresholds *svc_thresholds(const struct svc *s);
 
 /* Submits a rebalance (takes ownership of *req, which is emptied). Errors (task not created):
- * -EBUSY with http 429 (too many active tasks), -EEXIST with 409 (an execution is running,
- * or the cluster changed under the proposal to execute), -ENOENT with 404 (unknown proposal),
+ * -EBUSY with http 429 (too many active tasks), -EEXIST with 409 (an execution is running and
+ * req->stop_ongoing is false, or the cluster changed under the proposal to execute), -ENOENT with 404 (unknown proposal),
  * -EINVAL with 400 (a broker the model does not have, a mode the planner lacks), -EAGAIN
  * with 503 (no model yet, service stopping). *ret_http gets the status to answer. */
 int svc_submit(struct svc *s, struct svc_request *req, char **ret_task_id, int *ret_http,

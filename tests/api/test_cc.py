@@ -74,7 +74,7 @@ GOOD = {
     "proposals": "verbose=true", "state": "verbose=true",
 }
 FEATURE_OFF = {"bootstrap": 403, "train": 403, "review": 403, "review_board": 403,
-               "rightsize": 403, "topic_configuration": 500}
+               "rightsize": 403}
 
 
 def main(d):
@@ -143,6 +143,45 @@ def main(d):
           "Inter-broker partition movement concurrency is set to 3\n"
           "Max inter-broker partition movements is set to 100\n", (st, j))
 
+    # topic_configuration: replication factor 3 -> 2 and 3 -> 4 on the 3-rack snapshot
+    snapd = json.load(open(snap))
+    rack = {b["id"]: b["rack"] for b in snapd["brokers"]}
+    before = {p["partition"]: p["replicas"] for t in snapd["topics"] if t["name"] == "topic-0001"
+              for p in t["partitions"]}
+    st, j, text, _ = admin.final("POST", "topic_configuration",
+                                 "json=true&verbose=true&topic=topic-000[1]&replication_factor=2")
+    props = j.get("proposals", []) if j else []
+    check("topic_configuration 3 -> 2: every partition, leader kept first, two racks",
+          st == 200 and len(props) == len(before) and all(
+              len(p["newReplicas"]) == 2 and p["newReplicas"][0] == p["oldLeader"] and
+              set(p["newReplicas"]) <= set(p["oldReplicas"]) and
+              len({rack[b] for b in p["newReplicas"]}) == 2 for p in props) and
+          j["summary"]["numReplicaMovements"] == 0, (st, text[:400]))
+    st, j, text, _ = admin.final("POST", "topic_configuration",
+                                 "json=true&verbose=true&topic=topic-0001&replication_factor=4")
+    check("topic_configuration 3 -> 4 on 3 racks: Cruise Control's refusal",
+          st == 500 and "since there are only 3 racks in the cluster, to skip the rack-awareness "
+          "check, set skip_rack_awareness_check to true" in j["errorMessage"], (st, text[:400]))
+    st, j, text, _ = admin.final("POST", "topic_configuration", "json=true&verbose=true&"
+                                 "topic=topic-0001&replication_factor=4&"
+                                 "skip_rack_awareness_check=true")
+    props = j.get("proposals", []) if j else []
+    check("topic_configuration 3 -> 4 skipping the rack check: one replica added per partition, "
+          "the old ones kept in order",
+          st == 200 and len(props) == len(before) and all(
+              len(p["newReplicas"]) == 4 and p["newReplicas"][:3] == p["oldReplicas"] for p in props)
+          and j["summary"]["numReplicaMovements"] == len(before) and
+          j["summary"]["dataToMoveMB"] > 0, (st, text[:400]))
+    for q, needle in (("topic=nope.*&replication_factor=2",
+                       "There is no topic in cluster matching pattern 'nope.*'."),
+                      ("topic=topic-0001&replication_factor=3",
+                       "All topics matching given pattern already have target replication "
+                       "factor.")):
+        st, j, text, _ = admin.final("POST", "topic_configuration", "json=true&" + q)
+        check(f"topic_configuration {q}: 500 {needle[:40]}...", st == 500 and j and
+              needle in j["errorMessage"] and cc.validate("topic_configuration", "POST", 500, j)
+              is None, (st, text[:400]))
+
     # ---- bad values: booleans, numbers, lists, brokers, goals ----
     bad = [
         ("POST", "rebalance", "json=true&dryrun=maybe", 400, "dryrun"),
@@ -184,7 +223,12 @@ def main(d):
          "Invalid log dirs provided for broker 1."),
         ("POST", "remove_disks", "json=true&brokerid_and_logdirs=99-/data", 500,
          "Broker [99] does not exist."),
-        ("POST", "topic_configuration", "json=true&topic=x", 400, "replication_factor"),
+        ("POST", "topic_configuration", "json=true&topic=x", 400,
+         "Topic's replication factor is not specified in URL while subject topic is specified."),
+        ("POST", "topic_configuration", "json=true&replication_factor=2", 400,
+         "Topic is not specified in URL while target replication factor is specified."),
+        ("POST", "topic_configuration", "json=true&topic=topic-0001&replication_factor=0", 400,
+         "Target replication factor cannot be set to smaller than 1."),
     ]
     for method, ep, q, want, text in bad:
         st, j, raw, _ = admin.call(method, ep, q)
