@@ -11,7 +11,13 @@ under tests/kafka/with-cluster.sh, one cluster for the whole file):
 2. cccli (cruise-control-client from PyPI, pinned, in a venv under ~/.cache/ballast) drives
    state, load, partition_load, proposals, rebalance (dry run and executed, to completion),
    add_broker, remove_broker, demote_broker (dry runs), user_tasks and stop_proposal_execution;
-   each exits 0 and its output is checked.
+   each exits 0 and its output is checked;
+3. a running execution (remove_broker, throttled) changed mid-way: concurrency through CC's
+   admin, the throttle through POST /api/v1/execution (Kafka's broker rates change), then
+   replaced by a rebalance with stop_ongoing_execution=true (stopped, then the new one runs to
+   completion), with no throttle left on Kafka;
+4. topic_configuration raises a topic's replication factor 2 -> 3 (the added replica on a rack
+   the partition lacked, records intact) and lowers it back to 2 (leader kept, two racks).
 
 Prints 'N passed, N failed'."""
 import json
@@ -165,6 +171,175 @@ def strimzi_sequence(base):
           j["userTasks"][0]["Status"] in ("Completed", "CompletedWithError"), j)
 
 
+def broker_rates():
+    """The replication rates set on the brokers ({"leader...rate=N", ...} as ConfigCommand
+    prints them, dynamic ones only)."""
+    out = tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
+               "--entity-type", "brokers", "--all", check_rc=False)
+    return sorted({m.group(0) for m in re.finditer(r"(leader|follower)\.replication\.throttled"
+                                                    r"\.rate=\d+(?=.*DYNAMIC)", out)})
+
+
+def throttles_left():
+    out = tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
+               "--entity-type", "brokers", "--all", check_rc=False) + \
+        tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
+             "--entity-type", "topics", check_rc=False)
+    return [line.strip() for line in out.splitlines() if "throttled" in line and "DYNAMIC" in line]
+
+
+def native_executor(base):
+    with urllib.request.urlopen(base + "/api/v1/state", timeout=30) as r:
+        return json.loads(r.read())["executor"]
+
+
+def admin_and_replace(base):
+    """A running execution changed through admin (concurrency) and the native API (throttle),
+    then replaced by a rebalance with stop_ongoing_execution=true."""
+    st, j, h = call(base, "POST", "remove_broker", "json=true&dryrun=false&brokerid=4"
+                    "&replication_throttle=50000&concurrent_partition_movements_per_broker=1"
+                    "&reason=admin%20test")
+    rtid = h.get("User-Task-ID")
+    check("admin: remove_broker 4 executed at 50 KB/s, 1 move per broker", st in (200, 202) and
+          rtid, (st, str(j)[:300]))
+
+    def running():
+        st, s, _ = call(base, "GET", "state", "json=true&substates=executor")
+        e = s.get("ExecutorState", {}) if st == 200 else {}
+        return e if e.get("triggeredUserTaskId") == rtid and \
+            e.get("numInProgressPartitionMovements", 0) > 0 else None
+
+    check("admin: the execution is under way", wait_for(running, 120) is not None)
+    rates = wait_for(lambda: [r for r in broker_rates() if r.endswith("=50000")], 30, 1.0)
+    check("admin: Kafka has Ballast's 50000 B/s rate on the brokers", rates, broker_rates())
+    st, j, _ = call(base, "POST", "admin", "json=true&concurrent_partition_movements_per_broker=3")
+    check("admin: concurrent_partition_movements_per_broker=3 -> CC's answer", st == 200 and
+          j.get("ongoingConcurrencyChangeRequest") ==
+          "Inter-broker partition movement concurrency is set to 3\n", (st, j))
+    got = wait_for(lambda: native_executor(base).get("concurrency", {}).get("perBroker") == 3, 30)
+    check("admin: the running execution took concurrency 3 (journal, /state)", got,
+          native_executor(base))
+    st, e, _ = call(base, "GET", "state", "json=true&substates=executor")
+    check("admin: ExecutorState's maximumConcurrentPartitionMovementsPerBroker is 3",
+          e["ExecutorState"].get("maximumConcurrentPartitionMovementsPerBroker") == 3, e)
+    req = urllib.request.Request(base + "/api/v1/execution?throttle=100000", method="POST",
+                                 data=b"")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        check("native: POST /api/v1/execution throttle=100000 -> 200", r.status == 200)
+
+    def new_rates():
+        r = broker_rates()
+        return r if r and all(x.endswith("=100000") for x in r) else None
+
+    rates = wait_for(new_rates, 60, 1.0)
+    check("native: every rate Ballast set on Kafka is now 100000 B/s", rates, broker_rates())
+    check("native: /state shows the new throttle", native_executor(base).get("throttle") == 100000,
+          native_executor(base))
+    # replace it: CC's stop_ongoing_execution stops it, then plans and executes the new one
+    st, j, h = call(base, "POST", "rebalance", "json=true&dryrun=false&stop_ongoing_execution=true"
+                    "&reason=replace")
+    ntid = h.get("User-Task-ID")
+    check("stop_ongoing_execution: rebalance dryrun=false while one runs -> accepted",
+          st in (200, 202) and ntid and ntid != rtid, (st, str(j)[:400]))
+
+    def task(tid):
+        st, j, _ = call(base, "GET", "user_tasks", f"json=true&fetch_completed_task=true"
+                        f"&user_task_ids={tid}")
+        return j["userTasks"][0] if st == 200 and j["userTasks"] else {}
+
+    old = wait_for(lambda: task(rtid).get("Status") in ("Completed", "CompletedWithError") and
+                   task(rtid), 120)
+    with urllib.request.urlopen(f"{base}/api/v1/tasks/{rtid}", timeout=30) as r:
+        report = json.loads(r.read())
+    check("stop_ongoing_execution: the running execution was stopped",
+          old and old["Status"] == "CompletedWithError" and
+          report.get("execution", {}).get("status") == "stopped",
+          (old and old["Status"], {k: v for k, v in report.items() if k != "result"}))
+    new = wait_for(lambda: task(ntid).get("Status") in ("Completed", "CompletedWithError") and
+                   task(ntid), 600, 1.0)
+    check("stop_ongoing_execution: the new rebalance then executed to completion",
+          new and new["Status"] == "Completed", new)
+    check("no throttle left on Kafka after both executions", not throttles_left(),
+          throttles_left())
+
+
+def rack_of(b):
+    """cluster.sh puts broker i in rack (i-1) mod RACKS."""
+    return (b - 1) % int(os.environ.get("RACKS", "3"))
+
+
+def describe(topic):
+    out = tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", BOOT, "--describe",
+               "--topic", topic)
+    parts = {}
+    for m in re.finditer(r"Partition: (\d+)\s+Leader: (-?\d+)\s+Replicas: ([\d,]+)\s+Isr: ([\d,]*)",
+                         out):
+        parts[int(m.group(1))] = (int(m.group(2)), [int(x) for x in m.group(3).split(",")],
+                                  sorted(int(x) for x in m.group(4).split(",") if x))
+    return parts
+
+
+def replication_factor(base):
+    """topic_configuration on the real cluster: RF 2 -> 3 (each added replica on a rack the
+    partition lacked, the old replicas and leader kept, every record intact), then back to 2
+    (the leader kept, two racks)."""
+    assignment = ["1:2", "2:3", "3:4", "5:6"]
+    tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", BOOT, "--create",
+         "--topic", "cc-rf", "--replica-assignment", ",".join(assignment))
+    ok, out = records("produce", "cc-rf", 4, 800)
+    check("rf: produce cc-rf (RF 2)", ok, out)
+    before = describe("cc-rf")
+
+    def generation():
+        with urllib.request.urlopen(base + "/api/v1/state", timeout=30) as r:
+            return json.loads(r.read())["model"].get("generation", 0)
+
+    def change(rf, label):
+        gen = generation()
+        # the model must hold the topic as it stands now: a generation read after this point
+        wait_for(lambda: generation() > gen, 60)
+        st, j, h = call(base, "POST", "topic_configuration", f"json=true&dryrun=false"
+                        f"&topic=cc-rf&replication_factor={rf}&reason=rf{rf}")
+        tid = h.get("User-Task-ID")
+        check(f"rf {label}: topic_configuration dryrun=false -> accepted with an optimization "
+              "result", st in (200, 202) and tid, (st, str(j)[:400]))
+
+        def done():
+            st, j, _ = call(base, "GET", "user_tasks", f"json=true&fetch_completed_task=true"
+                            f"&user_task_ids={tid}")
+            t = j["userTasks"][0] if st == 200 and j["userTasks"] else {}
+            return t if t.get("Status") in ("Completed", "CompletedWithError") else None
+
+        t = wait_for(done, 300, 1.0)
+        check(f"rf {label}: the execution completed", t and t["Status"] == "Completed", t)
+        return t
+
+    change(3, "2 -> 3")
+    after = wait_for(lambda: (lambda d: d if all(len(v[2]) == 3 for v in d.values()) else None)(
+        describe("cc-rf")), 60, 2.0) or describe("cc-rf")
+    good = len(after) == 4
+    for p, (leader, reps, isr) in after.items():
+        old = before[p][1]
+        added = [b for b in reps if b not in old]
+        good &= len(reps) == 3 and reps[:2] == old and len(added) == 1 and \
+            rack_of(added[0]) not in {rack_of(b) for b in old} and leader == before[p][0] and \
+            isr == sorted(reps)
+    check("rf 2 -> 3: each partition kept its replicas and leader and gained one replica on a "
+          "rack it lacked, all in sync", good, (before, after))
+    ok, out = records("verify", "cc-rf", 4, 800)
+    check("rf 2 -> 3: every record of cc-rf intact", ok, out)
+    change(2, "3 -> 2")
+    down = describe("cc-rf")
+    good = len(down) == 4
+    for p, (leader, reps, isr) in down.items():
+        good &= len(reps) == 2 and reps[0] == after[p][0] and leader == after[p][0] and \
+            len({rack_of(b) for b in reps}) == 2 and set(reps) <= set(after[p][1])
+    check("rf 3 -> 2: two replicas on two racks, the leader kept", good, (after, down))
+    ok, out = records("verify", "cc-rf", 4, 800)
+    check("rf 3 -> 2: every record of cc-rf intact", ok, out)
+    check("rf: no throttle left on Kafka", not throttles_left(), throttles_left())
+
+
 def run_cccli(exe, addr, *args, timeout=600, json_answer=True):
     """cccli asks for text unless told --json true (and state for the executor only)."""
     extra = ["--json", "true"] if json_answer else []
@@ -279,6 +454,8 @@ def main():
     try:
         strimzi_sequence(base)
         cccli_checks(exe, f"127.0.0.1:{port}", base)
+        admin_and_replace(base)
+        replication_factor(base)
     finally:
         proc.send_signal(signal.SIGTERM)
         check("SIGTERM -> exit 0", proc.wait(60) == 0)
