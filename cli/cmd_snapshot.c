@@ -149,7 +149,7 @@ int cmd_snapshot(int argc, char **argv)
             fprintf(stderr, "ballast: snapshot: warning: %s: capacity.brokers has broker \"%d\", "
                     "which the cluster does not have (down, or a typo?)\n", config_path,
                     cfg->capacity.broker_ids[i]);
-    if (cfg->monitor.sampler != CONFIG_SAMPLER_NONE && (rc = sample_loads(cfg, bootstrap, c, &err)) < 0) {
+    if (cfg->monitor.sampler != MON_SAMPLER_NONE && (rc = sample_loads(cfg, bootstrap, c, &err)) < 0) {
         model_cluster_destroy(c);
         config_destroy(cfg);
         return cli_fail(1, "snapshot: %s", err.msg);

@@ -658,7 +658,7 @@ static int get_url(struct cp *p, const yaml_node_t *n, const char *key, char **o
 static int monitor_endpoint(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
                             void *ctx)
 {
-    struct config_monitor *m = &p->cfg->monitor;
+    struct mon_settings *m = &p->cfg->monitor;
     long id = 0;
     int rc = broker_id_key(p, k, key, "monitor.endpoints", m->nendpoints, &id);
     if (rc < 0)
@@ -682,22 +682,12 @@ static int monitor_weight(struct cp *p, const char *key, yaml_node_t *k, yaml_no
                        "followerBytesIn)", key);
 }
 
-const char *const config_prom_query_keys[CONFIG_PROM_NQUERIES] = {
-    [CONFIG_PROM_BROKER_IN] = "brokerBytesIn",
-    [CONFIG_PROM_BROKER_OUT] = "brokerBytesOut",
-    [CONFIG_PROM_BROKER_REPL_IN] = "brokerReplicationBytesIn",
-    [CONFIG_PROM_TOPIC_IN] = "topicBytesIn",
-    [CONFIG_PROM_TOPIC_OUT] = "topicBytesOut",
-    [CONFIG_PROM_CPU] = "cpu",
-    [CONFIG_PROM_GROWTH] = "partitionSizeGrowth",
-};
-
 static int prom_query(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
-    for (int i = 0; i < CONFIG_PROM_NQUERIES; i++)
-        if (!strcmp(key, config_prom_query_keys[i])) {
+    for (int i = 0; i < MON_PROM_NQUERIES; i++)
+        if (!strcmp(key, mon_prom_query_keys[i])) {
             int rc = get_string(p, v, key, &p->cfg->monitor.prometheus.queries[i]);
-            if (rc == 0 && i == CONFIG_PROM_BROKER_IN && !p->cfg->monitor.prometheus.queries[i][0])
+            if (rc == 0 && i == MON_PROM_BROKER_IN && !p->cfg->monitor.prometheus.queries[i][0])
                 return failn(p, v, "'brokerBytesIn' must not be empty");
             return rc;
         }
@@ -709,7 +699,7 @@ static int prom_query(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t
 static int prom_instance(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
                          void *ctx)
 {
-    struct config_prometheus *pr = &p->cfg->monitor.prometheus;
+    struct mon_prometheus_settings *pr = &p->cfg->monitor.prometheus;
     long id = 0;
     int rc = broker_id_key(p, k, key, "monitor.prometheus.instances", pr->ninstances, &id);
     if (rc < 0)
@@ -735,7 +725,7 @@ static int get_ms64(struct cp *p, const yaml_node_t *v, const char *key, int32_t
 
 static int prom_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
-    struct config_prometheus *pr = &p->cfg->monitor.prometheus;
+    struct mon_prometheus_settings *pr = &p->cfg->monitor.prometheus;
     if (!strcmp(key, "url"))
         return get_url(p, v, key, &pr->url);
     if (!strcmp(key, "queries"))
@@ -759,7 +749,7 @@ static int prom_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t 
 static int cc_metrics_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v,
                            void *ctx)
 {
-    struct config_cc_metrics *cm = &p->cfg->monitor.cc_metrics;
+    struct mon_ccmetrics_settings *cm = &p->cfg->monitor.cc_metrics;
     if (!strcmp(key, "topic")) {
         int rc = get_string(p, v, key, &cm->topic);
         if (rc == 0 && (!cm->topic[0] || strlen(cm->topic) > 249))
@@ -776,7 +766,7 @@ static int cc_metrics_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_n
 
 static int metric_name(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
-    struct config_metric_names *n = &p->cfg->monitor.names;
+    struct mon_metric_name_settings *n = &p->cfg->monitor.names;
     static const char *const keys[] = {"bytesIn", "bytesOut", "replicationBytesIn",
                                        "replicationBytesOut", "logSize", "cpuSeconds",
                                        "topicLabel", "partitionLabel"};
@@ -804,20 +794,20 @@ static int metric_name(struct cp *p, const char *key, yaml_node_t *k, yaml_node_
 
 static int monitor_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
-    struct config_monitor *m = &p->cfg->monitor;
+    struct mon_settings *m = &p->cfg->monitor;
     if (!strcmp(key, "sampler")) {
         const char *s = NULL;
         int rc = want_scalar(p, v, key, &s);
         if (rc < 0)
             return rc;
         if (!strcmp(s, "none"))
-            m->sampler = CONFIG_SAMPLER_NONE;
+            m->sampler = MON_SAMPLER_NONE;
         else if (!strcmp(s, "jmxExporter"))
-            m->sampler = CONFIG_SAMPLER_JMX_EXPORTER;
+            m->sampler = MON_SAMPLER_JMX_EXPORTER;
         else if (!strcmp(s, "prometheus"))
-            m->sampler = CONFIG_SAMPLER_PROMETHEUS;
+            m->sampler = MON_SAMPLER_PROMETHEUS;
         else if (!strcmp(s, "cruiseControlMetrics"))
-            m->sampler = CONFIG_SAMPLER_CC_METRICS;
+            m->sampler = MON_SAMPLER_CC_METRICS;
         else
             return failn(p, v, "unknown sampler '%s' (none, jmxExporter, prometheus, "
                                "cruiseControlMetrics)", s);
@@ -907,11 +897,11 @@ static int top_pair(struct cp *p, const char *key, yaml_node_t *k, yaml_node_t *
         return each_pair(p, v, "api", api_pair, NULL);
     if (!strcmp(key, "monitor")) {
         int rc = each_pair(p, v, "monitor", monitor_pair, NULL);
-        if (rc == 0 && cfg->monitor.sampler == CONFIG_SAMPLER_JMX_EXPORTER &&
+        if (rc == 0 && cfg->monitor.sampler == MON_SAMPLER_JMX_EXPORTER &&
             !cfg->monitor.nendpoints && !cfg->monitor.endpoint_template)
             return failn(p, k, "monitor: sampler jmxExporter needs endpoints or "
                                "endpointTemplate");
-        if (rc == 0 && cfg->monitor.sampler == CONFIG_SAMPLER_PROMETHEUS &&
+        if (rc == 0 && cfg->monitor.sampler == MON_SAMPLER_PROMETHEUS &&
             !cfg->monitor.prometheus.url)
             return failn(p, k, "monitor: sampler prometheus needs prometheus.url");
         return rc;
@@ -1012,14 +1002,14 @@ void config_destroy(struct config *cfg)
     free(cfg->monitor.endpoint_ids);
     free(cfg->monitor.endpoint_urls);
     free(cfg->monitor.endpoint_template);
-    struct config_metric_names *mn = &cfg->monitor.names;
+    struct mon_metric_name_settings *mn = &cfg->monitor.names;
     char *names[] = {mn->bytes_in, mn->bytes_out, mn->repl_bytes_in, mn->repl_bytes_out,
                      mn->log_size, mn->cpu_seconds, mn->topic_label, mn->partition_label};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         free(names[i]);
-    struct config_prometheus *pr = &cfg->monitor.prometheus;
+    struct mon_prometheus_settings *pr = &cfg->monitor.prometheus;
     free(pr->url);
-    for (int i = 0; i < CONFIG_PROM_NQUERIES; i++)
+    for (int i = 0; i < MON_PROM_NQUERIES; i++)
         free(pr->queries[i]);
     free(pr->broker_label);
     for (int32_t i = 0; i < pr->ninstances; i++)

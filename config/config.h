@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "model/cluster.h"
+#include "monitor/settings.h"
 
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 #define CONFIG_MAX_DEPTH 64 /* nesting of mappings and lists */
@@ -84,71 +85,6 @@ struct config_api {
     bool resume_cancel;         /* an interrupted execution found at start: cancel, not finish */
 };
 
-/* The load monitor (docs/monitor.md). */
-enum config_sampler {
-    CONFIG_SAMPLER_NONE = 0,     /* rates come from the snapshot (or stay 0) */
-    CONFIG_SAMPLER_JMX_EXPORTER, /* scrape each broker's JMX exporter /metrics */
-    CONFIG_SAMPLER_PROMETHEUS,   /* query_range on a Prometheus server */
-    CONFIG_SAMPLER_CC_METRICS,   /* consume Cruise Control's __CruiseControlMetrics topic */
-};
-
-/* The Prometheus sampler's queries (monitor/prometheus.c has the defaults). */
-enum config_prom_query {
-    CONFIG_PROM_BROKER_IN,      /* brokerBytesIn: per broker, produce bytes/s */
-    CONFIG_PROM_BROKER_OUT,     /* brokerBytesOut */
-    CONFIG_PROM_BROKER_REPL_IN, /* brokerReplicationBytesIn */
-    CONFIG_PROM_TOPIC_IN,       /* topicBytesIn: per broker and topic */
-    CONFIG_PROM_TOPIC_OUT,      /* topicBytesOut */
-    CONFIG_PROM_CPU,            /* cpu: per broker, cores busy */
-    CONFIG_PROM_GROWTH,         /* partitionSizeGrowth: per broker, topic, partition, bytes/s */
-    CONFIG_PROM_NQUERIES,
-};
-
-/* Their configuration keys ("brokerBytesIn", ...). */
-extern const char *const config_prom_query_keys[CONFIG_PROM_NQUERIES];
-
-struct config_prometheus {
-    char *url;                          /* the server, e.g. http://prometheus:9090 */
-    char *queries[CONFIG_PROM_NQUERIES]; /* NULL = default; "" = not queried */
-    char *broker_label;                 /* label naming the broker: "instance" */
-    int32_t *instance_ids;              /* label value -> broker id */
-    char **instance_values;
-    int32_t ninstances;
-    int64_t step_ms;                    /* query_range step: 60000 */
-    int64_t lookback_ms;                /* first range: 0 = windowMs x numWindows */
-};
-
-struct config_cc_metrics {
-    char *topic;                        /* "__CruiseControlMetrics" */
-    char *bootstrap;                    /* NULL = kafka.bootstrap (or --bootstrap) */
-    int64_t lookback_ms;                /* records newer than this: 0 = windowMs x numWindows */
-};
-
-/* Metric and label names on the JMX exporter's page; NULL = the exporter's Kafka rules. */
-struct config_metric_names {
-    char *bytes_in, *bytes_out, *repl_bytes_in, *repl_bytes_out, *log_size, *cpu_seconds;
-    char *topic_label, *partition_label;
-};
-
-struct config_monitor {
-    enum config_sampler sampler;
-    int32_t interval_ms;       /* between scrapes: 10000 */
-    int32_t scrapes;           /* scrapes `ballast snapshot` takes: 2 (rates from the second) */
-    int64_t window_ms;         /* 300000 (Cruise Control's 5 min) */
-    int32_t num_windows;       /* 5 */
-    int32_t min_samples;       /* valid window: at least this many samples: 1 */
-    int32_t timeout_ms;        /* per HTTP request: 5000 */
-    double max_body;           /* bytes of one reply: 64 MiB */
-    int32_t *endpoint_ids;     /* broker id -> URL */
-    char **endpoint_urls;
-    int32_t nendpoints;
-    char *endpoint_template;   /* "http://{host}:9404/metrics"; {host} and {id} are replaced */
-    double cpu_weights[3];     /* leader bytes-in, leader bytes-out, follower bytes-in */
-    struct config_metric_names names;
-    struct config_prometheus prometheus;
-    struct config_cc_metrics cc_metrics;
-};
-
 struct config {
     char *path;
     struct config_kafka kafka;
@@ -165,7 +101,7 @@ struct config {
     char *min_topic_leaders_topics; /* regex or NULL */
     struct config_executor executor;
     struct config_api api;
-    struct config_monitor monitor;
+    struct mon_settings monitor;
 };
 
 /* Defaults everywhere (Cruise Control's thresholds). Never fails. */

@@ -261,7 +261,7 @@ static int set(rd_kafka_conf_t *conf, const char *k, const char *v, struct error
     return 0;
 }
 
-struct mon_ccm *mon_ccm_create(const struct config_cc_metrics *cm, int64_t default_lookback_ms,
+struct mon_ccm *mon_ccm_create(const struct mon_ccmetrics_settings *cm, int64_t default_lookback_ms,
                                const struct kafka_opts *kafka, const char *bootstrap,
                                struct error *err)
 {

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "config/config.h"
+#include "monitor/settings.h"
 #include "monitor/rates.h"
 
 enum mon_cc_class { MON_CC_BROKER = 0, MON_CC_TOPIC = 1, MON_CC_PARTITION = 2 };
@@ -85,7 +85,7 @@ struct mon_ccm_stats {
  * when that is 0. No consumer group is joined and no offset committed. NULL with err set when
  * there are no brokers or librdkafka refuses the settings. */
 struct kafka_opts;
-struct mon_ccm *mon_ccm_create(const struct config_cc_metrics *cm, int64_t default_lookback_ms,
+struct mon_ccm *mon_ccm_create(const struct mon_ccmetrics_settings *cm, int64_t default_lookback_ms,
                                const struct kafka_opts *k, const char *bootstrap,
                                struct error *err);
 void mon_ccm_destroy(struct mon_ccm *c); /* accepts NULL */

@@ -138,7 +138,7 @@ static struct mon_broker_state *broker_state(struct mon_monitor *m, int32_t id)
     return b;
 }
 
-char *mon_endpoint_url(const struct config_monitor *mc, const struct model_cluster *c, int32_t b)
+char *mon_endpoint_url(const struct mon_settings *mc, const struct model_cluster *c, int32_t b)
 {
     int32_t id = c->brokers[b].id;
     for (int32_t i = 0; i < mc->nendpoints; i++)
@@ -356,7 +356,7 @@ static char *url_authority(const char *url)
  * options (the service's shutdown flag) so that a slow endpoint does not hold up a stop. */
 static struct mon_http_opts http_opts(const struct mon_monitor *m)
 {
-    const struct config_monitor *mc = m->o.monitor;
+    const struct mon_settings *mc = m->o.monitor;
     return (struct mon_http_opts){mc->timeout_ms, (size_t)mc->max_body,
                                   m->o.kafka ? m->o.kafka->cancel : NULL};
 }
@@ -367,8 +367,8 @@ static struct mon_http_opts http_opts(const struct mon_monitor *m)
 static int sample_prometheus(struct mon_monitor *m, const struct model_cluster *c,
                              int8_t *ret_result)
 {
-    const struct config_monitor *mc = m->o.monitor;
-    const struct config_prometheus *pc = &mc->prometheus;
+    const struct mon_settings *mc = m->o.monitor;
+    const struct mon_prometheus_settings *pc = &mc->prometheus;
     struct mon_http_opts o = http_opts(m);
     int64_t now = clock_wall_ms(), step = pc->step_ms;
     int64_t lookback = pc->lookback_ms ? pc->lookback_ms : mc->window_ms * mc->num_windows;
@@ -430,7 +430,7 @@ out:
 static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *c,
                              int8_t *ret_result)
 {
-    const struct config_monitor *mc = m->o.monitor;
+    const struct mon_settings *mc = m->o.monitor;
     struct error err = {0};
     if (!m->ccm) {
         m->ccm = mon_ccm_create(&mc->cc_metrics, (int64_t)mc->window_ms * mc->num_windows,
@@ -465,15 +465,15 @@ static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *
 
 int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int8_t *ret_result)
 {
-    const struct config_monitor *mc = m->o.monitor;
+    const struct mon_settings *mc = m->o.monitor;
     if (ret_result)
         memset(ret_result, MON_SAMPLE_SKIPPED, (size_t)c->nbrokers);
-    if (mc->sampler == CONFIG_SAMPLER_PROMETHEUS)
+    if (mc->sampler == MON_SAMPLER_PROMETHEUS)
         return sample_prometheus(m, c, ret_result);
-    if (mc->sampler == CONFIG_SAMPLER_CC_METRICS)
+    if (mc->sampler == MON_SAMPLER_CC_METRICS)
         return sample_cc_metrics(m, c, ret_result);
     struct mon_http_opts o = http_opts(m);
-    const struct config_metric_names *cn = &mc->names;
+    const struct mon_metric_name_settings *cn = &mc->names;
     const struct mon_metric_names *dn = &mon_default_metric_names;
     struct mon_metric_names names = {
         cn->bytes_in ? cn->bytes_in : dn->bytes_in,

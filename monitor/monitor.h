@@ -14,18 +14,18 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "config/config.h"
 #include "model/cluster.h"
+#include "monitor/settings.h"
 
 struct mon_monitor;
 struct kafka_opts;
 
-/* What the monitor works from (not the whole configuration): its own section, the capacity
+/* What the monitor works from (not the whole configuration): its settings, the capacity
  * table (numCores for CPU, network-in capacity for the estimates) and, for a sampler that
  * consumes a topic (cruiseControlMetrics), how to reach Kafka. Everything is borrowed and
  * must outlive the monitor. */
 struct mon_options {
-    const struct config_monitor *monitor;
+    const struct mon_settings *monitor;
     const struct model_capacity_table *capacity; /* NULL: none */
     const struct kafka_opts *kafka;              /* NULL: PLAINTEXT, defaults */
     const char *bootstrap; /* the brokers to dial when monitor.cruiseControlMetrics names none */
@@ -37,7 +37,7 @@ void mon_monitor_destroy(struct mon_monitor *m); /* accepts NULL */
 
 /* The URL of broker b's metrics (endpoints table, else the template with {host} from the
  * broker's host without port and {id}); heap string, or NULL when there is none. */
-char *mon_endpoint_url(const struct config_monitor *mc, const struct model_cluster *c, int32_t b);
+char *mon_endpoint_url(const struct mon_settings *mc, const struct model_cluster *c, int32_t b);
 
 /* One sampling round: scrapes every live broker of c once (jmxExporter), or asks the
  * Prometheus server for the range since the previous round (prometheus). Returns how many

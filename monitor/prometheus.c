@@ -19,21 +19,32 @@
 #define MAX_SERIES 1000000
 #define MAX_POINTS 10000000
 
+/* The configuration keys of the queries (monitor.prometheus.queries). */
+const char *const mon_prom_query_keys[MON_PROM_NQUERIES] = {
+    [MON_PROM_BROKER_IN] = "brokerBytesIn",
+    [MON_PROM_BROKER_OUT] = "brokerBytesOut",
+    [MON_PROM_BROKER_REPL_IN] = "brokerReplicationBytesIn",
+    [MON_PROM_TOPIC_IN] = "topicBytesIn",
+    [MON_PROM_TOPIC_OUT] = "topicBytesOut",
+    [MON_PROM_CPU] = "cpu",
+    [MON_PROM_GROWTH] = "partitionSizeGrowth",
+};
+
 /* The exporter's rules store totals without a topic label and per-topic series with one;
  * `{topic=""}` selects series without the label. */
-const char *const mon_prom_default_queries[CONFIG_PROM_NQUERIES] = {
-    [CONFIG_PROM_BROKER_IN] =
+const char *const mon_prom_default_queries[MON_PROM_NQUERIES] = {
+    [MON_PROM_BROKER_IN] =
         "sum by (instance) (rate(kafka_server_brokertopicmetrics_bytesin_total{topic=\"\"}[1m]))",
-    [CONFIG_PROM_BROKER_OUT] =
+    [MON_PROM_BROKER_OUT] =
         "sum by (instance) (rate(kafka_server_brokertopicmetrics_bytesout_total{topic=\"\"}[1m]))",
-    [CONFIG_PROM_BROKER_REPL_IN] = "sum by (instance) "
+    [MON_PROM_BROKER_REPL_IN] = "sum by (instance) "
         "(rate(kafka_server_brokertopicmetrics_replicationbytesin_total{topic=\"\"}[1m]))",
-    [CONFIG_PROM_TOPIC_IN] = "sum by (instance, topic) "
+    [MON_PROM_TOPIC_IN] = "sum by (instance, topic) "
         "(rate(kafka_server_brokertopicmetrics_bytesin_total{topic!=\"\"}[1m]))",
-    [CONFIG_PROM_TOPIC_OUT] = "sum by (instance, topic) "
+    [MON_PROM_TOPIC_OUT] = "sum by (instance, topic) "
         "(rate(kafka_server_brokertopicmetrics_bytesout_total{topic!=\"\"}[1m]))",
-    [CONFIG_PROM_CPU] = "sum by (instance) (rate(process_cpu_seconds_total[1m]))",
-    [CONFIG_PROM_GROWTH] =
+    [MON_PROM_CPU] = "sum by (instance) (rate(process_cpu_seconds_total[1m]))",
+    [MON_PROM_GROWTH] =
         "sum by (instance, topic, partition) (deriv(kafka_log_log_size[1m]))",
 };
 
@@ -313,21 +324,21 @@ static bool broker_of(const struct mon_prom_series *s, const struct mon_prom_bro
     return false;
 }
 
-int mon_prom_to_rates(const struct mon_prom_matrix *mx, enum config_prom_query q,
+int mon_prom_to_rates(const struct mon_prom_matrix *mx, enum mon_prom_query q,
                       const char *query, const struct mon_prom_broker_map *map,
                       struct mon_rates *out, struct mon_prom_stats *st, struct error *err)
 {
-    static const enum mon_rate_kind kinds[CONFIG_PROM_NQUERIES] = {
-        [CONFIG_PROM_BROKER_IN] = MON_RATE_BYTES_IN,
-        [CONFIG_PROM_BROKER_OUT] = MON_RATE_BYTES_OUT,
-        [CONFIG_PROM_BROKER_REPL_IN] = MON_RATE_REPL_IN,
-        [CONFIG_PROM_TOPIC_IN] = MON_RATE_TOPIC_IN,
-        [CONFIG_PROM_TOPIC_OUT] = MON_RATE_TOPIC_OUT,
-        [CONFIG_PROM_CPU] = MON_RATE_CPU_CORES,
-        [CONFIG_PROM_GROWTH] = MON_RATE_GROWTH,
+    static const enum mon_rate_kind kinds[MON_PROM_NQUERIES] = {
+        [MON_PROM_BROKER_IN] = MON_RATE_BYTES_IN,
+        [MON_PROM_BROKER_OUT] = MON_RATE_BYTES_OUT,
+        [MON_PROM_BROKER_REPL_IN] = MON_RATE_REPL_IN,
+        [MON_PROM_TOPIC_IN] = MON_RATE_TOPIC_IN,
+        [MON_PROM_TOPIC_OUT] = MON_RATE_TOPIC_OUT,
+        [MON_PROM_CPU] = MON_RATE_CPU_CORES,
+        [MON_PROM_GROWTH] = MON_RATE_GROWTH,
     };
-    bool by_topic = q == CONFIG_PROM_TOPIC_IN || q == CONFIG_PROM_TOPIC_OUT ||
-                    q == CONFIG_PROM_GROWTH;
+    bool by_topic = q == MON_PROM_TOPIC_IN || q == MON_PROM_TOPIC_OUT ||
+                    q == MON_PROM_GROWTH;
     /* check everything first, so a failure appends nothing */
     for (int32_t i = 0; i < mx->nseries; i++) {
         const struct mon_prom_series *s = &mx->series[i];
@@ -335,7 +346,7 @@ int mon_prom_to_rates(const struct mon_prom_matrix *mx, enum config_prom_query q
         if (by_topic && (!topic || !*topic))
             return error_set(err, -EINVAL, "%s: data.result[%d]: the series has no 'topic' "
                              "label (keep it in the query's by (...))", query, i);
-        if (q == CONFIG_PROM_GROWTH) {
+        if (q == MON_PROM_GROWTH) {
             const char *ps = mon_prom_label(s, "partition");
             char *end = NULL;
             errno = 0;
@@ -353,7 +364,7 @@ int mon_prom_to_rates(const struct mon_prom_matrix *mx, enum config_prom_query q
         if (!broker_of(s, map, &broker, st))
             continue;
         const char *topic = by_topic ? mon_prom_label(s, "topic") : NULL;
-        int32_t part = q == CONFIG_PROM_GROWTH
+        int32_t part = q == MON_PROM_GROWTH
                            ? (int32_t)strtol(mon_prom_label(s, "partition"), NULL, 10)
                            : -1;
         for (int32_t j = 0; j < s->npoints; j++) {
@@ -373,12 +384,12 @@ int mon_prom_sample(const char *base, const char *const *queries,
                     int64_t step_ms, const struct mon_http_opts *o, struct mon_rates *out,
                     struct mon_prom_stats *st, struct error *err)
 {
-    for (int q = 0; q < CONFIG_PROM_NQUERIES; q++) {
+    for (int q = 0; q < MON_PROM_NQUERIES; q++) {
         const char *query = queries && queries[q] ? queries[q] : mon_prom_default_queries[q];
         if (!*query)
             continue;
         char what[256];
-        snprintf(what, sizeof(what), "query %s '%.120s%s'", config_prom_query_keys[q], query,
+        snprintf(what, sizeof(what), "query %s '%.120s%s'", mon_prom_query_keys[q], query,
                  strlen(query) > 120 ? "..." : "");
         char *url = mon_prom_range_url(base, query, start_ms, end_ms, step_ms);
         long status = 0;
@@ -392,7 +403,7 @@ int mon_prom_sample(const char *base, const char *const *queries,
         rc = mon_prom_parse(body, len, status, what, &mx, err);
         free(body);
         if (rc == 0)
-            rc = mon_prom_to_rates(&mx, (enum config_prom_query)q, what, map, out, st, err);
+            rc = mon_prom_to_rates(&mx, (enum mon_prom_query)q, what, map, out, st, err);
         mon_prom_matrix_finish(&mx);
         if (rc < 0)
             return rc;

@@ -20,12 +20,12 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "config/config.h"
+#include "monitor/settings.h"
 #include "monitor/rates.h"
 #include "monitor/scrape.h"
 
-/* The default query of each config_prom_query. */
-extern const char *const mon_prom_default_queries[CONFIG_PROM_NQUERIES];
+/* The default query of each mon_prom_query. */
+extern const char *const mon_prom_default_queries[MON_PROM_NQUERIES];
 
 struct mon_prom_series {
     char **label_names;  /* the "metric" object, in reply order */
@@ -75,7 +75,7 @@ struct mon_prom_stats {
  * infinite are skipped; negative partition growth counts as 0. -EINVAL naming the query and
  * series when a topic or partition query's series lacks `topic` / `partition` (or the
  * partition is not a partition number). Appends to *out; counts into *st. */
-int mon_prom_to_rates(const struct mon_prom_matrix *mx, enum config_prom_query q,
+int mon_prom_to_rates(const struct mon_prom_matrix *mx, enum mon_prom_query q,
                       const char *query, const struct mon_prom_broker_map *map,
                       struct mon_rates *out, struct mon_prom_stats *st, struct error *err);
 

@@ -203,7 +203,7 @@ static void *refresher_main(void *arg)
     struct svc *s = arg;
     const struct config *cfg = s->cfg;
     struct mon_monitor *mon = NULL;
-    if (s->live && cfg->monitor.sampler != CONFIG_SAMPLER_NONE) {
+    if (s->live && cfg->monitor.sampler != MON_SAMPLER_NONE) {
         struct mon_options mo = {&cfg->monitor, &cfg->capacity, &s->refresh_kopts,
                                  s->bootstrap};
         mon = mon_monitor_create(&mo);
@@ -935,12 +935,12 @@ cJSON *svc_default_proposal(struct svc *s)
     return j;
 }
 
-static const char *sampler_name(enum config_sampler s)
+static const char *sampler_name(enum mon_sampler s)
 {
     switch (s) {
-    case CONFIG_SAMPLER_JMX_EXPORTER: return "jmxExporter";
-    case CONFIG_SAMPLER_PROMETHEUS: return "prometheus";
-    case CONFIG_SAMPLER_CC_METRICS: return "cruiseControlMetrics";
+    case MON_SAMPLER_JMX_EXPORTER: return "jmxExporter";
+    case MON_SAMPLER_PROMETHEUS: return "prometheus";
+    case MON_SAMPLER_CC_METRICS: return "cruiseControlMetrics";
     default: return "none";
     }
 }
@@ -966,7 +966,7 @@ cJSON *svc_state_json(struct svc *s)
     }
     cJSON *mon = cJSON_AddObjectToObject(j, "monitor");
     pthread_mutex_lock(&s->lock);
-    bool sampling = s->live && s->cfg->monitor.sampler != CONFIG_SAMPLER_NONE;
+    bool sampling = s->live && s->cfg->monitor.sampler != MON_SAMPLER_NONE;
     cJSON_AddStringToObject(mon, "state", !sampling ? "NOT_CONFIGURED"
                                           : s->sampling_paused ? "PAUSED" : "RUNNING");
     cJSON_AddStringToObject(mon, "sampler", sampler_name(s->cfg->monitor.sampler));

@@ -163,7 +163,7 @@ TEST(monitor_section)
         fprintf(stderr, "%s\n", err.msg);
         return;
     }
-    CHECK_INT_EQ(cfg->monitor.sampler, CONFIG_SAMPLER_JMX_EXPORTER);
+    CHECK_INT_EQ(cfg->monitor.sampler, MON_SAMPLER_JMX_EXPORTER);
     CHECK_INT_EQ(cfg->monitor.interval_ms, 2000);
     CHECK_INT_EQ(cfg->monitor.scrapes, 3);
     CHECK_INT_EQ(cfg->monitor.window_ms, 60000);
@@ -221,8 +221,8 @@ TEST(monitor_prometheus_cc_metrics_and_names)
         fprintf(stderr, "%s\n", err.msg);
         return;
     }
-    const struct config_prometheus *pr = &cfg->monitor.prometheus;
-    CHECK_INT_EQ(cfg->monitor.sampler, CONFIG_SAMPLER_PROMETHEUS);
+    const struct mon_prometheus_settings *pr = &cfg->monitor.prometheus;
+    CHECK_INT_EQ(cfg->monitor.sampler, MON_SAMPLER_PROMETHEUS);
     CHECK_STR_EQ(pr->url, "http://127.0.0.1:9090");
     CHECK_INT_EQ(pr->step_ms, 2000);
     CHECK_INT_EQ(pr->lookback_ms, 20000);
@@ -230,9 +230,9 @@ TEST(monitor_prometheus_cc_metrics_and_names)
     CHECK_INT_EQ(pr->ninstances, 2);
     CHECK_INT_EQ(pr->instance_ids[1], 2);
     CHECK_STR_EQ(pr->instance_values[1], "kafka-2:9404");
-    CHECK_STR_EQ(pr->queries[CONFIG_PROM_CPU], "");
-    CHECK_STR_EQ(pr->queries[CONFIG_PROM_TOPIC_IN], "sum by (broker_id, topic) (x)");
-    CHECK(pr->queries[CONFIG_PROM_BROKER_IN] == NULL);
+    CHECK_STR_EQ(pr->queries[MON_PROM_CPU], "");
+    CHECK_STR_EQ(pr->queries[MON_PROM_TOPIC_IN], "sum by (broker_id, topic) (x)");
+    CHECK(pr->queries[MON_PROM_BROKER_IN] == NULL);
     CHECK_STR_EQ(cfg->monitor.cc_metrics.topic, "metrics");
     CHECK_STR_EQ(cfg->monitor.cc_metrics.bootstrap, "k:9092");
     CHECK_INT_EQ(cfg->monitor.cc_metrics.lookback_ms, 60000);
@@ -243,7 +243,7 @@ TEST(monitor_prometheus_cc_metrics_and_names)
     cfg = parse("monitor:\n  sampler: cruiseControlMetrics\n", &err);
     CHECK(cfg != NULL);
     if (cfg) {
-        CHECK_INT_EQ(cfg->monitor.sampler, CONFIG_SAMPLER_CC_METRICS);
+        CHECK_INT_EQ(cfg->monitor.sampler, MON_SAMPLER_CC_METRICS);
         CHECK_STR_EQ(cfg->monitor.cc_metrics.topic, "__CruiseControlMetrics");
         CHECK_INT_EQ(cfg->monitor.prometheus.step_ms, 60000);
     }

@@ -158,7 +158,7 @@ TEST(series_become_rates_per_broker)
     struct mon_prom_broker_map map = {"instance", values, ids, 1};
     struct mon_rates r = {0};
     struct mon_prom_stats st = {0};
-    CHECK_INT_EQ(mon_prom_to_rates(&m, CONFIG_PROM_TOPIC_IN, "query q", &map, &r, &st, &err), 0);
+    CHECK_INT_EQ(mon_prom_to_rates(&m, MON_PROM_TOPIC_IN, "query q", &map, &r, &st, &err), 0);
     CHECK_INT_EQ(st.series, 3);
     CHECK_INT_EQ(st.unmapped, 1);
     CHECK_STR_EQ(st.unmapped_example, "instance=\"other:1\"");
@@ -169,20 +169,20 @@ TEST(series_become_rates_per_broker)
     CHECK_INT_EQ(r.v[1].t_ms, 1700000005000LL);
     CHECK_INT_EQ(r.v[2].broker_id, 2); /* label value that is a number */
     /* another series of the same broker, topic and time is summed */
-    CHECK_INT_EQ(mon_prom_to_rates(&m, CONFIG_PROM_TOPIC_IN, "query q", &map, &r, &st, &err), 0);
+    CHECK_INT_EQ(mon_prom_to_rates(&m, MON_PROM_TOPIC_IN, "query q", &map, &r, &st, &err), 0);
     mon_rates_merge(&r);
     CHECK_INT_EQ(r.n, 3);
     CHECK_NEAR(r.v[0].value, 200, 0);
     CHECK_NEAR(r.v[2].value, 2000, 0);
     /* a broker query ignores the topic label */
-    CHECK_INT_EQ(mon_prom_to_rates(&m, CONFIG_PROM_CPU, "query q", &map, &r, &st, &err), 0);
+    CHECK_INT_EQ(mon_prom_to_rates(&m, MON_PROM_CPU, "query q", &map, &r, &st, &err), 0);
     mon_rates_merge(&r);
     CHECK_INT_EQ(r.v[0].kind, MON_RATE_CPU_CORES);
     CHECK(r.v[0].topic == NULL);
     /* the map's label missing */
     struct mon_prom_broker_map by_id = {"broker_id", NULL, NULL, 0};
     struct mon_prom_stats st2 = {0};
-    CHECK_INT_EQ(mon_prom_to_rates(&m, CONFIG_PROM_BROKER_IN, "query q", &by_id, &r, &st2, &err),
+    CHECK_INT_EQ(mon_prom_to_rates(&m, MON_PROM_BROKER_IN, "query q", &by_id, &r, &st2, &err),
                  0);
     CHECK_INT_EQ(st2.unmapped, 3);
     CHECK_STR_EQ(st2.unmapped_example, "no label 'broker_id'");
@@ -202,7 +202,7 @@ TEST(topic_and_partition_queries_need_their_labels)
                        "\"values\":[[1,\"-4\"],[2,\"+Inf\"],[3,\"8\"]]},"
                        "{\"metric\":{\"instance\":\"1\"},\"values\":[[1,\"1\"]]}]}}",
                        200, &m, &err), 0);
-    CHECK_INT_EQ(mon_prom_to_rates(&m, CONFIG_PROM_TOPIC_OUT, "query q", &map, &r, &st, &err),
+    CHECK_INT_EQ(mon_prom_to_rates(&m, MON_PROM_TOPIC_OUT, "query q", &map, &r, &st, &err),
                  -EINVAL);
     CHECK_STR_CONTAINS(err.msg, "query q: data.result[1]: the series has no 'topic' label");
     CHECK_INT_EQ(r.n, 0); /* nothing appended on failure */
@@ -212,12 +212,12 @@ TEST(topic_and_partition_queries_need_their_labels)
                        "\"values\":[[1,\"-4\"],[2,\"+Inf\"],[3,\"8\"]]},"
                        "{\"metric\":{\"instance\":\"1\",\"topic\":\"a\",\"partition\":\"x1\"},"
                        "\"values\":[]}]}}", 200, &m, &err), 0);
-    CHECK_INT_EQ(mon_prom_to_rates(&m, CONFIG_PROM_GROWTH, "query q", &map, &r, &st, &err),
+    CHECK_INT_EQ(mon_prom_to_rates(&m, MON_PROM_GROWTH, "query q", &map, &r, &st, &err),
                  -EINVAL);
     CHECK_STR_CONTAINS(err.msg, "data.result[1]: label 'partition' must be a partition number, "
                                 "not 'x1'");
     m.nseries = 1; /* the good series alone (the finish below frees both) */
-    CHECK_INT_EQ(mon_prom_to_rates(&m, CONFIG_PROM_GROWTH, "query q", &map, &r, &st, &err), 0);
+    CHECK_INT_EQ(mon_prom_to_rates(&m, MON_PROM_GROWTH, "query q", &map, &r, &st, &err), 0);
     m.nseries = 2;
     CHECK_INT_EQ(r.n, 2);
     CHECK_INT_EQ(r.v[0].partition, 3);
@@ -308,14 +308,14 @@ TEST(a_whole_round_against_a_server)
 {
     char *reply = http_reply(200, good);
     struct server s;
-    server_start(&s, reply, CONFIG_PROM_NQUERIES);
+    server_start(&s, reply, MON_PROM_NQUERIES);
     char base[64];
     snprintf(base, sizeof(base), "http://127.0.0.1:%d", s.port);
     const char *values[] = {"127.0.0.1:9404"};
     int32_t ids[] = {1};
     struct mon_prom_broker_map map = {"instance", values, ids, 1};
-    const char *queries[CONFIG_PROM_NQUERIES] = {0};
-    queries[CONFIG_PROM_GROWTH] = ""; /* not asked: its series would need partition labels */
+    const char *queries[MON_PROM_NQUERIES] = {0};
+    queries[MON_PROM_GROWTH] = ""; /* not asked: its series would need partition labels */
     struct mon_rates r = {0};
     struct mon_prom_stats st = {0};
     struct error err = {0};
@@ -323,10 +323,10 @@ TEST(a_whole_round_against_a_server)
     CHECK_INT_EQ(mon_prom_sample(base, queries, &map, 1700000000000LL, 1700000010000LL, 5000,
                                  &o, &r, &st, &err), 0);
     server_stop(&s);
-    CHECK_INT_EQ(s.served, CONFIG_PROM_NQUERIES - 1);
+    CHECK_INT_EQ(s.served, MON_PROM_NQUERIES - 1);
     CHECK_STR_CONTAINS(s.first_line, "GET /api/v1/query_range?query=sum%20by%20%28instance%29");
     CHECK_STR_CONTAINS(s.first_line, "&start=1700000000.000&end=1700000010.000&step=5.000 HTTP/1.1");
-    CHECK_INT_EQ(st.series, 3 * (CONFIG_PROM_NQUERIES - 1));
+    CHECK_INT_EQ(st.series, 3 * (MON_PROM_NQUERIES - 1));
     /* 6 queries x (2 points of broker 1 + 1 of broker 2), the topic ones keep topics */
     CHECK_INT_EQ(r.n, 6 * 3);
     CHECK_INT_EQ(r.v[0].kind, MON_RATE_BYTES_IN);
