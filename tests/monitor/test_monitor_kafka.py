@@ -11,6 +11,7 @@ scrape intervals of its start, and:
 - the snapshot's load says 100 % of partitions monitored;
 - `ballast plan` with the network-inbound goals moves replicas onto broker 3 (whose network-in
   is lowest) and reports the snapshot's recentWindows and monitoredPartitionsPercentage.
+Then, on the same cluster, `ballast serve` with the sampler (test_serve_monitor.py).
 """
 import json
 import os
@@ -93,5 +94,7 @@ def main():
 
 if __name__ == "__main__":
     main()
+    import test_serve_monitor  # the service with the sampler, on the same cluster
+    test_serve_monitor.main()
     print("%d failed" % len(failures))
     sys.exit(1 if failures else 0)
