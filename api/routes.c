@@ -214,7 +214,9 @@ void api_reply_task(struct api_req *r, const char *id)
         api_reply_json(r, 202, t);
         return;
     }
-    int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t, "httpStatus"));
+    /* (a task read back from its file may have none: NaN, not to be converted) */
+    double hs = cJSON_GetNumberValue(cJSON_GetObjectItem(t, "httpStatus"));
+    int status = hs >= 100 && hs < 600 ? (int)hs : 0;
     const cJSON *raw = cJSON_GetObjectItemCaseSensitive(t, "result");
     const char *text = cJSON_IsRaw(raw) ? raw->valuestring : NULL;
     size_t skip = text ? strspn(text, " \t\r\n") : 0;

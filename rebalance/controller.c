@@ -239,11 +239,10 @@ static void priv_parse(const char *text, struct priv *p)
         p->reassignment = xstrdup(t);
         cJSON_free(t);
     }
-    p->attempts = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "attempts"));
+    double a = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "attempts"));
     double r = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "retryAtMs"));
-    p->retry_at_ms = isnan(r) ? 0 : (int64_t)r;
-    if (p->attempts < 0 || p->attempts > 1000)
-        p->attempts = 0;
+    p->attempts = a >= 0 && a <= 1000 ? (int)a : 0; /* false for NaN: a field missing */
+    p->retry_at_ms = r >= 0 && r < 9e18 ? (int64_t)r : 0;
     cJSON_Delete(j);
 }
 
@@ -426,7 +425,10 @@ static void task_of(struct rb_controller *c, const char *session, struct task_in
     ti->proposal_id = pid ? xstrdup(pid) : NULL;
     cJSON *raw = child(t, "result");
     ti->result = cJSON_IsRaw(raw) ? cJSON_Parse(raw->valuestring) : NULL;
-    int http = (int)cJSON_GetNumberValue(child(t, "httpStatus"));
+    /* httpStatus is there once the task has ended: converting the NaN of a running task to
+     * int is undefined (UBSan's float-cast-overflow aborted the service on it) */
+    double hs = cJSON_GetNumberValue(child(t, "httpStatus"));
+    int http = hs >= 100 && hs < 600 ? (int)hs : 0;
     const char *msg = cJSON_GetStringValue(child(ti->result, "errorMessage"));
     bool plan = kind && strcmp(kind, "rebalance") == 0;
     bool done = state && strcmp(state, "Completed") == 0;

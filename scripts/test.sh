@@ -23,14 +23,11 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
 status=0
 # Every suite in the plain build; the sanitizer build skips the real-Kafka suite (the same
-# test, minutes of JVMs, nothing of Ballast's own code that the unit suites do not cover) and,
-# for now, the Kubernetes test (suite kube): in the sanitizer build a KafkaRebalance once stayed
-# in PendingProposal until the test's time ran out (passed in the plain build in the same run,
-# and in four earlier sanitizer runs); to be found and fixed, then this exclusion removed.
+# test, minutes of JVMs, nothing of Ballast's own code that the unit suites do not cover).
 echo "== meson test (build)"
 meson test -C "$here/build" --print-errorlogs --num-processes 2 ${BALLAST_SUITES:-} || status=1
 echo "== meson test (build-san)"
-meson test -C "$here/build-san" --print-errorlogs --num-processes 2 --no-suite kafka --no-suite kube \
+meson test -C "$here/build-san" --print-errorlogs --num-processes 2 --no-suite kafka \
   ${BALLAST_SUITES:-} || status=1
 python3 "$here/scripts/count-tests.py" "$here/build/meson-logs/testlog.json" \
   "$here/build-san/meson-logs/testlog.json"

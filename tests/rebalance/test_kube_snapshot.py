@@ -51,6 +51,8 @@ def run(env, d):
     proc = start()
 
     def get(name):
+        if proc.poll() is not None:  # fail now, with its log, not at the test's time limit
+            raise RuntimeError(f"ballast serve exited with {proc.returncode}")
         p = k("-n", NS, "get", "kafkarebalance", name, "-o", "json")
         return json.loads(p.stdout) if p.returncode == 0 else None
 
@@ -138,6 +140,9 @@ def run(env, d):
     proc.send_signal(signal.SIGTERM)
     check("SIGTERM -> exit 0 again", proc.wait(20) == 0)
     log.close()
+    text = open(os.path.join(d, "serve.log")).read()
+    check("no sanitizer report in the service's log",
+          "runtime error" not in text and "Sanitizer" not in text, text[-2000:])
 
 
 with tempfile.TemporaryDirectory(prefix="ballast-kube.") as tmp:
