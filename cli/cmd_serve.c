@@ -44,13 +44,40 @@ void cmd_serve_help(FILE *out)
             "  --kube-namespace NS  (default: the kubeconfig context's, the pod's, default)\n"
             "  --kube-selector SEL  more labels a resource must have\n"
             "                     (e.g. ballast.io/managed=true)\n"
-            "  --auto-rebalance CLUSTER  the auto-rebalancer (standalone): an empty broker that\n"
-            "                     joins gets CLUSTER-auto-rebalancing-add-brokers; ballast\n"
-            "                     decommission gets CLUSTER-auto-rebalancing-remove-brokers\n"
+            "  --auto-rebalance CLUSTER  the auto-rebalancer: an empty broker that joins gets\n"
+            "                     CLUSTER-auto-rebalancing-add-brokers; ballast decommission\n"
+            "                     gets CLUSTER-auto-rebalancing-remove-brokers (in Kubernetes\n"
+            "                     mode created in the API; CLUSTER is the --kube-cluster)\n"
+            "  --auto-template-add NAME, --auto-template-remove NAME  the KafkaRebalance\n"
+            "                     (annotated strimzi.io/rebalance-template: \"true\") whose spec\n"
+            "                     the auto-created resource of that mode takes\n"
             "  --auto-settle-ms N a joined broker waits this long first (30000)\n\n"
             "Runs until SIGTERM or SIGINT, then exits 0; an execution in flight is left to the\n"
             "journal and adopted by the next start. A second service on the same state dir\n"
-            "refuses to start.\n");
+            "refuses to start. SIGHUP makes a service on a snapshot read the file again (a new\n"
+            "model generation).\n");
+}
+
+/* SIGHUP: a service on a snapshot reads the file again into a new model generation (an
+ * error leaves the current one and is logged); a live service ignores it. */
+static void reread_snapshot(const char *path, const struct config *cfg, struct svc *svc)
+{
+    if (!path) {
+        log_info("SIGHUP: ignored (the model is read from the cluster)");
+        return;
+    }
+    struct model_capacity_table defaults;
+    memset(&defaults, 0, sizeof(defaults));
+    struct model_cluster *c = NULL;
+    struct error err = {0};
+    if (cli_snapshot_read(path, &defaults, &c, &err) < 0 ||
+        config_apply_to_cluster(cfg, c, &defaults, &err) < 0) {
+        log_error("SIGHUP: %s: %s; the model stays as it was", path, err.msg);
+        model_cluster_destroy(c);
+    } else if (svc_replace_snapshot(svc, c, &err) < 0) {
+        log_error("SIGHUP: %s", err.msg);
+    }
+    model_capacity_table_finish(&defaults);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -58,7 +85,7 @@ int cmd_serve(int argc, char **argv)
     const char *config_path = NULL, *snapshot = NULL, *bootstrap = NULL, *state_dir = NULL;
     const char *listen = NULL;
     const char *kube_cluster = NULL, *kubeconfig = NULL, *kube_ns = NULL, *kube_sel = NULL;
-    const char *auto_cluster = NULL;
+    const char *auto_cluster = NULL, *tmpl_add = NULL, *tmpl_remove = NULL;
     long port = 0, settle_ms = 30000;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},    {"snapshot", required_argument, NULL, 's'},
@@ -70,6 +97,8 @@ int cmd_serve(int argc, char **argv)
         {"kube-selector", required_argument, NULL, 'L'},
         {"auto-rebalance", required_argument, NULL, 'a'},
         {"auto-settle-ms", required_argument, NULL, 'w'},
+        {"auto-template-add", required_argument, NULL, 'A'},
+        {"auto-template-remove", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -87,6 +116,8 @@ int cmd_serve(int argc, char **argv)
         case 'n': kube_ns = optarg; break;
         case 'L': kube_sel = optarg; break;
         case 'a': auto_cluster = optarg; break;
+        case 'A': tmpl_add = optarg; break;
+        case 'R': tmpl_remove = optarg; break;
         case 'w': {
             char *end;
             errno = 0;
@@ -113,9 +144,13 @@ int cmd_serve(int argc, char **argv)
     if ((kubeconfig || kube_ns || kube_sel) && !kube_cluster)
         return cli_fail(EXIT_USAGE, "serve: --kubeconfig, --kube-namespace and --kube-selector go "
                         "with --kube-cluster");
-    if (auto_cluster && kube_cluster)
-        return cli_fail(EXIT_USAGE, "serve: --auto-rebalance works in standalone mode, not with "
-                        "--kube-cluster");
+    if (auto_cluster && kube_cluster && strcmp(auto_cluster, kube_cluster) != 0)
+        return cli_fail(EXIT_USAGE, "serve: --auto-rebalance '%s' in Kubernetes mode must name "
+                        "the --kube-cluster cluster '%s' (its resources carry that label)",
+                        auto_cluster, kube_cluster);
+    if ((tmpl_add || tmpl_remove) && !auto_cluster)
+        return cli_fail(EXIT_USAGE, "serve: --auto-template-add and --auto-template-remove go "
+                        "with --auto-rebalance");
     if (snapshot && bootstrap)
         return cli_fail(EXIT_USAGE, "serve: --snapshot and --bootstrap exclude each other");
     struct error err = {0};
@@ -159,6 +194,7 @@ int cmd_serve(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct svc_options so = {.cfg = cfg, .snapshot = c, .bootstrap = bootstrap,
@@ -174,7 +210,7 @@ int cmd_serve(int argc, char **argv)
     }
     struct rb_options ro = {.svc = svc, .state_dir = svc_state_dir(svc)};
     if (auto_cluster)
-        ro.autob = rb_auto_create(auto_cluster, settle_ms);
+        ro.autob = rb_auto_create(auto_cluster, settle_ms, tmpl_add, tmpl_remove);
     if (kube_cluster) {
         struct rb_kube_options ko = {kubeconfig, kube_ns, kube_cluster, kube_sel};
         if (rb_kube_create(&ko, &ro.kube, &err) < 0) {
@@ -201,7 +237,8 @@ int cmd_serve(int argc, char **argv)
         log_warn("the API listens on %s without authentication (api.credentialsFile)",
                  cfg->api.listen);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        reread_snapshot(snapshot, cfg, svc);
     log_info("%s: stopping (no new requests; tasks end; an execution in flight is left to "
              "the journal)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     exit_code = 0;

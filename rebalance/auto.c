@@ -8,8 +8,9 @@
  *     `<cluster>-auto-rebalancing-remove-brokers` (auto-approved); it takes precedence: a
  *     running add-brokers rebalance is stopped (its brokers queue again). When it is Ready and
  *     the model shows the brokers without replicas, they are reported safe to stop.
- * It acts through the controller's public calls (rb_apply, rb_get, rb_annotate, rb_delete)
- * from the controller's thread, never holding the controller's lock; its own state is
+ * It acts through the controller's calls for its own resources (rb_own_apply, rb_get,
+ * rb_own_annotate, rb_own_delete: files in standalone mode, the API in Kubernetes mode) from
+ * the controller's thread, never holding the controller's lock; its own state is
  * guarded by auto.lock (the REST threads read it and queue decommissions). */
 #include <errno.h>
 #include <pthread.h>
@@ -35,6 +36,7 @@ struct ids {
 struct rb_auto {
     pthread_mutex_t lock;
     char *cluster;
+    char *tmpl[2];              /* template resource per mode (add, remove), or NULL */
     int64_t settle_ms;
     uint64_t gen;               /* the generation last looked at */
     struct ids known;           /* its brokers */
@@ -81,11 +83,14 @@ static void set_state(struct rb_auto *a, enum auto_state st)
     }
 }
 
-struct rb_auto *rb_auto_create(const char *cluster, int64_t settle_ms)
+struct rb_auto *rb_auto_create(const char *cluster, int64_t settle_ms, const char *tmpl_add,
+                               const char *tmpl_remove)
 {
     struct rb_auto *a = xcalloc(1, sizeof(*a));
     pthread_mutex_init(&a->lock, NULL);
     a->cluster = xstrdup(cluster);
+    a->tmpl[0] = tmpl_add ? xstrdup(tmpl_add) : NULL;
+    a->tmpl[1] = tmpl_remove ? xstrdup(tmpl_remove) : NULL;
     a->settle_ms = settle_ms;
     now_text(a->since, sizeof(a->since));
     return a;
@@ -97,13 +102,46 @@ void rb_auto_destroy(struct rb_auto *a)
         return;
     pthread_mutex_destroy(&a->lock);
     free(a->cluster);
+    free(a->tmpl[0]);
+    free(a->tmpl[1]);
     free(a->last_error);
     free(a);
 }
 
-/* The resource rb_apply takes: auto-approved, the mode and brokers. */
-static cJSON *resource(const struct rb_auto *a, const char *mode, const struct ids *b)
+/* The resource to create: auto-approved, the reason annotated, the spec of the mode's
+ * template if one is configured (as Strimzi: all of it, then mode and brokers set; the
+ * intra-broker fields left out), else just mode and brokers. -ENOENT when the template is
+ * missing or not marked strimzi.io/rebalance-template: "true" (Strimzi then skips). */
+static int resource(const struct rb_auto *a, struct rb_controller *c, const char *mode,
+                    const struct ids *b, cJSON **ret, struct error *err)
 {
+    bool add = strcmp(mode, "add-brokers") == 0;
+    const char *tname = a->tmpl[add ? 0 : 1];
+    cJSON *spec = NULL;
+    if (tname) {
+        cJSON *t = rb_get(c, tname);
+        const char *mark = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "metadata"),
+                                             "annotations"),
+            RB_ANNOT_TEMPLATE));
+        if (!t || !mark || strcmp(mark, "true") != 0) {
+            cJSON_Delete(t);
+            return error_set(err, -ENOENT, "the %s template KafkaRebalance '%s' %s; "
+                             "auto-rebalancing skipped", mode, tname,
+                             t ? "is not annotated " RB_ANNOT_TEMPLATE ": \"true\""
+                               : "does not exist");
+        }
+        spec = cJSON_DetachItemFromObjectCaseSensitive(t, "spec");
+        cJSON_Delete(t);
+    }
+    if (!cJSON_IsObject(spec)) {
+        cJSON_Delete(spec);
+        spec = cJSON_CreateObject();
+    }
+    static const char *const drop[] = {"mode", "brokers", "rebalanceDisk",
+                                       "moveReplicasOffVolumes"};
+    for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+        cJSON_DeleteItemFromObjectCaseSensitive(spec, drop[i]);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "apiVersion", "kafka.strimzi.io/v1");
     cJSON_AddStringToObject(o, "kind", "KafkaRebalance");
@@ -115,15 +153,29 @@ static cJSON *resource(const struct rb_auto *a, const char *mode, const struct i
     cJSON *an = cJSON_AddObjectToObject(md, "annotations");
     cJSON_AddStringToObject(an, RB_ANNOT_AUTO_APPROVAL, "true");
     cJSON_AddStringToObject(an, "ballast.io/reason",
-                            strcmp(mode, "add-brokers") == 0
-                                ? "brokers joined the cluster empty"
+                            add ? "brokers joined the cluster empty"
                                 : "brokers asked to be decommissioned");
-    cJSON *spec = cJSON_AddObjectToObject(o, "spec");
+    if (tname)
+        cJSON_AddStringToObject(an, "ballast.io/template", tname);
     cJSON_AddStringToObject(spec, "mode", mode);
     cJSON *arr = cJSON_AddArrayToObject(spec, "brokers");
     for (int i = 0; i < b->n; i++)
         cJSON_AddItemToArray(arr, cJSON_CreateNumber(b->v[i]));
-    return o;
+    cJSON_AddItemToObject(o, "spec", spec);
+    *ret = o;
+    return 0;
+}
+
+/* Creates the resource of mode for b through the controller (a file, or the API). */
+static int create(struct rb_auto *a, struct rb_controller *c, const char *mode,
+                  const struct ids *b, struct error *err)
+{
+    cJSON *o = NULL;
+    int rc = resource(a, c, mode, b, &o, err);
+    if (rc == 0)
+        rc = rb_own_apply(c, o, err);
+    cJSON_Delete(o);
+    return rc;
 }
 
 static enum rb_state state_of(struct rb_controller *c, const char *name, bool *ret_exists)
@@ -206,29 +258,30 @@ void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s)
     if (removing && !rm_exists && !a->remove_made) {
         if (add_busy) {
             /* remove-brokers takes precedence: stop the scale-up, requeue its brokers */
-            if (rb_annotate(c, add_name, "stop", &err) < 0)
+            if (rb_own_annotate(c, add_name, "stop", &err) < 0)
                 fail(a, "stopping the add-brokers rebalance", &err);
         } else {
-            if (add_exists && rb_delete(c, add_name, &err) == 0)
+            if (add_exists && rb_own_delete(c, add_name, &err) == 0)
                 for (int i = 0; i < a->adding.n; i++)
                     put(&a->queued, a->adding.v[i]);
             if (add_exists)
                 a->adding.n = 0;
-            cJSON *o = resource(a, "remove-brokers", &a->removing);
-            bool created;
-            cJSON *out = NULL;
-            if (rb_apply(c, o, &created, &out, &err) < 0) {
+            int rc = create(a, c, "remove-brokers", &a->removing, &err);
+            if (rc == -ENOENT) {
+                /* no template: skipped, as Strimzi does */
+                fail(a, "creating the remove-brokers rebalance", &err);
+                a->removing.n = 0;
+                set_state(a, IDLE);
+            } else if (rc < 0) {
                 fail(a, "creating the remove-brokers rebalance", &err);
             } else {
                 a->remove_made = true;
                 set_state(a, SCALE_DOWN);
             }
-            cJSON_Delete(o);
-            cJSON_Delete(out);
         }
     } else if (rm_exists && rm_st == RB_READY && a->safe.n == a->removing.n) {
         log_info("auto-rebalancer: decommissioned brokers emptied; safe to stop");
-        rb_delete(c, rm_name, &err);
+        rb_own_delete(c, rm_name, &err);
         a->remove_made = false;
         a->remove_done = true;
         set_state(a, IDLE);
@@ -242,7 +295,7 @@ void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s)
             if (add_st == RB_STOPPED)
                 for (int i = 0; i < a->adding.n; i++)
                     put(&a->queued, a->adding.v[i]);
-            rb_delete(c, add_name, &err);
+            rb_own_delete(c, add_name, &err);
             a->adding.n = 0;
             set_state(a, IDLE);
         } else if (!add_exists && a->queued.n) {
@@ -250,18 +303,17 @@ void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s)
             for (int i = 0; i < a->queued.n; i++)
                 newest = a->queued_ms[i] > newest ? a->queued_ms[i] : newest;
             if (clock_wall_ms() - newest >= a->settle_ms) {
-                cJSON *o = resource(a, "add-brokers", &a->queued);
-                bool created;
-                cJSON *out = NULL;
-                if (rb_apply(c, o, &created, &out, &err) < 0) {
+                int rc = create(a, c, "add-brokers", &a->queued, &err);
+                if (rc == -ENOENT) {
+                    fail(a, "creating the add-brokers rebalance", &err);
+                    a->queued.n = 0; /* skipped, as Strimzi does */
+                } else if (rc < 0) {
                     fail(a, "creating the add-brokers rebalance", &err);
                 } else {
                     a->adding = a->queued;
                     a->queued.n = 0;
                     set_state(a, SCALE_UP);
                 }
-                cJSON_Delete(o);
-                cJSON_Delete(out);
             }
         }
     }

@@ -888,15 +888,28 @@ static void *watcher_main(void *arg)
         pthread_cond_broadcast(&c->wake);
         pthread_mutex_unlock(&c->lock);
         cJSON_Delete(items);
+        /* as client-go's reflector: a broken watch resumes from the newest resourceVersion
+         * seen (no event is lost: the server replays from there); only 410 Gone, when the
+         * server no longer has that version, needs a new list */
+        int pause = 500;
         for (;;) {
             int rc = rb_kube_watch(c->kube, &rv, 60, on_event, c, &c->stop_watch, &err);
-            if (rc == 0)
+            if (rc == 0) {
+                pause = 500;
                 continue;
-            if (rc == -ESTALE)
-                log_info("kafkarebalances: watch expired (410); listing again");
-            else if (rc != -ECANCELED)
-                log_warn("kafkarebalances: %s; listing again", err.msg);
-            break;
+            }
+            if (rc == -ESTALE) {
+                log_info("kafkarebalances: watch expired (410 Gone: resourceVersion %s is too "
+                         "old); listing again", rv);
+                break;
+            }
+            if (rc == -ECANCELED)
+                break;
+            log_warn("kafkarebalances: %s; watching again from resourceVersion %s in %d ms",
+                     err.msg, rv, pause);
+            if (!pause_ms(c, pause))
+                break;
+            pause = pause < 8000 ? pause * 2 : 8000;
         }
         if (!atomic_load(&c->stop_watch) && !pause_ms(c, 500))
             break;
@@ -1272,6 +1285,14 @@ int rb_apply(struct rb_controller *c, const cJSON *in, bool *ret_created, cJSON 
     return 0;
 }
 
+static bool exists(struct rb_controller *c, const char *name)
+{
+    pthread_mutex_lock(&c->lock);
+    bool there = find(c, name, NULL) != NULL;
+    pthread_mutex_unlock(&c->lock);
+    return there;
+}
+
 cJSON *rb_get(struct rb_controller *c, const char *name)
 {
     pthread_mutex_lock(&c->lock);
@@ -1360,4 +1381,82 @@ int rb_decommission(struct rb_controller *c, const int32_t *ids, int n, struct e
 cJSON *rb_auto_state(struct rb_controller *c)
 {
     return c && c->autob ? rb_auto_json(c->autob) : NULL;
+}
+
+/* ---- the auto-rebalancer's own resources ---- */
+
+/* Takes the API's answer about name in (c->lock not held). */
+static void take_in(struct rb_controller *c, cJSON *fresh)
+{
+    if (!fresh)
+        return;
+    pthread_mutex_lock(&c->lock);
+    upsert(c, fresh);
+    wake(c);
+    pthread_mutex_unlock(&c->lock);
+    cJSON_Delete(fresh);
+}
+
+int rb_own_apply(struct rb_controller *c, const cJSON *obj, struct error *err)
+{
+    const char *name = cJSON_GetStringValue(child(child((cJSON *)obj, "metadata"), "name"));
+    if (!c->kube) {
+        if (exists(c, name))
+            return error_set(err, -EEXIST, "kafkarebalance %s exists already", name);
+        bool created;
+        cJSON *out = NULL;
+        int rc = rb_apply(c, obj, &created, &out, err);
+        cJSON_Delete(out);
+        return rc;
+    }
+    cJSON *o = cJSON_Duplicate(obj, true);
+    cJSON *labels = child_obj(child_obj(o, "metadata"), "labels");
+    const cJSON *l;
+    cJSON_ArrayForEach(l, rb_kube_labels(c->kube))
+        if (!child(labels, l->string))
+            cJSON_AddStringToObject(labels, l->string, l->valuestring);
+    cJSON *fresh = NULL;
+    int rc = rb_kube_create_object(c->kube, o, &fresh, err);
+    cJSON_Delete(o);
+    if (rc == -EEXIST)
+        return error_set(err, -EEXIST, "kafkarebalance %s exists already in namespace %s",
+                         name, rb_kube_namespace(c->kube));
+    if (rc < 0)
+        return rc;
+    log_info("kafkarebalance %s created in namespace %s", name, rb_kube_namespace(c->kube));
+    take_in(c, fresh);
+    return 0;
+}
+
+int rb_own_annotate(struct rb_controller *c, const char *name, const char *value,
+                    struct error *err)
+{
+    if (!c->kube)
+        return rb_annotate(c, name, value, err);
+    cJSON *fresh = NULL;
+    int rc = rb_kube_set_annotation(c->kube, name, RB_ANNOT_REBALANCE, value, &fresh, err);
+    if (rc == 0)
+        take_in(c, fresh);
+    return rc;
+}
+
+int rb_own_delete(struct rb_controller *c, const char *name, struct error *err)
+{
+    if (!c->kube)
+        return rb_delete(c, name, err);
+    pthread_mutex_lock(&c->lock);
+    struct item *it = find(c, name, NULL);
+    if (it && rb_resource_state(it->obj) == RB_REBALANCING)
+        stop_ours(c, cJSON_GetStringValue(child(child(it->obj, "status"), "sessionId")));
+    pthread_mutex_unlock(&c->lock);
+    int rc = rb_kube_delete(c->kube, name, err);
+    if (rc < 0 && rc != -ENOENT)
+        return rc;
+    log_info("kafkarebalance %s deleted from namespace %s", name, rb_kube_namespace(c->kube));
+    pthread_mutex_lock(&c->lock);
+    size_t i;
+    if (find(c, name, &i))
+        drop(c, i);
+    pthread_mutex_unlock(&c->lock);
+    return 0;
 }

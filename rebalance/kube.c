@@ -32,6 +32,7 @@ struct rb_kube {
     char *ns;
     char *version;
     char *selector;       /* URL-encoded label selector */
+    cJSON *labels;        /* the selector's key=value pairs, for the resources it creates */
 };
 
 static void blob_free(struct blob *b)
@@ -57,6 +58,7 @@ void rb_kube_destroy(struct rb_kube *k)
     free(k->ns);
     free(k->version);
     free(k->selector);
+    cJSON_Delete(k->labels);
     free(k);
 }
 
@@ -324,6 +326,21 @@ int rb_kube_create(const struct rb_kube_options *o, struct rb_kube **ret, struct
     char *sel = o->selector && *o->selector
                     ? xasprintf("%s=%s,%s", RB_LABEL_CLUSTER, o->cluster, o->selector)
                     : xasprintf("%s=%s", RB_LABEL_CLUSTER, o->cluster);
+    /* the labels a created resource needs to be selected: strimzi.io/cluster and each
+     * key=value (or key==value) of --kube-selector */
+    k->labels = cJSON_CreateObject();
+    cJSON_AddStringToObject(k->labels, RB_LABEL_CLUSTER, o->cluster);
+    char *copy = xstrdup(sel), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '=');
+        if (!eq || eq == t || eq[-1] == '!')
+            continue; /* "key", "!key", "key!=v", "key in (...)": nothing to set */
+        *eq = '\0';
+        const char *v = eq[1] == '=' ? eq + 2 : eq + 1;
+        if (!cJSON_GetObjectItemCaseSensitive(k->labels, t))
+            cJSON_AddStringToObject(k->labels, t, v);
+    }
+    free(copy);
     CURL *h = curl_easy_init();
     char *esc = curl_easy_escape(h, sel, 0);
     k->selector = xstrdup(esc);
@@ -571,4 +588,63 @@ int rb_kube_remove_annotation(struct rb_kube *k, const char *name, const char *k
     int rc = patch(k, name, "", "application/json-patch+json", ops, ret_obj, err);
     cJSON_Delete(ops);
     return rc;
+}
+
+const cJSON *rb_kube_labels(const struct rb_kube *k)
+{
+    return k->labels;
+}
+
+int rb_kube_create_object(struct rb_kube *k, const cJSON *obj, cJSON **ret_obj,
+                          struct error *err)
+{
+    cJSON *body = cJSON_Duplicate(obj, true);
+    cJSON *md = cJSON_GetObjectItemCaseSensitive(body, "metadata");
+    cJSON_DeleteItemFromObjectCaseSensitive(md, "namespace");
+    cJSON_AddStringToObject(md, "namespace", k->ns);
+    char *av = xasprintf("kafka.strimzi.io/%s", k->version);
+    cJSON_ReplaceItemInObjectCaseSensitive(body, "apiVersion", cJSON_CreateString(av));
+    free(av);
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    char *path = base_path(k);
+    cJSON *j = NULL;
+    long st = call(k, "POST", path, "application/json", text, &j, err);
+    free(path);
+    cJSON_free(text);
+    if (st != 201 && st != 200) {
+        cJSON_Delete(j);
+        if (st == 409)
+            return -EEXIST;
+        return st < 0 ? (int)st : err->code;
+    }
+    if (ret_obj)
+        *ret_obj = j;
+    else
+        cJSON_Delete(j);
+    return 0;
+}
+
+int rb_kube_set_annotation(struct rb_kube *k, const char *name, const char *key,
+                           const char *value, cJSON **ret_obj, struct error *err)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON *an = cJSON_AddObjectToObject(cJSON_AddObjectToObject(body, "metadata"),
+                                        "annotations");
+    cJSON_AddStringToObject(an, key, value);
+    int rc = patch(k, name, "", "application/merge-patch+json", body, ret_obj, err);
+    cJSON_Delete(body);
+    return rc;
+}
+
+int rb_kube_delete(struct rb_kube *k, const char *name, struct error *err)
+{
+    char *base = base_path(k);
+    char *path = xasprintf("%s/%s", base, name);
+    long st = call(k, "DELETE", path, NULL, NULL, NULL, err);
+    free(path);
+    free(base);
+    if (st == 200 || st == 202)
+        return 0;
+    return st < 0 ? (int)st : err->code;
 }

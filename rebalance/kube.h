@@ -51,4 +51,18 @@ int rb_kube_patch_status(struct rb_kube *k, const char *name, const cJSON *statu
 int rb_kube_remove_annotation(struct rb_kube *k, const char *name, const char *key,
                               const char *value, cJSON **ret_obj, struct error *err);
 
+/* For the auto-rebalancer's own resources: */
+/* The labels a resource needs for the selector to take it (strimzi.io/cluster and the
+ * key=value pairs of the options' selector). Borrowed. */
+const cJSON *rb_kube_labels(const struct rb_kube *k);
+/* Creates obj (borrowed; namespace and apiVersion set to the controller's). -EEXIST when one
+ * of that name exists (409 AlreadyExists). *ret_obj (may be NULL): the object created. */
+int rb_kube_create_object(struct rb_kube *k, const cJSON *obj, cJSON **ret_obj,
+                          struct error *err);
+/* Sets one annotation of name (a merge patch). */
+int rb_kube_set_annotation(struct rb_kube *k, const char *name, const char *key,
+                           const char *value, cJSON **ret_obj, struct error *err);
+/* Deletes name; -ENOENT when there is none. */
+int rb_kube_delete(struct rb_kube *k, const char *name, struct error *err);
+
 #endif

@@ -81,8 +81,12 @@ enum rb_state rb_resource_state(const cJSON *obj);
 /* ---- the auto-rebalancer (auto.c) ---- */
 struct rb_controller;
 struct rb_auto;
-/* Resources named <cluster>-auto-rebalancing-<mode>; a joined broker waits settle_ms. */
-struct rb_auto *rb_auto_create(const char *cluster, int64_t settle_ms);
+/* Resources named <cluster>-auto-rebalancing-<mode>; a joined broker waits settle_ms.
+ * tmpl_add, tmpl_remove (or NULL): the template resource (annotated
+ * strimzi.io/rebalance-template: "true") whose spec the resource of that mode takes; when it
+ * is missing the rebalance is skipped with lastError, as Strimzi skips it. */
+struct rb_auto *rb_auto_create(const char *cluster, int64_t settle_ms, const char *tmpl_add,
+                               const char *tmpl_remove);
 void rb_auto_destroy(struct rb_auto *a); /* accepts NULL */
 /* One step from the controller's thread (no lock of the controller held). */
 void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s);
@@ -102,7 +106,7 @@ struct rb_options {
      * consumed annotations removed with a patch. The controller takes it (also on failure).
      * NULL: standalone (files in state_dir/rebalances/, managed through rb_apply & co.). */
     struct rb_kube *kube;
-    /* The auto-rebalancer (standalone mode), or NULL; the controller takes it. */
+    /* The auto-rebalancer, or NULL; the controller takes it. */
     struct rb_auto *autob;
 };
 
@@ -132,6 +136,14 @@ int rb_annotate(struct rb_controller *c, const char *name, const char *value,
                 struct error *err);
 /* Deletes it (its files too); an execution it runs is stopped. -ENOENT: no such resource. */
 int rb_delete(struct rb_controller *c, const char *name, struct error *err);
+/* The auto-rebalancer's own resources, in either mode (standalone: as rb_apply, rb_annotate,
+ * rb_delete; Kubernetes: created, annotated, deleted through the API, with the labels the
+ * selector needs, and taken in at once, before the watch brings them). Called without the
+ * controller's lock. rb_own_apply only creates: -EEXIST when the name is taken. */
+int rb_own_apply(struct rb_controller *c, const cJSON *obj, struct error *err);
+int rb_own_annotate(struct rb_controller *c, const char *name, const char *value,
+                    struct error *err);
+int rb_own_delete(struct rb_controller *c, const char *name, struct error *err);
 /* Decommissions brokers through the auto-rebalancer: -ENOTSUP without one. */
 int rb_decommission(struct rb_controller *c, const int32_t *ids, int n, struct error *err);
 /* The auto-rebalancer's state (rb_auto_json), or NULL without one. */

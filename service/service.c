@@ -281,6 +281,22 @@ static void *refresher_main(void *arg)
     return NULL;
 }
 
+int svc_replace_snapshot(struct svc *s, struct model_cluster *c, struct error *err)
+{
+    if (s->live) {
+        model_cluster_destroy(c);
+        return error_set(err, -EINVAL, "this service reads a live cluster, not a snapshot");
+    }
+    log_info("model generation published from the re-read snapshot: %d brokers, %d "
+             "partitions, %lld replicas", c->nbrokers, c->npartitions, (long long)c->nreplicas);
+    svc_publish(s, svc_gen_create(c, 0));
+    pthread_mutex_lock(&s->lock);
+    s->refresh_ok++;
+    svc_changed(s); /* planners: a new generation */
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
 /* ---- proposals and planning ---- */
 
 static enum search_mode opt_mode_of(enum svc_mode m)

@@ -138,6 +138,10 @@ int svc_start(struct svc *s, struct error *err);
 void svc_shutdown(struct svc *s, bool *ret_execution_left);
 void svc_destroy(struct svc *s); /* after svc_shutdown; accepts NULL */
 
+/* A service on a snapshot: c (finalized, configuration applied; taken, also on failure)
+ * becomes the next model generation, as a refresh of a live cluster would (`ballast serve
+ * --snapshot` re-reads its file on SIGHUP). -EINVAL on a live service. */
+int svc_replace_snapshot(struct svc *s, struct model_cluster *c, struct error *err);
 /* Whether the first generation exists (readyz). */
 bool svc_ready(struct svc *s);
 /* The current generation with a reference (svc_gen_unref it), or NULL before the first. */

@@ -2,7 +2,7 @@
 modules by scripts/kube-build.sh into ~/.cache/ballast) on free 127.0.0.1 ports, a serving
 certificate, token authentication (an admin in system:masters for kubectl, and a
 'ballast-controller' user that RBAC limits to what deploy/kubernetes/rbac.yaml grants), and a
-kubeconfig for each. There is no controller-manager: tests use unique names and delete what
+kubeconfig for each (etcd's client URL in .etcd). There is no controller-manager: tests use unique names and delete what
 they make. KubeEnv(dir).start() ... .stop(); .kubectl(*args) runs kubectl as the admin."""
 import base64
 import os
@@ -37,8 +37,9 @@ def binaries():
 
 
 class KubeEnv:
-    def __init__(self, d):
+    def __init__(self, d, apiserver_args=()):
         self.d = d
+        self.apiserver_args = list(apiserver_args)
         self.procs = []
         self.logs = []
 
@@ -93,9 +94,10 @@ class KubeEnv:
              "--service-account-signing-key-file", os.path.join(d, "sa.key"),
              "--service-cluster-ip-range", "10.0.0.0/24",
              "--disable-admission-plugins", "ServiceAccount",
-             "--endpoint-reconciler-type", "none"],
+             "--endpoint-reconciler-type", "none", *self.apiserver_args],
             stdout=log, stderr=subprocess.STDOUT))
         self.server = f"https://127.0.0.1:{aport}"
+        self.etcd = f"http://127.0.0.1:{cport}"
         ctx = ssl.create_default_context(cafile=os.path.join(d, "tls.crt"))
         t0 = time.time()
         while True:
@@ -115,6 +117,14 @@ class KubeEnv:
         self.admin = self._kubeconfig("admin", "admintoken")
         self.ballast = self._kubeconfig("ballast", "ballasttoken")
         return self
+
+    def kubeconfig_for(self, name, token, server):
+        """A kubeconfig for token against another address of the server (a proxy)."""
+        path = self._kubeconfig(name, token)
+        text = open(path).read().replace(self.server, server)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
 
     def kubectl(self, *args, kubeconfig=None, stdin=None, check=False):
         p = subprocess.run(["kubectl", "--kubeconfig", kubeconfig or self.admin, *args],
