@@ -8,7 +8,11 @@
 3. 'Execute' (clicked twice: the second click confirms) executes exactly that proposal; the
    execution page follows it live and reaches 100%, the task completes, the cluster's
    placement equals the proposal; while it runs (throttled to 500 KB/s) an ADMIN sees Stop,
-   a VIEWER does not.
+   a VIEWER (whose page says the execution is in progress) does not;
+4. the Rebalances page's buttons, clicked, on a remove-brokers KafkaRebalance resource
+   (standalone mode, throttled): refresh -> a new proposal; approve -> Rebalancing, where the
+   page offers stop and a VIEWER sees no button; stop -> Stopped with no move left in flight;
+   refresh, approve -> Ready with the broker emptied.
 
 Screenshots of each page go to the output folder. Prints 'N passed, N failed'."""
 import base64
@@ -22,7 +26,9 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "kafka"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "rebalance"))
 from browser import Browser  # noqa: E402
+from kafkalib import ongoing, throttles_left  # noqa: E402
 from kt import BOOT, NBROKERS, RECORDS, check, finish, tool  # noqa: E402
 from uitest import OUT, free_port, serve, stop, users_file  # noqa: E402
 
@@ -49,7 +55,9 @@ def placement():
 
 
 def viewer_check(base):
-    """While the execution runs: a VIEWER sees it, with no Stop button."""
+    """While the execution runs (the ADMIN's page shows Stop): a VIEWER sees it in progress,
+    with no Stop button. An execution already over would show no Stop to anyone, so the
+    VIEWER's page must say EXECUTION_IN_PROGRESS for the check to count."""
     v = Browser()
     try:
         v.basic_auth("viewer", "viewer")
@@ -59,11 +67,137 @@ def viewer_check(base):
         st = v.js("return {state: document.getElementById('exec-state').textContent,"
                   " stop: !!document.getElementById('stop'),"
                   " who: document.getElementById('who').textContent}") if ok else None
-        check("a VIEWER sees the running execution and no Stop button",
-              st and st["state"] in ("EXECUTION_IN_PROGRESS", "NO_TASK_IN_PROGRESS") and
+        check("a VIEWER sees the running execution (EXECUTION_IN_PROGRESS) and no Stop button",
+              st and st["state"] == "EXECUTION_IN_PROGRESS" and
               not st["stop"] and "VIEWER" in st["who"], st)
     finally:
         v.quit()
+
+
+# ---- the Rebalances page's buttons on a KafkaRebalance resource (standalone mode) ----
+
+def kr_status(base, name):
+    st = api(base, f"/api/v1/kafkarebalances/{name}").get("status", {})
+    cond = [c["type"] for c in st.get("conditions", []) if c.get("status") == "True"]
+    return (cond[0] if cond else None), st.get("sessionId")
+
+
+def kr_wait(base, name, want, seconds, other_than=None):
+    """Polls the API until the resource is in state `want` (under a session id other than
+    other_than, when given); returns (state, sessionId) as last seen."""
+    t0 = time.time()
+    got = (None, None)
+    while time.time() - t0 < seconds:
+        got = kr_status(base, name)
+        if got[0] == want and (other_than is None or got[1] != other_than):
+            break
+        time.sleep(0.3)
+    return got
+
+
+def rb_page(b, base):
+    """The rebalances page drawn anew (it does not poll)."""
+    b.get(f"{base}/ui/#cluster")
+    b.wait(RENDERED, 60, "cluster")
+    b.get(f"{base}/ui/#rebalances")
+    return b.wait(RENDERED, 60, "rebalances")
+
+
+def rb_row(b, name):
+    return b.js("const r = [...document.querySelectorAll('#rebalances tr')]"
+                ".find((x) => x.dataset.name === arguments[0]);"
+                "return r ? {state: r.dataset.state, verbs: [...r.querySelectorAll('button')]"
+                ".map((x) => x.dataset.verb), buttons: document.querySelectorAll("
+                "'#page-rebalances button').length} : null", name)
+
+
+def rb_click(b, name, verb):
+    b.click(f'#rebalances tr[data-name="{name}"] button[data-verb="{verb}"]')
+
+
+def viewer_rows(base, name):
+    v = Browser()
+    try:
+        v.basic_auth("viewer", "viewer")
+        rb_page(v, base)
+        return rb_row(v, name)
+    finally:
+        v.quit()
+
+
+def rebalance_buttons(b, base):
+    """A remove-brokers KafkaRebalance (broker NBROKERS, throttled to 200 KB/s) driven from the
+    page by an ADMIN: refresh -> a new proposal; approve -> Rebalancing (a VIEWER sees it
+    without buttons); stop -> Stopped; refresh, approve -> Ready with the broker empty."""
+    name = "ui-remove"
+    kr = {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaRebalance",
+          "metadata": {"name": name, "labels": {"strimzi.io/cluster": "my-cluster"}},
+          "spec": {"mode": "remove-brokers", "brokers": [NBROKERS], "skipHardGoalCheck": True,
+                   "replicationThrottle": 200000}}
+    req = urllib.request.Request(base + "/api/v1/kafkarebalances", method="POST",
+                                 data=json.dumps(kr).encode())
+    req.add_header("Authorization", "Basic " + base64.b64encode(b"alice:alice").decode())
+    req.add_header("Content-Type", "application/json")
+    urllib.request.urlopen(req, timeout=60).read()
+    st, sid = kr_wait(base, name, "ProposalReady", 120)
+    rb_page(b, base)
+    row = rb_row(b, name)
+    check("rebalances page: the resource in ProposalReady with approve and refresh, no stop "
+          "(ADMIN)", st == "ProposalReady" and row and row["state"] == "ProposalReady" and
+          sorted(row["verbs"]) == ["approve", "refresh"], (st, row))
+    b.screenshot(os.path.join(OUT, "kafka-rebalances-ready.png"))
+    row = viewer_rows(base, name)
+    check("a VIEWER sees it in ProposalReady and no button", row and
+          row["state"] == "ProposalReady" and row["buttons"] == 0, row)
+
+    rb_click(b, name, "refresh")
+    st, sid2 = kr_wait(base, name, "ProposalReady", 120, other_than=sid)
+    check("refresh clicked: a new proposal (session %s -> %s), ProposalReady" % (sid, sid2),
+          st == "ProposalReady" and sid2 and sid2 != sid, (st, sid2))
+
+    rb_page(b, base)
+    t0 = time.time()
+    rb_click(b, name, "approve")
+    st, _ = kr_wait(base, name, "Rebalancing", 60)
+    rb_page(b, base)
+    row = rb_row(b, name)
+    check("approve clicked: Rebalancing, and the page offers stop (ADMIN)",
+          st == "Rebalancing" and row and row["state"] == "Rebalancing" and
+          "stop" in row["verbs"] and "approve" not in row["verbs"], (st, row))
+    b.screenshot(os.path.join(OUT, "kafka-rebalances-rebalancing.png"))
+    row = viewer_rows(base, name)
+    check("a VIEWER sees it Rebalancing and no stop (or any) button", row and
+          row["state"] == "Rebalancing" and row["buttons"] == 0, row)
+    still = kr_status(base, name)[0]
+    check("... while it was still Rebalancing", still == "Rebalancing", still)
+
+    rb_click(b, name, "stop")
+    st, _ = kr_wait(base, name, "Stopped", 60)
+    print(f"figure: rebalance approved from the page, stopped from it after "
+          f"{time.time() - t0:.1f} s", file=sys.stderr)
+    rb_page(b, base)
+    row = rb_row(b, name)
+    check("stop clicked: Stopped; the page offers only refresh",
+          st == "Stopped" and row and row["state"] == "Stopped" and row["verbs"] == ["refresh"],
+          (st, row))
+    check("no reassignment in flight and no throttle left after the stop",
+          not ongoing() and not throttles_left(), (ongoing(), throttles_left()))
+
+    rb_click(b, name, "refresh")
+    st, sid3 = kr_wait(base, name, "ProposalReady", 120, other_than=sid2)
+    rb_page(b, base)
+    t0 = time.time()
+    rb_click(b, name, "approve")
+    st, _ = kr_wait(base, name, "Ready", 600)
+    print(f"figure: refresh, approve from the page -> Ready in {time.time() - t0:.1f} s",
+          file=sys.stderr)
+    rb_page(b, base)
+    row = rb_row(b, name)
+    left = [k for k, v in placement().items() if NBROKERS in v]
+    check(f"refresh and approve clicked: Ready, broker {NBROKERS} holds no replica",
+          st == "Ready" and row and row["state"] == "Ready" and not left, (st, row, left))
+    check("no throttle left after Ready", not throttles_left(), throttles_left())
+    b.screenshot(os.path.join(OUT, "kafka-rebalances-done.png"))
 
 
 def main():
@@ -176,9 +310,7 @@ def main():
         now = placement()
         wrong = {k: (v, now.get(k)) for k, v in moves.items() if now.get(k) != v}
         check("the cluster's placement equals the proposal", not wrong, wrong)
-        b.get(f"{base}/ui/#rebalances")
-        check("rebalances page renders", b.wait(RENDERED, 30, "rebalances"))
-        b.screenshot(os.path.join(OUT, "kafka-rebalances.png"))
+        rebalance_buttons(b, base)
     finally:
         if b:
             b.quit()
