@@ -67,10 +67,13 @@ static void table(const cJSON *items)
         const char *mode = jstr(cJSON_GetObjectItem(it, "spec"), "mode");
         const cJSON *sum = cJSON_GetObjectItem(cJSON_GetObjectItem(it, "status"),
                                                "optimizationResult");
+        /* replica moves between brokers and between the dirs of a broker (remove-disks) */
         const cJSON *moves = cJSON_GetObjectItem(sum, "numReplicaMovements");
+        const cJSON *intra = cJSON_GetObjectItem(sum, "numIntraBrokerReplicaMovements");
         char mv[24] = "-";
         if (cJSON_IsNumber(moves))
-            snprintf(mv, sizeof(mv), "%.0f", moves->valuedouble);
+            snprintf(mv, sizeof(mv), "%.0f", moves->valuedouble +
+                                                 (cJSON_IsNumber(intra) ? intra->valuedouble : 0));
         const char *msg = jstr(st, "message");
         const cJSON *w;
         cJSON_ArrayForEach(w, cJSON_GetObjectItem(cJSON_GetObjectItem(it, "status"),

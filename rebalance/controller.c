@@ -619,7 +619,9 @@ static void record_proposal(struct rb_controller *c, struct item *it, cJSON *sta
     it->priv.placement = placement;
     double moves = cJSON_GetNumberValue(child(sum, "numReplicaMovements"));
     double leaders = cJSON_GetNumberValue(child(sum, "numLeaderMovements"));
-    it->priv.empty = moves == 0 && leaders == 0;
+    double intra = cJSON_GetNumberValue(child(sum, "numIntraBrokerReplicaMovements"));
+    /* (a remove-disks proposal moves replicas between dirs only: not empty) */
+    it->priv.empty = moves == 0 && leaders == 0 && !(intra > 0);
 }
 
 /* ---- acting through the service ---- */

@@ -51,6 +51,68 @@ def pass_while_planning(d):
           "Sanitizer" not in log, log[-2000:])
 
 
+def remove_disks(d):
+    """mode remove-disks: moveReplicasOffVolumes' volume ids are the broker's log dirs by
+    position. On a roomy snapshot (2 dirs per broker), volume 1 of broker 5 and volume 0 of
+    broker 1: the proposal moves exactly the replicas of those dirs to the broker's other dir
+    and nothing else; approved, it is executed (refused on a snapshot), not taken for an
+    empty proposal."""
+    d = os.path.join(d, "disks")
+    os.mkdir(d)
+    snap = os.path.join(d, "snap.json")
+    sh(BIN, "generate", "--seed", "3", "--brokers", "6", "--racks", "3", "--partitions", "300",
+       "--topics", "6", "--disk-util", "0.2", "--out", snap)
+    model = json.load(open(snap))
+    dirs = {b["id"]: [x["path"] for x in b["logDirs"]] for b in model["brokers"]}
+    port = free_port()
+    proc = start(d, port)
+    b = Ballast(f"http://127.0.0.1:{port}")
+    wait_for(lambda: b.run("get").returncode, lambda rc: rc == 0, 30)
+    for name, broker, vol in (("disks-5", 5, 1), ("disks-1", 1, 0)):
+        b.apply(manifest(name, f"\n  mode: remove-disks\n  moveReplicasOffVolumes:\n"
+                               f"  - brokerId: {broker}\n    volumeIds: [{vol}]"))
+    counts = {}
+    for name, broker, vol in (("disks-5", 5, 1), ("disks-1", 1, 0)):
+        r = wait_for(lambda: b.get(name), lambda o: state_of(o) in ("ProposalReady",
+                                                                    "NotReady"), 60)
+        gone, kept = dirs[broker][vol], dirs[broker][1 - vol]
+        on = {(t["name"], p["partition"]) for t in model["topics"] for p in t["partitions"]
+              for i, rb in enumerate(p["replicas"]) if rb == broker and p["logDirs"][i] == gone}
+        old = {(t["name"], p["partition"]): p["replicas"] for t in model["topics"]
+               for p in t["partitions"]}
+        priv = json.load(open(os.path.join(d, "state", "rebalances", f"{name}.ballast.json")))
+        moved, wrong = set(), []
+        for p in priv.get("reassignment", {}).get("partitions", []):
+            key = (p["topic"], p["partition"])
+            if p["replicas"] != old[key]:
+                wrong.append(key)
+            for rb, ld in zip(p["replicas"], p["log_dirs"]):
+                if ld != "any":
+                    moved.add(key)
+                    if rb != broker or ld != kept:
+                        wrong.append((key, rb, ld))
+        opt = (r or {}).get("status", {}).get("optimizationResult", {})
+        counts[name] = len(on)
+        check(f"remove-disks, broker {broker} volume {vol} = {gone}: ProposalReady, its {len(on)} "
+              f"replicas moved to {kept}, nothing else",
+              state_of(r) == "ProposalReady" and len(on) > 0 and moved == on and not wrong and
+              opt.get("numIntraBrokerReplicaMovements") == len(on) and
+              opt.get("numReplicaMovements") == 0,
+              (state_of(r), len(on), len(moved), wrong[:3], (r or {}).get("status")))
+    p = b.run("get")
+    shown = {ln.split()[0]: ln.split()[4] for ln in p.stdout.splitlines()[1:] if ln.strip()}
+    check("get's MOVES counts the moves between dirs", shown == {
+        n: str(c) for n, c in counts.items()}, (p.stdout, counts))
+    b.run("approve", "disks-5")
+    r = wait_for(lambda: b.get("disks-5"), lambda o: state_of(o) not in ("ProposalReady",), 30)
+    c = condition(r, "NotReady") or {}
+    check("approved: executed (on a snapshot refused with the reason), not taken for empty",
+          c.get("reason") == "ExecutionFailed" and "snapshot" in c.get("message", ""),
+          (r or {}).get("status"))
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+
+
 def main(d):
     p = sh(BIN, "generate", "--seed", "3", "--brokers", "6", "--racks", "3", "--partitions",
            "300", "--topics", "6", "--broker-skew", "0.7", "--out", os.path.join(d, "snap.json"))
@@ -230,6 +292,7 @@ def main(d):
 with tempfile.TemporaryDirectory() as tmp:
     try:
         pass_while_planning(tmp)
+        remove_disks(tmp)
         main(tmp)
     except Exception as e:  # a failure to run is a test failure with its message
         check("standalone test", False, repr(e))
