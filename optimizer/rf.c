@@ -172,9 +172,11 @@ static int check_cluster(const struct model_cluster *c, const bool *sel, int rf,
     return 0;
 }
 
-/* The cluster after: c's arrays with the selected partitions' replica lists replaced. */
+/* The cluster after: c's arrays with the selected partitions' replica lists replaced; NULL
+ * (-ENOSPC in err) when no broker may take a partition's next replica (the others exclude
+ * replicas). */
 static struct model_cluster *resize(const struct model_cluster *c, const bool *sel, int rf,
-                                    int64_t *ret_added, int64_t *ret_bytes)
+                                    int64_t *ret_added, int64_t *ret_bytes, struct error *err)
 {
     struct model_cluster *a = model_cluster_clone(c);
     int64_t total = 0;
@@ -211,7 +213,16 @@ static struct model_cluster *resize(const struct model_cluster *c, const bool *s
             np->isr = op->isr;
             for (int k = op->rf; k < rf; k++) {
                 int32_t b = pick_added(c, list, k, count, disk);
-                /* check_cluster made sure there are rf usable brokers */
+                if (b < 0) {
+                    error_set(err, -ENOSPC, "no broker may take replica %d of %s-%d: the usable "
+                              "brokers that accept replicas hold it already", k + 1,
+                              c->topics[op->topic].name, op->id);
+                    free(reps);
+                    free(count);
+                    free(disk);
+                    model_cluster_destroy(a);
+                    return NULL;
+                }
                 list[k] = b;
                 reps[at + k] = (struct model_replica){.broker = b, .dir = -1, .size = size};
                 count[b]++;
@@ -271,7 +282,12 @@ int opt_plan_rf(const struct model_cluster *c, const struct opt_rf_request *req,
         return rc;
     }
     struct opt_result *res = xcalloc(1, sizeof(*res));
-    res->after = resize(c, sel, req->rf, &res->num_replica_moves, &res->data_to_move);
+    res->after = resize(c, sel, req->rf, &res->num_replica_moves, &res->data_to_move, err);
+    if (!res->after) {
+        free(sel);
+        free(res);
+        return -ENOSPC;
+    }
     res->proposals = xmalloc((size_t)(c->npartitions ? c->npartitions : 1) *
                              sizeof(*res->proposals));
     for (int32_t p = 0; p < c->npartitions; p++)

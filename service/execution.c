@@ -328,8 +328,9 @@ cJSON *svc_exec_state(struct svc *s)
 
 int svc_exec_adjust(struct svc *s, const struct exec_adjust *a, struct error *err)
 {
-    if (a->throttle >= 0 && exec_rate_check("throttle", a->throttle, err) < 0)
-        return err->code;
+    int rc = a->throttle >= 0 ? exec_rate_check("throttle", a->throttle, err) : 0;
+    if (rc < 0)
+        return rc;
     pthread_mutex_lock(&s->lock);
     bool running = s->executing;
     if (running)
