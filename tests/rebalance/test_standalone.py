@@ -21,7 +21,8 @@ def start(d, port):
     log = open(os.path.join(d, "serve.log"), "a")
     return subprocess.Popen([BIN, "serve", "--snapshot", os.path.join(d, "snap.json"),
                              "--state-dir", os.path.join(d, "state"), "--port", str(port),
-                             "--auto-rebalance", "my-cluster"],
+                             "--auto-rebalance", "my-cluster",
+                             "--auto-template-remove", "remove-template"],
                             stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -263,14 +264,37 @@ def main(d):
     p = sh(BIN, "decommission", "--brokers", "99", "--server", b.server)
     check("decommission of an unknown broker -> exit 1, 400", p.returncode == 1 and
           "400" in p.stderr and "broker 99" in p.stderr, p.stderr)
+    # the configured template (--auto-template-remove) is missing: skipped, as Strimzi does
+    p = sh(BIN, "decommission", "--brokers", "2", "--server", b.server)
+
+    def auto_state():
+        return json.loads(sh("curl", "-s", f"{b.server}/api/v1/state").stdout)["autoRebalance"]
+    st = wait_for(auto_state, lambda a: "lastError" in a, 20)
+    check("decommission with the remove-brokers template missing: skipped, lastError says why",
+          p.returncode == 0 and "remove-template' does not exist" in st.get("lastError", "") and
+          st["state"] == "Idle" and
+          b.get("my-cluster-auto-rebalancing-remove-brokers") is None, st)
+    tspec = ("\n  goals: [RackAwareGoal, ReplicaDistributionGoal]\n  skipHardGoalCheck: true"
+             "\n  excludedTopics: topic-0003\n  concurrentPartitionMovementsPerBroker: 2"
+             "\n  replicationThrottle: 500000\n  mode: add-brokers\n  brokers: [1]"
+             "\n  rebalanceDisk: true")
+    p = b.apply(manifest("remove-template", tspec, {"strimzi.io/rebalance-template": "true"}))
+    check("the template applies", p.returncode == 0, p.stderr)
     p = sh(BIN, "decommission", "--brokers", "2", "--server", b.server)
     r = wait_for(lambda: b.get("my-cluster-auto-rebalancing-remove-brokers"),
                  lambda o: state_of(o) == "NotReady", 30)
-    check("decommission -> my-cluster-auto-rebalancing-remove-brokers, auto-approved, its "
-          "failure visible (a snapshot cannot execute)", p.returncode == 0 and r and
-          r["spec"] == {"mode": "remove-brokers", "brokers": [2]} and
+    check("decommission -> my-cluster-auto-rebalancing-remove-brokers with the template's spec "
+          "(its mode, brokers and rebalanceDisk replaced), auto-approved, its failure visible "
+          "(a snapshot cannot execute)", p.returncode == 0 and r and
+          r["spec"] == {"goals": ["RackAwareGoal", "ReplicaDistributionGoal"],
+                        "skipHardGoalCheck": True, "excludedTopics": "topic-0003",
+                        "concurrentPartitionMovementsPerBroker": 2,
+                        "replicationThrottle": 500000, "mode": "remove-brokers",
+                        "brokers": [2]} and
           r["metadata"]["annotations"]["strimzi.io/rebalance-auto-approval"] == "true" and
-          (condition(r, "NotReady") or {}).get("message"), (p.stderr, r))
+          r["metadata"]["annotations"]["ballast.io/template"] == "remove-template" and
+          (r["status"].get("optimizationResult") or {}).get("excludedTopics") == ["topic-0003"]
+          and (condition(r, "NotReady") or {}).get("message"), (p.stderr, r))
     st = json.loads(sh("curl", "-s", f"{b.server}/api/v1/state").stdout)["autoRebalance"]
     check("state: RebalanceOnScaleDown with broker 2, not yet safe to stop",
           st["state"] == "RebalanceOnScaleDown" and st["decommission"]["brokers"] == [2] and
