@@ -18,30 +18,10 @@
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/file.h"
+#include "common/reply.h"
 #include "config/config.h"
 
-#define REPLY_MAX (512L * 1024 * 1024)
-
-struct buf {
-    char *p;
-    size_t n;
-    bool over;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct buf *b = arg;
-    size_t n = size * nmemb;
-    if (b->n + n > (size_t)REPLY_MAX) {
-        b->over = true;
-        return 0;
-    }
-    b->p = xrealloc(b->p, b->n + n + 1);
-    memcpy(b->p + b->n, ptr, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return n;
-}
+#define REPLY_MAX ((size_t)512 * 1024 * 1024)
 
 /* One request; *ret_json gets the parsed body (NULL when it is not JSON). Returns the HTTP
  * status, or -1 after printing why the request failed. */
@@ -52,11 +32,12 @@ static long request(const struct client *c, const char *method, const char *path
     if (!h)
         return cli_fail(-1, "cannot initialise libcurl");
     char *url = xasprintf("%s%s", c->server, path);
-    struct buf b = {0};
+    struct reply_buf b;
+    reply_buf_init(&b, REPLY_MAX);
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reply_buf_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -78,17 +59,22 @@ static long request(const struct client *c, const char *method, const char *path
     }
     CURLcode rc = curl_easy_perform(h);
     long status = -1;
-    if (rc != CURLE_OK) {
-        cli_fail(-1, "%s %s: %s", method, url, b.over ? "answer too large" : *errbuf ? errbuf
-                                                                            : curl_easy_strerror(rc));
+    if (rc != CURLE_OK && b.over) {
+        struct error err = {0};
+        char *what = xasprintf("%s %s", method, url);
+        reply_buf_error(&b, what, &err);
+        free(what);
+        cli_fail(-1, "%s", err.msg);
+    } else if (rc != CURLE_OK) {
+        cli_fail(-1, "%s %s: %s", method, url, *errbuf ? errbuf : curl_easy_strerror(rc));
     } else {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        *ret_json = b.p ? cJSON_Parse(b.p) : NULL;
+        *ret_json = b.data ? cJSON_Parse(b.data) : NULL;
     }
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(h);
     free(url);
-    free(b.p);
+    reply_buf_finish(&b);
     return status;
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/reply.h"
 
 const struct mon_metric_names mon_default_metric_names = {
     .bytes_in = "kafka_server_brokertopicmetrics_bytesin_total",
@@ -33,27 +34,6 @@ void mon_http_global_init(void)
     pthread_once(&once, curl_init_once);
 }
 
-struct body {
-    char *buf;
-    size_t len, cap, max;
-    bool too_big;
-};
-
-static size_t on_data(char *data, size_t size, size_t n, void *ctx)
-{
-    struct body *b = ctx;
-    size_t add = size * n;
-    if (b->len + add > b->max) {
-        b->too_big = true;
-        return 0; /* aborts the transfer */
-    }
-    xgrow((void **)&b->buf, &b->cap, b->len + add + 1, 1);
-    memcpy(b->buf + b->len, data, add);
-    b->len += add;
-    b->buf[b->len] = '\0';
-    return add;
-}
-
 /* libcurl calls this about once a second at least, and on every chunk: a non-zero return
  * aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -67,7 +47,8 @@ int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *a
                    long *ret_status, char **ret_body, size_t *ret_len, struct error *err)
 {
     long timeout = o && o->timeout_ms ? o->timeout_ms : 5000;
-    struct body b = {.max = o && o->max_body ? o->max_body : (size_t)64 << 20};
+    struct reply_buf b;
+    reply_buf_init(&b, o && o->max_body ? o->max_body : (size_t)64 << 20);
     const atomic_bool *cancel = o ? o->cancel : NULL;
     if (cancel && atomic_load(cancel))
         return error_set(err, -ECANCELED, "%s: cancelled", url);
@@ -81,7 +62,7 @@ int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *a
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reply_buf_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "ballast-monitor");
@@ -103,8 +84,8 @@ int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *a
     int rc = 0;
     if (cc == CURLE_ABORTED_BY_CALLBACK)
         rc = error_set(err, -ECANCELED, "%s: cancelled", url);
-    else if (b.too_big)
-        rc = error_set(err, -EFBIG, "%s: reply larger than %zu bytes", url, b.max);
+    else if (b.over)
+        rc = reply_buf_error(&b, url, err);
     else if (cc == CURLE_OPERATION_TIMEDOUT)
         rc = error_set(err, -ETIMEDOUT, "%s: no complete reply within %ld ms", url, timeout);
     else if (cc == CURLE_COULDNT_CONNECT)
@@ -112,14 +93,11 @@ int mon_http_fetch(const char *url, const struct mon_http_opts *o, const char *a
     else if (cc != CURLE_OK)
         rc = error_set(err, -EIO, "%s: %s", url, cerr[0] ? cerr : curl_easy_strerror(cc));
     if (rc < 0) {
-        free(b.buf);
+        reply_buf_finish(&b);
         return rc;
     }
-    if (!b.buf)
-        b.buf = xstrdup("");
     *ret_status = status;
-    *ret_body = b.buf;
-    *ret_len = b.len;
+    *ret_body = reply_buf_take(&b, ret_len);
     return 0;
 }
 

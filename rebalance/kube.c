@@ -10,11 +10,12 @@
 #include "common/clock.h"
 #include "common/file.h"
 #include "common/log.h"
+#include "common/reply.h"
 #include "rebalance/kube.h"
 #include "rebalance/rebalance.h"
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
-#define REPLY_MAX (64L * 1024 * 1024)
+#define REPLY_MAX ((size_t)64 * 1024 * 1024)
 
 struct blob {
     char *p;
@@ -177,27 +178,6 @@ static int in_cluster(struct rb_kube *k, struct error *err)
     return 0;
 }
 
-struct buf {
-    char *p;
-    size_t n;
-    bool over;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct buf *b = arg;
-    size_t n = size * nmemb;
-    if (b->n + n > (size_t)REPLY_MAX) {
-        b->over = true;
-        return 0;
-    }
-    b->p = xrealloc(b->p, b->n + n + 1);
-    memcpy(b->p + b->n, ptr, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return n;
-}
-
 /* A handle for path with the credentials; *hdrs to free after. */
 static CURL *handle(struct rb_kube *k, const char *path, const char *content_type,
                     struct curl_slist **hdrs, char *url_out[1])
@@ -263,9 +243,10 @@ static long call(struct rb_kube *k, const char *method, const char *path, const 
     CURL *h = handle(k, path, ctype, &hdrs, &url);
     if (!h)
         return error_set(err, -ENOMEM, "cannot initialise libcurl");
-    struct buf b = {0};
+    struct reply_buf b;
+    reply_buf_init(&b, REPLY_MAX);
     char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reply_buf_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
@@ -278,15 +259,19 @@ static long call(struct rb_kube *k, const char *method, const char *path, const 
     if (took > 5000)
         log_warn("kubernetes API: %s %s took %.1f s", method, url, took / 1000);
     long status = 0;
-    if (rc != CURLE_OK) {
+    if (rc != CURLE_OK && b.over) {
+        char *what = xasprintf("%s %s", method, url);
+        status = reply_buf_error(&b, what, err);
+        free(what);
+    } else if (rc != CURLE_OK) {
         status = error_set(err, -EIO, "%s %s: %s", method, url,
                            *errbuf ? errbuf : curl_easy_strerror(rc));
     } else {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         if (ret)
-            *ret = b.p ? cJSON_Parse(b.p) : NULL;
+            *ret = b.data ? cJSON_Parse(b.data) : NULL;
         if (status >= 300) {
-            cJSON *j = b.p ? cJSON_Parse(b.p) : NULL;
+            cJSON *j = b.data ? cJSON_Parse(b.data) : NULL;
             const char *m = jstr(j, "message");
             error_set(err, status == 404 ? -ENOENT : status == 410 ? -ESTALE
                            : status == 409 || status == 422 ? -ECANCELED : -EIO,
@@ -297,7 +282,7 @@ static long call(struct rb_kube *k, const char *method, const char *path, const 
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(h);
     free(url);
-    free(b.p);
+    reply_buf_finish(&b);
     return status;
 }
 
@@ -418,7 +403,7 @@ int rb_kube_list(struct rb_kube *k, cJSON **ret_items, char **ret_rv, struct err
 }
 
 struct watch {
-    struct buf line;
+    struct reply_buf line; /* the event being read, up to its newline */
     rb_kube_event_fn fn;
     void *arg;
     char **rv;
@@ -454,18 +439,18 @@ static size_t on_watch(char *ptr, size_t size, size_t nmemb, void *arg)
 {
     struct watch *w = arg;
     size_t n = size * nmemb;
-    for (size_t i = 0; i < n; i++) {
-        if (ptr[i] == '\n') {
-            if (w->line.n)
-                event(w, w->line.p);
-            w->line.n = 0;
-            continue;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(ptr + i, '\n', n - i);
+        size_t seg = nl ? (size_t)(nl - (ptr + i)) : n - i;
+        if (!reply_buf_append(&w->line, ptr + i, seg))
+            return 0; /* an event over the limit: libcurl aborts, line.over says why */
+        i += seg;
+        if (nl) {
+            if (w->line.len)
+                event(w, w->line.data);
+            reply_buf_clear(&w->line);
+            i++;
         }
-        if (w->line.n + 2 > (size_t)REPLY_MAX)
-            return 0;
-        w->line.p = xrealloc(w->line.p, w->line.n + 2);
-        w->line.p[w->line.n++] = ptr[i];
-        w->line.p[w->line.n] = '\0';
     }
     return n;
 }
@@ -492,6 +477,7 @@ int rb_kube_watch(struct rb_kube *k, char **rv, int timeout_s, rb_kube_event_fn 
     if (!h)
         return error_set(err, -ENOMEM, "cannot initialise libcurl");
     struct watch w = {.fn = fn, .arg = arg, .rv = rv, .stop = stop};
+    reply_buf_init(&w.line, REPLY_MAX);
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_watch);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
@@ -508,13 +494,18 @@ int rb_kube_watch(struct rb_kube *k, char **rv, int timeout_s, rb_kube_event_fn 
         rc = -ECANCELED;
     else if (w.gone || status == 410)
         rc = -ESTALE;
+    else if (cc != CURLE_OK && w.line.over) {
+        char *what = xasprintf("watch %s", url);
+        rc = reply_buf_error(&w.line, what, err);
+        free(what);
+    }
     else if (cc != CURLE_OK)
         rc = error_set(err, -EIO, "watch %s: %s", url, *errbuf ? errbuf : curl_easy_strerror(cc));
     else if (status != 200)
         rc = error_set(err, -EIO, "watch %s: HTTP %ld", url, status);
     else if (w.error)
         rc = error_set(err, -EIO, "watch %s: %s", url, w.error);
-    free(w.line.p);
+    reply_buf_finish(&w.line);
     free(w.error);
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(h);
