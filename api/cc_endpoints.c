@@ -105,10 +105,8 @@ static void accept_ignored(struct cc_req *q)
         "skip_urp_demotion", "exclude_follower_demotion", "populate_disk_info", "capacity_only",
         "max_load", "avg_load", "force_stop", "stop_external_agent", "super_verbose",
         "clearmetrics", "developer_mode", NULL};
-    static const char *const longs[] = {"max_partition_movements_in_cluster",
-                                        "broker_concurrent_leader_movements",
-                                        "execution_progress_check_interval_ms",
-                                        "concurrent_intra_broker_partition_movements", NULL};
+    /* the others of Cruise Control's execution parameters are honoured (execution_params) */
+    static const char *const longs[] = {"broker_concurrent_leader_movements", NULL};
     for (const char *const *b = bools; *b && !q->failed; b++)
         cc_bool(q, *b, false);
     for (const char *const *l = longs; *l && !q->failed; l++)
@@ -781,6 +779,10 @@ static bool execution_params(struct cc_req *q, struct svc_request *req)
     req->stop_ongoing = stop;
     req->concurrency = (int)cc_long(q, "concurrent_partition_movements_per_broker", 1, 100000, 0);
     req->leader_concurrency = (int)cc_long(q, "concurrent_leader_movements", 1, 1000000, 0);
+    req->intra_concurrency =
+        (int)cc_long(q, "concurrent_intra_broker_partition_movements", 1, 100000, 0);
+    req->cluster_concurrency = (int)cc_long(q, "max_partition_movements_in_cluster", 1, 1000000, 0);
+    req->poll_ms = (int)cc_long(q, "execution_progress_check_interval_ms", 100, 3600000, 0);
     long long th = cc_long(q, "replication_throttle", 1, LLONG_MAX, -1);
     if (th > 0)
         req->throttle = (double)th;

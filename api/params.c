@@ -118,6 +118,16 @@ static int get_int(const cJSON *v, const char *name, long lo, long hi, long *ret
     return 0;
 }
 
+/* get_int into an int field. */
+static int set_int(const cJSON *v, const char *name, long lo, long hi, int *dst, struct error *err)
+{
+    long x = 0;
+    int rc = get_int(v, name, lo, hi, &x, err);
+    if (rc == 0)
+        *dst = (int)x;
+    return rc;
+}
+
 /* A list: a JSON array of items or a comma-separated string. Calls each(item text). */
 static int get_list(const cJSON *v, const char *name, int max, char ***ret, int *ret_n,
                     struct error *err)
@@ -317,24 +327,32 @@ static int p_throttle(const cJSON *v, const char *name, struct svc_request *r,
     return 0;
 }
 
-static int p_concurrency(const cJSON *v, const char *name, struct svc_request *r,
-                         struct error *err)
+static int p_concurrency(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
 {
-    long x = 0;
-    int rc = get_int(v, name, 1, 100000, &x, err);
-    if (rc == 0)
-        r->concurrency = (int)x;
-    return rc;
+    return set_int(v, name, 1, 100000, &r->concurrency, err);
 }
 
 static int p_leader_concurrency(const cJSON *v, const char *name, struct svc_request *r,
                                 struct error *err)
 {
-    long x = 0;
-    int rc = get_int(v, name, 1, 1000000, &x, err);
-    if (rc == 0)
-        r->leader_concurrency = (int)x;
-    return rc;
+    return set_int(v, name, 1, 1000000, &r->leader_concurrency, err);
+}
+
+static int p_intra_concurrency(const cJSON *v, const char *name, struct svc_request *r,
+                               struct error *err)
+{
+    return set_int(v, name, 1, 100000, &r->intra_concurrency, err);
+}
+
+static int p_cluster_concurrency(const cJSON *v, const char *name, struct svc_request *r,
+                                 struct error *err)
+{
+    return set_int(v, name, 1, 1000000, &r->cluster_concurrency, err);
+}
+
+static int p_poll_ms(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
+{
+    return set_int(v, name, 100, 3600000, &r->poll_ms, err);
 }
 
 static int p_strategies(const cJSON *v, const char *name, struct svc_request *r,
@@ -412,11 +430,7 @@ static int p_topics(const cJSON *v, const char *name, struct svc_request *r, str
 
 static int p_rf(const cJSON *v, const char *name, struct svc_request *r, struct error *err)
 {
-    long x = 0;
-    int rc = get_int(v, name, 1, MODEL_MAX_RF, &x, err);
-    if (rc == 0)
-        r->rf = (int)x;
-    return rc;
+    return set_int(v, name, 1, MODEL_MAX_RF, &r->rf, err);
 }
 
 static int p_skip_rack(const cJSON *v, const char *name, struct svc_request *r,
@@ -502,13 +516,16 @@ static const struct param {
 } rebalance_params[] = {
     /* sorted by name */
     {"brokers", p_brokers},
+    {"clusterConcurrency", p_cluster_concurrency},
     {"concurrency", p_concurrency},
     {"disks", p_disks},
     {"dryrun", p_dryrun},
     {"excludedTopics", p_excluded},
     {"goals", p_goals},
+    {"intraConcurrency", p_intra_concurrency},
     {"leaderConcurrency", p_leader_concurrency},
     {"mode", p_mode},
+    {"progressCheckIntervalMs", p_poll_ms},
     {"proposalId", p_proposal},
     {"reason", p_reason},
     {"replicationFactor", p_rf},
@@ -540,8 +557,9 @@ int api_rebalance_parse(const cJSON *params, const struct api_limits *lim,
             if (strcmp(it->string, rebalance_params[i].name) == 0)
                 p = &rebalance_params[i];
         if (!p) {
-            rc = error_set(err, -EINVAL, "unknown parameter '%.64s' (brokers, concurrency, "
-                           "disks, dryrun, excludedTopics, goals, leaderConcurrency, mode, proposalId, "
+            rc = error_set(err, -EINVAL, "unknown parameter '%.64s' (brokers, clusterConcurrency, "
+                           "concurrency, disks, dryrun, excludedTopics, goals, intraConcurrency, "
+                           "leaderConcurrency, mode, progressCheckIntervalMs, proposalId, "
                            "reason, replicationFactor, skipHardGoalCheck, skipRackAwarenessCheck, "
                            "stopOngoingExecution, strategies, throttle, topics, verbose)",
                            it->string);

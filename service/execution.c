@@ -154,16 +154,19 @@ static void options_from(struct svc *s, const struct svc_request *req, struct ex
 #define PICK(field, req_v, cfg_v)                                                                  \
     o->field = (req_v) ? (req_v) : (cfg_v) ? (cfg_v) : o->field
     PICK(per_broker, req ? req->concurrency : 0, e->concurrent_partition_movements_per_broker);
-    PICK(intra_per_broker, 0, e->concurrent_intra_broker_partition_movements);
+    PICK(intra_per_broker, req ? req->intra_concurrency : 0,
+         e->concurrent_intra_broker_partition_movements);
     PICK(leader_batch, req ? req->leader_concurrency : 0, e->concurrent_leader_movements);
-    PICK(cluster_cap, 0, e->max_cluster_partition_movements);
+    PICK(cluster_cap, req ? req->cluster_concurrency : 0, e->max_cluster_partition_movements);
 #undef PICK
     o->throttle = req && req->throttle >= 0 ? req->throttle : e->replication_throttle;
     o->log_dir_throttle = e->log_dir_throttle;
     o->task_timeout_ms = e->task_timeout_ms;
     if (e->task_timeout_floor_ms > 0)
         o->task_timeout_floor_ms = e->task_timeout_floor_ms;
-    if (e->poll_interval_ms > 0)
+    if (req && req->poll_ms > 0)
+        o->poll_s = req->poll_ms / 1000.0;
+    else if (e->poll_interval_ms > 0)
         o->poll_s = e->poll_interval_ms / 1000.0;
     const char *st = req && req->strategies ? req->strategies : e->strategies;
     o->strategies = st ? xstrdup(st) : NULL;

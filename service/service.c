@@ -85,6 +85,12 @@ static char *request_text(const struct svc_request *r)
         cJSON_AddNumberToObject(j, "concurrency", r->concurrency);
     if (r->leader_concurrency)
         cJSON_AddNumberToObject(j, "leaderConcurrency", r->leader_concurrency);
+    if (r->intra_concurrency)
+        cJSON_AddNumberToObject(j, "intraConcurrency", r->intra_concurrency);
+    if (r->cluster_concurrency)
+        cJSON_AddNumberToObject(j, "clusterConcurrency", r->cluster_concurrency);
+    if (r->poll_ms)
+        cJSON_AddNumberToObject(j, "progressCheckIntervalMs", r->poll_ms);
     if (r->strategies)
         cJSON_AddStringToObject(j, "strategies", r->strategies);
     char *t = cJSON_PrintUnformatted(j);

@@ -100,6 +100,9 @@ struct svc_request {
     double throttle;         /* bytes/s; < 0 = configuration's */
     int concurrency;         /* per broker; 0 = configuration's */
     int leader_concurrency;  /* 0 = configuration's */
+    int intra_concurrency;   /* intra-broker moves per broker; 0 = configuration's */
+    int cluster_concurrency; /* inter-broker moves in the cluster; 0 = configuration's */
+    int poll_ms;             /* progress check interval; 0 = configuration's */
     char *strategies;        /* NULL = configuration's */
     char *reason;            /* <= 256 chars */
     char *user;              /* who asked ("-" without auth) */

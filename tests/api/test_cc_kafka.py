@@ -198,6 +198,7 @@ def admin_and_replace(base):
     then replaced by a rebalance with stop_ongoing_execution=true."""
     st, j, h = call(base, "POST", "remove_broker", "json=true&dryrun=false&brokerid=4"
                     "&replication_throttle=50000&concurrent_partition_movements_per_broker=1"
+                    "&max_partition_movements_in_cluster=7&execution_progress_check_interval_ms=700"
                     "&reason=admin%20test")
     rtid = h.get("User-Task-ID")
     check("admin: remove_broker 4 executed at 50 KB/s, 1 move per broker", st in (200, 202) and
@@ -210,6 +211,10 @@ def admin_and_replace(base):
             e.get("numInProgressPartitionMovements", 0) > 0 else None
 
     check("admin: the execution is under way", wait_for(running, 120) is not None)
+    conc = native_executor(base).get("concurrency", {})
+    check("the request's max_partition_movements_in_cluster and "
+          "execution_progress_check_interval_ms are the execution's", conc.get("cluster") == 7 and
+          conc.get("progressCheckIntervalMs") == 700 and conc.get("perBroker") == 1, conc)
     rates = wait_for(lambda: [r for r in broker_rates() if r.endswith("=50000")], 30, 1.0)
     check("admin: Kafka has Ballast's 50000 B/s rate on the brokers", rates, broker_rates())
     st, j, _ = call(base, "POST", "admin", "json=true&concurrent_partition_movements_per_broker=3")
