@@ -344,9 +344,13 @@ def main(d):
     # ---- the active-task cap: Cruise Control's exact text ----
     answers = []
     lock = threading.Lock()
+    # all ten at once: one planner, so at least five wait in the queue (Active) when the others
+    # arrive, however fast a plan is and however slowly this machine starts threads
+    start = threading.Barrier(10)
 
     def one(i):
         c = CC(port, "alice", "alicepw")
+        start.wait(60)
         r = c.call("POST", "rebalance", f"json=true&skip_hard_goal_check=true&goals="
                    f"RackAwareGoal,ReplicaDistributionGoal,DiskUsageDistributionGoal&reason=cap{i}")
         with lock:
