@@ -64,128 +64,96 @@ TEST(invalid_annotations_stay_and_warn)
         }
 }
 
-TEST(new_asks_for_a_proposal)
-{
-    struct rb_output o = decide(RB_NEW, RB_ANNOT_NONE, RB_TASK_NONE);
-    CHECK_INT_EQ(o.state, RB_PENDING_PROPOSAL);
-    CHECK_INT_EQ(o.action, RB_ACT_PROPOSE);
-    CHECK(o.observe);
-    /* an early approve is kept (with a warning) and fires once the proposal is ready */
-    o = decide(RB_NEW, RB_ANNOT_APPROVE, RB_TASK_NONE);
-    CHECK(!o.consume && o.warn_invalid);
-    o = decide(RB_PENDING_PROPOSAL, RB_ANNOT_APPROVE, RB_TASK_PROPOSAL);
-    CHECK_INT_EQ(o.state, RB_PROPOSAL_READY);
-    CHECK(!o.consume);
-    o = decide(RB_PROPOSAL_READY, RB_ANNOT_APPROVE, RB_TASK_PROPOSAL);
-    CHECK_INT_EQ(o.state, RB_REBALANCING);
-    CHECK_INT_EQ(o.action, RB_ACT_EXECUTE);
-    CHECK(o.consume && !o.warn_invalid);
-}
+/* One row per transition: the input (state, annotation, the tracked task, auto-approval, an
+ * empty proposal) and the whole output expected. */
+struct row {
+    enum rb_state st;
+    enum rb_annot annot;
+    enum rb_task task;
+    bool auto_approval, empty;
+    enum rb_state to;
+    enum rb_action act;
+    bool consume, warn, observe;
+    enum rb_why why;
+};
 
-TEST(pending_proposal)
-{
-    struct rb_output o = decide(RB_PENDING_PROPOSAL, RB_ANNOT_NONE, RB_TASK_PLANNING);
-    CHECK_INT_EQ(o.state, RB_PENDING_PROPOSAL);
-    CHECK_INT_EQ(o.action, RB_ACT_NONE);
-    o = decide(RB_PENDING_PROPOSAL, RB_ANNOT_NONE, RB_TASK_PROPOSAL);
-    CHECK_INT_EQ(o.state, RB_PROPOSAL_READY);
-    /* a passing failure, a lost task, none: ask again (the controller paces it) */
-    enum rb_task again[] = {RB_TASK_PLAN_RETRY, RB_TASK_LOST, RB_TASK_NONE};
-    for (int i = 0; i < 3; i++) {
-        o = decide(RB_PENDING_PROPOSAL, RB_ANNOT_NONE, again[i]);
-        CHECK_INT_EQ(o.state, RB_PENDING_PROPOSAL);
-        CHECK_INT_EQ(o.action, RB_ACT_PROPOSE);
-    }
-    o = decide(RB_PENDING_PROPOSAL, RB_ANNOT_NONE, RB_TASK_PLAN_FAILED);
-    CHECK_INT_EQ(o.state, RB_NOT_READY);
-    CHECK_INT_EQ(o.why, RB_WHY_PLAN_FAILED);
-    o = decide(RB_PENDING_PROPOSAL, RB_ANNOT_STOP, RB_TASK_PLANNING);
-    CHECK_INT_EQ(o.state, RB_STOPPED);
-    CHECK_INT_EQ(o.action, RB_ACT_FORGET);
-    CHECK(o.consume);
-    o = decide(RB_PENDING_PROPOSAL, RB_ANNOT_REFRESH, RB_TASK_PLANNING);
-    CHECK_INT_EQ(o.state, RB_PENDING_PROPOSAL);
-    CHECK_INT_EQ(o.action, RB_ACT_PROPOSE);
-    CHECK(o.consume);
-}
+#define N RB_ANNOT_NONE
+#define AP RB_ANNOT_APPROVE
+#define RF RB_ANNOT_REFRESH
+#define SP RB_ANNOT_STOP
+static const struct row rows[] = {
+    /* New asks for a proposal; an early approve is kept (with a warning) for later */
+    {RB_NEW, N, RB_TASK_NONE, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 0, 0, 1, 0},
+    {RB_NEW, AP, RB_TASK_NONE, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 0, 1, 1, 0},
+    /* PendingProposal follows the planning; a passing failure, a lost task or none: ask again
+     * (the controller paces it) */
+    {RB_PENDING_PROPOSAL, N, RB_TASK_PLANNING, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_PENDING_PROPOSAL, N, RB_TASK_PROPOSAL, 0, 0, RB_PROPOSAL_READY, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_PENDING_PROPOSAL, N, RB_TASK_PLAN_RETRY, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 0, 0, 0, 0},
+    {RB_PENDING_PROPOSAL, N, RB_TASK_LOST, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 0, 0, 0, 0},
+    {RB_PENDING_PROPOSAL, N, RB_TASK_NONE, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 0, 0, 0, 0},
+    {RB_PENDING_PROPOSAL, N, RB_TASK_PLAN_FAILED, 0, 0, RB_NOT_READY, RB_ACT_NONE, 0, 0, 0,
+     RB_WHY_PLAN_FAILED},
+    {RB_PENDING_PROPOSAL, SP, RB_TASK_PLANNING, 0, 0, RB_STOPPED, RB_ACT_FORGET, 1, 0, 0, 0},
+    {RB_PENDING_PROPOSAL, RF, RB_TASK_PLANNING, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 1, 0, 1, 0},
+    {RB_PENDING_PROPOSAL, AP, RB_TASK_PROPOSAL, 0, 0, RB_PROPOSAL_READY, RB_ACT_NONE, 0, 1, 0, 0},
+    /* ProposalReady waits for approve (or auto-approval); an empty proposal completes at once */
+    {RB_PROPOSAL_READY, N, RB_TASK_PROPOSAL, 0, 0, RB_PROPOSAL_READY, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_PROPOSAL_READY, AP, RB_TASK_PROPOSAL, 0, 0, RB_REBALANCING, RB_ACT_EXECUTE, 1, 0, 0, 0},
+    {RB_PROPOSAL_READY, RF, RB_TASK_PROPOSAL, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 1, 0, 1, 0},
+    {RB_PROPOSAL_READY, SP, RB_TASK_PROPOSAL, 0, 0, RB_PROPOSAL_READY, RB_ACT_NONE, 0, 1, 0, 0},
+    {RB_PROPOSAL_READY, N, RB_TASK_LOST, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 0, 0, 0, 0},
+    {RB_PROPOSAL_READY, N, RB_TASK_NONE, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 0, 0, 0, 0},
+    {RB_PROPOSAL_READY, N, RB_TASK_PROPOSAL, 1, 0, RB_REBALANCING, RB_ACT_EXECUTE, 0, 0, 0, 0},
+    {RB_PROPOSAL_READY, N, RB_TASK_PROPOSAL, 1, 1, RB_READY, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_PROPOSAL_READY, AP, RB_TASK_PROPOSAL, 0, 1, RB_READY, RB_ACT_NONE, 1, 0, 0, 0},
+    /* Rebalancing follows the execution */
+    {RB_REBALANCING, N, RB_TASK_EXECUTING, 0, 0, RB_REBALANCING, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_REBALANCING, N, RB_TASK_EXEC_DONE, 0, 0, RB_READY, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_REBALANCING, N, RB_TASK_EXEC_STOPPED, 0, 0, RB_STOPPED, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_REBALANCING, N, RB_TASK_EXEC_FAILED, 0, 0, RB_NOT_READY, RB_ACT_NONE, 0, 0, 0,
+     RB_WHY_EXEC_FAILED},
+    {RB_REBALANCING, N, RB_TASK_LOST, 0, 0, RB_NOT_READY, RB_ACT_NONE, 0, 0, 0, RB_WHY_TASK_LOST},
+    {RB_REBALANCING, N, RB_TASK_NONE, 0, 0, RB_NOT_READY, RB_ACT_NONE, 0, 0, 0, RB_WHY_TASK_LOST},
+    {RB_REBALANCING, SP, RB_TASK_EXECUTING, 0, 0, RB_STOPPED, RB_ACT_STOP, 1, 0, 0, 0},
+    {RB_REBALANCING, RF, RB_TASK_EXECUTING, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_STOP_PROPOSE, 1, 0, 1,
+     0},
+    {RB_REBALANCING, AP, RB_TASK_EXECUTING, 0, 0, RB_REBALANCING, RB_ACT_NONE, 0, 1, 0, 0},
+    /* Ready, Stopped and NotReady wait for a refresh */
+    {RB_READY, N, RB_TASK_EXEC_DONE, 0, 0, RB_READY, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_READY, RF, RB_TASK_EXEC_DONE, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 1, 0, 1, 0},
+    {RB_READY, AP, RB_TASK_EXEC_DONE, 0, 0, RB_READY, RB_ACT_NONE, 0, 1, 0, 0},
+    {RB_STOPPED, N, RB_TASK_EXEC_STOPPED, 0, 0, RB_STOPPED, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_STOPPED, RF, RB_TASK_EXEC_STOPPED, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 1, 0, 1, 0},
+    {RB_STOPPED, AP, RB_TASK_EXEC_STOPPED, 0, 0, RB_STOPPED, RB_ACT_NONE, 0, 1, 0, 0},
+    {RB_NOT_READY, N, RB_TASK_EXEC_FAILED, 0, 0, RB_NOT_READY, RB_ACT_NONE, 0, 0, 0, 0},
+    {RB_NOT_READY, RF, RB_TASK_EXEC_FAILED, 0, 0, RB_PENDING_PROPOSAL, RB_ACT_PROPOSE, 1, 0, 1, 0},
+    {RB_NOT_READY, AP, RB_TASK_EXEC_FAILED, 0, 0, RB_NOT_READY, RB_ACT_NONE, 0, 1, 0, 0},
+};
+#undef N
+#undef AP
+#undef RF
+#undef SP
 
-TEST(proposal_ready)
+TEST(transitions)
 {
-    struct rb_output o = decide(RB_PROPOSAL_READY, RB_ANNOT_NONE, RB_TASK_PROPOSAL);
-    CHECK_INT_EQ(o.state, RB_PROPOSAL_READY);
-    CHECK_INT_EQ(o.action, RB_ACT_NONE);
-    o = decide(RB_PROPOSAL_READY, RB_ANNOT_REFRESH, RB_TASK_PROPOSAL);
-    CHECK_INT_EQ(o.state, RB_PENDING_PROPOSAL);
-    CHECK_INT_EQ(o.action, RB_ACT_PROPOSE);
-    CHECK(o.consume);
-    o = decide(RB_PROPOSAL_READY, RB_ANNOT_STOP, RB_TASK_PROPOSAL);
-    CHECK_INT_EQ(o.state, RB_PROPOSAL_READY);
-    CHECK(o.warn_invalid && !o.consume);
-    /* the proposal is gone (and not kept by the controller): a new one */
-    o = decide(RB_PROPOSAL_READY, RB_ANNOT_NONE, RB_TASK_LOST);
-    CHECK_INT_EQ(o.state, RB_PENDING_PROPOSAL);
-    CHECK_INT_EQ(o.action, RB_ACT_PROPOSE);
-    /* auto-approval executes without an annotation */
-    struct rb_input in = {.state = RB_PROPOSAL_READY, .auto_approval = true,
-                          .task = RB_TASK_PROPOSAL};
-    rb_decide(&in, &o);
-    CHECK_INT_EQ(o.state, RB_REBALANCING);
-    CHECK_INT_EQ(o.action, RB_ACT_EXECUTE);
-    CHECK(!o.consume);
-    /* an empty proposal completes at once, approved or auto-approved */
-    in.proposal_empty = true;
-    rb_decide(&in, &o);
-    CHECK_INT_EQ(o.state, RB_READY);
-    CHECK_INT_EQ(o.action, RB_ACT_NONE);
-    in.auto_approval = false;
-    in.annot = RB_ANNOT_APPROVE;
-    rb_decide(&in, &o);
-    CHECK_INT_EQ(o.state, RB_READY);
-    CHECK(o.consume);
-}
-
-TEST(rebalancing)
-{
-    struct rb_output o = decide(RB_REBALANCING, RB_ANNOT_NONE, RB_TASK_EXECUTING);
-    CHECK_INT_EQ(o.state, RB_REBALANCING);
-    CHECK_INT_EQ(o.action, RB_ACT_NONE);
-    o = decide(RB_REBALANCING, RB_ANNOT_NONE, RB_TASK_EXEC_DONE);
-    CHECK_INT_EQ(o.state, RB_READY);
-    o = decide(RB_REBALANCING, RB_ANNOT_NONE, RB_TASK_EXEC_STOPPED);
-    CHECK_INT_EQ(o.state, RB_STOPPED);
-    o = decide(RB_REBALANCING, RB_ANNOT_NONE, RB_TASK_EXEC_FAILED);
-    CHECK_INT_EQ(o.state, RB_NOT_READY);
-    CHECK_INT_EQ(o.why, RB_WHY_EXEC_FAILED);
-    o = decide(RB_REBALANCING, RB_ANNOT_NONE, RB_TASK_LOST);
-    CHECK_INT_EQ(o.state, RB_NOT_READY);
-    CHECK_INT_EQ(o.why, RB_WHY_TASK_LOST);
-    o = decide(RB_REBALANCING, RB_ANNOT_STOP, RB_TASK_EXECUTING);
-    CHECK_INT_EQ(o.state, RB_STOPPED);
-    CHECK_INT_EQ(o.action, RB_ACT_STOP);
-    CHECK(o.consume);
-    o = decide(RB_REBALANCING, RB_ANNOT_REFRESH, RB_TASK_EXECUTING);
-    CHECK_INT_EQ(o.state, RB_PENDING_PROPOSAL);
-    CHECK_INT_EQ(o.action, RB_ACT_STOP_PROPOSE);
-    CHECK(o.consume);
-    o = decide(RB_REBALANCING, RB_ANNOT_APPROVE, RB_TASK_EXECUTING);
-    CHECK(o.warn_invalid && !o.consume);
-    CHECK_INT_EQ(o.action, RB_ACT_NONE);
-}
-
-TEST(final_states_wait_for_refresh)
-{
-    enum rb_state fin[] = {RB_READY, RB_STOPPED, RB_NOT_READY};
-    for (int i = 0; i < 3; i++) {
-        struct rb_output o = decide(fin[i], RB_ANNOT_NONE, RB_TASK_EXEC_DONE);
-        CHECK_INT_EQ(o.state, fin[i]);
-        CHECK_INT_EQ(o.action, RB_ACT_NONE);
-        o = decide(fin[i], RB_ANNOT_REFRESH, RB_TASK_EXEC_DONE);
-        CHECK_INT_EQ(o.state, RB_PENDING_PROPOSAL);
-        CHECK_INT_EQ(o.action, RB_ACT_PROPOSE);
-        CHECK(o.consume && o.observe);
-        o = decide(fin[i], RB_ANNOT_APPROVE, RB_TASK_EXEC_DONE);
-        CHECK(o.warn_invalid && !o.consume);
-        CHECK_INT_EQ(o.state, fin[i]);
+    static const char *const annots[] = {"-", "approve", "refresh", "stop", "unknown"};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const struct row *r = &rows[i];
+        struct rb_input in = {.state = r->st, .annot = r->annot, .task = r->task,
+                              .auto_approval = r->auto_approval, .proposal_empty = r->empty};
+        struct rb_output o;
+        rb_decide(&in, &o);
+        if (o.state != r->to || o.action != r->act || o.consume != r->consume ||
+            o.warn_invalid != r->warn || o.observe != r->observe || o.why != r->why)
+            test_fail(__FILE__, __LINE__,
+                      "row %zu (%s, annotation %s, task %d%s%s): got %s/%s consume %d warn %d "
+                      "observe %d why %d, expected %s/%s consume %d warn %d observe %d why %d",
+                      i, rb_state_names[r->st], annots[r->annot], (int)r->task,
+                      r->auto_approval ? ", auto-approval" : "", r->empty ? ", empty" : "",
+                      rb_state_names[o.state], rb_action_names[o.action], o.consume,
+                      o.warn_invalid, o.observe, (int)o.why, rb_state_names[r->to],
+                      rb_action_names[r->act], r->consume, r->warn, r->observe, (int)r->why);
     }
 }
 
