@@ -43,6 +43,9 @@ struct exec_task {
     double finished; /* wall-clock seconds when seen done */
     char *throttled_leaders, *throttled_followers; /* "p:b,..." entries Ballast added */
     char *error;
+    /* admission only, not journaled: bit k set when the topic had no (or an empty) leader
+     * (k = 0) or follower (k = 1) throttled-replica list as the move was claimed */
+    uint8_t lists_absent;
 };
 
 enum exec_foreign {

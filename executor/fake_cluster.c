@@ -130,6 +130,7 @@ struct fake_cluster {
     size_t cap_moving;
     int move_polls;
     int stale_deletes;
+    bool kafka28_append;
     bool track;
     int max_conc;
     double now;
@@ -436,6 +437,11 @@ void fake_set_stale_deletes(struct fake_cluster *f, int describes)
     f->stale_deletes = describes;
 }
 
+void fake_set_kafka28_append(struct fake_cluster *f, bool on)
+{
+    f->kafka28_append = on;
+}
+
 const char *fake_config(const struct fake_cluster *f, int8_t type, const char *resource,
                         const char *key)
 {
@@ -735,7 +741,9 @@ static int f_alter(void *ctx, const struct kafka_config_alter *a, int n, struct 
             fake_set_config(f, a[i].type, a[i].resource, a[i].name, NULL);
             break;
         default: {
-            char *v = edit_list(have, a[i].value, a[i].op == KAFKA_CONFIG_APPEND);
+            bool add = a[i].op == KAFKA_CONFIG_APPEND;
+            char *v = f->kafka28_append && add && (!have || !*have) ?
+                          xasprintf(",%s", a[i].value) : edit_list(have, a[i].value, add);
             fake_set_config(f, a[i].type, a[i].resource, a[i].name, v);
             free(v);
         }

@@ -74,6 +74,10 @@ const char *fake_config(const struct fake_cluster *f, int8_t type, const char *r
  * the next `describes` describes of it (0, the default: never), as a ZooKeeper-mode broker
  * that has not yet applied the change from ZooKeeper; fake_config shows the truth. */
 void fake_set_stale_deletes(struct fake_cluster *f, int describes);
+/* An APPEND onto a list config that is absent or empty stores it with an empty first entry
+ * (",0:1,0:2"), as Kafka 2.8 does; its brokers then fail to parse the list and never apply
+ * it. Off by default. */
+void fake_set_kafka28_append(struct fake_cluster *f, bool on);
 
 /* The next `times` calls of op fail with rc and message msg (e.g. "NOT_CONTROLLER (41): ..."). */
 void fake_fail(struct fake_cluster *f, enum fake_op op, int rc, const char *msg, int times);

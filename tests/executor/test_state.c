@@ -307,6 +307,56 @@ TEST(own_throttle_still_described_after_removal_is_reclaimed)
     env_finish(&e);
 }
 
+struct list_watch {
+    bool seen, bad;
+    char leaders[64], followers[64];
+};
+
+/* Every throttled-replica list of t while a move is in flight: no empty entry (Kafka 2.8's
+ * brokers fail to parse one and never apply the list). */
+static void watch_lists(struct fake_cluster *f, void *arg)
+{
+    struct list_watch *w = arg;
+    if (!fake_in_progress(f, "t", 0) && !fake_in_progress(f, "t", 1))
+        return;
+    const char *l = fake_config(f, KAFKA_RESOURCE_TOPIC, "t", LIST_L);
+    const char *fl = fake_config(f, KAFKA_RESOURCE_TOPIC, "t", LIST_F);
+    if (!w->seen) {
+        snprintf(w->leaders, sizeof(w->leaders), "%s", l ? l : "(none)");
+        snprintf(w->followers, sizeof(w->followers), "%s", fl ? fl : "(none)");
+    }
+    w->seen = true;
+    for (const char *v = l; v; v = v == l ? fl : NULL)
+        w->bad |= !*v || v[0] == ',' || strstr(v, ",,") || v[strlen(v) - 1] == ',';
+    w->bad |= !l || !fl;
+}
+
+/* Mistake: the lists APPENDed to when the topic had none. Kafka 2.8 then stores ",0:1,0:2"
+ * and its brokers never apply it: on a real 2.8.2 cluster 24.6 MB moved in 1.1 s under a
+ * 1 MB/s throttle. An absent list is SET (one move at a time: each finds none). */
+TEST(absent_topic_list_is_set_not_appended)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1 << 20, 2, 1, 2);
+    add(&e, "t", 1, 1 << 20, 2, 1, 2);
+    fake_set_kafka28_append(e.f, true);
+    struct list_watch w = {0};
+    fake_set_poll_hook(e.f, watch_lists, &w);
+    e.o.throttle = 1e6;
+    e.o.per_broker = 1;
+    e.o.cluster_cap = 1;
+    CHECK_INT_EQ(run(&e, "{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,2]},"
+                         "{\"topic\":\"t\",\"partition\":1,\"replicas\":[4,2]}]}"), 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK(w.seen);
+    CHECK_STR_EQ(w.leaders, "0:1,0:2");
+    CHECK_STR_EQ(w.followers, "0:3");
+    CHECK(!w.bad);
+    CHECK_INT_EQ(e.rep.throttles_left, 0);
+    env_finish(&e);
+}
+
 struct shared_watch {
     int polls;
     bool checked, lost;
