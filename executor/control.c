@@ -61,7 +61,8 @@ static void set_count(int *live, int *journal, int v, const char *what)
 void exec_take_control(struct exec *x)
 {
     struct exec_control *c = x->o->control;
-    if (!c)
+    /* only a run driving its own copy of the options (exec_run, exec_resume's drive) */
+    if (!c || x->o != &x->live)
         return;
     struct exec_adjust a;
     pthread_mutex_lock(&c->lock);

@@ -504,6 +504,37 @@ TEST(resume_adopts_moves_in_progress)
     env_finish(&e);
 }
 
+/* Mistake: an execution the service adopts after a restart (exec_resume) not reading the
+ * control, so admin changes to it were silently dropped. */
+TEST(resume_takes_admin_changes)
+{
+    struct env e;
+    env_init(&e, 4);
+    killed_mid_move(&e);
+    struct exec_control c;
+    exec_control_init(&c);
+    struct exec_adjust a;
+    exec_adjust_none(&a);
+    a.per_broker = 4;
+    exec_control_set(&c, &a); /* pending when the resume starts: taken at its first poll */
+    struct exec_options o;
+    exec_options_default(&o);
+    o.throttle = o.log_dir_throttle = -1; /* the journal's settings hold */
+    o.task_timeout_ms = -1;
+    o.per_broker = o.intra_per_broker = o.leader_batch = o.cluster_cap = 0;
+    o.poll_s = 0;
+    o.control = &c;
+    CHECK_INT_EQ(exec_resume(&e.conn, e.state, &o, &e.rep, &e.err), 0);
+    CHECK_INT_EQ(e.rep.done, 1);
+    struct exec_journal j;
+    exec_journal_init(&j, e.state);
+    CHECK_INT_EQ(exec_journal_load(&j, &e.err), 0);
+    CHECK_INT_EQ(j.opts.per_broker, 4);
+    exec_journal_finish(&j);
+    exec_control_finish(&c);
+    env_finish(&e);
+}
+
 /* Chaos 11: a cancelled move ([3,1,2] led by 3, to [1,2,4] with 4 down) came back as
  * [1,2,3], and the leadership of the failed move was still changed. */
 TEST(cancelled_move_restores_order_and_leader)
