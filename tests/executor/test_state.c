@@ -192,6 +192,7 @@ TEST(per_broker_concurrency_is_exact)
 
 struct adjuster {
     struct exec_control *c;
+    double throttle; /* the new rate at the 3rd poll */
     int polls;
     char before[32], after[32]; /* broker 1's rate at the change and a few polls later */
 };
@@ -208,11 +209,24 @@ static void adjust_mid_way(struct fake_cluster *f, void *arg)
         struct exec_adjust adj;
         exec_adjust_none(&adj);
         adj.per_broker = 3;
-        adj.throttle = 2e6;
+        adj.throttle = a->throttle;
         exec_control_set(a->c, &adj);
     }
     if (a->polls == 6)
         snprintf(a->after, sizeof(a->after), "%s", rate ? rate : "none");
+}
+
+/* Twelve moves at 1 per broker and 1 MB/s, the adjuster changing them at the 3rd poll. */
+static int run_adjusted(struct env *e, struct adjuster *a)
+{
+    char json[4096];
+    twelve_moves(e, json);
+    fake_set_move_polls(e->f, 3);
+    fake_set_poll_hook(e->f, adjust_mid_way, a);
+    e->o.per_broker = 1;
+    e->o.throttle = 1e6;
+    e->o.control = a->c;
+    return run(e, json);
 }
 
 /* Mistake: a concurrency or throttle change made while the execution runs (admin) not taken
@@ -222,18 +236,11 @@ TEST(admin_changes_concurrency_and_throttle_mid_way)
 {
     struct env e;
     env_init(&e, 4);
-    char json[4096];
-    twelve_moves(&e, json);
     fake_track_concurrency(e.f, true);
-    fake_set_move_polls(e.f, 3);
     struct exec_control c;
     exec_control_init(&c);
-    struct adjuster a = {.c = &c};
-    fake_set_poll_hook(e.f, adjust_mid_way, &a);
-    e.o.per_broker = 1;
-    e.o.throttle = 1e6;
-    e.o.control = &c;
-    CHECK_INT_EQ(run(&e, json), 0);
+    struct adjuster a = {.c = &c, .throttle = 2e6};
+    CHECK_INT_EQ(run_adjusted(&e, &a), 0);
     CHECK_INT_EQ(e.rep.failed, 0);
     CHECK_STR_EQ(a.before, "1000000");
     CHECK_STR_EQ(a.after, "2000000");
@@ -246,6 +253,25 @@ TEST(admin_changes_concurrency_and_throttle_mid_way)
     CHECK_INT_EQ(j.opts.per_broker, 3); /* a resume keeps the changed settings */
     CHECK_NEAR(j.opts.throttle, 2e6, 0.5);
     exec_journal_finish(&j);
+    exec_control_finish(&c);
+    env_finish(&e);
+}
+
+/* Mistake: a throttle changed to 0 (none) mid-way left on the brokers until the end, or set
+ * again on the brokers of later moves. */
+TEST(admin_removes_the_throttle_mid_way)
+{
+    struct env e;
+    env_init(&e, 4);
+    struct exec_control c;
+    exec_control_init(&c);
+    struct adjuster a = {.c = &c, .throttle = 0};
+    CHECK_INT_EQ(run_adjusted(&e, &a), 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK_STR_EQ(a.before, "1000000");
+    CHECK_STR_EQ(a.after, "none");
+    CHECK_INT_EQ(e.rep.throttles_left, 0);
+    CHECK(fake_config(e.f, KAFKA_RESOURCE_TOPIC, "t", LIST_F) == NULL);
     exec_control_finish(&c);
     env_finish(&e);
 }
