@@ -51,7 +51,10 @@ void cmd_serve_help(FILE *out)
             "  --auto-template-add NAME, --auto-template-remove NAME  the KafkaRebalance\n"
             "                     (annotated strimzi.io/rebalance-template: \"true\") whose spec\n"
             "                     the auto-created resource of that mode takes\n"
-            "  --auto-settle-ms N a joined broker waits this long first (30000)\n\n"
+            "  --auto-settle-ms N a joined broker waits this long first (30000)\n"
+            "  --self-healing-ms N  self-healing (off by default): a broker dead this long\n"
+            "                     that still holds replicas gets them moved off\n"
+            "                     (CLUSTER-auto-rebalancing-fix-offline)\n\n"
             "Runs until SIGTERM or SIGINT, then exits 0; an execution in flight is left to the\n"
             "journal and adopted by the next start. A second service on the same state dir\n"
             "refuses to start. SIGHUP makes a service on a snapshot read the file again (a new\n"
@@ -86,7 +89,7 @@ int cmd_serve(int argc, char **argv)
     const char *listen = NULL;
     const char *kube_cluster = NULL, *kubeconfig = NULL, *kube_ns = NULL, *kube_sel = NULL;
     const char *auto_cluster = NULL, *tmpl_add = NULL, *tmpl_remove = NULL;
-    long port = 0, settle_ms = 30000;
+    long port = 0, settle_ms = 30000, heal_ms = 0;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},    {"snapshot", required_argument, NULL, 's'},
         {"bootstrap", required_argument, NULL, 'b'}, {"state-dir", required_argument, NULL, 'd'},
@@ -99,6 +102,7 @@ int cmd_serve(int argc, char **argv)
         {"auto-settle-ms", required_argument, NULL, 'w'},
         {"auto-template-add", required_argument, NULL, 'A'},
         {"auto-template-remove", required_argument, NULL, 'R'},
+        {"self-healing-ms", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -127,6 +131,15 @@ int cmd_serve(int argc, char **argv)
                                 optarg);
             break;
         }
+        case 'H': {
+            char *end;
+            errno = 0;
+            heal_ms = strtol(optarg, &end, 10);
+            if (*end || errno || heal_ms < 1 || heal_ms > 86400000)
+                return cli_fail(EXIT_USAGE, "serve: --self-healing-ms takes 1..86400000, not '%s'",
+                                optarg);
+            break;
+        }
         case 'p': {
             char *end;
             errno = 0;
@@ -148,9 +161,9 @@ int cmd_serve(int argc, char **argv)
         return cli_fail(EXIT_USAGE, "serve: --auto-rebalance '%s' in Kubernetes mode must name "
                         "the --kube-cluster cluster '%s' (its resources carry that label)",
                         auto_cluster, kube_cluster);
-    if ((tmpl_add || tmpl_remove) && !auto_cluster)
-        return cli_fail(EXIT_USAGE, "serve: --auto-template-add and --auto-template-remove go "
-                        "with --auto-rebalance");
+    if ((tmpl_add || tmpl_remove || heal_ms) && !auto_cluster)
+        return cli_fail(EXIT_USAGE, "serve: --auto-template-add, --auto-template-remove and "
+                        "--self-healing-ms go with --auto-rebalance");
     if (snapshot && bootstrap)
         return cli_fail(EXIT_USAGE, "serve: --snapshot and --bootstrap exclude each other");
     struct error err = {0};
@@ -210,7 +223,7 @@ int cmd_serve(int argc, char **argv)
     }
     struct rb_options ro = {.svc = svc, .state_dir = svc_state_dir(svc)};
     if (auto_cluster)
-        ro.autob = rb_auto_create(auto_cluster, settle_ms, tmpl_add, tmpl_remove);
+        ro.autob = rb_auto_create(auto_cluster, settle_ms, tmpl_add, tmpl_remove, heal_ms);
     if (kube_cluster) {
         struct rb_kube_options ko = {kubeconfig, kube_ns, kube_cluster, kube_sel};
         if (rb_kube_create(&ko, &ro.kube, &err) < 0) {

@@ -8,12 +8,16 @@
  *     `<cluster>-auto-rebalancing-remove-brokers` (auto-approved); it takes precedence: a
  *     running add-brokers rebalance is stopped (its brokers queue again). When it is Ready and
  *     the model shows the brokers without replicas, they are reported safe to stop.
+ *   - self-healing (off unless heal_ms > 0): a broker dead for heal_ms that still holds
+ *     replicas gets `<cluster>-auto-rebalancing-fix-offline` (remove-brokers of the dead
+ *     brokers, auto-approved), deleted when Ready.
  * It acts through the controller's calls for its own resources (rb_own_apply, rb_get,
  * rb_own_annotate, rb_own_delete: files in standalone mode, the API in Kubernetes mode) from
  * the controller's thread, never holding the controller's lock; its own state is
  * guarded by auto.lock (the REST threads read it and queue decommissions). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,8 +29,9 @@
 
 #define MAX_IDS 256
 
-enum auto_state { IDLE, SCALE_UP, SCALE_DOWN };
-static const char *const state_names[] = {"Idle", "RebalanceOnScaleUp", "RebalanceOnScaleDown"};
+enum auto_state { IDLE, SCALE_UP, SCALE_DOWN, FIX_OFFLINE };
+static const char *const state_names[] = {"Idle", "RebalanceOnScaleUp", "RebalanceOnScaleDown",
+                                          "RebalanceOnBrokerFailure"};
 
 struct ids {
     int32_t v[MAX_IDS];
@@ -47,6 +52,11 @@ struct rb_auto {
     struct ids safe;            /* emptied: safe to stop */
     bool remove_made;           /* the remove-brokers resource exists */
     bool remove_done;           /* the brokers of `removing` are empty: reported, not redone */
+    int64_t heal_ms;            /* self-healing: a dead broker holding replicas this long gets
+                                   its replicas moved off; 0: off */
+    struct ids dead;            /* dead brokers holding replicas in the newest model */
+    int64_t dead_ms[MAX_IDS];   /* since when each has been seen so */
+    struct ids healing;         /* in the fix-offline resource */
     enum auto_state state;
     char since[32];
     char *last_error;
@@ -84,9 +94,10 @@ static void set_state(struct rb_auto *a, enum auto_state st)
 }
 
 struct rb_auto *rb_auto_create(const char *cluster, int64_t settle_ms, const char *tmpl_add,
-                               const char *tmpl_remove)
+                               const char *tmpl_remove, int64_t heal_ms)
 {
     struct rb_auto *a = xcalloc(1, sizeof(*a));
+    a->heal_ms = heal_ms;
     pthread_mutex_init(&a->lock, NULL);
     a->cluster = xstrdup(cluster);
     a->tmpl[0] = tmpl_add ? xstrdup(tmpl_add) : NULL;
@@ -116,7 +127,8 @@ static int resource(const struct rb_auto *a, struct rb_controller *c, const char
                     const struct ids *b, cJSON **ret, struct error *err)
 {
     bool add = strcmp(mode, "add-brokers") == 0;
-    const char *tname = a->tmpl[add ? 0 : 1];
+    bool heal = strcmp(mode, "fix-offline") == 0; /* remove-brokers of dead brokers */
+    const char *tname = heal ? NULL : a->tmpl[add ? 0 : 1];
     cJSON *spec = NULL;
     if (tname) {
         cJSON *t = rb_get(c, tname);
@@ -152,12 +164,24 @@ static int resource(const struct rb_auto *a, struct rb_controller *c, const char
     cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), RB_LABEL_CLUSTER, a->cluster);
     cJSON *an = cJSON_AddObjectToObject(md, "annotations");
     cJSON_AddStringToObject(an, RB_ANNOT_AUTO_APPROVAL, "true");
-    cJSON_AddStringToObject(an, "ballast.io/reason",
-                            add ? "brokers joined the cluster empty"
-                                : "brokers asked to be decommissioned");
+    char *why;
+    if (heal) {
+        char list[256] = "";
+        for (int i = 0; i < b->n && strlen(list) < sizeof(list) - 16; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", i ? "," : "",
+                     b->v[i]);
+        why = xasprintf("self-healing: broker%s %s dead for over %lld ms still hold%s "
+                        "replicas", b->n > 1 ? "s" : "", list, (long long)a->heal_ms,
+                        b->n > 1 ? "" : "s");
+    } else {
+        why = xstrdup(add ? "brokers joined the cluster empty"
+                          : "brokers asked to be decommissioned");
+    }
+    cJSON_AddStringToObject(an, "ballast.io/reason", why);
+    free(why);
     if (tname)
         cJSON_AddStringToObject(an, "ballast.io/template", tname);
-    cJSON_AddStringToObject(spec, "mode", mode);
+    cJSON_AddStringToObject(spec, "mode", heal ? "remove-brokers" : mode);
     cJSON *arr = cJSON_AddArrayToObject(spec, "brokers");
     for (int i = 0; i < b->n; i++)
         cJSON_AddItemToArray(arr, cJSON_CreateNumber(b->v[i]));
@@ -224,6 +248,29 @@ static void look_at(struct rb_auto *a, const struct svc_gen *g)
                      (unsigned long long)g->id, (long long)a->settle_ms);
         }
     }
+    /* dead brokers holding replicas, each with the time it was first seen so */
+    struct ids dead = {0};
+    int64_t dead_ms[MAX_IDS];
+    for (int32_t b = 0; b < c->nbrokers; b++) {
+        if (!(c->brokers[b].flags & BROKER_DEAD) || n[b] == 0 || dead.n >= MAX_IDS)
+            continue;
+        int32_t id = c->brokers[b].id;
+        int64_t since = clock_wall_ms();
+        bool seen = false;
+        for (int i = 0; i < a->dead.n; i++)
+            if (a->dead.v[i] == id) {
+                since = a->dead_ms[i];
+                seen = true;
+            }
+        if (!seen && a->heal_ms)
+            log_info("auto-rebalancer: broker %d is dead and holds %lld replicas; self-healing "
+                     "moves them off in %lld ms unless it comes back", id, (long long)n[b],
+                     (long long)a->heal_ms);
+        dead_ms[dead.n] = since;
+        put(&dead, id);
+    }
+    a->dead = dead;
+    memcpy(a->dead_ms, dead_ms, sizeof(dead_ms[0]) * (size_t)dead.n);
     /* the decommissioned brokers that hold nothing now are safe to stop */
     a->safe.n = 0;
     for (int i = 0; i < a->removing.n; i++) {
@@ -236,6 +283,44 @@ static void look_at(struct rb_auto *a, const struct svc_gen *g)
     free(n);
 }
 
+/* Self-healing (a->lock held): when brokers have been dead for heal_ms holding replicas,
+ * <cluster>-auto-rebalancing-fix-offline (remove-brokers of those, auto-approved, as Cruise
+ * Control's self-healing decommissions failed brokers); deleted when Ready. It runs beside
+ * the scale-up and scale-down resources: its moves only take replicas off dead brokers. */
+static void self_heal(struct rb_auto *a, struct rb_controller *c)
+{
+    char *name = xasprintf("%s-auto-rebalancing-fix-offline", a->cluster);
+    bool exists;
+    enum rb_state st = state_of(c, name, &exists);
+    struct error err = {0};
+    if (exists && st == RB_READY) {
+        log_info("auto-rebalancer: self-healing done: brokers' replicas moved off");
+        rb_own_delete(c, name, &err);
+        a->healing.n = 0;
+        if (a->state == FIX_OFFLINE)
+            set_state(a, IDLE);
+    } else if (!exists && a->healing.n) {
+        a->healing.n = 0; /* deleted by a user */
+        if (a->state == FIX_OFFLINE)
+            set_state(a, IDLE);
+    } else if (!exists) {
+        struct ids due = {0};
+        for (int i = 0; i < a->dead.n; i++)
+            if (clock_wall_ms() - a->dead_ms[i] >= a->heal_ms)
+                put(&due, a->dead.v[i]);
+        if (due.n) {
+            if (create(a, c, "fix-offline", &due, &err) < 0) {
+                fail(a, "creating the fix-offline rebalance", &err);
+            } else {
+                a->healing = due;
+                if (a->state == IDLE)
+                    set_state(a, FIX_OFFLINE);
+            }
+        }
+    }
+    free(name);
+}
+
 void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s)
 {
     struct svc_gen *g = svc_current(s);
@@ -245,6 +330,8 @@ void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s)
     if (g->id != a->gen)
         look_at(a, g);
     svc_gen_unref(g);
+    if (a->heal_ms)
+        self_heal(a, c);
     char *add_name = xasprintf("%s-auto-rebalancing-add-brokers", a->cluster);
     char *rm_name = xasprintf("%s-auto-rebalancing-remove-brokers", a->cluster);
     bool add_exists, rm_exists;
@@ -371,7 +458,17 @@ cJSON *rb_auto_json(struct rb_auto *a)
         cJSON_AddItemToObject(m, "brokers", id_array(&a->removing));
         cJSON_AddItemToArray(modes, m);
     }
+    if (a->healing.n) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "mode", "fix-offline");
+        cJSON_AddItemToObject(m, "brokers", id_array(&a->healing));
+        cJSON_AddItemToArray(modes, m);
+    }
     cJSON_AddItemToObject(j, "queuedBrokers", id_array(&a->queued));
+    cJSON *h = cJSON_AddObjectToObject(j, "selfHealing");
+    cJSON_AddBoolToObject(h, "enabled", a->heal_ms > 0);
+    cJSON_AddNumberToObject(h, "thresholdMs", (double)a->heal_ms);
+    cJSON_AddItemToObject(h, "deadBrokers", id_array(&a->dead));
     cJSON *d = cJSON_AddObjectToObject(j, "decommission");
     cJSON_AddItemToObject(d, "brokers", id_array(&a->removing));
     cJSON_AddItemToObject(d, "safeToStop", id_array(&a->safe));

@@ -84,16 +84,17 @@ struct rb_auto;
 /* Resources named <cluster>-auto-rebalancing-<mode>; a joined broker waits settle_ms.
  * tmpl_add, tmpl_remove (or NULL): the template resource (annotated
  * strimzi.io/rebalance-template: "true") whose spec the resource of that mode takes; when it
- * is missing the rebalance is skipped with lastError, as Strimzi skips it. */
+ * is missing the rebalance is skipped with lastError, as Strimzi skips it. heal_ms > 0 turns
+ * on self-healing: a broker dead that long still holding replicas gets them moved off. */
 struct rb_auto *rb_auto_create(const char *cluster, int64_t settle_ms, const char *tmpl_add,
-                               const char *tmpl_remove);
+                               const char *tmpl_remove, int64_t heal_ms);
 void rb_auto_destroy(struct rb_auto *a); /* accepts NULL */
 /* One step from the controller's thread (no lock of the controller held). */
 void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s);
 /* Queues brokers to empty (remove-brokers, auto-approved). -EBUSY while one runs. */
 int rb_auto_decommission(struct rb_auto *a, const int32_t *ids, int n, struct error *err);
-/* {state, lastTransitionTime, modes:[{mode, brokers}], queuedBrokers, decommission:{brokers,
- * safeToStop, done}, lastError}. */
+/* {state, lastTransitionTime, modes:[{mode, brokers}], queuedBrokers, selfHealing:{enabled,
+ * thresholdMs, deadBrokers}, decommission:{brokers, safeToStop, done}, lastError}. */
 cJSON *rb_auto_json(struct rb_auto *a);
 
 struct rb_kube;

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from krlib import (BIN, Ballast, check, condition, finish, free_port, manifest, sh, state_of,
@@ -112,6 +113,64 @@ def remove_disks(d):
           (r or {}).get("status"))
     proc.send_signal(signal.SIGTERM)
     proc.wait(30)
+
+
+def self_healing(d):
+    """--self-healing-ms: the snapshot re-read (SIGHUP) with broker 6 dead; after the
+    threshold, my-cluster-auto-rebalancing-fix-offline (remove-brokers of broker 6,
+    auto-approved, the reason annotated) moves exactly its replicas off; not before."""
+    d = os.path.join(d, "heal")
+    os.mkdir(d)
+    snap = os.path.join(d, "snap.json")
+    sh(BIN, "generate", "--seed", "3", "--brokers", "6", "--racks", "3", "--partitions", "300",
+       "--topics", "6", "--disk-util", "0.3", "--cpu-util", "0.3", "--nw-in-util", "0.3",
+       "--nw-out-util", "0.3", "--out", snap)
+    port = free_port()
+    log = open(os.path.join(d, "serve.log"), "a")
+    proc = subprocess.Popen([BIN, "serve", "--snapshot", snap, "--state-dir",
+                             os.path.join(d, "state"), "--port", str(port), "--auto-rebalance",
+                             "my-cluster", "--self-healing-ms", "3000"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    b = Ballast(f"http://127.0.0.1:{port}")
+    wait_for(lambda: b.run("get").returncode, lambda rc: rc == 0, 30)
+    model = json.load(open(snap))
+    on6 = sum(p["replicas"].count(6) for t in model["topics"] for p in t["partitions"])
+    next(x for x in model["brokers"] if x["id"] == 6)["state"] = "dead"
+    with open(snap + ".new", "w") as f:
+        json.dump(model, f)
+    os.replace(snap + ".new", snap)
+    name = "my-cluster-auto-rebalancing-fix-offline"
+
+    def auto_state():
+        return json.loads(sh("curl", "-s", f"{b.server}/api/v1/state").stdout)["autoRebalance"]
+    t0 = time.time()
+    proc.send_signal(signal.SIGHUP)
+    st = wait_for(auto_state, lambda a: a["selfHealing"]["deadBrokers"] == [6], 20)
+    early = b.get(name)
+    check("broker 6 dead: seen, no resource before the threshold",
+          st["selfHealing"] == {"enabled": True, "thresholdMs": 3000, "deadBrokers": [6]} and
+          early is None and time.time() - t0 < 3, (st, early))
+    r = wait_for(lambda: b.get(name), lambda o: state_of(o) in ("NotReady", "Ready"), 40)
+    took = time.time() - t0
+    opt = (r or {}).get("status", {}).get("optimizationResult", {})
+    ann = (r or {}).get("metadata", {}).get("annotations", {})
+    check(f"after 3 s: fix-offline, remove-brokers [6], auto-approved, the reason visible, its "
+          f"{on6} replicas moved off (executing refused on a snapshot)",
+          r is not None and took >= 3 and r["spec"] == {"mode": "remove-brokers",
+                                                          "brokers": [6]} and
+          ann.get("strimzi.io/rebalance-auto-approval") == "true" and
+          ann.get("ballast.io/reason") == "self-healing: broker 6 dead for over 3000 ms still "
+          "holds replicas" and
+          opt.get("numReplicaMovements") == on6 and
+          "snapshot" in (condition(r, "NotReady") or {}).get("message", ""),
+          (took, json.dumps(r)[:1500]))
+    st = auto_state()
+    check("state: RebalanceOnBrokerFailure, mode fix-offline [6]",
+          st["state"] == "RebalanceOnBrokerFailure" and
+          {"mode": "fix-offline", "brokers": [6]} in st["modes"], st)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+    log.close()
 
 
 def main(d):
@@ -317,6 +376,7 @@ with tempfile.TemporaryDirectory() as tmp:
     try:
         pass_while_planning(tmp)
         remove_disks(tmp)
+        self_healing(tmp)
         main(tmp)
     except Exception as e:  # a failure to run is a test failure with its message
         check("standalone test", False, repr(e))
