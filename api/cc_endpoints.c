@@ -1122,13 +1122,29 @@ static void h_admin(struct cc_req *q)
             text = t2;
         }
         if (rm || dm) {
-            char m[256];
-            snprintf(m, sizeof(m), "%s%s", rm ? "None of the brokers to drop are in the recently "
-                     "removed broker set ([]).\n" : "", dm ? "None of the brokers to drop are in "
-                     "the recently demoted broker set ([]).\n" : "");
+            /* Cruise Control's words (AdminRequest), the brokers as Java prints a set */
+            char *m = xstrdup("");
+            for (int k = 0; k < 2; k++) {
+                const int32_t *ids = k ? dm : rm;
+                int n = k ? ndm : nrm;
+                if (!ids)
+                    continue;
+                char *set = xstrdup("[");
+                for (int i = 0; i < n; i++) {
+                    char *s2 = xasprintf("%s%s%d", set, i ? ", " : "", ids[i]);
+                    free(set);
+                    set = s2;
+                }
+                char *m2 = xasprintf("%sNone of the brokers to drop (%s]) are in the recently %s "
+                                     "broker set ([]).\n", m, set, k ? "demoted" : "removed");
+                free(set);
+                free(m);
+                m = m2;
+            }
             cJSON_AddStringToObject(j, "dropRecentBrokersRequest", m);
             char *t2 = xasprintf("%sdropRecentBrokersRequest: %s\n", text, m);
             free(text);
+            free(m);
             text = t2;
         }
         char *t2 = xasprintf("%s}", text);

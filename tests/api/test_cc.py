@@ -138,6 +138,10 @@ def main(d):
           j["summary"]["numReplicaMovements"] == 0, (st, text[:300]))
     st, j, _, _ = admin.call("POST", "admin", "json=true&concurrent_partition_movements_per_broker"
                              "=3&max_partition_movements_in_cluster=100")
+    st2, j2, _, _ = admin.call("POST", "admin", "json=true&drop_recently_removed_brokers=1,2")
+    check("admin: drop_recently_removed_brokers answers Cruise Control's text (nothing kept)",
+          st2 == 200 and j2["dropRecentBrokersRequest"] == "None of the brokers to drop ([1, 2]) "
+          "are in the recently removed broker set ([]).\n", (st2, j2))
     check("admin: Cruise Control's ongoingConcurrencyChangeRequest (no execution runs: no effect)",
           st == 200 and j["ongoingConcurrencyChangeRequest"] ==
           "Inter-broker partition movement concurrency is set to 3\n"
