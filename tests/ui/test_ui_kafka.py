@@ -12,7 +12,9 @@
 4. the Rebalances page's buttons, clicked, on a remove-brokers KafkaRebalance resource
    (standalone mode, throttled): refresh -> a new proposal; approve -> Rebalancing, where the
    page offers stop and a VIEWER sees no button; stop -> Stopped with no move left in flight;
-   refresh, approve -> Ready with the broker emptied.
+   refresh, approve -> Ready with the broker emptied;
+5. the execution page's Stop, clicked during a second execution started from the page: it
+   ends stopped with moves not done, no reassignment in flight and no throttle left.
 
 Screenshots of each page go to the output folder. Prints 'N passed, N failed'."""
 import base64
@@ -200,6 +202,58 @@ def rebalance_buttons(b, base):
     b.screenshot(os.path.join(OUT, "kafka-rebalances-done.png"))
 
 
+def stop_from_page(b, base):
+    """The execution page's Stop button, clicked: a dry run from the page (broker 6 is empty
+    now, so the default goals move replicas back onto it), Execute, then Stop while it runs:
+    the execution ends stopped with moves not done, nothing left in flight, no throttle."""
+    b.get(f"{base}/ui/#proposal")
+    b.wait(RENDERED, 60, "proposal")
+    b.click("#dryrun")
+    pid = b.wait("return location.hash.startsWith('#proposal/') && "
+                 "document.body.dataset.rendered === 'proposal' && "
+                 "document.getElementById('proposal-facts') && "
+                 "document.getElementById('proposal-facts').dataset.proposal", 120)
+    task = b.js("return decodeURIComponent(location.hash.split('/')[1])")
+    res = api(base, f"/api/v1/tasks/{task}").get("result", {})
+    n = res.get("summary", {}).get("numReplicaMovements", 0)
+    check("a second dry run from the page has replica moves (onto the emptied broker)",
+          pid and n > 0, res.get("summary"))
+    b.click("#execute")
+    b.click("#execute")  # the confirmation
+    running = b.wait("return location.hash === '#execution' && "
+                     "document.body.dataset.rendered === 'execution' && "
+                     "document.getElementById('exec-state') && "
+                     "document.getElementById('exec-state').textContent === "
+                     "'EXECUTION_IN_PROGRESS' && !!document.getElementById('stop')", 60)
+    check("the execution page shows it running with Stop", running,
+          b.js("return document.body.innerText.slice(0, 400)"))
+    t0 = time.time()
+    b.click("#stop")
+    ex = []
+    while time.time() - t0 < 120:
+        ex = [t for t in api(base, "/api/v1/tasks")["tasks"]
+              if t["kind"] == "execution" and t.get("proposalId") == pid]
+        if ex and ex[0]["state"] not in ("Active", "InExecution"):
+            break
+        time.sleep(0.3)
+    print(f"figure: Stop clicked -> execution ended in {time.time() - t0:.1f} s",
+          file=sys.stderr)
+    result = api(base, f"/api/v1/tasks/{ex[0]['id']}").get("result", {}) if ex else {}
+    e = result.get("execution", {})
+    check("Stop clicked: the execution ends stopped, with moves not done "
+          f"({e.get('done')} of {e.get('tasks')} done)",
+          ex and ex[0]["state"] == "CompletedWithError" and e.get("status") == "stopped" and
+          e.get("done", 0) < e.get("tasks", 0), (ex, result))
+    check("after the stop: no reassignment in flight and no throttle left",
+          not ongoing() and not throttles_left(), (ongoing(), throttles_left()))
+    gone = b.wait("return document.getElementById('exec-state') && "
+                  "document.getElementById('exec-state').textContent !== "
+                  "'EXECUTION_IN_PROGRESS' && !document.getElementById('stop')", 30)
+    check("the execution page shows it ended, without Stop", gone,
+          b.js("return document.body.innerText.slice(0, 400)"))
+    b.screenshot(os.path.join(OUT, "kafka-execution-stopped.png"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     nracks = int(os.environ.get("RACKS", "3"))
@@ -311,6 +365,7 @@ def main():
         wrong = {k: (v, now.get(k)) for k, v in moves.items() if now.get(k) != v}
         check("the cluster's placement equals the proposal", not wrong, wrong)
         rebalance_buttons(b, base)
+        stop_from_page(b, base)
     finally:
         if b:
             b.quit()
