@@ -27,23 +27,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kt import (BALLAST, BOOT, CLUSTER, HERE, NBROKERS, RECORDS, check, finish,  # noqa: E402
-                results, tool)
+from kt import (BALLAST, BOOT, CLUSTER, HERE, NBROKERS, check, finish, ongoing,  # noqa: E402
+                records, results, throttles_left, tool)
+from kt import describe_with_leaders as describe  # noqa: E402
 
 FIGURES = os.environ.get("BALLAST_FIGURES")  # optional file for the measured figures
 figures = {}
-
-
-def describe():
-    out = tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", BOOT, "--describe")
-    parts = {}
-    for line in out.splitlines():
-        m = re.search(r"Topic: (\S+)\s+Partition: (\d+)\s+Leader: (-?\d+|none)\s+Replicas: ([\d,]+)",
-                      line)
-        if m:
-            leader = -1 if m.group(3) == "none" else int(m.group(3))
-            parts[(m.group(1), int(m.group(2)))] = ([int(x) for x in m.group(4).split(",")], leader)
-    return parts
 
 
 def create(topic, assignment):
@@ -52,30 +41,13 @@ def create(topic, assignment):
 
 
 def produce(topic, parts, n, size=8192):
-    p = subprocess.run([RECORDS, "produce", BOOT, topic, str(parts), str(n), str(size)],
-                       capture_output=True, text=True, timeout=180)
-    check(f"produce {topic}", p.returncode == 0, p.stderr)
+    ok, out = records("produce", topic, parts, n, size)
+    check(f"produce {topic}", ok, out)
 
 
 def verify(topic, parts, n):
-    p = subprocess.run([RECORDS, "verify", BOOT, topic, str(parts), str(n)],
-                       capture_output=True, text=True, timeout=180)
-    check(f"every record of {topic} intact", p.returncode == 0, p.stdout + p.stderr)
-
-
-def throttles_left():
-    cfg = tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
-               "--entity-type", "brokers", "--all", check_rc=False) + \
-        tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
-             "--entity-type", "topics", check_rc=False)
-    return [line.strip() for line in cfg.splitlines()
-            if ("throttled" in line or "alter.log.dirs.io" in line) and "DYNAMIC" in line]
-
-
-def ongoing():
-    out = tool("org.apache.kafka.tools.reassign.ReassignPartitionsCommand", "--bootstrap-server",
-               BOOT, "--list", check_rc=False)
-    return [l for l in out.splitlines() if re.search(r"-\d+: replicas:", l)]
+    ok, out = records("verify", topic, parts, n)
+    check(f"every record of {topic} intact", ok, out)
 
 
 def plan(work, name):

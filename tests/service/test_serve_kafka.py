@@ -28,7 +28,9 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "kafka"))
-from kt import BALLAST, BOOT, RECORDS, check, finish, tool  # noqa: E402
+from kt import (BALLAST, BOOT, check, finish, ongoing, records, throttles_left,  # noqa: E402
+                tool, wait_for)
+from kt import describe_with_leaders as describe  # noqa: E402
 
 figures = {}
 
@@ -56,55 +58,9 @@ def call(base, method, path, body=None):
             return e.code, {"raw": text.decode(errors="replace")}
 
 
-def describe():
-    import re
-    out = tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", BOOT, "--describe")
-    parts = {}
-    for line in out.splitlines():
-        m = re.search(r"Topic: (\S+)\s+Partition: (\d+)\s+Leader: (-?\d+|none)\s+Replicas: ([\d,]+)",
-                      line)
-        if m:
-            leader = -1 if m.group(3) == "none" else int(m.group(3))
-            parts[(m.group(1), int(m.group(2)))] = ([int(x) for x in m.group(4).split(",")], leader)
-    return parts
-
-
-def throttles_left():
-    cfg = tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
-               "--entity-type", "brokers", "--all", check_rc=False) + \
-        tool("kafka.admin.ConfigCommand", "--bootstrap-server", BOOT, "--describe",
-             "--entity-type", "topics", check_rc=False)
-    return [line.strip() for line in cfg.splitlines()
-            if ("throttled" in line or "alter.log.dirs.io" in line) and "DYNAMIC" in line]
-
-
-def ongoing():
-    import re
-    out = tool("org.apache.kafka.tools.reassign.ReassignPartitionsCommand", "--bootstrap-server",
-               BOOT, "--list", check_rc=False)
-    return [line for line in out.splitlines() if re.search(r"-\d+: replicas:", line)]
-
-
-def records(cmd, topic, parts, n, size=8192):
-    args = [RECORDS, cmd, BOOT, topic, str(parts), str(n)] + ([str(size)] if cmd == "produce"
-                                                              else [])
-    p = subprocess.run(args, capture_output=True, text=True, timeout=300)
-    return p.returncode == 0, p.stdout + p.stderr
-
-
 def start(cfg, log):
     return subprocess.Popen([BALLAST, "serve", "--config", cfg], stdout=log,
                             stderr=subprocess.STDOUT)
-
-
-def wait_for(fn, seconds):
-    t0 = time.time()
-    while time.time() - t0 < seconds:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.1)
-    return None
 
 
 def main():
