@@ -1062,9 +1062,6 @@ static void h_admin(struct cc_req *q)
         if (!in_list((char **)anomaly_types, NANOMALY, t))
             cc_bad(q, "Unsupported anomaly type %.64s", t);
     }
-    if (!q->failed && ne)
-        cc_bad(q, "enable_self_healing_for: Ballast has no anomaly detector, so self-healing "
-               "cannot be enabled");
     int nce = 0, ncd = 0;
     char **ce = cc_list(q, "enable_concurrency_adjuster_for", 4, &nce);
     char **cd = cc_list(q, "disable_concurrency_adjuster_for", 4, &ncd);
@@ -1091,13 +1088,42 @@ static void h_admin(struct cc_req *q)
         }
         cJSON *j = cJSON_CreateObject();
         char *text = xstrdup("{\n");
-        if (nd) {
+        if (nd || ne) {
+            /* Ballast has no anomaly detector: answered as Cruise Control answers with its
+             * default NoopNotifier (self-healing off, nothing changes): every type was off
+             * before, and "after" is what was asked (disables first, then enables) */
             cJSON *before = cJSON_AddObjectToObject(j, "selfHealingEnabledBefore");
             cJSON *after = cJSON_AddObjectToObject(j, "selfHealingEnabledAfter");
-            for (int i = 0; i < nd; i++) {
-                cJSON_AddBoolToObject(before, di[i], false);
-                cJSON_AddBoolToObject(after, di[i], false);
+            for (int i = 0; i < nd + ne; i++) {
+                const char *t = i < nd ? di[i] : en[i - nd];
+                const char *name = t;
+                for (int k = 0; k < NANOMALY; k++)
+                    if (!strcasecmp(anomaly_types[k], t))
+                        name = anomaly_types[k];
+                cJSON_DeleteItemFromObjectCaseSensitive(before, name);
+                cJSON_DeleteItemFromObjectCaseSensitive(after, name);
+                cJSON_AddBoolToObject(before, name, false);
+                cJSON_AddBoolToObject(after, name, i >= nd);
             }
+            /* the text as Java prints the maps: {GOAL_VIOLATION=false, ...} */
+            char *maps[2];
+            for (int k = 0; k < 2; k++) {
+                maps[k] = xstrdup("{");
+                const cJSON *map = k ? after : before, *it;
+                cJSON_ArrayForEach(it, map)
+                {
+                    char *s2 = xasprintf("%s%s%s=%s", maps[k], it != map->child ? ", " : "",
+                                         it->string, cJSON_IsTrue(it) ? "true" : "false");
+                    free(maps[k]);
+                    maps[k] = s2;
+                }
+            }
+            char *t2 = xasprintf("%sselfHealingEnabledBefore: %s}, selfHealingEnabledAfter: %s}\n",
+                                 text, maps[0], maps[1]);
+            free(maps[0]);
+            free(maps[1]);
+            free(text);
+            text = t2;
         }
         if (change) {
             /* Cruise Control's wording, one line per setting */

@@ -138,6 +138,16 @@ def main(d):
           j["summary"]["numReplicaMovements"] == 0, (st, text[:300]))
     st, j, _, _ = admin.call("POST", "admin", "json=true&concurrent_partition_movements_per_broker"
                              "=3&max_partition_movements_in_cluster=100")
+    st2, j2, _, _ = admin.call("POST", "admin", "json=true&enable_self_healing_for=goal_violation"
+                               "&disable_self_healing_for=BROKER_FAILURE")
+    check("admin: self-healing answered as Cruise Control with its default NoopNotifier",
+          st2 == 200 and j2["selfHealingEnabledBefore"] == {"GOAL_VIOLATION": False,
+                                                          "BROKER_FAILURE": False} and
+          j2["selfHealingEnabledAfter"] == {"GOAL_VIOLATION": True, "BROKER_FAILURE": False} and
+          cc.validate("admin", "POST", 200, j2) is None, (st2, j2))
+    st2, j2, _, _ = vic.call("GET", "state", "json=true&substates=anomaly_detector")
+    check("admin: ... and nothing is enabled (AnomalyDetectorState)", st2 == 200 and
+          not j2["AnomalyDetectorState"]["selfHealingEnabled"], j2)
     st2, j2, _, _ = admin.call("POST", "admin", "json=true&drop_recently_removed_brokers=1,2")
     check("admin: drop_recently_removed_brokers answers Cruise Control's text (nothing kept)",
           st2 == 200 and j2["dropRecentBrokersRequest"] == "None of the brokers to drop ([1, 2]) "
@@ -216,8 +226,8 @@ def main(d):
         ("GET", "state", "json=true&substates=nope", 400, "substates"),
         ("GET", "user_tasks", "json=true&user_task_ids=not-a-uuid", 400, "Invalid UUID"),
         ("GET", "user_tasks", "json=true&types=Bogus", 400, "Bogus"),
-        ("POST", "admin", "json=true&enable_self_healing_for=GOAL_VIOLATION", 400,
-         "anomaly detector"),
+        ("POST", "admin", "json=true&enable_self_healing_for=NOPE", 400,
+         "Unsupported anomaly type NOPE"),
         ("POST", "admin", "json=true&concurrent_partition_movements_per_broker=0", 400,
          "The requested movement concurrency must be positive (Requested: 0)."),
         ("POST", "admin", "json=true&max_partition_movements_in_cluster=-2", 400,
