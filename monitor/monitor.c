@@ -43,6 +43,7 @@ struct mon_broker_state {
     } *parts; /* partitions whose size growth this broker reported */
     int32_t nparts;
     size_t cap_parts;
+    char *missing; /* the sampler's names its last page lacked, as warned; NULL: none */
 };
 
 struct mon_monitor {
@@ -115,6 +116,7 @@ void mon_monitor_destroy(struct mon_monitor *m)
             free(b->parts[t].topic);
         free(b->topics);
         free(b->parts);
+        free(b->missing);
     }
     mon_ccm_destroy(m->ccm);
     for (int32_t i = 0; i < m->nkeys; i++)
@@ -463,6 +465,29 @@ static int sample_cc_metrics(struct mon_monitor *m, const struct model_cluster *
     return ok;
 }
 
+/* Warns when the names a broker's page lacks change (once, not on every round): a page
+ * without a name the sampler reads leaves that figure unmeasured, e.g. exporter rules that
+ * name a metric differently than monitor.metricNames. */
+static void note_missing(struct mon_monitor *m, const struct mon_broker_scrape *s,
+                         const struct mon_metric_names *names, bool holds_replicas,
+                         const char *url)
+{
+    char buf[1024];
+    int n = mon_scrape_missing(s, names, holds_replicas, buf, sizeof(buf));
+    struct mon_broker_state *b = broker_state(m, s->broker_id);
+    if (n == 0 || (b->missing && !strcmp(b->missing, buf))) {
+        if (n == 0) {
+            free(b->missing);
+            b->missing = NULL;
+        }
+        return;
+    }
+    log_warn("monitor: broker %d: %s has no %s (exporter rules that name them otherwise: "
+             "monitor.metricNames)", s->broker_id, url, buf);
+    free(b->missing);
+    b->missing = xstrdup(buf);
+}
+
 int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int8_t *ret_result)
 {
     const struct mon_settings *mc = m->o.monitor;
@@ -485,6 +510,9 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int
         cn->topic_label ? cn->topic_label : dn->topic_label,
         cn->partition_label ? cn->partition_label : dn->partition_label,
     };
+    bool *holds = xcalloc((size_t)c->nbrokers + 1, sizeof(bool));
+    for (int64_t r = 0; r < c->nreplicas; r++)
+        holds[c->replicas[r].broker] = true;
     int ok = 0;
     for (int32_t b = 0; b < c->nbrokers; b++) {
         if (c->brokers[b].flags & BROKER_DEAD)
@@ -508,6 +536,7 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int
         } else if (rc < 0) {
             log_warn("monitor: broker %d: %s", c->brokers[b].id, err.msg);
         } else {
+            note_missing(m, &s, &names, holds[b], url);
             record(m, broker_state(m, c->brokers[b].id), &s, cores_of(m->o.capacity, c->brokers[b].id));
             ok++;
             if (ret_result)
@@ -515,6 +544,7 @@ int mon_monitor_sample(struct mon_monitor *m, const struct model_cluster *c, int
         }
         free(url);
     }
+    free(holds);
     return ok;
 }
 

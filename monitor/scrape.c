@@ -213,6 +213,37 @@ int mon_scrape_extract(const struct mon_expo *e, const struct mon_metric_names *
     return 0;
 }
 
+int mon_scrape_missing(const struct mon_broker_scrape *s, const struct mon_metric_names *names,
+                       bool want_log_size, char *buf, size_t len)
+{
+    const struct mon_metric_names *nm = names ? names : &mon_default_metric_names;
+    const struct {
+        bool missing;
+        const char *name;
+    } want[] = {
+        {isnan(s->bytes_in), nm->bytes_in},
+        {isnan(s->bytes_out), nm->bytes_out},
+        {isnan(s->repl_bytes_in), nm->repl_bytes_in},
+        {isnan(s->repl_bytes_out), nm->repl_bytes_out},
+        {want_log_size && s->nparts == 0, nm->log_size},
+        {isnan(s->cpu_seconds), nm->cpu_seconds},
+    };
+    int n = 0;
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        if (!want[i].missing)
+            continue;
+        if (used < len) {
+            int w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "", want[i].name);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        n++;
+    }
+    return n;
+}
+
 int mon_scrape_broker(const char *url, int32_t broker_id, const struct mon_http_opts *o,
                       const struct mon_metric_names *names, struct mon_broker_scrape *ret,
                       struct error *err)

@@ -11,6 +11,7 @@
 #define MONITOR_SCRAPE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,6 +80,13 @@ struct mon_broker_scrape {
  * without topic or with a partition label that is not a partition number. */
 int mon_scrape_extract(const struct mon_expo *e, const struct mon_metric_names *names,
                        const char *source, struct mon_broker_scrape *ret, struct error *err);
+/* The names of the series the sampler reads that the page lacked, comma-separated into buf
+ * (empty when none; cut short at len): the broker-wide bytes in, bytes out, replication bytes
+ * in and out and CPU seconds, and the log size when want_log_size (the broker holds replicas)
+ * and no partition had one. Returns how many. A topic's series appear only once it has had
+ * traffic, so they are not asked for. */
+int mon_scrape_missing(const struct mon_broker_scrape *s, const struct mon_metric_names *names,
+                       bool want_log_size, char *buf, size_t len);
 /* GET + parse + extract. */
 int mon_scrape_broker(const char *url, int32_t broker_id, const struct mon_http_opts *o,
                       const struct mon_metric_names *names, struct mon_broker_scrape *ret,

@@ -9,16 +9,22 @@
 #include "monitor/scrape.h"
 #include "tests/harness.h"
 
-static int extract(const char *text, struct mon_broker_scrape *s, struct error *err)
+static int extract_named(const char *text, const struct mon_metric_names *names,
+                         struct mon_broker_scrape *s, struct error *err)
 {
     struct mon_expo *e = NULL;
     int rc = mon_expo_parse(text, strlen(text), "page", NULL, &e, err);
     if (rc < 0)
         return rc;
     memset(s, 0, sizeof(*s));
-    rc = mon_scrape_extract(e, NULL, "page", s, err);
+    rc = mon_scrape_extract(e, names, "page", s, err);
     mon_expo_destroy(e);
     return rc;
+}
+
+static int extract(const char *text, struct mon_broker_scrape *s, struct error *err)
+{
+    return extract_named(text, NULL, s, err);
 }
 
 TEST(real_page_from_the_test_cluster)
@@ -46,8 +52,40 @@ TEST(real_page_from_the_test_cluster)
     CHECK_INT_EQ(s.nparts, 3); /* __cluster_metadata-0, alpha-0, alpha-2, sorted */
     CHECK_STR_EQ(s.parts[1].topic, "alpha");
     CHECK_INT_EQ(s.parts[2].partition, 2);
+    char names[256];
+    CHECK_INT_EQ(mon_scrape_missing(&s, NULL, true, names, sizeof(names)), 0);
+    CHECK_STR_EQ(names, "");
     mon_broker_scrape_finish(&s);
     free(buf);
+}
+
+TEST(names_the_page_lacks_are_listed)
+{
+    struct mon_broker_scrape s;
+    struct error err = {0};
+    /* rules that name the replication series otherwise and keep no CPU or log size */
+    CHECK_INT_EQ(extract("kafka_server_brokertopicmetrics_bytesin_total 10\n"
+                         "kafka_server_brokertopicmetrics_bytesout_total 3\n"
+                         "kafka_server_brokertopicmetrics_replicationbytesin 4\n"
+                         "kafka_server_brokertopicmetrics_replicationbytesout_total 5\n",
+                         &s, &err), 0);
+    char names[256];
+    CHECK_INT_EQ(mon_scrape_missing(&s, NULL, true, names, sizeof(names)), 3);
+    CHECK_STR_EQ(names, "kafka_server_brokertopicmetrics_replicationbytesin_total, "
+                        "kafka_log_log_size, process_cpu_seconds_total");
+    /* a broker without replicas has no log size to show */
+    CHECK_INT_EQ(mon_scrape_missing(&s, NULL, false, names, sizeof(names)), 2);
+    CHECK_STR_EQ(names, "kafka_server_brokertopicmetrics_replicationbytesin_total, "
+                        "process_cpu_seconds_total");
+    /* the configured names are the ones named */
+    struct mon_metric_names nm = mon_default_metric_names;
+    nm.repl_bytes_in = "kafka_server_brokertopicmetrics_replicationbytesin";
+    mon_broker_scrape_finish(&s);
+    CHECK_INT_EQ(extract_named("kafka_server_brokertopicmetrics_replicationbytesin 4\n", &nm, &s,
+                               &err), 0);
+    CHECK_INT_EQ(mon_scrape_missing(&s, &nm, false, names, 40), 4); /* cut short, counted */
+    CHECK_STR_EQ(names, "kafka_server_brokertopicmetrics_bytesin");
+    mon_broker_scrape_finish(&s);
 }
 
 TEST(series_merge_and_sum)
