@@ -10,6 +10,16 @@
 #include "common/log.h"
 #include "executor/internal.h"
 
+/* Counts t as adopted; the first ten are named in names[0..len) for the log line. */
+static void adopt(const struct exec_task *t, int *adopted, char *names, size_t len)
+{
+    if ((*adopted)++ >= 10)
+        return;
+    size_t used = strlen(names);
+    snprintf(names + used, len - used, "%s%s-%d%s", used ? ", " : ": ", t->topic, t->partition,
+             t->type == EXEC_INTRA ? " (log dir)" : "");
+}
+
 int exec_reconcile(struct exec *x, struct error *err)
 {
     struct kafka_ongoing *o = NULL;
@@ -25,13 +35,14 @@ int exec_reconcile(struct exec *x, struct error *err)
     /* in-flight tasks are Ballast's own: the list in progress counts them as ours */
     exec_set_ongoing(x, o, no);
     int adopted = 0;
+    char names[640] = ""; /* ": t-0, u-3, ..." */
     for (int i = 0; i < x->j.ntasks; i++) {
         struct exec_task *t = &x->j.tasks[i];
         if (t->state != EXEC_INFLIGHT)
             continue;
         if ((t->type == EXEC_INTER || t->type == EXEC_REORDER) &&
             exec_find_ongoing(x->ongoing, x->nongoing, t)) {
-            adopted++;
+            adopt(t, &adopted, names, sizeof(names));
             continue;
         }
         int32_t p = model_partition_find(c, t->topic, t->partition);
@@ -48,7 +59,8 @@ int exec_reconcile(struct exec *x, struct error *err)
         } else if (t->type == EXEC_INTRA) {
             const char *d = exec_replica_dir(c, p, t->broker);
             reached = d && strcmp(d, t->dir) == 0;
-            adopted += !reached; /* AlterReplicaLogDirs keeps going on the broker */
+            if (!reached) /* AlterReplicaLogDirs keeps going on the broker */
+                adopt(t, &adopted, names, sizeof(names));
         } else {
             int32_t l = model_partition_leader(c, p);
             reached = l >= 0 && c->brokers[l].id == t->to[0];
@@ -59,7 +71,8 @@ int exec_reconcile(struct exec *x, struct error *err)
             t->state = EXEC_PENDING;
     }
     model_cluster_destroy(c);
-    log_info("resume: %d in-flight move(s) adopted", adopted);
+    log_info("resume: %d in-flight move(s) adopted%s%s", adopted, names,
+             adopted > 10 ? ", ..." : "");
     exec_save(x, true);
     return 0;
 }
