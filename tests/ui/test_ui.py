@@ -14,8 +14,9 @@
    there; the execution and rebalances pages render;
 4. on the rebalances page an ADMIN clicks refresh on a ProposalReady KafkaRebalance: a new
    proposal under a new session id, ProposalReady again (approve and stop, which execute,
-   are clicked on the real cluster: kafka-ui); a VIEWER sees no Dry run, Execute, approve or
-   refresh button (Stop for a VIEWER needs a running execution: kafka-ui);
+   are clicked on the real cluster: kafka-ui); a USER sees Dry run and refresh but no Execute
+   or approve; a VIEWER sees no Dry run, Execute, approve or refresh button (Stop for a VIEWER
+   needs a running execution: kafka-ui);
 5. a 1,000-broker cluster page renders in under 1 s: from navigation start to the frame after
    the last broker is drawn (data fetched, layout and paint included), the best of 3 loads,
    judged when the machine's load average is at most twice its CPUs; and always: drawing it
@@ -245,6 +246,20 @@ def run(d):
         check("an inline script is refused by the Content-Security-Policy",
               b.js("return window.__alerts") == 0 and b.js("return window.__csp.length") == 1,
               b.js("return [window.__alerts, window.__csp]"))
+
+        # a USER may plan and refresh, not execute, approve or stop (those would get 403)
+        b.basic_auth("alice", "alice")
+        b.get(f"{base}/ui/?as=user")  # a new load: the page asks who it is once
+        page(b, base, "proposal")
+        check("a USER sees Dry run and no Execute button", b.find("#dryrun") and
+              not b.find("#execute") and b.find("#proposal-facts"),
+              b.js("return document.body.innerText.slice(0, 300)"))
+        page(b, base, "rebalances")
+        verbs = b.js("const r = document.querySelector('#rebalances tr[data-name=\"ui-rebalance\"]');"
+                     "return r ? [r.dataset.state, ...[...r.querySelectorAll('button')]"
+                     ".map((x) => x.dataset.verb)] : null")
+        check("a USER sees the ProposalReady resource with refresh only (no approve)",
+              verbs == ["ProposalReady", "refresh"], verbs)
 
         b.basic_auth("viewer", "viewer")
         b.get(f"{base}/ui/?as=viewer")  # a new load: the page asks who it is once
