@@ -20,26 +20,8 @@ import urllib.request
 
 BIN = os.environ.get("BALLAST_BIN", "build/cli/ballast")
 HERE = os.path.dirname(os.path.abspath(__file__))
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, cond, detail=""):
-    results["passed" if cond else "failed"] += 1
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"),
-          file=sys.stderr)
-    return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def sh(*args, **kw):
-    return subprocess.run(list(args), capture_output=True, text=True, timeout=120, **kw)
+sys.path.insert(0, HERE)
+from testkit import check, crypt_hash, free_port, results, sh  # noqa: E402
 
 
 def make_tls(d):
@@ -56,10 +38,6 @@ def make_tls(d):
     sh("openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
        "-out", crt, "-days", "2", "-extfile", ext)
     return ca, crt, key
-
-
-def crypt_hash(pw):
-    return sh("openssl", "passwd", "-6", pw).stdout.strip()  # sha512crypt, "$6$..."
 
 
 class Client:
