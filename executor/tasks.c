@@ -235,7 +235,8 @@ void exec_index_brokers(struct exec *x)
             n = m;
         }
     }
-    qsort(x->bids, (size_t)n, sizeof(*x->bids), cmp_id);
+    if (n > 0) /* an empty plan leaves bids NULL: qsort's pointer must not be */
+        qsort(x->bids, (size_t)n, sizeof(*x->bids), cmp_id);
     int m = 0;
     for (int k = 0; k < n; k++)
         if (m == 0 || x->bids[m - 1] != x->bids[k])

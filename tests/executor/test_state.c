@@ -276,6 +276,22 @@ TEST(admin_removes_the_throttle_mid_way)
     env_finish(&e);
 }
 
+/* Mistake: an empty plan (the service executes the proposal of a balanced cluster, e.g. the
+ * rebalance that replaces a stopped execution) running into undefined behaviour: qsort of a
+ * NULL broker index (UBSan: null pointer passed as argument 1), which stopped the sanitizer
+ * build's service in kafka-cc-api. */
+TEST(empty_plan_finishes)
+{
+    struct env e;
+    env_init(&e, 4);
+    add(&e, "t", 0, 1000, 2, 1, 2);
+    CHECK_INT_EQ(run(&e, "{\"version\":1,\"partitions\":[]}"), 0);
+    CHECK_INT_EQ(e.rep.total, 0);
+    CHECK_INT_EQ(e.rep.failed, 0);
+    CHECK_INT_EQ(journal_status(e.state), EXEC_STATUS_FINISHED);
+    env_finish(&e);
+}
+
 /* Mistake: a broker rate someone else set not detected: Ballast would overwrite it and then
  * delete it at the end. */
 TEST(foreign_broker_rate_is_never_touched)
