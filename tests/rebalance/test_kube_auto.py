@@ -2,7 +2,8 @@
 """Kubernetes mode against a real kube-apiserver (watch cache off, so that a compacted etcd
 revision answers a watch with 410 Gone) and etcd, `ballast serve --snapshot` behind it, its
 API traffic through a TCP proxy the test can cut (suite cli):
-  - the auto-rebalancer in Kubernetes mode: the snapshot re-read on SIGHUP with a 7th, empty
+  - the auto-rebalancer in Kubernetes mode (with --kube-selector: the resources it creates
+    carry that label too): the snapshot re-read on SIGHUP with a 7th, empty
     broker -> my-cluster-auto-rebalancing-add-brokers created through the API (auto-approved,
     the reason annotated, the spec of the add-brokers template: goals, excludedTopics,
     concurrency, throttle) and proposed; `ballast decommission` -> the add-brokers resource
@@ -132,9 +133,11 @@ def run(env, d):
            "300", "--topics", "6", "--broker-skew", "0.7", "--out", snap)
     check("generate", p.returncode == 0, p.stderr)
 
-    def apply(text):
-        return k("apply", "-f", "-", stdin=text.replace("metadata:\n",
-                                                        f"metadata:\n  namespace: {NS}\n"))
+    def apply(text):  # in the namespace, with the label --kube-selector asks for
+        text = text.replace("metadata:\n", f"metadata:\n  namespace: {NS}\n")
+        text = text.replace("    strimzi.io/cluster: my-cluster\n",
+                            "    strimzi.io/cluster: my-cluster\n    ballast.io/managed: \"true\"\n")
+        return k("apply", "-f", "-", stdin=text)
 
     p = apply(manifest("add-template", "\n  goals: [RackAwareGoal, ReplicaDistributionGoal]"
                        "\n  skipHardGoalCheck: true\n  excludedTopics: topic-0001"
@@ -153,7 +156,8 @@ def run(env, d):
     proc = subprocess.Popen([BIN, "serve", "--snapshot", snap, "--state-dir",
                              os.path.join(d, "state"), "--port", str(port),
                              "--kube-cluster", "my-cluster", "--kubeconfig", kubeconfig,
-                             "--kube-namespace", NS, "--auto-rebalance", "my-cluster",
+                             "--kube-namespace", NS, "--kube-selector",
+                             "ballast.io/managed=true", "--auto-rebalance", "my-cluster",
                              "--auto-settle-ms", "300", "--auto-template-add", "add-template"],
                             stdout=log, stderr=subprocess.STDOUT)
 
@@ -192,7 +196,8 @@ def run(env, d):
           spec.get("excludedTopics") == "topic-0001" and
           spec.get("concurrentPartitionMovementsPerBroker") == 3 and
           spec.get("replicationThrottle") == 1000000 and "rebalanceDisk" not in spec and
-          r["metadata"]["labels"].get("strimzi.io/cluster") == "my-cluster", json.dumps(r)[:1500])
+          r["metadata"]["labels"] == {"strimzi.io/cluster": "my-cluster",
+                                      "ballast.io/managed": "true"}, json.dumps(r)[:1500])
     check("... auto-approved, with its reason and template visible",
           ann(r).get("strimzi.io/rebalance-auto-approval") == "true" and
           ann(r).get("ballast.io/reason") == "brokers joined the cluster empty" and
