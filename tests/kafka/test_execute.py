@@ -145,7 +145,13 @@ def scenario_kill_and_resume(work):
     j = wait_inflight(state, proc)
     check("journal shows moves in flight", j is not None,
           proc.poll() is not None and proc.communicate())
-    time.sleep(0.5)
+    # the journal names a batch before the cluster sees it (throttles come first): kill once
+    # Kafka lists heavy-0, not after a fixed delay (0.5 s was too short on a loaded machine)
+    t1 = time.time()
+    while "heavy-0" not in listed_partitions() and proc.poll() is None and time.time() - t1 < 60:
+        time.sleep(0.2)
+    check("Kafka lists heavy-0 in progress before the kill", proc.poll() is None and
+          "heavy-0" in listed_partitions(), (proc.poll(), round(time.time() - t1, 1)))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     in_progress = ongoing()
