@@ -348,6 +348,8 @@ static void exec_finish(struct exec *x)
     for (int i = 0; i < 4; i++)
         free(x->by_strategy[i]);
     free(x->intra_index);
+    free(x->inflight);
+    free(x->holders);
     free(x->released[0].ids);
     free(x->released[1].ids);
     if (x->own_cl)

@@ -47,6 +47,17 @@ struct exec {
     double *down_since; /* by dense index: when the broker was first seen down, 0 = up */
     struct exec_task **by_strategy[4]; /* per type: its tasks in strategy order (built once) */
     int nby_strategy[4];
+    /* per type: by_strategy[type][0 .. from) are all done, failed or skipped (for good) */
+    int by_strategy_from[4];
+    /* The tasks in flight (any type), so that per-poll work goes over them rather than over
+     * every task: valid once built by exec_inflight (a full scan), then kept by filtering
+     * and by admit adding what it sends; code that sets a task in flight otherwise clears
+     * inflight_valid. Likewise the tasks holding topic throttle entries. */
+    struct exec_task **inflight, **holders;
+    int ninflight, nholders;
+    size_t cap_inflight, cap_holders;
+    bool inflight_valid, holders_valid;
+    int pending_hint[4]; /* per type: where the last pending task was found in j.tasks */
     struct exec_task **intra_index; /* the log-dir tasks sorted by partition (built once) */
     int nintra_index;
     double last_liveness;
@@ -84,6 +95,14 @@ void exec_fail_task(struct exec_task *t, const char *prefix, const char *detail)
 void exec_take_control(struct exec *x);
 
 /* ---- tasks.c ---- */
+/* The tasks in flight now, any type (x->inflight, refreshed; see struct exec). */
+struct exec_task **exec_inflight(struct exec *x, int *ret_n);
+/* Notes that t was just set in flight (it must not be in the list yet). */
+void exec_inflight_add(struct exec *x, struct exec_task *t);
+/* The tasks holding topic throttle entries now (x->holders, refreshed), and one that just
+ * got its first entries (it must not be in the list yet). */
+struct exec_task **exec_holders(struct exec *x, int *ret_n);
+void exec_holders_add(struct exec *x, struct exec_task *t);
 int exec_parse_strategies(const char *list, int *out, int *ret_n, struct error *err);
 /* Sorts ts[0..n) in the order of x's strategies. */
 void exec_sort_by_strategy(struct exec *x, struct exec_task **ts, int n);

@@ -27,6 +27,7 @@
 
 #include "common/alloc.h"
 #include "common/file.h"
+#include "common/jsonw.h"
 #include "executor/internal.h"
 
 #define MAX_JOURNAL_BYTES ((size_t)1024 * 1024 * 1024)
@@ -173,27 +174,63 @@ static cJSON *header_json(const struct exec_journal *j)
     return root;
 }
 
-static cJSON *task_json(const struct exec_task *t)
+/* Tasks are written by hand (common/jsonw.h), not through cJSON trees: a record of ~1,000
+ * tasks built and printed by cJSON cost more than the rest of the poll (it prints each number
+ * twice to check the round trip). */
+static void out_ids(struct jsonw *o, const char *key, const int32_t *ids, int n)
 {
-    cJSON *x = cJSON_CreateObject();
-    cJSON_AddStringToObject(x, "type", type_names[t->type]);
-    cJSON_AddStringToObject(x, "state", state_names[t->state]);
-    cJSON_AddStringToObject(x, "topic", t->topic);
-    cJSON_AddNumberToObject(x, "partition", t->partition);
-    cJSON_AddItemToObject(x, "from", ids_json(t->from, t->nfrom));
-    cJSON_AddItemToObject(x, "to", ids_json(t->to, t->nto));
-    cJSON_AddNumberToObject(x, "broker", t->broker);
-    add_str(x, "dir", t->dir);
-    cJSON_AddNumberToObject(x, "size", (double)t->size);
-    cJSON_AddNumberToObject(x, "bytes", (double)t->bytes);
-    cJSON_AddBoolToObject(x, "urp", t->urp);
-    cJSON_AddNumberToObject(x, "order", (double)t->order);
-    cJSON_AddNumberToObject(x, "started", t->started);
-    cJSON_AddNumberToObject(x, "finished", t->finished);
-    add_str(x, "throttledLeaders", t->throttled_leaders);
-    add_str(x, "throttledFollowers", t->throttled_followers);
-    add_str(x, "error", t->error);
-    return x;
+    jsonw_lit(o, key);
+    jsonw_mem(o, "[", 1);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            jsonw_mem(o, ",", 1);
+        jsonw_int(o, ids[i]);
+    }
+    jsonw_mem(o, "]", 1);
+}
+
+static void out_opt_str(struct jsonw *o, const char *key, const char *v)
+{
+    if (!v)
+        return;
+    jsonw_lit(o, key);
+    jsonw_str(o, v);
+}
+
+/* A task as a JSON object; i >= 0 adds its index (a log record's "i"). */
+static void out_task(struct jsonw *o, const struct exec_task *t, int i)
+{
+    jsonw_lit(o, "{\"type\":\"");
+    jsonw_lit(o, type_names[t->type]);
+    jsonw_lit(o, "\",\"state\":\"");
+    jsonw_lit(o, state_names[t->state]);
+    jsonw_lit(o, "\",\"topic\":");
+    jsonw_str(o, t->topic);
+    jsonw_lit(o, ",\"partition\":");
+    jsonw_int(o, t->partition);
+    out_ids(o, ",\"from\":", t->from, t->nfrom);
+    out_ids(o, ",\"to\":", t->to, t->nto);
+    jsonw_lit(o, ",\"broker\":");
+    jsonw_int(o, t->broker);
+    out_opt_str(o, ",\"dir\":", t->dir);
+    jsonw_lit(o, ",\"size\":");
+    jsonw_int(o, t->size);
+    jsonw_lit(o, ",\"bytes\":");
+    jsonw_int(o, t->bytes);
+    jsonw_lit(o, t->urp ? ",\"urp\":true,\"order\":" : ",\"urp\":false,\"order\":");
+    jsonw_int(o, t->order);
+    jsonw_lit(o, ",\"started\":");
+    jsonw_num17(o, t->started);
+    jsonw_lit(o, ",\"finished\":");
+    jsonw_num17(o, t->finished);
+    out_opt_str(o, ",\"throttledLeaders\":", t->throttled_leaders);
+    out_opt_str(o, ",\"throttledFollowers\":", t->throttled_followers);
+    out_opt_str(o, ",\"error\":", t->error);
+    if (i >= 0) {
+        jsonw_lit(o, ",\"i\":");
+        jsonw_int(o, i);
+    }
+    jsonw_mem(o, "}", 1);
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -275,18 +312,25 @@ static int write_base(struct exec_journal *j, struct error *err)
     }
     cJSON *root = header_json(j);
     char *header = cJSON_PrintUnformatted(root);
-    cJSON_AddNumberToObject(root, "version", 2);
-    cJSON_AddNumberToObject(root, "seq", (double)l->seq);
-    cJSON_AddNumberToObject(root, "pid", (double)getpid());
-    cJSON *ts = cJSON_AddArrayToObject(root, "tasks");
-    for (int i = 0; i < j->ntasks; i++)
-        cJSON_AddItemToArray(ts, task_json(&j->tasks[i]));
-    char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
+    /* the header's members, then the base's own */
+    struct jsonw o = {0};
+    jsonw_mem(&o, header, strlen(header) - 1);
+    jsonw_lit(&o, ",\"version\":2,\"seq\":");
+    jsonw_int(&o, (int64_t)l->seq);
+    jsonw_lit(&o, ",\"pid\":");
+    jsonw_int(&o, getpid());
+    jsonw_lit(&o, ",\"tasks\":[");
+    for (int i = 0; i < j->ntasks; i++) {
+        if (i)
+            jsonw_mem(&o, ",", 1);
+        out_task(&o, &j->tasks[i], -1);
+    }
+    jsonw_lit(&o, "]}");
     char *path = path_of(j, "execution.json");
-    size_t len = strlen(text);
-    int rc = file_write_atomic(path, text, len, err);
-    free(text);
+    size_t len = o.len;
+    int rc = file_write_atomic(path, o.p, len, err);
+    free(o.p);
     free(path);
     if (rc < 0) {
         free(header);
@@ -314,51 +358,50 @@ int exec_journal_save(struct exec_journal *j, struct error *err)
     struct journal_log *l = log_of(j);
     if (!l->based || l->nshadow != j->ntasks || l->fd < 0)
         return write_base(j, err);
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddNumberToObject(rec, "seq", (double)(l->seq + 1));
+    struct jsonw o = {0};
+    jsonw_lit(&o, "{\"seq\":");
+    jsonw_int(&o, (int64_t)(l->seq + 1));
     cJSON *h = header_json(j);
     char *header = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
     bool header_changed = !str_eq(header, l->header);
-    if (header_changed)
-        cJSON_AddItemToObject(rec, "header", h);
-    else
-        cJSON_Delete(h);
-    cJSON *ts = cJSON_AddArrayToObject(rec, "tasks");
+    if (header_changed) {
+        jsonw_lit(&o, ",\"header\":");
+        jsonw_lit(&o, header);
+    }
+    jsonw_lit(&o, ",\"tasks\":[");
     int nchanged = 0;
     int *which = NULL;
     size_t cap = 0;
     for (int i = 0; i < j->ntasks; i++) {
         if (!changed(&l->shadow[i], &j->tasks[i]))
             continue;
-        cJSON *x = task_json(&j->tasks[i]);
-        cJSON_AddNumberToObject(x, "i", i);
-        cJSON_AddItemToArray(ts, x);
+        if (nchanged)
+            jsonw_mem(&o, ",", 1);
+        out_task(&o, &j->tasks[i], i);
         xgrow((void **)&which, &cap, (size_t)nchanged + 1, sizeof(*which));
         which[nchanged++] = i;
     }
+    jsonw_lit(&o, "]}\n");
     if (!header_changed && nchanged == 0) {
-        cJSON_Delete(rec);
+        free(o.p);
         free(header);
         return 0;
     }
     int rc = 0;
-    char *text = cJSON_PrintUnformatted(rec);
-    cJSON_Delete(rec);
-    size_t len = strlen(text);
+    size_t len = o.len - 1; /* without the newline */
     size_t limit = l->base_bytes > MIN_COMPACT_BYTES ? l->base_bytes : MIN_COMPACT_BYTES;
     if (l->log_bytes + len + 1 > limit) {
-        free(text);
+        free(o.p);
         free(header);
         free(which);
         l->seq++;
         return write_base(j, err);
     }
-    char *line = xasprintf("%s\n", text);
-    free(text);
-    rc = file_write_fd(l->fd, line, len + 1);
+    rc = file_write_fd(l->fd, o.p, len + 1);
     if (rc == 0 && fsync(l->fd) < 0)
         rc = -errno;
-    free(line);
+    free(o.p);
     if (rc < 0) {
         free(header);
         free(which);

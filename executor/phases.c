@@ -184,7 +184,7 @@ static int send_reassignments(struct exec *x, struct exec_task **batch, int nb, 
 /* Picks pending tasks of `type` in strategy order within the concurrency limits (per broker,
  * counted in inflight[] by dense broker index, and cluster-wide) and sends them, throttles
  * first. Tasks whose throttle cannot be set stay pending. */
-static int admit(struct exec *x, enum exec_type type, int *inflight, int max_broker,
+static int admit(struct exec *x, enum exec_type type, int *per_broker, int max_broker,
                  struct error *err)
 {
     /* the type's tasks in strategy order, sorted once: the order of a task never changes */
@@ -195,30 +195,33 @@ static int admit(struct exec *x, enum exec_type type, int *inflight, int max_bro
                 x->by_strategy[type][x->nby_strategy[type]++] = &x->j.tasks[i];
         exec_sort_by_strategy(x, x->by_strategy[type], x->nby_strategy[type]);
     }
-    /* candidates: pending ones, at most those the cluster-wide cap leaves room for and
-     * every pending one the per-broker limits may skip; counted first to allocate little */
-    int npending = 0;
-    for (int i = 0; i < x->nby_strategy[type]; i++)
-        npending += x->by_strategy[type][i]->state == EXEC_PENDING;
-    struct exec_task **cand = xcalloc((size_t)npending + 1, sizeof(*cand));
-    int nc = 0, total_inflight = 0;
-    for (int i = 0; i < x->nby_strategy[type]; i++) {
-        struct exec_task *t = x->by_strategy[type][i];
-        /* a pending partition listed in progress is another tool's: it waits */
-        if (t->state == EXEC_PENDING && !exec_find_ongoing(x->foreign, x->nforeign, t))
-            cand[nc++] = t;
-        total_inflight += t->state == EXEC_INFLIGHT;
-    }
-    struct exec_task **batch = xcalloc((size_t)nc + 1, sizeof(*batch));
+    /* the tasks before `from` have ended for good: skipped at every later admission */
+    struct exec_task **order = x->by_strategy[type];
+    int *from = &x->by_strategy_from[type];
+    while (*from < x->nby_strategy[type] &&
+           (order[*from]->state == EXEC_DONE || order[*from]->state == EXEC_FAILED ||
+            order[*from]->state == EXEC_SKIPPED))
+        (*from)++;
+    int total_inflight = 0, ninflight;
+    struct exec_task **inflight = exec_inflight(x, &ninflight);
+    for (int i = 0; i < ninflight; i++)
+        total_inflight += inflight[i]->type == type;
+    size_t cap = 0;
+    struct exec_task **batch = NULL;
     int nb = 0;
     struct exec_id_set claimed = {0}; /* brokers whose rate this batch sets */
-    for (int i = 0; i < nc && total_inflight + nb < x->o->cluster_cap; i++) {
-        struct exec_task *t = cand[i];
+    /* candidates in strategy order: pending ones, while the cluster-wide cap leaves room */
+    for (int i = *from; i < x->nby_strategy[type] && total_inflight + nb < x->o->cluster_cap;
+         i++) {
+        struct exec_task *t = order[i];
+        /* a pending partition listed in progress is another tool's: it waits */
+        if (t->state != EXEC_PENDING || exec_find_ongoing(x->foreign, x->nforeign, t))
+            continue;
         int nidx;
         const int32_t *idx = exec_task_brokers(x, t, &nidx);
         bool fits = true;
         for (int k = 0; k < nidx && fits; k++)
-            fits = inflight[idx[k]] < max_broker;
+            fits = per_broker[idx[k]] < max_broker;
         if (!fits)
             continue;
         int32_t inv[2 * MODEL_MAX_RF];
@@ -232,10 +235,10 @@ static int admit(struct exec *x, enum exec_type type, int *inflight, int max_bro
             continue;
         }
         for (int k = 0; k < nidx; k++)
-            inflight[idx[k]]++;
+            per_broker[idx[k]]++;
+        xgrow((void **)&batch, &cap, (size_t)nb + 1, sizeof(*batch));
         batch[nb++] = t;
     }
-    free(cand);
     int rc = 0;
     if (nb == 0)
         goto out;
@@ -278,6 +281,9 @@ undo:
         if (batch[i]->state == EXEC_INFLIGHT)
             batch[i]->state = EXEC_PENDING;
 out:
+    for (int i = 0; i < nb; i++)
+        if (batch[i]->state == EXEC_INFLIGHT)
+            exec_inflight_add(x, batch[i]);
     free(batch);
     free(claimed.ids);
     exec_save(x, false); /* what was refused; the moves themselves were named before */
@@ -286,11 +292,26 @@ out:
 
 /* ---- phase 1: inter-broker moves and reorders ---- */
 
-static bool any_state(const struct exec *x, enum exec_type type, enum exec_state s)
+/* Is any task of `type` in state s? In flight: from the in-flight list; pending: searched
+ * from where one was last found (most calls find one there at once). */
+static bool any_state(struct exec *x, enum exec_type type, enum exec_state s)
 {
-    for (int i = 0; i < x->j.ntasks; i++)
-        if (x->j.tasks[i].type == type && x->j.tasks[i].state == s)
+    if (s == EXEC_INFLIGHT) {
+        int n;
+        struct exec_task **inflight = exec_inflight(x, &n);
+        for (int i = 0; i < n; i++)
+            if (inflight[i]->type == type)
+                return true;
+        return false;
+    }
+    int n = x->j.ntasks, *hint = &x->pending_hint[type];
+    for (int k = 0; k < n; k++) {
+        int i = (*hint + k) % n;
+        if (x->j.tasks[i].type == type && x->j.tasks[i].state == s) {
+            *hint = i;
             return true;
+        }
+    }
     return false;
 }
 
@@ -374,19 +395,17 @@ static void announce_overdue(struct exec *x, struct exec_task *tk, double el, do
 static void poll_moves(struct exec *x, enum exec_type type)
 {
     double t = exec_now(x);
+    int ninflight;
+    struct exec_task **inflight = exec_inflight(x, &ninflight);
     bool long_waits = false;
-    for (int i = 0; i < x->j.ntasks && !long_waits; i++)
-        long_waits = x->j.tasks[i].type == type && x->j.tasks[i].state == EXEC_INFLIGHT &&
-                     t - x->j.tasks[i].started >= EXEC_DOWN_REPORT_S;
+    for (int i = 0; i < ninflight && !long_waits; i++)
+        long_waits = inflight[i]->type == type && t - inflight[i]->started >= EXEC_DOWN_REPORT_S;
     bool checked = long_waits && check_liveness(x, t);
-    int ninflight = 0;
-    for (int i = 0; i < x->j.ntasks; i++)
-        ninflight += x->j.tasks[i].type == type && x->j.tasks[i].state == EXEC_INFLIGHT;
     struct kafka_reassignment *cancel = xcalloc((size_t)ninflight + 1, sizeof(*cancel));
     struct exec_task **cancelled = xcalloc((size_t)ninflight + 1, sizeof(*cancelled));
     int ncancel = 0;
-    for (int i = 0; i < x->j.ntasks; i++) {
-        struct exec_task *tk = &x->j.tasks[i];
+    for (int i = 0; i < ninflight; i++) {
+        struct exec_task *tk = inflight[i];
         if (tk->type != type || tk->state != EXEC_INFLIGHT)
             continue;
         const struct kafka_ongoing *g = exec_find_ongoing(x->ongoing, x->nongoing, tk);
@@ -491,10 +510,11 @@ int exec_run_moves(struct exec *x, enum exec_type type, const char *phase, struc
             break;
         }
         memset(per_broker, 0, ((size_t)x->nbids + 1) * sizeof(int));
-        int inflight_now = 0;
-        for (int i = 0; i < x->j.ntasks; i++) {
-            const struct exec_task *t = &x->j.tasks[i];
-            if (t->type != type || t->state != EXEC_INFLIGHT)
+        int inflight_now = 0, ninflight;
+        struct exec_task **inflight = exec_inflight(x, &ninflight);
+        for (int i = 0; i < ninflight; i++) {
+            const struct exec_task *t = inflight[i];
+            if (t->type != type)
                 continue;
             inflight_now++;
             int nidx;
@@ -677,6 +697,7 @@ int exec_run_leaders(struct exec *x, struct error *err)
             batch[i]->state = EXEC_INFLIGHT;
             batch[i]->started = exec_now(x);
         }
+        x->inflight_valid = false; /* not kept through admit: the next use scans */
         exec_save(x, true);
         char (*errs)[ERROR_MSG_MAX] = xcalloc((size_t)n, sizeof(*errs));
         int r2 = elect(x, batch, n, errs);

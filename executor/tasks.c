@@ -160,6 +160,68 @@ static int ongoing_vs_task(const void *key, const void *elem)
     return -task_vs_ongoing(*(const struct exec_task *const *)elem, key);
 }
 
+/* Refreshes a list of tasks kept by a predicate: a full scan the first time, then a filter. */
+static struct exec_task **refresh(struct exec *x, struct exec_task ***list, int *n, size_t *cap,
+                                  bool *valid, bool (*keep)(const struct exec_task *))
+{
+    if (!*valid) {
+        *n = 0;
+        for (int i = 0; i < x->j.ntasks; i++)
+            if (keep(&x->j.tasks[i])) {
+                xgrow((void **)list, cap, (size_t)*n + 1, sizeof(**list));
+                (*list)[(*n)++] = &x->j.tasks[i];
+            }
+        *valid = true;
+        return *list;
+    }
+    int kept = 0;
+    for (int i = 0; i < *n; i++)
+        if (keep((*list)[i]))
+            (*list)[kept++] = (*list)[i];
+    *n = kept;
+    return *list;
+}
+
+static bool is_inflight(const struct exec_task *t)
+{
+    return t->state == EXEC_INFLIGHT;
+}
+
+static bool holds_entries(const struct exec_task *t)
+{
+    return t->throttled_leaders || t->throttled_followers;
+}
+
+struct exec_task **exec_inflight(struct exec *x, int *ret_n)
+{
+    refresh(x, &x->inflight, &x->ninflight, &x->cap_inflight, &x->inflight_valid, is_inflight);
+    *ret_n = x->ninflight;
+    return x->inflight;
+}
+
+void exec_inflight_add(struct exec *x, struct exec_task *t)
+{
+    if (!x->inflight_valid)
+        return; /* the next exec_inflight scans anyway */
+    xgrow((void **)&x->inflight, &x->cap_inflight, (size_t)x->ninflight + 1, sizeof(*x->inflight));
+    x->inflight[x->ninflight++] = t;
+}
+
+struct exec_task **exec_holders(struct exec *x, int *ret_n)
+{
+    refresh(x, &x->holders, &x->nholders, &x->cap_holders, &x->holders_valid, holds_entries);
+    *ret_n = x->nholders;
+    return x->holders;
+}
+
+void exec_holders_add(struct exec *x, struct exec_task *t)
+{
+    if (!x->holders_valid)
+        return;
+    xgrow((void **)&x->holders, &x->cap_holders, (size_t)x->nholders + 1, sizeof(*x->holders));
+    x->holders[x->nholders++] = t;
+}
+
 /* A pending task waits while its partition is among the other tools' reassignments, checked
  * for every pending task at every poll, so that list is kept apart (and usually empty). */
 void exec_set_ongoing(struct exec *x, struct kafka_ongoing *o, int n)
@@ -173,13 +235,9 @@ void exec_set_ongoing(struct exec *x, struct kafka_ongoing *o, int n)
     x->foreign = xcalloc((size_t)n + 1, sizeof(*x->foreign));
     x->nforeign = 0;
     int nmine = 0;
-    for (int i = 0; i < x->j.ntasks; i++)
-        nmine += x->j.tasks[i].state == EXEC_INFLIGHT;
+    struct exec_task **inflight = exec_inflight(x, &nmine);
     struct exec_task **mine = xcalloc((size_t)nmine + 1, sizeof(*mine));
-    nmine = 0;
-    for (int i = 0; i < x->j.ntasks; i++)
-        if (x->j.tasks[i].state == EXEC_INFLIGHT)
-            mine[nmine++] = &x->j.tasks[i];
+    memcpy(mine, inflight, (size_t)nmine * sizeof(*mine));
     qsort(mine, (size_t)nmine, sizeof(*mine), exec_by_topic);
     for (int k = 0; k < n; k++)
         if (!bsearch(&o[k], mine, (size_t)nmine, sizeof(*mine), ongoing_vs_task))

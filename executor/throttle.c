@@ -190,6 +190,7 @@ int exec_claim_topic_entries(struct exec *x, struct exec_task **ts, int n, struc
     for (int i = 0; i < n; i++) {
         struct exec_task *t = ts[i];
         t->lists_absent = absent;
+        bool had = t->throttled_leaders || t->throttled_followers;
         char entry[32];
         for (int k = 0; k < t->nfrom; k++) {
             snprintf(entry, sizeof(entry), "%d:%d", t->partition, t->from[k]);
@@ -203,6 +204,8 @@ int exec_claim_topic_entries(struct exec *x, struct exec_task **ts, int n, struc
             if (!list_has(have[1], entry) && !list_has(t->throttled_followers, entry))
                 append_entry(&t->throttled_followers, entry);
         }
+        if (!had && (t->throttled_leaders || t->throttled_followers))
+            exec_holders_add(x, t);
     }
     kafka_config_entries_free(e, ne);
     return 0;
@@ -339,24 +342,15 @@ int exec_per_topic(struct exec *x, struct exec_task **ts, int n,
     return first;
 }
 
-static bool holds_entries(const struct exec_task *t)
-{
-    return t->throttled_leaders || t->throttled_followers;
-}
-
 /* The topic pairs of tasks no longer in flight (all: of every task), one topic at a time; a
  * topic whose other tasks still hold pairs keeps its lists. Goes over the tasks holding
- * pairs only once. */
+ * pairs only (exec_holders), once. */
 static int release_topics(struct exec *x, bool all, struct error *err)
 {
     int nh = 0, rc = 0;
-    for (int i = 0; i < x->j.ntasks; i++)
-        nh += holds_entries(&x->j.tasks[i]);
+    struct exec_task **holders = exec_holders(x, &nh);
     struct exec_task **hold = xcalloc((size_t)nh + 1, sizeof(*hold));
-    nh = 0;
-    for (int i = 0; i < x->j.ntasks; i++)
-        if (holds_entries(&x->j.tasks[i]))
-            hold[nh++] = &x->j.tasks[i];
+    memcpy(hold, holders, (size_t)nh * sizeof(*hold));
     qsort(hold, (size_t)nh, sizeof(*hold), exec_by_topic);
     struct exec_task **rel = xcalloc((size_t)nh + 1, sizeof(*rel));
     for (int i = 0; i < nh;) {
@@ -386,10 +380,10 @@ int exec_release_throttles(struct exec *x, bool all, struct error *err)
     int rc = release_topics(x, all, err);
     /* brokers with a move in flight, by dense index */
     bool *busy[2] = {xcalloc((size_t)x->nbids + 1, 1), xcalloc((size_t)x->nbids + 1, 1)};
-    for (int i = 0; i < x->j.ntasks && !all; i++) {
-        const struct exec_task *t = &x->j.tasks[i];
-        if (t->state != EXEC_INFLIGHT)
-            continue;
+    int ninflight = 0;
+    struct exec_task **inflight = all ? NULL : exec_inflight(x, &ninflight);
+    for (int i = 0; i < ninflight; i++) {
+        const struct exec_task *t = inflight[i];
         if (t->type == EXEC_INTRA) {
             int b = exec_broker_index(x, t->broker);
             if (b >= 0)

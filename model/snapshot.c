@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/jsonw.h"
 #include "common/map.h"
 
 #define EXACT_LIMIT 0x1p53 /* doubles hold every integer below this exactly */
@@ -1080,115 +1081,40 @@ void model_snapshot_merge_defaults(struct model_capacity_table *into,
 
 /* ---- dumping ---- */
 
-struct sbuf {
-    char *p;
-    size_t len, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap)
-        xgrow((void **)&b->p, &b->cap, b->len + n + 1, 1);
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_lit(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void sb_int(struct sbuf *b, long long v)
-{
-    char tmp[24];
-    char *e = tmp + sizeof(tmp), *p = e;
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
-    if (v < 0)
-        *--p = '-';
-    sb_add(b, p, (size_t)(e - p));
-}
-
-/* A JSON string literal: quotes, backslashes and control characters escaped. */
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_add(b, "\"", 1);
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch != '"' && ch != '\\' && ch >= 0x20)
-            continue;
-        sb_add(b, run, (size_t)(s - run));
-        char esc[8];
-        if (ch == '"' || ch == '\\')
-            snprintf(esc, sizeof(esc), "\\%c", ch);
-        else
-            snprintf(esc, sizeof(esc), "\\u%04x", ch);
-        sb_lit(b, esc);
-        run = s + 1;
-    }
-    sb_add(b, run, (size_t)(s - run));
-    sb_add(b, "\"", 1);
-}
-
-/* Integers as integers, other numbers in the shortest text that reads back to the same
- * double. A non-finite value (never valid in a model) becomes null, which parsing rejects. */
-static void sb_num(struct sbuf *b, double v)
-{
-    if (!isfinite(v)) {
-        sb_lit(b, "null");
-        return;
-    }
-    if (v == floor(v) && fabs(v) < EXACT_LIMIT) {
-        sb_int(b, (long long)v);
-        return;
-    }
-    char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    sb_lit(b, tmp);
-}
-
-static void sb_capacity(struct sbuf *b, const double *v, unsigned set, double cores)
+static void sb_capacity(struct jsonw *b, const double *v, unsigned set, double cores)
 {
     const char *sep = "";
-    sb_lit(b, "{");
+    jsonw_lit(b, "{");
     for (int r = 0; r < RES_COUNT; r++) {
         if (!(set & (1u << r)))
             continue;
-        sb_lit(b, sep);
-        sb_str(b, res_keys[r]);
-        sb_lit(b, ": ");
-        sb_num(b, v[r]);
+        jsonw_lit(b, sep);
+        jsonw_str(b, res_keys[r]);
+        jsonw_lit(b, ": ");
+        jsonw_num(b, v[r]);
         sep = ", ";
     }
     if (cores > 0) {
-        sb_lit(b, sep);
-        sb_lit(b, "\"numCores\": ");
-        sb_num(b, cores);
+        jsonw_lit(b, sep);
+        jsonw_lit(b, "\"numCores\": ");
+        jsonw_num(b, cores);
     }
-    sb_lit(b, "}");
+    jsonw_lit(b, "}");
 }
 
-static void dump_broker(struct sbuf *b, const struct model_cluster *c, int32_t i)
+static void dump_broker(struct jsonw *b, const struct model_cluster *c, int32_t i)
 {
     const struct model_broker *br = &c->brokers[i];
-    sb_lit(b, "    {\"id\": ");
-    sb_int(b, br->id);
-    sb_lit(b, ", \"rack\": ");
-    sb_str(b, c->racks[br->rack].name);
+    jsonw_lit(b, "    {\"id\": ");
+    jsonw_int(b, br->id);
+    jsonw_lit(b, ", \"rack\": ");
+    jsonw_str(b, c->racks[br->rack].name);
     if (br->host) {
-        sb_lit(b, ", \"host\": ");
-        sb_str(b, br->host);
+        jsonw_lit(b, ", \"host\": ");
+        jsonw_str(b, br->host);
     }
-    sb_lit(b, ", \"state\": ");
-    sb_lit(b, br->flags & BROKER_DEAD ? "\"dead\"" : br->flags & BROKER_NEW ? "\"new\"" : "\"alive\"");
+    jsonw_lit(b, ", \"state\": ");
+    jsonw_lit(b, br->flags & BROKER_DEAD ? "\"dead\"" : br->flags & BROKER_NEW ? "\"new\"" : "\"alive\"");
     static const struct {
         uint32_t flag;
         const char *name;
@@ -1198,158 +1124,158 @@ static void dump_broker(struct sbuf *b, const struct model_cluster *c, int32_t i
     int nflags = 0;
     for (size_t k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++)
         if (br->flags & flag_names[k].flag) {
-            sb_lit(b, nflags++ ? ", " : ", \"flags\": [");
-            sb_lit(b, flag_names[k].name);
+            jsonw_lit(b, nflags++ ? ", " : ", \"flags\": [");
+            jsonw_lit(b, flag_names[k].name);
         }
     if (nflags)
-        sb_lit(b, "]");
+        jsonw_lit(b, "]");
     if (br->broker_set >= 0) {
-        sb_lit(b, ", \"brokerSet\": ");
-        sb_str(b, c->broker_sets[br->broker_set]);
+        jsonw_lit(b, ", \"brokerSet\": ");
+        jsonw_str(b, c->broker_sets[br->broker_set]);
     }
     if (br->capacity_set || br->num_cores > 0) {
-        sb_lit(b, ", \"capacity\": ");
+        jsonw_lit(b, ", \"capacity\": ");
         sb_capacity(b, br->capacity, br->capacity_set, br->num_cores);
     }
     if (br->ndisks > 0) {
-        sb_lit(b, ", \"logDirs\": [");
+        jsonw_lit(b, ", \"logDirs\": [");
         for (int32_t d = 0; d < br->ndisks; d++) {
             const struct model_disk *disk = &c->disks[br->first_disk + d];
-            sb_lit(b, d ? ", {\"path\": " : "{\"path\": ");
-            sb_str(b, disk->path);
+            jsonw_lit(b, d ? ", {\"path\": " : "{\"path\": ");
+            jsonw_str(b, disk->path);
             if (disk->capacity > 0) {
-                sb_lit(b, ", \"capacityBytes\": ");
-                sb_num(b, disk->capacity);
+                jsonw_lit(b, ", \"capacityBytes\": ");
+                jsonw_num(b, disk->capacity);
             }
             if (disk->offline)
-                sb_lit(b, ", \"offline\": true");
-            sb_lit(b, "}");
+                jsonw_lit(b, ", \"offline\": true");
+            jsonw_lit(b, "}");
         }
-        sb_lit(b, "]");
+        jsonw_lit(b, "]");
     }
-    sb_lit(b, "}");
+    jsonw_lit(b, "}");
 }
 
-static void dump_partition(struct sbuf *b, const struct model_cluster *c, int32_t p)
+static void dump_partition(struct jsonw *b, const struct model_cluster *c, int32_t p)
 {
     const struct model_partition *part = &c->partitions[p];
     const struct model_replica *rep = model_replicas_of(c, p);
-    sb_lit(b, "      {\"partition\": ");
-    sb_int(b, part->id);
-    sb_lit(b, ", \"replicas\": [");
+    jsonw_lit(b, "      {\"partition\": ");
+    jsonw_int(b, part->id);
+    jsonw_lit(b, ", \"replicas\": [");
     for (int i = 0; i < part->rf; i++) {
         if (i)
-            sb_lit(b, ", ");
-        sb_int(b, c->brokers[rep[i].broker].id);
+            jsonw_lit(b, ", ");
+        jsonw_int(b, c->brokers[rep[i].broker].id);
     }
-    sb_lit(b, "], \"leader\": ");
+    jsonw_lit(b, "], \"leader\": ");
     if (part->leader >= 0)
-        sb_int(b, c->brokers[rep[part->leader].broker].id);
+        jsonw_int(b, c->brokers[rep[part->leader].broker].id);
     else
-        sb_lit(b, "null");
-    sb_lit(b, ", \"isr\": [");
+        jsonw_lit(b, "null");
+    jsonw_lit(b, ", \"isr\": [");
     const char *sep = "";
     for (int i = 0; i < part->rf; i++)
         if (part->isr & (1u << i)) {
-            sb_lit(b, sep);
-            sb_int(b, c->brokers[rep[i].broker].id);
+            jsonw_lit(b, sep);
+            jsonw_int(b, c->brokers[rep[i].broker].id);
             sep = ", ";
         }
-    sb_lit(b, "]");
+    jsonw_lit(b, "]");
     bool any_dir = false, same_size = true;
     for (int i = 0; i < part->rf; i++) {
         any_dir |= rep[i].dir >= 0;
         same_size &= rep[i].size == rep[0].size;
     }
     if (any_dir) {
-        sb_lit(b, ", \"logDirs\": [");
+        jsonw_lit(b, ", \"logDirs\": [");
         for (int i = 0; i < part->rf; i++) {
             if (i)
-                sb_lit(b, ", ");
+                jsonw_lit(b, ", ");
             if (rep[i].dir < 0)
-                sb_lit(b, "null");
+                jsonw_lit(b, "null");
             else
-                sb_str(b, c->disks[c->brokers[rep[i].broker].first_disk + rep[i].dir].path);
+                jsonw_str(b, c->disks[c->brokers[rep[i].broker].first_disk + rep[i].dir].path);
         }
-        sb_lit(b, "]");
+        jsonw_lit(b, "]");
     }
     if (same_size) {
-        sb_lit(b, ", \"sizeBytes\": ");
-        sb_int(b, rep[0].size);
+        jsonw_lit(b, ", \"sizeBytes\": ");
+        jsonw_int(b, rep[0].size);
     } else {
-        sb_lit(b, ", \"replicaSizeBytes\": [");
+        jsonw_lit(b, ", \"replicaSizeBytes\": [");
         for (int i = 0; i < part->rf; i++) {
             if (i)
-                sb_lit(b, ", ");
-            sb_int(b, rep[i].size);
+                jsonw_lit(b, ", ");
+            jsonw_int(b, rep[i].size);
         }
-        sb_lit(b, "]");
+        jsonw_lit(b, "]");
     }
     const double rates[4] = {part->nw_in, part->nw_out, part->cpu_leader, part->cpu_follower};
     for (int k = 0; k < 4; k++) {
         if (rates[k] == 0)
             continue;
-        sb_lit(b, ", ");
-        sb_str(b, part_keys[P_NW_IN + k]);
-        sb_lit(b, ": ");
-        sb_num(b, rates[k]);
+        jsonw_lit(b, ", ");
+        jsonw_str(b, part_keys[P_NW_IN + k]);
+        jsonw_lit(b, ": ");
+        jsonw_num(b, rates[k]);
     }
-    sb_lit(b, "}");
+    jsonw_lit(b, "}");
 }
 
 char *model_snapshot_dump_ex(const struct model_cluster *c,
                              const struct model_capacity_table *defaults)
 {
-    struct sbuf b = {NULL, 0, 0};
+    struct jsonw b = {NULL, 0, 0};
     xgrow((void **)&b.p, &b.cap, 4096 + (size_t)c->nreplicas * 48, 1);
-    sb_lit(&b, "{\n  \"version\": ");
-    sb_int(&b, MODEL_SNAPSHOT_VERSION);
-    sb_lit(&b, ",\n  \"cluster\": ");
-    sb_str(&b, c->name);
-    sb_lit(&b, ",\n  \"racks\": [");
+    jsonw_lit(&b, "{\n  \"version\": ");
+    jsonw_int(&b, MODEL_SNAPSHOT_VERSION);
+    jsonw_lit(&b, ",\n  \"cluster\": ");
+    jsonw_str(&b, c->name);
+    jsonw_lit(&b, ",\n  \"racks\": [");
     for (int32_t r = 0; r < c->nracks; r++) {
-        sb_lit(&b, r ? ",\n    {\"name\": " : "\n    {\"name\": ");
-        sb_str(&b, c->racks[r].name);
-        sb_lit(&b, ", \"zone\": ");
-        sb_str(&b, c->zones[c->racks[r].zone].name);
-        sb_lit(&b, "}");
+        jsonw_lit(&b, r ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        jsonw_str(&b, c->racks[r].name);
+        jsonw_lit(&b, ", \"zone\": ");
+        jsonw_str(&b, c->zones[c->racks[r].zone].name);
+        jsonw_lit(&b, "}");
     }
-    sb_lit(&b, "\n  ],\n");
+    jsonw_lit(&b, "\n  ],\n");
     if (defaults) {
         unsigned set = 0;
         for (int r = 0; r < RES_COUNT; r++)
             set |= defaults->dflt.set[r] ? 1u << r : 0;
         if (set || defaults->dflt.num_cores > 0) {
-            sb_lit(&b, "  \"defaultCapacity\": ");
+            jsonw_lit(&b, "  \"defaultCapacity\": ");
             sb_capacity(&b, defaults->dflt.v, set, defaults->dflt.num_cores);
-            sb_lit(&b, ",\n");
+            jsonw_lit(&b, ",\n");
         }
     }
     if (c->load_measured) {
-        sb_lit(&b, "  \"load\": {\"recentWindows\": ");
-        sb_int(&b, c->load_windows);
-        sb_lit(&b, ", \"monitoredPartitionsPercentage\": ");
-        sb_num(&b, c->load_monitored_pct);
-        sb_lit(&b, "},\n");
+        jsonw_lit(&b, "  \"load\": {\"recentWindows\": ");
+        jsonw_int(&b, c->load_windows);
+        jsonw_lit(&b, ", \"monitoredPartitionsPercentage\": ");
+        jsonw_num(&b, c->load_monitored_pct);
+        jsonw_lit(&b, "},\n");
     }
-    sb_lit(&b, "  \"brokers\": [");
+    jsonw_lit(&b, "  \"brokers\": [");
     for (int32_t i = 0; i < c->nbrokers; i++) {
-        sb_lit(&b, i ? ",\n" : "\n");
+        jsonw_lit(&b, i ? ",\n" : "\n");
         dump_broker(&b, c, i);
     }
-    sb_lit(&b, "\n  ],\n  \"topics\": [");
+    jsonw_lit(&b, "\n  ],\n  \"topics\": [");
     for (int32_t t = 0; t < c->ntopics; t++) {
         const struct model_topic *top = &c->topics[t];
-        sb_lit(&b, t ? ",\n    {\"name\": " : "\n    {\"name\": ");
-        sb_str(&b, top->name);
-        sb_lit(&b, ", \"partitions\": [");
+        jsonw_lit(&b, t ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        jsonw_str(&b, top->name);
+        jsonw_lit(&b, ", \"partitions\": [");
         for (int32_t p = top->first_partition; p < top->first_partition + top->npartitions; p++) {
-            sb_lit(&b, p > top->first_partition ? ",\n" : "\n");
+            jsonw_lit(&b, p > top->first_partition ? ",\n" : "\n");
             dump_partition(&b, c, p);
         }
-        sb_lit(&b, top->npartitions ? "\n    ]}" : "]}");
+        jsonw_lit(&b, top->npartitions ? "\n    ]}" : "]}");
     }
-    sb_lit(&b, "\n  ]\n}\n");
+    jsonw_lit(&b, "\n  ]\n}\n");
     return b.p;
 }
 

@@ -168,6 +168,16 @@ TEST(journal_round_trip_and_damage)
     j.tasks[0].from[0] = 1, j.tasks[0].from[1] = 2;
     j.tasks[0].to[0] = 2, j.tasks[0].to[1] = 3;
     j.tasks[0].throttled_leaders = strdup("4:1,4:2");
+    /* what the journal's own formatter must get right: escapes, control characters, UTF-8,
+     * fractional and large numbers */
+    j.tasks[0].error = strdup("refused: \"quoted\" \\ back\nline\ttab \x01 caf\xc3\xa9");
+    j.tasks[0].dir = strdup("/data/k\"1");
+    j.tasks[0].started = 1765012345.123456789;
+    j.tasks[0].finished = 0.1;
+    j.tasks[0].order = 9007199254740991LL;
+    j.tasks[0].broker = -1;
+    CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
+    j.tasks[0].finished = 1765012399.987654321; /* a log record with the same task */
     CHECK_INT_EQ(exec_journal_save(&j, &err), 0);
     exec_journal_finish(&j);
 
@@ -185,6 +195,13 @@ TEST(journal_round_trip_and_damage)
         CHECK_INT_EQ(k.tasks[0].to[1], 3);
         CHECK_STR_EQ(k.tasks[0].throttled_leaders ? k.tasks[0].throttled_leaders : "", "4:1,4:2");
         CHECK(k.tasks[0].throttled_followers == NULL);
+        CHECK_STR_EQ(k.tasks[0].error ? k.tasks[0].error : "",
+                     "refused: \"quoted\" \\ back\nline\ttab \x01 caf\xc3\xa9");
+        CHECK_STR_EQ(k.tasks[0].dir ? k.tasks[0].dir : "", "/data/k\"1");
+        CHECK(k.tasks[0].started == 1765012345.123456789);
+        CHECK(k.tasks[0].finished == 1765012399.987654321);
+        CHECK(k.tasks[0].order == 9007199254740991LL);
+        CHECK_INT_EQ(k.tasks[0].broker, -1);
     }
     exec_journal_finish(&k);
 
