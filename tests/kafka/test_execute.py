@@ -13,7 +13,9 @@
    reported and must be near R;
 4. stop: `ballast execute --stop` while a throttled execution runs: it ends as stopped, no
    reassignment is left in progress, no throttle remains;
-5. a broker stopped mid-execution and started again: the execution completes;
+5. every broker stopped mid-execution: execute prints where it stands, that its throttles
+   are in place and that --resume/--stop take over, and --stop does once they are back;
+   then a broker stopped mid-execution and started again: the execution completes;
 6. another tool's reassignment of a planned partition is left alone by default and cancelled
    with --foreign cancel.
 
@@ -253,6 +255,61 @@ def scenario_stop(work):
     return re_path, reassign
 
 
+def scenario_cluster_gone(work, re_path):
+    """Finding 9: every broker goes away mid-execution. `execute` must end with exit 1 and a
+    summary on stdout of what was done, say that its throttles are still in place and that
+    `--resume` or `--stop` takes over; the journal stays 'running' and names the moves that
+    are in progress on the cluster once it is back, so `--stop` then cancels them and removes
+    every throttle."""
+    state = os.path.join(work, "state-gone")
+    proc = execute([re_path, "--bootstrap", BOOT, "--state-dir", state, "--throttle", "300000",
+                    "--poll-interval", "0.5"])
+    j = wait_inflight(state, proc)
+    check("gone: moves in flight", j is not None, proc.poll() is not None and proc.communicate())
+    for b in range(1, NBROKERS + 1):
+        subprocess.run(["bash", os.path.join(HERE, "cluster.sh"), "stop-broker", CLUSTER, str(b)],
+                       check=False, timeout=120)
+    try:
+        out, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    print(out + err[-1500:], file=sys.stderr)
+    check("gone: execute fails (exit 1)", proc.returncode == 1, f"{proc.returncode}: {err[-800:]}")
+    check("gone: a summary of what was done",
+          re.search(r"execution interrupted: \d+ done, \d+ failed, \d+ skipped, \d+ not done, "
+                    r"of \d+ tasks; [\d.]+ of [\d.]+ MB moved", out), out)
+    check("gone: says the throttles are still in place",
+          re.search(r"[1-9]\d* throttle setting\(s\) of Ballast could not be removed yet", out), out)
+    check("gone: advises --resume and --stop", "ballast execute --resume" in out and
+          "ballast execute --stop" in out, out)
+    j = journal(state)
+    flying = {(t["topic"], t["partition"]) for t in (j or {}).get("tasks", [])
+              if t["state"] == "inflight" and t["type"] == "inter"}
+    check("gone: the journal stays running with moves in flight",
+          j is not None and j["status"] == "running" and flying, j and j["status"])
+    starts = [subprocess.Popen(["bash", os.path.join(HERE, "cluster.sh"), "start-broker", CLUSTER,
+                                str(b)]) for b in range(1, NBROKERS + 1)]
+    for s in starts:
+        s.wait(timeout=300)
+    time.sleep(5)
+    listed = set()
+    for line in ongoing():
+        m = re.search(r"(\S+)-(\d+): replicas:", line)
+        if m:
+            listed.add((m.group(1), int(m.group(2))))
+    check("gone: every move in progress on the cluster is one the journal names",
+          listed <= flying, (sorted(listed - flying), sorted(flying)))
+    p = subprocess.run([BALLAST, "execute", "--stop", "--bootstrap", BOOT, "--state-dir", state],
+                       capture_output=True, text=True, timeout=300)
+    check("gone: --stop takes over", p.returncode in (0, 3), p.stdout + p.stderr[-1000:])
+    check("gone: journal says stopped", journal(state)["status"] == "stopped",
+          journal(state)["status"])
+    check("gone: no reassignment left in progress", not ongoing(), ongoing())
+    check("gone: no throttle left", not throttles_left(), throttles_left()[:3])
+    verify("slow", 6, 1800)
+
+
 def scenario_broker_restart(work, re_path, reassign):
     # the stopped plan again: stop a destination broker while moves are in flight
     want = {(p["topic"], p["partition"]): p["replicas"] for p in reassign["partitions"]}
@@ -393,6 +450,7 @@ def main():
     scenario_intra(work)
     scenario_throttle_accuracy(work)
     re_path, reassign = scenario_stop(work)
+    scenario_cluster_gone(work, re_path)
     scenario_broker_restart(work, re_path, reassign)
     scenario_foreign(work)
 
