@@ -61,7 +61,9 @@ for vm in "${matrix[@]}"; do
 done
 java_version=$(java -version 2>&1 | head -1)
 {
-  echo "Last run: $(date -u '+%Y-%m-%d %H:%M UTC') on $java_version, \`bash scripts/test-matrix.sh\`"
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  git diff --quiet HEAD 2>/dev/null || commit="$commit with uncommitted changes"
+  echo "Last run: $(date -u '+%Y-%m-%d %H:%M UTC') at $commit on $java_version, \`bash scripts/test-matrix.sh ${matrix[*]}\`"
   echo "(4 brokers over 3 racks, two log dirs each, the JMX exporter agent; $(nproc) cores)."
   echo
   echo "| Kafka | mode | test | result | checks | time (with cluster start) | first failure |"
