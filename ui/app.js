@@ -502,9 +502,10 @@ function krState(r) {
 
 async function pageRebalances(root, seq) {
   root.append(el('h2', null, 'KafkaRebalance resources'));
+  const load = async () => (await api('GET', '/api/v1/kafkarebalances')).body;
   let list;
   try {
-    list = (await api('GET', '/api/v1/kafkarebalances')).body;
+    list = await load();
   } catch (e) {
     if (e.status !== 404) throw e;
     root.append(el('p', { class: 'muted', id: 'kr-missing' },
@@ -512,9 +513,31 @@ async function pageRebalances(root, seq) {
     return;
   }
   if (seq !== ctx.seq) return;
-  const items = list.items || [];
+  const box = el('div', { id: 'kr-box' });
+  root.append(box);
+  let shown = JSON.stringify(list.items || []);
+  drawRebalances(box, list.items || []);
+  /* states move on their own (PendingProposal -> ProposalReady, Rebalancing -> Ready): the
+   * list is read again every 2 s and redrawn when it changed */
+  const tick = async () => {
+    if (seq !== ctx.seq) return;
+    try {
+      const items = (await load()).items || [];
+      if (seq !== ctx.seq) return;
+      const now = JSON.stringify(items);
+      if (now !== shown) {
+        shown = now;
+        drawRebalances(box, items);
+      }
+    } catch (e) { showError(e); }
+    if (seq === ctx.seq) ctx.timer = setTimeout(tick, 2000);
+  };
+  ctx.timer = setTimeout(tick, 2000);
+}
+
+function drawRebalances(box, items) {
   if (!items.length) {
-    root.append(el('p', { class: 'muted' }, 'none (ballast rebalance apply -f FILE creates one)'));
+    box.replaceChildren(el('p', { class: 'muted' }, 'none (ballast rebalance apply -f FILE creates one)'));
     return;
   }
   const act = (name, verb) => async (ev) => {
@@ -542,7 +565,7 @@ async function pageRebalances(root, seq) {
       el('td', { class: 'num' }, opt.dataToMoveMB !== undefined ? opt.dataToMoveMB + ' MB' : '-'),
       el('td', null, cond.message || ''), buttons));
   }
-  root.append(t);
+  box.replaceChildren(t);
 }
 
 /* ---------- routing ---------- */

@@ -101,10 +101,18 @@ class Browser:
         return self.cmd("POST", "/elements", {"using": "css selector", "value": css})
 
     def click(self, css):
-        els = self.find(css)
-        if not els:
-            raise WebDriverError(f"no element {css}")
-        self.cmd("POST", f"/element/{els[0][ELEMENT]}/click", {})
+        """Clicks the first element matching css; looked up again when the page redrew it
+        between the lookup and the click (pages that poll redraw their tables)."""
+        for attempt in range(3):
+            els = self.find(css)
+            if not els:
+                raise WebDriverError(f"no element {css}")
+            try:
+                self.cmd("POST", f"/element/{els[0][ELEMENT]}/click", {})
+                return
+            except WebDriverError as e:
+                if "stale" not in str(e) or attempt == 2:
+                    raise
 
     def metrics(self):
         """Chrome's page metrics (Performance.getMetrics) as a dict: ThreadTime is the CPU

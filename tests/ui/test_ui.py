@@ -14,7 +14,8 @@
    there; the execution and rebalances pages render;
 4. on the rebalances page an ADMIN clicks refresh on a ProposalReady KafkaRebalance: a new
    proposal under a new session id, ProposalReady again (approve and stop, which execute,
-   are clicked on the real cluster: kafka-ui); a USER sees Dry run and refresh but no Execute
+   are clicked on the real cluster: kafka-ui); a resource applied while the page is open
+   appears on it and reaches ProposalReady there without a reload; a USER sees Dry run and refresh but no Execute
    or approve; a VIEWER sees no Dry run, Execute, approve or refresh button (Stop for a VIEWER
    needs a running execution: kafka-ui);
 5. a 1,000-broker cluster page renders in under 1 s: from navigation start to the frame after
@@ -238,6 +239,19 @@ def run(d):
             "const r = document.querySelector('#rebalances tr[data-name=\"ui-rebalance\"]');"
             "return r && r.dataset.state === 'ProposalReady' && "
             "!!r.querySelector('button[data-verb=\"approve\"]')"))
+        # the page follows the resources by itself: one applied meanwhile appears, no reload
+        kr2 = dict(kr, metadata={"name": "ui-second", "labels": {"strimzi.io/cluster": "c"}})
+        req = urllib.request.Request(base + "/api/v1/kafkarebalances", method="POST",
+                                     data=json.dumps(kr2).encode())
+        req.add_header("Authorization", "Basic " + base64.b64encode(b"alice:alice").decode())
+        req.add_header("Content-Type", "application/json")
+        urllib.request.urlopen(req, timeout=60).read()
+        shown = b.wait("const r = [...document.querySelectorAll('#rebalances tr')]"
+                       ".find((x) => x.dataset.name === 'ui-second');"
+                       "return r && r.dataset.state === 'ProposalReady' && "
+                       "document.body.dataset.rendered === 'rebalances'", 30)
+        check("a resource applied while the page is open appears there, up to ProposalReady, "
+              "without a reload", shown, b.js("return document.getElementById('page').innerText"))
         check("no alert on any page", b.js("return window.__alerts") == 0)
         check("nothing the page does is refused by its Content-Security-Policy",
               b.js("return window.__csp") == [], b.js("return window.__csp"))
