@@ -1,39 +1,14 @@
-"""Helpers shared by the KafkaRebalance tests: checks counted for the closing
-'N passed, N failed' line, the ballast CLI, waiting for a resource's state."""
+"""Helpers shared by the KafkaRebalance tests: the ballast CLI, waiting for a resource's state,
+manifests; the check counter, free_port and sh are tests/testlib.py's (re-exported)."""
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import check, finish, free_port, results, sh  # noqa: E402,F401
+
 BIN = os.environ.get("BALLAST_BIN", "build/cli/ballast")
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, cond, detail=""):
-    results["passed" if cond else "failed"] += 1
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"),
-          file=sys.stderr, flush=True)
-    return cond
-
-
-def finish():
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    sys.exit(1 if results["failed"] else 0)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def sh(*args, timeout=120, **kw):
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True,
-                          timeout=timeout, **kw)
 
 
 class Ballast:
