@@ -139,6 +139,16 @@ bool exec_stop_requested(struct exec *x)
 
 /* ---- progress ---- */
 
+double exec_eta_s(int64_t moved, int64_t left, double elapsed_s)
+{
+    if (left <= 0)
+        return 0;
+    if (moved <= 0 || elapsed_s < EXEC_ETA_MIN_S ||
+        (double)moved < EXEC_ETA_MIN_FRACTION * (double)(moved + left))
+        return -1;
+    return elapsed_s * (double)left / (double)moved;
+}
+
 void exec_progress(struct exec *x, const char *phase, bool force)
 {
     if (!x->o->progress)
@@ -163,10 +173,9 @@ void exec_progress(struct exec *x, const char *phase, bool force)
     double el = t - x->t0;
     double rate = el > 0 ? (double)(bytes - x->bytes_done_at_start) / el : 0;
     char eta[32] = "?";
-    if (rate > 0)
-        snprintf(eta, sizeof(eta), "%.0f s", (double)(total - bytes) / rate);
-    else if (bytes == total)
-        snprintf(eta, sizeof(eta), "0 s");
+    double eta_s = exec_eta_s(bytes - x->bytes_done_at_start, total - bytes, el);
+    if (eta_s >= 0)
+        snprintf(eta, sizeof(eta), "%.0f s", eta_s);
     if (x->o->tty) {
         char bar[31];
         int fill = total > 0 ? (int)(30.0 * (double)bytes / (double)total) : 30 * (pending == 0);

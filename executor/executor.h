@@ -120,6 +120,13 @@ void exec_options_default(struct exec_options *o);
  * the moves each broker may run at once; log-dir moves: the log-dir throttle and their own
  * concurrency). */
 double exec_task_timeout_s(const struct exec_options *o, const struct exec_task *t);
+/* The seconds an execution has left at the rate seen so far (`moved` bytes in `elapsed_s`,
+ * `left` bytes to go), or -1 when that rate says too little: under EXEC_ETA_MIN_FRACTION of
+ * the bytes moved or under EXEC_ETA_MIN_S seconds (one small move finished and a large one
+ * in flight gave estimates of decades); 0 when nothing is left. */
+#define EXEC_ETA_MIN_FRACTION 0.01
+#define EXEC_ETA_MIN_S 10.0
+double exec_eta_s(int64_t moved, int64_t left, double elapsed_s);
 /* Checks a comma list of strategy names (short or fully qualified). */
 int exec_strategies_check(const char *list, struct error *err);
 /* A throttle Kafka can keep: 0 (none) or 1 B/s .. 2^63 B/s; errors name `what`. */

@@ -310,9 +310,9 @@ cJSON *svc_exec_state(struct svc *s)
             cJSON_AddNumberToObject(c, "progressCheckIntervalMs", j.opts.poll_s * 1000.0);
             double started = j.started, elapsed = (double)now / 1000.0 - started;
             cJSON_AddNumberToObject(o, "startedMs", started * 1000.0);
-            if (j.status == EXEC_STATUS_RUNNING && done > 0 && total > done && elapsed > 0)
-                cJSON_AddNumberToObject(o, "etaSeconds",
-                                        elapsed * (double)(total - done) / (double)done);
+            double eta = exec_eta_s(done, total - done, elapsed);
+            if (j.status == EXEC_STATUS_RUNNING && eta >= 0)
+                cJSON_AddNumberToObject(o, "etaSeconds", eta);
             s->journal_state = o;
         }
         exec_journal_finish(&j);

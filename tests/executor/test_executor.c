@@ -489,6 +489,19 @@ TEST(journal_compacts)
     free(dir);
 }
 
+/* An estimate from one small move finished beside a large one in flight said "ETA
+ * 1051200351 s"; too little moved is unknown (-1), not decades. */
+TEST(eta_only_from_enough_data)
+{
+    CHECK_NEAR(exec_eta_s(0, 0, 0), 0, 1e-9);            /* nothing left */
+    CHECK_NEAR(exec_eta_s(500, 0, 3), 0, 1e-9);
+    CHECK_NEAR(exec_eta_s(0, 1000, 60), -1, 1e-9);        /* nothing moved yet */
+    CHECK_NEAR(exec_eta_s(1000, 3000000000, 60), -1, 1e-9); /* 1 KB of 3 GB */
+    CHECK_NEAR(exec_eta_s(500, 500, 5), -1, 1e-9);        /* too early */
+    CHECK_NEAR(exec_eta_s(100, 9900, 20), 1980, 1e-6);    /* exactly 1 %: 20 s * 99 */
+    CHECK_NEAR(exec_eta_s(1000, 3000, 60), 180, 1e-6);
+}
+
 int main(int argc, char **argv)
 {
     return test_main(argc, argv);
