@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -40,7 +41,11 @@ class Browser:
                                      "(scripts/setup.sh does)")
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen([CHROMEDRIVER, f"--port={port}"],
+        # chromium leaves its org.chromium.Chromium.* folders in TMPDIR (and chromedriver its
+        # profile): a private TMPDIR, removed by quit(), keeps /tmp clean
+        self.tmp = tempfile.mkdtemp(prefix="ballast-chromium.")
+        env = dict(os.environ, TMPDIR=self.tmp)
+        self.proc = subprocess.Popen([CHROMEDRIVER, f"--port={port}"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             try:
@@ -150,3 +155,5 @@ class Browser:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
