@@ -18,6 +18,7 @@
 #include "executor/executor.h"
 #include "goals/goal.h"
 #include "optimizer/report.h"
+#include "rebalance/rebalance.h"
 
 /* ---- parameter whitelists (Cruise Control's *Parameters classes), lower case ---- */
 #define COMMON "json", "get_response_schema", "doas"
@@ -234,17 +235,25 @@ static cJSON *analyzer_state(const cJSON *st, bool verbose)
     return o;
 }
 
-/* Ballast has no anomaly detector: every kind of self-healing is off, nothing is recent. */
+/* Ballast has no anomaly detector; the auto-rebalancer's self-healing (when configured) is
+ * BROKER_FAILURE's, on or off as switched by admin; every other kind is off, nothing is
+ * recent. */
 static cJSON *anomaly_state(struct cc_req *q, const cJSON *st)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddArrayToObject(o, "selfHealingEnabled");
+    cJSON *au = rb_auto_state(q->r->srv->rebalances);
+    const cJSON *h = cJSON_GetObjectItem(au, "selfHealing");
+    bool bf_on = cJSON_IsTrue(cJSON_GetObjectItem(h, "enabled"));
+    double bf_ratio = h ? cJSON_GetNumberValue(cJSON_GetObjectItem(h, "enabledRatio")) : 0.0;
+    cJSON *en = cJSON_AddArrayToObject(o, "selfHealingEnabled");
     cJSON *dis = cJSON_AddArrayToObject(o, "selfHealingDisabled");
     cJSON *ratio = cJSON_AddObjectToObject(o, "selfHealingEnabledRatio");
     for (int i = 0; i < NANOMALY; i++) {
-        cJSON_AddItemToArray(dis, cJSON_CreateString(anomaly_types[i]));
-        cJSON_AddNumberToObject(ratio, anomaly_types[i], 0.0);
+        bool bf = !strcmp(anomaly_types[i], "BROKER_FAILURE");
+        cJSON_AddItemToArray(bf && bf_on ? en : dis, cJSON_CreateString(anomaly_types[i]));
+        cJSON_AddNumberToObject(ratio, anomaly_types[i], bf && !isnan(bf_ratio) ? bf_ratio : 0.0);
     }
+    cJSON_Delete(au);
     static const char *const recent[] = {"recentGoalViolations", "recentBrokerFailures",
                                          "recentMetricAnomalies", "recentDiskFailures",
                                          "recentTopicAnomalies", "recentMaintenanceEvents"};
@@ -1024,8 +1033,9 @@ static int admin_count(struct cc_req *q, const char *name, const char *what)
 #define ADMIN_MIN_POLL_MS 100
 
 /* POST admin: concurrency and progress check interval of the running execution (taken at its
- * next poll; Cruise Control answers the same whether or not one runs), self-healing (Ballast
- * has no anomaly detector: disabling is a no-op, enabling is refused), recently
+ * next poll; Cruise Control answers the same whether or not one runs), self-healing
+ * (BROKER_FAILURE switches the auto-rebalancer's when configured; Ballast has no other
+ * anomaly detector: other types change nothing), recently
  * removed/demoted brokers (Ballast keeps none), concurrency adjusters (none). */
 static void h_admin(struct cc_req *q)
 {
@@ -1089,8 +1099,9 @@ static void h_admin(struct cc_req *q)
         cJSON *j = cJSON_CreateObject();
         char *text = xstrdup("{\n");
         if (nd || ne) {
-            /* Ballast has no anomaly detector: answered as Cruise Control answers with its
-             * default NoopNotifier (self-healing off, nothing changes): every type was off
+            /* BROKER_FAILURE is the auto-rebalancer's self-healing when it is configured:
+             * switched, "before" what it was. Every other type (and BROKER_FAILURE without
+             * it) is answered as Cruise Control answers with its default NoopNotifier: off
              * before, and "after" is what was asked (disables first, then enables) */
             cJSON *before = cJSON_AddObjectToObject(j, "selfHealingEnabledBefore");
             cJSON *after = cJSON_AddObjectToObject(j, "selfHealingEnabledAfter");
@@ -1100,9 +1111,14 @@ static void h_admin(struct cc_req *q)
                 for (int k = 0; k < NANOMALY; k++)
                     if (!strcasecmp(anomaly_types[k], t))
                         name = anomaly_types[k];
+                bool was = false;
+                if (!strcmp(name, "BROKER_FAILURE"))
+                    rb_self_healing(q->r->srv->rebalances, i >= nd, &was);
+                const cJSON *seen = cJSON_GetObjectItem(before, name);
+                was = seen ? cJSON_IsTrue(seen) : was; /* a type named twice: the first */
                 cJSON_DeleteItemFromObjectCaseSensitive(before, name);
                 cJSON_DeleteItemFromObjectCaseSensitive(after, name);
-                cJSON_AddBoolToObject(before, name, false);
+                cJSON_AddBoolToObject(before, name, was);
                 cJSON_AddBoolToObject(after, name, i >= nd);
             }
             /* the text as Java prints the maps: {GOAL_VIOLATION=false, ...} */

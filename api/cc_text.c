@@ -143,10 +143,23 @@ char *cc_text_state(const cJSON *st)
     }
     const cJSON *d = cJSON_GetObjectItem(st, "AnomalyDetectorState");
     if (d) {
-        char *dis = cJSON_PrintUnformatted(cJSON_GetObjectItem(d, "selfHealingDisabled"));
-        out(&b, "AnomalyDetectorState: {selfHealingEnabled:[], selfHealingDisabled:%s, "
-            "balancednessScore:%.3f}\n", dis ? dis : "[]", num(d, "balancednessScore"));
-        cJSON_free(dis);
+        /* as Java prints the lists and the map: [A, B] and {A=1.0, B=0.0} */
+        out(&b, "AnomalyDetectorState: {");
+        static const char *const lists[] = {"selfHealingEnabled", "selfHealingDisabled"};
+        for (int k = 0; k < 2; k++) {
+            out(&b, "%s:[", lists[k]);
+            const cJSON *l = cJSON_GetObjectItem(d, lists[k]), *it;
+            cJSON_ArrayForEach(it, l)
+                out(&b, "%s%s", it != l->child ? ", " : "",
+                    cJSON_GetStringValue(it) ? it->valuestring : "");
+            out(&b, "], ");
+        }
+        out(&b, "selfHealingEnabledRatio:{");
+        const cJSON *r = cJSON_GetObjectItem(d, "selfHealingEnabledRatio"), *it;
+        cJSON_ArrayForEach(it, r)
+            out(&b, it == r->child ? "%s=%.*f" : ", %s=%.*f", it->string,
+                it->valuedouble == floor(it->valuedouble) ? 1 : 3, it->valuedouble);
+        out(&b, "}, balancednessScore:%.3f}\n", num(d, "balancednessScore"));
     }
     return b.p ? b.p : xstrdup("");
 }

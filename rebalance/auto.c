@@ -53,7 +53,11 @@ struct rb_auto {
     bool remove_made;           /* the remove-brokers resource exists */
     bool remove_done;           /* the brokers of `removing` are empty: reported, not redone */
     int64_t heal_ms;            /* self-healing: a dead broker holding replicas this long gets
-                                   its replicas moved off; 0: off */
+                                   its replicas moved off; 0: not configured */
+    bool heal_on;               /* self-healing switched on (heal_ms > 0 at first; switched at
+                                   run time by rb_auto_self_healing) */
+    double born_ms, on_ms, on_since_ms; /* created; time self-healing was on before
+                                   on_since_ms (clock_mono_ms), when it was last switched on */
     struct ids dead;            /* dead brokers holding replicas in the newest model */
     int64_t dead_ms[MAX_IDS];   /* since when each has been seen so */
     struct ids healing;         /* in the fix-offline resource */
@@ -98,6 +102,8 @@ struct rb_auto *rb_auto_create(const char *cluster, int64_t settle_ms, const cha
 {
     struct rb_auto *a = xcalloc(1, sizeof(*a));
     a->heal_ms = heal_ms;
+    a->heal_on = heal_ms > 0;
+    a->born_ms = a->on_since_ms = clock_mono_ms();
     pthread_mutex_init(&a->lock, NULL);
     a->cluster = xstrdup(cluster);
     a->tmpl[0] = tmpl_add ? xstrdup(tmpl_add) : NULL;
@@ -262,7 +268,7 @@ static void look_at(struct rb_auto *a, const struct svc_gen *g)
                 since = a->dead_ms[i];
                 seen = true;
             }
-        if (!seen && a->heal_ms)
+        if (!seen && a->heal_on)
             log_info("auto-rebalancer: broker %d is dead and holds %lld replicas; self-healing "
                      "moves them off in %lld ms unless it comes back", id, (long long)n[b],
                      (long long)a->heal_ms);
@@ -303,7 +309,7 @@ static void self_heal(struct rb_auto *a, struct rb_controller *c)
         a->healing.n = 0; /* deleted by a user */
         if (a->state == FIX_OFFLINE)
             set_state(a, IDLE);
-    } else if (!exists) {
+    } else if (!exists && a->heal_on) {
         struct ids due = {0};
         for (int i = 0; i < a->dead.n; i++)
             if (clock_wall_ms() - a->dead_ms[i] >= a->heal_ms)
@@ -330,8 +336,8 @@ void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s)
     if (g->id != a->gen)
         look_at(a, g);
     svc_gen_unref(g);
-    if (a->heal_ms)
-        self_heal(a, c);
+    if (a->heal_on || a->healing.n)
+        self_heal(a, c); /* switched off: a fix-offline already made still ends */
     char *add_name = xasprintf("%s-auto-rebalancing-add-brokers", a->cluster);
     char *rm_name = xasprintf("%s-auto-rebalancing-remove-brokers", a->cluster);
     bool add_exists, rm_exists;
@@ -428,6 +434,23 @@ int rb_auto_decommission(struct rb_auto *a, const int32_t *ids, int n, struct er
     return rc;
 }
 
+int rb_auto_self_healing(struct rb_auto *a, int on, bool *ret_before)
+{
+    pthread_mutex_lock(&a->lock);
+    int rc = a->heal_ms > 0 ? 0 : -ENOENT;
+    *ret_before = a->heal_on;
+    if (rc == 0 && on >= 0 && a->heal_on != (on > 0)) {
+        double now = clock_mono_ms();
+        if (a->heal_on)
+            a->on_ms += now - a->on_since_ms;
+        a->on_since_ms = now;
+        a->heal_on = on > 0;
+        log_info("auto-rebalancer: self-healing switched %s", on ? "on" : "off");
+    }
+    pthread_mutex_unlock(&a->lock);
+    return rc;
+}
+
 static cJSON *id_array(const struct ids *s)
 {
     cJSON *a = cJSON_CreateArray();
@@ -466,7 +489,12 @@ cJSON *rb_auto_json(struct rb_auto *a)
     }
     cJSON_AddItemToObject(j, "queuedBrokers", id_array(&a->queued));
     cJSON *h = cJSON_AddObjectToObject(j, "selfHealing");
-    cJSON_AddBoolToObject(h, "enabled", a->heal_ms > 0);
+    cJSON_AddBoolToObject(h, "enabled", a->heal_on);
+    /* the share of the time since the start that it was on (Cruise Control's
+     * selfHealingEnabledRatio) */
+    double now = clock_mono_ms(), on = a->on_ms + (a->heal_on ? now - a->on_since_ms : 0);
+    cJSON_AddNumberToObject(h, "enabledRatio",
+                            now > a->born_ms ? on / (now - a->born_ms) : a->heal_on ? 1 : 0);
     cJSON_AddNumberToObject(h, "thresholdMs", (double)a->heal_ms);
     cJSON_AddItemToObject(h, "deadBrokers", id_array(&a->dead));
     cJSON *d = cJSON_AddObjectToObject(j, "decommission");

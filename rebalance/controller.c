@@ -1380,6 +1380,20 @@ int rb_decommission(struct rb_controller *c, const int32_t *ids, int n, struct e
     return rc;
 }
 
+int rb_self_healing(struct rb_controller *c, int on, bool *ret_before)
+{
+    *ret_before = false;
+    if (!c || !c->autob)
+        return -ENOENT;
+    int rc = rb_auto_self_healing(c->autob, on, ret_before);
+    if (rc == 0 && on > 0) {
+        pthread_mutex_lock(&c->lock);
+        pthread_cond_broadcast(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+    }
+    return rc;
+}
+
 cJSON *rb_auto_state(struct rb_controller *c)
 {
     return c && c->autob ? rb_auto_json(c->autob) : NULL;

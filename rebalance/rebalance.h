@@ -93,8 +93,14 @@ void rb_auto_destroy(struct rb_auto *a); /* accepts NULL */
 void rb_auto_step(struct rb_auto *a, struct rb_controller *c, struct svc *s);
 /* Queues brokers to empty (remove-brokers, auto-approved). -EBUSY while one runs. */
 int rb_auto_decommission(struct rb_auto *a, const int32_t *ids, int n, struct error *err);
+/* Self-healing at run time: on 1 switches it on, 0 off, -1 leaves it; *ret_before: whether
+ * it was on. -ENOENT (nothing changed, *ret_before false) when it is not configured
+ * (heal_ms 0). Switched off, a dead broker is still watched (its time counts from when it
+ * was first seen dead) and a fix-offline rebalance already made runs to its end. */
+int rb_auto_self_healing(struct rb_auto *a, int on, bool *ret_before);
 /* {state, lastTransitionTime, modes:[{mode, brokers}], queuedBrokers, selfHealing:{enabled,
- * thresholdMs, deadBrokers}, decommission:{brokers, safeToStop, done}, lastError}. */
+ * enabledRatio, thresholdMs, deadBrokers}, decommission:{brokers, safeToStop, done},
+ * lastError}. */
 cJSON *rb_auto_json(struct rb_auto *a);
 
 struct rb_kube;
@@ -147,6 +153,9 @@ int rb_own_annotate(struct rb_controller *c, const char *name, const char *value
 int rb_own_delete(struct rb_controller *c, const char *name, struct error *err);
 /* Decommissions brokers through the auto-rebalancer: -ENOTSUP without one. */
 int rb_decommission(struct rb_controller *c, const int32_t *ids, int n, struct error *err);
+/* rb_auto_self_healing of the auto-rebalancer: -ENOENT without one or without self-healing
+ * configured. */
+int rb_self_healing(struct rb_controller *c, int on, bool *ret_before);
 /* The auto-rebalancer's state (rb_auto_json), or NULL without one. */
 cJSON *rb_auto_state(struct rb_controller *c);
 /* Runs one reconcile pass now (tests; the thread does it every interval_ms). */

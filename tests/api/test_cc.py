@@ -77,6 +77,21 @@ FEATURE_OFF = {"bootstrap": 403, "train": 403, "review": 403, "review_board": 40
                "rightsize": 403}
 
 
+def serve(d, tag, api_extra, *args):
+    """`ballast serve` on d/snap.json with the users of d/users, its files named with tag."""
+    port = free_port()
+    cfg = os.path.join(d, f"ballast{tag}.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"api:\n  port: {port}\n  credentialsFile: {os.path.join(d, 'users')}\n"
+                f"{api_extra}  planners: 1\nexecutor:\n"
+                f"  stateDir: {os.path.join(d, 'state' + tag)}\n")
+    log = open(os.path.join(d, f"serve{tag}.log"), "w")
+    proc = subprocess.Popen([BIN, "serve", "--config", cfg, "--snapshot",
+                             os.path.join(d, "snap.json"), *args], stdout=log,
+                            stderr=subprocess.STDOUT)
+    return port, proc, log
+
+
 def main(d):
     snap = os.path.join(d, "snap.json")
     p = sh(BIN, "generate", "--seed", "7", "--brokers", "9", "--racks", "3", "--partitions",
@@ -86,14 +101,7 @@ def main(d):
     with open(creds, "w") as f:
         f.write(f"admin:{crypt_hash('adminpw')}:ADMIN\nalice:{crypt_hash('alicepw')}:USER\n"
                 f"vic:{crypt_hash('vicpw')}:VIEWER\n")
-    port = free_port()
-    cfg = os.path.join(d, "ballast.yaml")
-    with open(cfg, "w") as f:
-        f.write(f"api:\n  port: {port}\n  credentialsFile: {creds}\n  blockMs: 1\n"
-                f"  planners: 1\nexecutor:\n  stateDir: {os.path.join(d, 'state')}\n")
-    log = open(os.path.join(d, "serve.log"), "w")
-    proc = subprocess.Popen([BIN, "serve", "--config", cfg, "--snapshot", snap], stdout=log,
-                            stderr=subprocess.STDOUT)
+    port, proc, log = serve(d, "", "  blockMs: 1\n")
     admin, alice, vic = CC(port, "admin", "adminpw"), CC(port, "alice", "alicepw"), \
         CC(port, "vic", "vicpw")
     t0 = time.time()
@@ -146,8 +154,9 @@ def main(d):
           j2["selfHealingEnabledAfter"] == {"GOAL_VIOLATION": True, "BROKER_FAILURE": False} and
           cc.validate("admin", "POST", 200, j2) is None, (st2, j2))
     st2, j2, _, _ = vic.call("GET", "state", "json=true&substates=anomaly_detector")
-    check("admin: ... and nothing is enabled (AnomalyDetectorState)", st2 == 200 and
-          not j2["AnomalyDetectorState"]["selfHealingEnabled"], j2)
+    check("admin: ... and nothing is enabled (AnomalyDetectorState); without the "
+          "auto-rebalancer's self-healing BROKER_FAILURE too stays off",
+          st2 == 200 and not j2["AnomalyDetectorState"]["selfHealingEnabled"], j2)
     st2, j2, _, _ = admin.call("POST", "admin", "json=true&drop_recently_removed_brokers=1,2")
     check("admin: drop_recently_removed_brokers answers Cruise Control's text (nothing kept)",
           st2 == 200 and j2["dropRecentBrokersRequest"] == "None of the brokers to drop ([1, 2]) "
@@ -413,9 +422,87 @@ def main(d):
     check("no sanitizer report in the service's log", not reports, reports[:5])
 
 
+def self_healing(d):
+    """A second, small service with the auto-rebalancer and self-healing configured
+    (--self-healing-ms): BROKER_FAILURE is that self-healing, on at the start, switched by
+    admin (before/after as Cruise Control answers), shown in AnomalyDetectorState (JSON and
+    text, the ratio of the time it was on) and in the native state's autoRebalance; the other
+    anomaly types stay off whatever admin is asked. (That switched off it heals nothing:
+    tests/rebalance/test_standalone.py.)"""
+    port, proc, log = serve(d, "-heal", "", "--auto-rebalance", "my-cluster",
+                            "--self-healing-ms", "600000")
+    admin, vic = CC(port, "admin", "adminpw"), CC(port, "vic", "vicpw")
+
+    def detector(query="json=true&substates=anomaly_detector"):
+        st, j, text, _ = vic.call("GET", "state", query)
+        return j["AnomalyDetectorState"] if j else text
+
+    def native():
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/state")
+        req.add_header("Authorization", vic.auth)
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())["autoRebalance"]["selfHealing"]["enabled"]
+    t0 = time.time()
+    up = False
+    while time.time() - t0 < 60 and proc.poll() is None and not up:
+        try:
+            up = vic.call("GET", "state", "json=true&substates=executor")[0] == 200
+        except OSError:
+            time.sleep(0.2)
+    if not check("serve --auto-rebalance --self-healing-ms answers", up):
+        return
+    others = ["DISK_FAILURE", "GOAL_VIOLATION", "METRIC_ANOMALY", "TOPIC_ANOMALY",
+              "MAINTENANCE_EVENT"]
+    st, j, _, _ = vic.call("GET", "state", "json=true&substates=anomaly_detector")
+    a = j["AnomalyDetectorState"]
+    check("self-healing configured: BROKER_FAILURE enabled (ratio 1), the others disabled "
+          "(ratio 0), schema-valid; the native state agrees",
+          a["selfHealingEnabled"] == ["BROKER_FAILURE"] and a["selfHealingDisabled"] == others
+          and a["selfHealingEnabledRatio"] == dict({"BROKER_FAILURE": 1.0},
+                                                   **{t: 0.0 for t in others}) and
+          cc.validate("state", "GET", 200, j) is None and native() is True, (a, native()))
+    text = detector("substates=anomaly_detector")
+    check("state as text: the lists and ratios as Java prints them",
+          "AnomalyDetectorState: {selfHealingEnabled:[BROKER_FAILURE], selfHealingDisabled:"
+          "[DISK_FAILURE, GOAL_VIOLATION, METRIC_ANOMALY, TOPIC_ANOMALY, MAINTENANCE_EVENT], "
+          "selfHealingEnabledRatio:{BROKER_FAILURE=1.0, DISK_FAILURE=0.0," in text, text)
+    st, j, _, _ = admin.call("POST", "admin", "json=true&disable_self_healing_for=broker_failure"
+                             "&enable_self_healing_for=GOAL_VIOLATION")
+    check("admin disable BROKER_FAILURE (enable GOAL_VIOLATION): before true/false, after "
+          "false/true, schema-valid",
+          st == 200 and j["selfHealingEnabledBefore"] == {"BROKER_FAILURE": True,
+                                                         "GOAL_VIOLATION": False} and
+          j["selfHealingEnabledAfter"] == {"BROKER_FAILURE": False, "GOAL_VIOLATION": True} and
+          cc.validate("admin", "POST", 200, j) is None, (st, j))
+    time.sleep(0.2)
+    a = detector()
+    ratio = a["selfHealingEnabledRatio"]
+    check("... then nothing enabled (GOAL_VIOLATION not supported: stays off), BROKER_FAILURE's "
+          "ratio below 1; the native state says off",
+          a["selfHealingEnabled"] == [] and "BROKER_FAILURE" in a["selfHealingDisabled"] and
+          0 < ratio["BROKER_FAILURE"] < 1 and ratio["GOAL_VIOLATION"] == 0 and
+          native() is False, (a, native()))
+    st, j, text, _ = admin.call("POST", "admin", "disable_self_healing_for=BROKER_FAILURE")
+    check("admin disable again, as text: before false, after false",
+          st == 200 and "selfHealingEnabledBefore: {BROKER_FAILURE=false}, "
+          "selfHealingEnabledAfter: {BROKER_FAILURE=false}" in text, (st, text))
+    st, j, _, _ = admin.call("POST", "admin", "json=true&enable_self_healing_for=BROKER_FAILURE")
+    a = detector()
+    check("admin enable BROKER_FAILURE: before false, after true; enabled again in both states",
+          st == 200 and j["selfHealingEnabledBefore"] == {"BROKER_FAILURE": False} and
+          j["selfHealingEnabledAfter"] == {"BROKER_FAILURE": True} and
+          a["selfHealingEnabled"] == ["BROKER_FAILURE"] and native() is True, (j, a))
+    st, j, _, _ = vic.call("POST", "admin", "json=true&disable_self_healing_for=BROKER_FAILURE")
+    check("admin as VIEWER -> 403, self-healing left on", st == 403 and native() is True, (st, j))
+    proc.send_signal(signal.SIGTERM)
+    check("SIGTERM -> exit 0 (self-healing service)", proc.wait(30) == 0)
+    log.close()
+
+
 with tempfile.TemporaryDirectory() as d:
     try:
         main(d)
+        self_healing(d)
     except Exception as e:  # a failure to run is a test failure with its message
         import traceback
         traceback.print_exc()
