@@ -1072,6 +1072,10 @@ static void h_admin(struct cc_req *q)
         if (!in_list((char **)anomaly_types, NANOMALY, t))
             cc_bad(q, "Unsupported anomaly type %.64s", t);
     }
+    for (int i = 0; i < ne && !q->failed; i++) /* Cruise Control's ensureDisjoint */
+        if (in_list(di, nd, en[i]))
+            cc_bad(q, "The same anomaly cannot be specified in both disable and enable "
+                      "parameters");
     int nce = 0, ncd = 0;
     char **ce = cc_list(q, "enable_concurrency_adjuster_for", 4, &nce);
     char **cd = cc_list(q, "disable_concurrency_adjuster_for", 4, &ncd);

@@ -153,6 +153,11 @@ def main(d):
                                                           "BROKER_FAILURE": False} and
           j2["selfHealingEnabledAfter"] == {"GOAL_VIOLATION": True, "BROKER_FAILURE": False} and
           cc.validate("admin", "POST", 200, j2) is None, (st2, j2))
+    st3, j3, _, _ = admin.call("POST", "admin", "json=true&enable_self_healing_for=goal_violation"
+                               "&disable_self_healing_for=GOAL_VIOLATION,BROKER_FAILURE")
+    check("admin: one anomaly type both enabled and disabled -> 400 with Cruise Control's text",
+          st3 == 400 and "The same anomaly cannot be specified in both disable and enable "
+          "parameters" in j3.get("errorMessage", ""), (st3, j3))
     st2, j2, _, _ = vic.call("GET", "state", "json=true&substates=anomaly_detector")
     check("admin: ... and nothing is enabled (AnomalyDetectorState); without the "
           "auto-rebalancer's self-healing BROKER_FAILURE too stays off",
