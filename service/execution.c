@@ -46,6 +46,9 @@ static char *report_text(const struct exec_report *r, const char *error)
         cJSON_AddNumberToObject(e, "bytesTotal", (double)r->bytes_total);
         cJSON_AddNumberToObject(e, "seconds", r->seconds);
         cJSON_AddNumberToObject(e, "throttle", r->throttle);
+        /* the most bytes any broker receives / the throttle (0 without one): `seconds` can
+         * be read against it */
+        cJSON_AddNumberToObject(e, "boundSeconds", r->bound_seconds);
         cJSON_AddNumberToObject(e, "throttlesLeft", r->throttles_left);
     } else {
         cJSON_AddStringToObject(e, "status", "not started");

@@ -33,6 +33,7 @@ def main(work):
         f.write(f"kafka:\n  bootstrap: {BOOT}\n"
                 "capacity:\n  default: {cpu: 100, networkIn: 100MB/s, networkOut: 100MB/s}\n"
                 f"executor:\n  stateDir: {os.path.join(work, 'state')}\n  pollIntervalMs: 500\n"
+                "  replicationThrottle: 10MB/s\n"
                 f"api:\n  port: {port}\n  refreshIntervalMs: 1000\n")
     log = open(os.path.join(work, "serve.log"), "w")
     proc = subprocess.Popen([BALLAST, "serve", "--config", cfg, "--auto-rebalance", "my-cluster",
@@ -49,6 +50,23 @@ def main(work):
     s = wait_for(state, lambda j: j and j["model"].get("ready"), 60)
     check("serve with the auto-rebalancer", s and s["autoRebalance"]["state"] == "Idle",
           s and s.get("autoRebalance"))
+
+    def last_execution():
+        """The report of the newest execution that finished: bytes, seconds, throttle and
+        the physical bound (the most bytes any broker receives / the throttle)."""
+        def get(path):
+            p = subprocess.run(["curl", "-s", base + path], capture_output=True, text=True)
+            return json.loads(p.stdout)
+        best = None
+        for t in get("/api/v1/tasks")["tasks"]:
+            d = get(f"/api/v1/tasks/{t['id']}")
+            r = d.get("result")
+            e = r.get("execution") if isinstance(r, dict) else None
+            if e and e.get("status") == "finished" and (best is None or
+                                                        d["createdMs"] > best[0]):
+                best = (d["createdMs"], e)
+        return best and {k: best[1].get(k) for k in ("bytesTotal", "seconds", "throttle",
+                                                      "boundSeconds")}
 
     def replicas_on(broker):
         return [k for k, v in describe().items() if broker in v]
@@ -81,12 +99,17 @@ def main(work):
     ok, out = records("verify", "auto-a", 12, 3000)
     check("every record intact after the scale-up", ok, out)
     figures["replicas_on_broker_7"] = len(on7)
+    figures["add_execution"] = last_execution()
+    check("the add's execution report has its throttle bound",
+          figures["add_execution"] and figures["add_execution"]["boundSeconds"] > 0,
+          figures["add_execution"])
 
     # decommission broker 7
     t0 = time.time()
     p = subprocess.run([BALLAST, "decommission", "--brokers", "7", "--wait", "--server", base],
                        capture_output=True, text=True, timeout=900)
     figures["decommission_to_empty_s"] = round(time.time() - t0, 1)
+    figures["decommission_execution"] = last_execution()
     check("ballast decommission --brokers 7 --wait -> safe to stop",
           p.returncode == 0 and "safe to stop" in p.stdout, p.stdout + p.stderr)
     parts = describe()
