@@ -50,6 +50,7 @@ struct shadow {
 
 struct journal_log {
     bool based;          /* the base on disk holds this execution */
+    bool loaded;         /* read from disk, not yet written: the first save takes the log over */
     uint64_t seq;        /* the last record written */
     size_t base_bytes, log_bytes;
     int fd;              /* execution.log, open for appending; -1 */
@@ -356,6 +357,18 @@ static int write_base(struct exec_journal *j, struct error *err)
 int exec_journal_save(struct exec_journal *j, struct error *err)
 {
     struct journal_log *l = log_of(j);
+    if (l->loaded && l->fd < 0) {
+        /* the first save after a load: appends go on after the last whole record read, a
+         * torn tail cut off first. Done here, by the writer, and not in the load: a reader
+         * (the service's state, an execution checking the dir) that cut the log to what it
+         * had read erased the records a running execution appended meanwhile */
+        char *lpath = path_of(j, "execution.log");
+        l->fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (l->fd >= 0 && ftruncate(l->fd, (off_t)l->log_bytes) == 0)
+            l->based = true;
+        free(lpath);
+    }
+    l->loaded = false;
     if (!l->based || l->nshadow != j->ntasks || l->fd < 0)
         return write_base(j, err);
     struct jsonw o = {0};
@@ -808,13 +821,8 @@ int exec_journal_load(struct exec_journal *j, struct error *err)
     }
     if (rc == 0)
         rc = exec_journal_parse(j, buf, len, lbuf ? lbuf : "", llen, err);
-    if (rc == 0) {
-        /* appends go on after the last whole record; a torn tail is cut off first */
-        struct journal_log *l = j->log;
-        l->fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (l->fd >= 0 && ftruncate(l->fd, (off_t)l->log_bytes) == 0)
-            l->based = true;
-    }
+    if (rc == 0) /* nothing is written: a load only reads (the first save takes over) */
+        j->log->loaded = true;
     free(buf);
     free(lbuf);
     free(path);

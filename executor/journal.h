@@ -42,7 +42,9 @@ struct exec_journal {
 void exec_journal_init(struct exec_journal *j, const char *dir);
 void exec_journal_finish(struct exec_journal *j);
 /* -ENOENT when there is no journal; -EINVAL naming the file, the task and the field when it is
- * damaged (every field is checked). After a load, saves append to the loaded journal. */
+ * damaged (every field is checked). A load only reads (a reader beside a running execution
+ * changes nothing); the first save after it cuts a torn tail off and appends to the loaded
+ * journal. */
 int exec_journal_load(struct exec_journal *j, struct error *err);
 /* The same from memory: base (execution.json's text) and log (execution.log's, may be NULL);
  * nothing is opened. For tests and the fuzz target. */

@@ -211,6 +211,9 @@ def admin_and_replace(base):
             e.get("numInProgressPartitionMovements", 0) > 0 else None
 
     check("admin: the execution is under way", wait_for(running, 120) is not None)
+    # the native state reads the journal at most once a second: the first read may still be
+    # the previous execution's
+    wait_for(lambda: native_executor(base).get("concurrency", {}).get("cluster") == 7, 10, 0.3)
     conc = native_executor(base).get("concurrency", {})
     check("the request's max_partition_movements_in_cluster and "
           "execution_progress_check_interval_ms are the execution's", conc.get("cluster") == 7 and
