@@ -237,7 +237,8 @@ void exec_set_ongoing(struct exec *x, struct kafka_ongoing *o, int n)
     int nmine = 0;
     struct exec_task **inflight = exec_inflight(x, &nmine);
     struct exec_task **mine = xcalloc((size_t)nmine + 1, sizeof(*mine));
-    memcpy(mine, inflight, (size_t)nmine * sizeof(*mine));
+    if (nmine) /* none in flight: inflight may be NULL */
+        memcpy(mine, inflight, (size_t)nmine * sizeof(*mine));
     qsort(mine, (size_t)nmine, sizeof(*mine), exec_by_topic);
     for (int k = 0; k < n; k++)
         if (!bsearch(&o[k], mine, (size_t)nmine, sizeof(*mine), ongoing_vs_task))

@@ -350,7 +350,8 @@ static int release_topics(struct exec *x, bool all, struct error *err)
     int nh = 0, rc = 0;
     struct exec_task **holders = exec_holders(x, &nh);
     struct exec_task **hold = xcalloc((size_t)nh + 1, sizeof(*hold));
-    memcpy(hold, holders, (size_t)nh * sizeof(*hold));
+    if (nh) /* none: holders may be NULL */
+        memcpy(hold, holders, (size_t)nh * sizeof(*hold));
     qsort(hold, (size_t)nh, sizeof(*hold), exec_by_topic);
     struct exec_task **rel = xcalloc((size_t)nh + 1, sizeof(*rel));
     for (int i = 0; i < nh;) {
